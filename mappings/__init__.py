@@ -1,0 +1,1 @@
+"""Data folder: crosswalks, license table and lookup tables (shipped as package data)."""

@@ -1,0 +1,5 @@
+"""Allow ``python -m glamupload``."""
+
+from glamupload.cli import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""Data folder: Jinja2 page templates (shipped as package data)."""
