@@ -1,0 +1,358 @@
+"""A real local MediaWiki to rehearse batches on, and the wiki the test suite uploads to.
+
+Debian's ``mediawiki`` package (1.39) is installed once per machine; each sandbox is a folder with its
+own SQLite database, uploaded files and settings, selected through ``MW_CONFIG_FILE`` and served by PHP's
+built-in web server on 127.0.0.1. Nothing here can reach Wikimedia Commons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+
+from glamupload.errors import SandboxError
+
+MEDIAWIKI_DIR = Path("/usr/share/mediawiki")
+DEFAULT_PORT = 8089
+APT_PACKAGES = "mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml"
+INSTALL_HINT = f"install them with: sudo apt-get install -y --no-install-recommends {APT_PACKAGES}"
+ADMIN_USER = "Admin"
+UPLOADER_USER = "Uploader"
+BOT_NAME = "glamupload"
+#: Extensions the sandbox loads: the ones Commons behaviour depends on in tests.
+EXTENSIONS = ("ParserFunctions", "TitleBlacklist", "AbuseFilter")
+#: PHP's own request limits, raised so that large chunks and files pass (the wiki's limit is 2 GiB).
+PHP_LIMITS = {
+    "upload_max_filesize": "2100M",
+    "post_max_size": "2100M",
+    "memory_limit": "1024M",
+    "max_execution_time": "600",
+    "apc.enable_cli": "0",
+}
+SERVER_WORKERS = 4
+STARTUP_TIMEOUT = 30.0
+
+SETTINGS_TEMPLATE = """<?php
+# Written by glamupload at every `sandbox start`; edit LocalSettings.local.php instead.
+$wgServer = "http://127.0.0.1:{port}";
+$wgScriptPath = "";
+$wgSitename = "glamupload sandbox";
+$wgMainCacheType = CACHE_DB;
+$wgSessionCacheType = CACHE_DB;
+$wgParserCacheType = CACHE_DB;
+$wgMessageCacheType = CACHE_DB;
+$wgCacheDirectory = "{dir}/cache";
+$wgTmpDirectory = "{dir}/tmp";
+$wgEnableUploads = true;
+$wgUploadDirectory = "{dir}/images";
+# Files are served through img_auth.php: the built-in server's document root is the MediaWiki code.
+$wgUploadPath = "$wgScriptPath/img_auth.php";
+$wgFileExtensions = ["jpg", "jpeg", "png", "gif", "tif", "tiff", "webp", "svg", "pdf", "djvu", "ogg", "webm"];
+$wgMaxUploadSize = 2 * 1024 * 1024 * 1024;
+$wgUploadSizeWarning = 0;
+$wgEnableBotPasswords = true;
+$wgUseInstantCommons = false;
+$wgShowExceptionDetails = true;
+$wgGenerateThumbnailOnParse = false;
+$wgExtraNamespaces[100] = "Creator";
+$wgExtraNamespaces[101] = "Creator_talk";
+$wgExtraNamespaces[106] = "Institution";
+$wgExtraNamespaces[107] = "Institution_talk";
+$wgNamespacesWithSubpages[106] = true;
+{extensions}
+$wgGroupPermissions["sysop"]["abusefilter-modify"] = true;
+$wgGroupPermissions["sysop"]["abusefilter-log-detail"] = true;
+$wgGroupPermissions["sysop"]["abusefilter-view"] = true;
+$wgGroupPermissions["sysop"]["abusefilter-log"] = true;
+# Tests and users add rate limits, filters and the like here.
+if ( is_readable( "{dir}/LocalSettings.local.php" ) ) {{
+    require "{dir}/LocalSettings.local.php";
+}}
+"""
+
+
+@dataclass
+class SandboxInfo:
+    """Where a sandbox lives and how to log in to it (``password`` is the uploader's bot password)."""
+
+    dir: str
+    port: int
+    api: str
+    url: str
+    username: str
+    password: str
+    running: bool
+    files: int | None = None
+
+    def public(self) -> dict[str, object]:
+        """The info without the password, for status output and logs."""
+        data = asdict(self)
+        data.pop("password")
+        return data
+
+
+def default_dir() -> Path:
+    """The per-user data directory (``$XDG_DATA_HOME/glamupload/sandbox``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "glamupload" / "sandbox"
+
+
+def check_prerequisites() -> None:
+    """Fail with the exact packages to install when PHP or MediaWiki is missing."""
+    missing = []
+    if shutil.which("php") is None:
+        missing.append("PHP (php-cli)")
+    if not (MEDIAWIKI_DIR / "maintenance" / "install.php").is_file():
+        missing.append(f"MediaWiki 1.39 (Debian package mediawiki, expected in {MEDIAWIKI_DIR})")
+    if not missing:
+        modules = subprocess.run(["php", "-m"], capture_output=True, text=True, check=False).stdout.lower()
+        for module, package in (("pdo_sqlite", "php-sqlite3"), ("intl", "php-intl"),
+                                ("mbstring", "php-mbstring"), ("dom", "php-xml")):
+            if module not in modules.split():
+                missing.append(f"PHP module {module} ({package})")
+    if missing:
+        raise SandboxError(
+            "the sandbox wiki needs " + ", ".join(missing) + " which are not installed",
+            hint=INSTALL_HINT,
+        )
+
+
+def _state_file(directory: Path) -> Path:
+    return directory / "sandbox.json"
+
+
+def _read_state(directory: Path) -> dict[str, object]:
+    try:
+        return json.loads(_state_file(directory).read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a file readable only by its owner (it holds passwords)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    os.chmod(path, 0o600)
+
+
+def _php(directory: Path, script: str, *args: str) -> str:
+    """Run a MediaWiki maintenance script against this sandbox's settings."""
+    env = dict(os.environ, MW_CONFIG_FILE=str(directory / "LocalSettings.php"))
+    proc = subprocess.run(
+        ["php", str(MEDIAWIKI_DIR / "maintenance" / script), *args],
+        cwd=MEDIAWIKI_DIR, env=env, capture_output=True, text=True, check=False,
+    )
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        raise SandboxError(f"MediaWiki's {script} failed: " + " / ".join(tail), file=directory)
+    return proc.stdout
+
+
+def _write_settings(directory: Path, port: int) -> None:
+    extensions = "\n".join(f'wfLoadExtension( "{name}" );' for name in EXTENSIONS)
+    (directory / "glamupload-settings.php").write_text(
+        SETTINGS_TEMPLATE.format(port=port, dir=directory, extensions=extensions)
+    )
+
+
+def _install(directory: Path, port: int) -> None:
+    """Create the wiki: database, settings, administrator and uploader accounts."""
+    directory.mkdir(parents=True, exist_ok=True)
+    os.chmod(directory, 0o700)
+    for sub in ("data", "images", "cache", "tmp"):
+        (directory / sub).mkdir(exist_ok=True)
+    admin_password = secrets.token_urlsafe(18)
+    _php(
+        directory, "install.php", "--dbtype", "sqlite", "--dbpath", str(directory / "data"),
+        "--dbname", "wiki", "--server", f"http://127.0.0.1:{port}", "--scriptpath", "",
+        "--pass", admin_password, "--confpath", str(directory), "glamupload sandbox", ADMIN_USER,
+    )
+    local = directory / "LocalSettings.php"
+    local.write_text(local.read_text() + '\nrequire __DIR__ . "/glamupload-settings.php";\n')
+    os.chmod(local, 0o600)
+    _write_settings(directory, port)
+    _php(directory, "update.php", "--quick")  # tables of the extensions loaded above
+    uploader_password = secrets.token_hex(16)  # bot passwords must be 32 characters or more
+    _php(directory, "createAndPromote.php", UPLOADER_USER, secrets.token_urlsafe(18))
+    bot_password = _php(
+        directory, "createBotPassword.php", "--appid", BOT_NAME,
+        "--grants", "basic,highvolume,uploadfile,uploadeditmovefile,createeditmovepage,editpage",
+        UPLOADER_USER, uploader_password,
+    )
+    if "success" not in bot_password.lower():
+        raise SandboxError("could not create the uploader's bot password: " + bot_password.strip())
+    _write_private(directory / "credentials.json", json.dumps({
+        "admin": {"username": ADMIN_USER, "password": admin_password},
+        "uploader": {"username": f"{UPLOADER_USER}@{BOT_NAME}", "password": uploader_password},
+    }, indent=2))
+
+
+def credentials(directory: Path, account: str = "uploader") -> tuple[str, str]:
+    """The (username, password) of the sandbox's uploader or admin account."""
+    try:
+        data = json.loads((directory / "credentials.json").read_text())
+    except FileNotFoundError as exc:
+        raise SandboxError("no sandbox here; run `glamupload sandbox start` first", file=directory) from exc
+    return data[account]["username"], data[account]["password"]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped) child still answers kill(0); ask /proc.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (for tests and parallel sandboxes)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _api(port: int) -> str:
+    return f"http://127.0.0.1:{port}/api.php"
+
+
+def _file_count(port: int) -> int | None:
+    try:
+        reply = requests.get(
+            _api(port),
+            params={"action": "query", "meta": "siteinfo", "siprop": "statistics", "format": "json"},
+            timeout=10,
+        ).json()
+        return int(reply["query"]["statistics"]["images"])
+    except (requests.RequestException, ValueError, KeyError):
+        return None
+
+
+def _running_pid(directory: Path) -> int | None:
+    pid = _read_state(directory).get("pid")
+    if isinstance(pid, int) and _pid_alive(pid):
+        return pid
+    return None
+
+
+def _info(directory: Path, port: int, running: bool, with_files: bool = False) -> SandboxInfo:
+    username, password = credentials(directory)
+    return SandboxInfo(
+        dir=str(directory), port=port, api=_api(port), url=f"http://127.0.0.1:{port}/index.php",
+        username=username, password=password, running=running,
+        files=_file_count(port) if (with_files and running) else None,
+    )
+
+
+def start(directory: Path | None = None, port: int | None = None) -> SandboxInfo:
+    """Create the sandbox on first use and start it; a running sandbox is left as it is."""
+    directory = (directory or default_dir()).resolve()
+    check_prerequisites()
+    state = _read_state(directory)
+    if _running_pid(directory) is not None:
+        return _info(directory, int(state["port"]), running=True)  # type: ignore[arg-type]
+    port = port or int(state.get("port", DEFAULT_PORT))  # type: ignore[arg-type]
+    if not _port_free(port):
+        raise SandboxError(
+            f"port {port} on 127.0.0.1 is already in use by another program",
+            hint="choose another port with --port, e.g. --port 8090",
+        )
+    if not (directory / "credentials.json").is_file():
+        if directory.exists() and any(directory.iterdir()):
+            raise SandboxError(
+                "the folder is not empty and holds no sandbox; choose another --dir", file=directory
+            )
+        try:
+            _install(directory, port)
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)  # a half-made wiki would block the next start
+            raise
+    _write_settings(directory, port)
+    env = dict(
+        os.environ,
+        MW_CONFIG_FILE=str(directory / "LocalSettings.php"),
+        PHP_CLI_SERVER_WORKERS=str(SERVER_WORKERS),
+    )
+    limits = [arg for key, value in PHP_LIMITS.items() for arg in ("-d", f"{key}={value}")]
+    log = open(directory / "server.log", "ab")  # noqa: SIM115 - handed to the child process
+    proc = subprocess.Popen(
+        ["php", *limits, "-S", f"127.0.0.1:{port}", "-t", str(MEDIAWIKI_DIR)],
+        cwd=MEDIAWIKI_DIR, env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    log.close()
+    _write_private(_state_file(directory), json.dumps({"pid": proc.pid, "port": port}))
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SandboxError(
+                f"the PHP server exited at start (code {proc.returncode}); see {directory / 'server.log'}"
+            )
+        if _file_count(port) is not None:
+            return _info(directory, port, running=True)
+        time.sleep(0.1)
+    stop(directory)
+    raise SandboxError(f"the sandbox did not answer within {STARTUP_TIMEOUT:.0f} s; see server.log",
+                       file=directory)
+
+
+def stop(directory: Path | None = None) -> bool:
+    """Stop the sandbox's server; returns whether one was running."""
+    directory = (directory or default_dir()).resolve()
+    pid = _running_pid(directory)
+    if pid is None:
+        return False
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if _pid_alive(pid):
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+def status(directory: Path | None = None) -> SandboxInfo | None:
+    """The sandbox's state (None when there is no sandbox in the folder)."""
+    directory = (directory or default_dir()).resolve()
+    if not (directory / "credentials.json").is_file():
+        return None
+    port = int(_read_state(directory).get("port", DEFAULT_PORT))  # type: ignore[arg-type]
+    return _info(directory, port, running=_running_pid(directory) is not None, with_files=True)
+
+
+def reset(directory: Path | None = None, port: int | None = None) -> SandboxInfo:
+    """Wipe the sandbox (database, files, accounts) and create it anew."""
+    directory = (directory or default_dir()).resolve()
+    previous_port = _read_state(directory).get("port")
+    stop(directory)
+    if directory.exists():
+        if not (directory / "credentials.json").is_file() and any(directory.iterdir()):
+            raise SandboxError("refusing to wipe a folder that holds no sandbox", file=directory)
+        shutil.rmtree(directory)
+    return start(directory, port or (int(previous_port) if previous_port else None))  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""The sandbox wiki: start, second start, status, stop, reset, port clash, missing PHP/MediaWiki."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from glamupload import sandbox
+from glamupload.cli import cli
+from glamupload.exitcodes import ExitStatus
+
+from conftest import EXAMPLES
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``glamupload`` entry point in a subprocess (as users do)."""
+    return subprocess.run(
+        [sys.executable, "-m", "glamupload", *args], capture_output=True, text=True, env=env, check=False,
+        timeout=300,
+    )
+
+
+def test_shared_sandbox_is_configured_as_commons(sandbox_wiki: sandbox.SandboxInfo) -> None:
+    reply = requests.get(sandbox_wiki.api, params={
+        "action": "query", "meta": "siteinfo", "format": "json", "formatversion": "2",
+        "siprop": "general|namespaces|fileextensions|extensions",
+    }, timeout=30).json()["query"]
+    assert reply["general"]["generator"].startswith("MediaWiki 1.39")
+    assert reply["namespaces"]["100"]["name"] == "Creator"
+    assert reply["namespaces"]["101"]["name"] == "Creator talk"
+    assert reply["namespaces"]["106"]["name"] == "Institution"
+    assert reply["namespaces"]["107"]["name"] == "Institution talk"
+    extensions = {ext["ext"] for ext in reply["fileextensions"]}
+    assert {"jpg", "jpeg", "png", "gif", "tif", "tiff", "webp", "svg", "pdf"} <= extensions
+    assert reply["general"]["maxuploadsize"] >= 1024**3
+    loaded = {ext["name"] for ext in reply["extensions"]}
+    assert {"ParserFunctions", "TitleBlacklist", "Abuse Filter"} <= loaded
+
+
+def test_credentials_file_is_private(sandbox_wiki: sandbox.SandboxInfo) -> None:
+    path = Path(sandbox_wiki.dir) / "credentials.json"
+    mode = stat.S_IMODE(path.stat().st_mode)
+    assert mode == 0o600
+    data = json.loads(path.read_text())
+    assert data["uploader"]["password"] == sandbox_wiki.password
+    assert data["admin"]["password"] != sandbox_wiki.password
+
+
+def test_uploader_is_not_an_admin(uploader) -> None:  # type: ignore[no-untyped-def]
+    info = uploader.api("query", meta="userinfo", uiprop="groups")["query"]["userinfo"]
+    assert info["name"] == "Uploader"
+    assert "sysop" not in info["groups"]
+
+
+def test_start_twice_changes_nothing_and_prints_the_same(sandbox_wiki: sandbox.SandboxInfo) -> None:
+    first = run_cli("sandbox", "start", "--dir", sandbox_wiki.dir, "--json")
+    second = run_cli("sandbox", "start", "--dir", sandbox_wiki.dir, "--json")
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert data["api"] == sandbox_wiki.api
+    assert data["username"] == "Uploader@glamupload"
+    assert data["password"] == sandbox_wiki.password
+    assert data["dir"] == sandbox_wiki.dir
+
+
+def test_status_counts_files_and_hides_the_password(sandbox_wiki, uploader, unique_name) -> None:  # type: ignore[no-untyped-def]
+    before = json.loads(run_cli("sandbox", "status", "--dir", sandbox_wiki.dir, "--json").stdout)
+    uploader.upload(EXAMPLES / "smm" / "images" / "021025691918.jpg", f"{unique_name}.jpg", "status test",
+                    "status test")
+    result = run_cli("sandbox", "status", "--dir", sandbox_wiki.dir, "--json")
+    after = json.loads(result.stdout)
+    assert after["running"] is True
+    assert after["api"] == sandbox_wiki.api
+    assert after["files"] == before["files"] + 1
+    assert sandbox_wiki.password not in result.stdout + result.stderr
+
+
+def test_port_in_use_gives_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        result = run_cli("sandbox", "start", "--dir", str(tmp_path / "w"), "--port", str(port))
+    assert result.returncode == ExitStatus.WIKI_UNAVAILABLE
+    assert f"port {port} on 127.0.0.1 is already in use" in result.stderr
+    assert "--port" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_stop_status_start_reset_lifecycle(tmp_path: Path) -> None:
+    directory = tmp_path / "own"
+    port = sandbox.free_port()
+    started = run_cli("sandbox", "start", "--dir", str(directory), "--port", str(port), "--json")
+    assert started.returncode == 0, started.stderr
+    info = json.loads(started.stdout)
+    assert requests.get(info["api"], params={"action": "query", "format": "json"}, timeout=30).ok
+    first_password = info["password"]
+    # upload a file so that reset has something to wipe
+    from glamupload.wiki import Wiki
+
+    Wiki.connect("sandbox", directory).upload(
+        EXAMPLES / "smm" / "images" / "011024829640.jpg", "Lifecycle.jpg", "x", "x")
+    assert sandbox.status(directory).files == 1  # type: ignore[union-attr]
+
+    stopped = run_cli("sandbox", "stop", "--dir", str(directory))
+    assert stopped.returncode == 0 and "stopped" in stopped.stderr
+    status = json.loads(run_cli("sandbox", "status", "--dir", str(directory), "--json").stdout)
+    assert status["running"] is False
+    with pytest.raises(requests.ConnectionError):
+        requests.get(info["api"], timeout=5)
+
+    restarted = json.loads(run_cli("sandbox", "start", "--dir", str(directory), "--json").stdout)
+    assert restarted["password"] == first_password and restarted["api"] == info["api"]
+    assert sandbox.status(directory).files == 1  # type: ignore[union-attr]
+
+    reset = run_cli("sandbox", "reset", "--dir", str(directory), "--yes", "--json")
+    assert reset.returncode == 0, reset.stderr
+    after = json.loads(reset.stdout)
+    assert after["password"] != first_password
+    assert sandbox.status(directory).files == 0  # type: ignore[union-attr]
+    sandbox.stop(directory)
+
+
+def test_missing_php_names_the_packages(tmp_path: Path) -> None:
+    bare_path = tmp_path / "bin"
+    bare_path.mkdir()
+    env = dict(os.environ, PATH=str(bare_path))
+    result = subprocess.run(
+        [sys.executable, "-m", "glamupload", "sandbox", "start", "--dir", str(tmp_path / "w")],
+        capture_output=True, text=True, env=env, check=False, timeout=60,
+    )
+    assert result.returncode == ExitStatus.WIKI_UNAVAILABLE
+    assert "PHP (php-cli)" in result.stderr
+    assert "apt-get install -y --no-install-recommends mediawiki php-cli php-sqlite3" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_mediawiki_names_the_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "MEDIAWIKI_DIR", tmp_path / "no-mediawiki")
+    result = CliRunner().invoke(cli, ["sandbox", "start", "--dir", str(tmp_path / "w")])
+    assert result.exit_code == ExitStatus.WIKI_UNAVAILABLE
+    assert "MediaWiki 1.39 (Debian package mediawiki" in result.output
+    assert "apt-get install" in result.output
+    assert not (tmp_path / "w").exists()
