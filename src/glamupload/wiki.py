@@ -185,3 +185,46 @@ class Wiki:
         response = self.site.connection.get(url, timeout=120)
         response.raise_for_status()
         return response.content
+
+    def namespace_name(self, canonical: str) -> str:
+        """The local name of a namespace given its canonical name (e.g. ``Institution``)."""
+        for ns in self.siteinfo()["namespaces"].values():
+            if ns.get("canonical") == canonical:
+                return str(ns["*"])
+        raise WikiError("no-namespace", f"the wiki has no {canonical!r} namespace")
+
+    def page_revisions(self, titles: Iterable[str]) -> dict[str, dict[str, Any] | None]:
+        """``{title: latest revision (revid, user, timestamp, comment, text) or None}``, 50 per request."""
+        found: dict[str, dict[str, Any] | None] = {}
+        for group in chunked(titles):
+            reply = self.api(
+                "query", titles="|".join(group), prop="revisions",
+                rvprop="ids|user|timestamp|comment|content", rvslots="main",
+            )["query"]
+            names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
+            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            for title in group:
+                page = pages.get(names.get(title, title), {})
+                revisions = page.get("revisions")
+                if not revisions:
+                    found[title] = None
+                    continue
+                rev = revisions[0]
+                found[title] = {
+                    "title": page["title"], "revid": rev["revid"], "user": rev.get("user"),
+                    "timestamp": rev.get("timestamp"), "comment": rev.get("comment", ""),
+                    "text": rev["slots"]["main"].get("*", ""),
+                }
+        return found
+
+    def edit(self, title: str, text: str, summary: str, *, create_only: bool = False,
+             base_revid: int | None = None) -> dict[str, Any]:
+        """Save a page; ``create_only`` refuses to touch an existing page, ``base_revid`` detects conflicts."""
+        params: dict[str, Any] = {"title": title, "text": text, "summary": summary,
+                                  "token": self.site.get_token("csrf"), "assert": "user", "bot": 1}
+        if create_only:
+            params["createonly"] = 1
+        if base_revid is not None:
+            params["baserevid"] = base_revid
+            params["nocreate"] = 1
+        return self.api("edit", **params)["edit"]
