@@ -1,0 +1,147 @@
+"""The two types every reader produces: a `Record` per exported object and the `Reader` that streams them.
+
+Crosswalks only ever see these types, so a CSV row, a JSON object and a LIDO record are addressed the same
+way: by field name, by dotted path into nested values, or (XML only) by an ``xpath:`` expression.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from glamupload.errors import ConfigError
+from glamupload.readers.xmlsafe import text_of
+
+#: Prefixes usable in ``xpath:`` expressions (``skos``/``rdf`` for LIDO 1.1 concepts).
+NAMESPACES: dict[str, str] = {
+    "lido": "http://www.lido-schema.org",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "oai_dc": "http://www.openarchives.org/OAI/2.0/oai_dc/",
+    "oai": "http://www.openarchives.org/OAI/2.0/",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
+
+XPATH_PREFIX = "xpath:"
+
+
+def clean(value: Any) -> Any:
+    """Normalise an exported value: empty → ``None``; numbers → ``str``; containers cleaned recursively.
+
+    The contract promises crosswalks that empty values are absent (never NaN, never ""), so every reader
+    passes its values through here.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value if value.strip() else None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dict):
+        cleaned = {str(k): clean(v) for k, v in value.items()}
+        return {k: v for k, v in cleaned.items() if v is not None} or None
+    if isinstance(value, (list, tuple)):
+        items = [item for item in (clean(v) for v in value) if item is not None]
+        return items or None
+    return clean(str(value))
+
+
+def one_or_many(values: list[str]) -> str | list[str] | None:
+    """A single value as ``str``, repeated values as ``list[str]``, none as ``None`` (the contract's shapes)."""
+    values = [v for v in values if v]
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else values
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One exported object: its fields plus where it came from, so every later error can point back to it."""
+
+    fields: dict[str, Any]
+    source: str
+    position: str
+    line: int | None
+    element: Any = None
+
+    def get(self, path: str) -> Any:
+        """Resolve a field name, a dotted path into nested values (``a.b.0.c``) or ``xpath:EXPR``.
+
+        Returns ``None`` when the record has no (non-empty) value there.
+        """
+        if path.startswith(XPATH_PREFIX):
+            return self._xpath(path[len(XPATH_PREFIX) :].strip())
+        if path in self.fields:
+            return self.fields[path]
+        value: Any = self.fields
+        for part in path.split("."):
+            if isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, list) and part.isdigit():
+                index = int(part)
+                value = value[index] if index < len(value) else None
+            else:
+                return None
+            if value is None:
+                return None
+        return value
+
+    def _xpath(self, expression: str) -> str | list[str] | None:
+        if self.element is None:
+            raise ConfigError(
+                f"{XPATH_PREFIX}{expression} can only be used with XML exports (LIDO, Dublin Core)",
+                file=self.source,
+                field=XPATH_PREFIX + expression,
+            )
+        try:
+            result = self.element.xpath(expression, namespaces=NAMESPACES)
+        except etree.XPathError as exc:
+            raise ConfigError(
+                f"invalid XPath expression {expression!r}: {exc}",
+                field=XPATH_PREFIX + expression,
+                hint="known prefixes: " + ", ".join(NAMESPACES),
+            ) from None
+        if not isinstance(result, list):
+            result = [result]
+        texts = []
+        for item in result:
+            if isinstance(item, bool):
+                texts.append("true" if item else "false")
+            elif isinstance(item, float):
+                texts.append(clean(item) or "")
+            else:
+                texts.append(text_of(item))
+        return one_or_many(texts)
+
+
+class Reader(ABC):
+    """A re-iterable, streaming view of one export: ``fields`` for validation, ``iter()`` for the records."""
+
+    format: str
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    @property
+    @abstractmethod
+    def fields(self) -> list[str]:
+        """The field names a crosswalk may use."""
+
+    @abstractmethod
+    def __iter__(self) -> Iterator[Record]:
+        """Yield the records in export order; each call starts again from the beginning of the export."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"

@@ -1,0 +1,381 @@
+"""LIDO 1.0/1.1 XML: every ``lido:lido`` element is one record, wherever it sits.
+
+That covers a bare ``lido:lido`` file, a ``lido:lidoWrap`` and OAI-PMH responses (ListRecords/GetRecord,
+``metadata/lido:lido``); deleted OAI records carry no metadata and so yield nothing. Each record gets the
+fixed field names of the module contract (docs/decisions/0001); anything else is one ``xpath:`` away.
+
+Rights are kept apart on purpose: ``imageRights`` (``resourceSet/rightsResource``, the photograph's licence)
+is what decides an upload; ``recordRights`` covers only the metadata and ``workRights`` the object itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from lxml import etree
+
+from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
+from glamupload.readers.xmlsafe import iter_elements, text_of
+from glamupload.resources import mappings_dir
+
+LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_LIDO_TYPE = f"{{{NAMESPACES['lido']}}}type"
+
+FIELDS = [
+    "lidoRecID", "objectPublishedID", "recordID", "recordLink", "recordSource", "title", "objectWorkType",
+    "classification", "description", "inscription", "repositoryName", "workID", "creator", "creatorRole",
+    "creatorBirth", "creatorDeath", "date.display", "date.earliest", "date.latest", "place", "materialsTech",
+    "measurements", "subject", "creditLine", "workRights", "recordRights", "imageRights", "images",
+]  # fmt: skip
+"""Fixed fields; ``title@<lang>`` and ``measurement.<type>`` are added per record as found."""
+
+# XPath fragments for LIDO's two ways of naming a concept: conceptID/term (1.0, 1.1) or skos:Concept (1.1).
+_CONCEPT_URIS = "lido:conceptID | skos:Concept/@rdf:about"
+_CONCEPT_LABELS = "lido:term[not(@lido:addedSearchTerm='yes')] | skos:Concept/skos:prefLabel"
+
+
+@cache
+def _choices() -> dict[str, Any]:
+    """The reader's preference tables (mappings/lido-reader.yaml)."""
+    with (mappings_dir() / "lido-reader.yaml").open(encoding="utf-8") as fh:
+        table = yaml.safe_load(fh)
+    return {
+        "creation_events": {_key(value) for value in table["creation_events"]},
+        "preferred": {_key(value) for value in table["preferred"]},
+        "representation_rank": {_key(k): int(v) for k, v in table["representation_rank"].items()},
+        "inventory_number": {_key(value) for value in table["inventory_number"]},
+    }
+
+
+def _key(value: str) -> str:
+    """Comparable form of a term or URI."""
+    return value.strip().rstrip("/").casefold()
+
+
+def _texts(element: etree._Element | None, expression: str) -> list[str]:
+    """Non-empty, stripped text of every node the expression selects (elements: all their text)."""
+    if element is None:
+        return []
+    values = []
+    for node in element.xpath(expression, namespaces=NAMESPACES):
+        text = text_of(node)
+        if text.strip():
+            values.append(text.strip())
+    return values
+
+
+def _first(element: etree._Element | None, expression: str) -> str | None:
+    values = _texts(element, expression)
+    return values[0] if values else None
+
+
+def _all(element: etree._Element | None, expression: str) -> list[etree._Element]:
+    """The elements the expression selects below ``element`` (none when ``element`` is absent)."""
+    return element.xpath(expression, namespaces=NAMESPACES) if element is not None else []
+
+
+def _one(element: etree._Element | None, expression: str) -> etree._Element | None:
+    found = _all(element, expression)
+    return found[0] if found else None
+
+
+def _is_preferred(element: etree._Element) -> bool:
+    pref = element.get(f"{{{NAMESPACES['lido']}}}pref")
+    return pref is not None and _key(pref) in _choices()["preferred"]
+
+
+def _preferred_name(element: etree._Element | None) -> str | None:
+    """The preferred ``appellationValue`` below ``element`` (else the first one)."""
+    if element is None:
+        return None
+    for value in sorted(_all(element, "lido:appellationValue"), key=lambda v: not _is_preferred(v)):
+        text = text_of(value)
+        if text:
+            return text
+    return None
+
+
+def concept_label(element: etree._Element | None) -> str | None:
+    """A concept's label: its preferred term or skos:prefLabel, else plain text content (LIDO 1.0 style)."""
+    if element is None:
+        return None
+    for term in sorted(_all(element, _CONCEPT_LABELS), key=lambda t: not _is_preferred(t)):
+        text = text_of(term)
+        if text:
+            return text
+    return text_of("".join(element.xpath("text()"))) or None
+
+
+def _english_label(elements: list[etree._Element]) -> str | None:
+    """Measurement types/units repeat per language; prefer the English label, else the first."""
+    labels: list[tuple[bool, str]] = []
+    for element in elements:
+        for node in element.xpath("skos:Concept/skos:prefLabel", namespaces=NAMESPACES) or [element]:
+            text = text_of("".join(node.xpath("text()")))
+            if text:
+                labels.append((node.get(_XML_LANG, "") != "en", text))
+    return min(labels)[1] if labels else None
+
+
+def _is_creation(event: etree._Element) -> bool:
+    event_type = _one(event, "lido:eventType")
+    keys = {_key(v) for v in _texts(event_type, _CONCEPT_URIS) + _texts(event_type, _CONCEPT_LABELS)}
+    return not keys.isdisjoint(_choices()["creation_events"])
+
+
+def _rights(sets: Iterable[etree._Element]) -> tuple[str | None, str | None]:
+    """``(value, label)`` of a rights statement: the first concept URI found (a licence URI), else a term.
+
+    Exports list several rights per resource (copyright holder, exploitation right, licence); the one with a
+    URI is the machine-readable licence, which is what the licence engine needs.
+    """
+    first_label: str | None = None
+    for rights_set in sets:
+        for rights_type in _all(rights_set, "lido:rightsType"):
+            uri = _first(rights_type, _CONCEPT_URIS)
+            label = concept_label(rights_type)
+            if uri:
+                return uri, label
+            first_label = first_label or label
+    return first_label, first_label
+
+
+def _pixels(representation: etree._Element) -> int:
+    sizes = {
+        (_english_label(_all(m, "lido:measurementType")) or "").casefold(): _first(
+            m, "lido:measurementValue"
+        )
+        for m in _all(representation, "lido:resourceMeasurementsSet")
+    }
+    try:
+        return int(float(sizes.get("width") or 0) * float(sizes.get("height") or 1))
+    except ValueError:
+        return 0
+
+
+def _image_url(resource_set: etree._Element) -> str | None:
+    """The best ``linkResource``: master/provided representation over thumbnails, then the largest."""
+    ranks = _choices()["representation_rank"]
+    best: tuple[int, int, str] | None = None
+    for representation in _all(resource_set, "lido:resourceRepresentation"):
+        url = _first(representation, "lido:linkResource")
+        if not url:
+            continue
+        rank = ranks.get(_key(representation.get(_LIDO_TYPE, "")), 1)
+        candidate = (rank, _pixels(representation), url)
+        if best is None or candidate[:2] > best[:2]:
+            best = candidate
+    return best[2] if best else None
+
+
+def _images(admin: etree._Element | None) -> list[dict[str, str]]:
+    images = []
+    for resource_set in _all(admin, "lido:resourceWrap/lido:resourceSet"):
+        url = _image_url(resource_set)
+        if not url:
+            continue
+        rights, rights_label = _rights(_all(resource_set, "lido:rightsResource"))
+        image = {
+            "url": url,
+            "type": concept_label(_one(resource_set, "lido:resourceType")),
+            "rights": rights,
+            "rights_label": rights_label,
+            "credit_line": _first(resource_set, "lido:rightsResource/lido:creditLine"),
+            "description": _first(resource_set, "lido:resourceDescription"),
+        }
+        images.append({k: v for k, v in image.items() if v})
+    return images
+
+
+def _creators(events: list[etree._Element]) -> list[dict[str, str | None]]:
+    """Actors of the creation events, once each, in document order."""
+    creators: dict[str, dict[str, str | None]] = {}
+    for event_actor in (actor for event in events for actor in _all(event, "lido:eventActor")):
+        actor = _one(event_actor, "lido:actorInRole/lido:actor")
+        name = _preferred_name(_one(actor, "lido:nameActorSet")) or _first(event_actor, "lido:displayActorInRole")
+        if name and name not in creators:
+            creators[name] = {
+                "role": concept_label(_one(event_actor, "lido:actorInRole/lido:roleActor")),
+                "birth": _first(actor, "lido:vitalDatesActor/lido:earliestDate"),
+                "death": _first(actor, "lido:vitalDatesActor/lido:latestDate"),
+            }
+    return [{"name": name, **details} for name, details in creators.items()]
+
+
+def _last_death(creators: list[dict[str, str | None]]) -> str | None:
+    """The latest death date, only if every creator has one: copyright terms run from the last death."""
+    deaths = [creator["death"] for creator in creators]
+    if not deaths or any(death is None for death in deaths):
+        return None
+    return max(deaths, key=lambda death: death[:4])  # type: ignore[index]
+
+
+def _titles(record: etree._Element) -> tuple[str | None, dict[str, str]]:
+    """The preferred title, and the first title per language (``xml:lang`` own or inherited)."""
+    values = _all(
+        record,
+        "lido:descriptiveMetadata/lido:objectIdentificationWrap/lido:titleWrap/lido:titleSet/lido:appellationValue",
+    )
+    ordered = sorted(values, key=lambda v: not (_is_preferred(v) or _is_preferred(v.getparent())))
+    by_lang: dict[str, str] = {}
+    title = None
+    for value in ordered:
+        text = text_of(value)
+        if not text:
+            continue
+        title = title or text
+        lang = _first(value, "ancestor-or-self::*[@xml:lang][1]/@xml:lang")
+        if lang:
+            by_lang.setdefault(f"title@{lang}", text)
+    return title, by_lang
+
+
+def _labels(element: etree._Element | None, expression: str) -> list[str]:
+    return _distinct(concept_label(concept) or "" for concept in _all(element, expression))
+
+
+def _measurements(identification: etree._Element | None) -> dict[str, str]:
+    """``measurement.<type>`` → ``"<value> <unit>"``, the type named in English where the export offers it."""
+    found: dict[str, str] = {}
+    path = "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:objectMeasurements/lido:measurementsSet"
+    for measurement in _all(identification, path):
+        kind = _english_label(_all(measurement, "lido:measurementType"))
+        value = _first(measurement, "lido:measurementValue")
+        if kind and value:
+            unit = _english_label(_all(measurement, "lido:measurementUnit"))
+            found.setdefault(f"measurement.{kind}", f"{value} {unit}" if unit else value)
+    return found
+
+
+def _subjects(descriptive: etree._Element | None) -> list[str]:
+    subjects: list[str] = []
+    for subject_set in _all(descriptive, "lido:objectRelationWrap/lido:subjectWrap/lido:subjectSet"):
+        labels = _texts(subject_set, "lido:displaySubject") or _labels(subject_set, "lido:subject/lido:subjectConcept")
+        subjects.extend(label for label in labels if label not in subjects)
+    return subjects
+
+
+def _identification_fields(descriptive: etree._Element | None) -> dict[str, Any]:
+    """What the object is and where it is kept (objectClassificationWrap, objectIdentificationWrap)."""
+    identification = _one(descriptive, "lido:objectIdentificationWrap")
+    classification = _one(descriptive, "lido:objectClassificationWrap")
+    repository = _one(identification, "lido:repositoryWrap/lido:repositorySet[lido:repositoryName]")
+    inventory = _choices()["inventory_number"]
+    work_ids = sorted(
+        _all(identification, "lido:repositoryWrap/lido:repositorySet/lido:workID"),
+        key=lambda work_id: _key(work_id.get(_LIDO_TYPE, "")) not in inventory,
+    )
+    return {
+        "objectWorkType": one_or_many(_labels(classification, "lido:objectWorkTypeWrap/lido:objectWorkType")),
+        "classification": one_or_many(_labels(classification, "lido:classificationWrap/lido:classification")),
+        "description": one_or_many(
+            _texts(identification, "lido:objectDescriptionWrap/lido:objectDescriptionSet/lido:descriptiveNoteValue")
+        ),
+        "inscription": one_or_many(
+            _texts(identification, "lido:inscriptionsWrap/lido:inscriptions/lido:inscriptionTranscription")
+        ),
+        "repositoryName": _preferred_name(_one(repository, "lido:repositoryName/lido:legalBodyName")),
+        "workID": _first_text(work_ids),
+        "measurements": one_or_many(
+            _texts(identification, "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:displayObjectMeasurements")
+        ),
+        **_measurements(identification),
+        "subject": _subjects(descriptive) or None,
+    }
+
+
+def _creation_fields(descriptive: etree._Element | None) -> dict[str, Any]:
+    """Who made the object, when, where and of what: the creation/production events only."""
+    events = [e for e in _all(descriptive, "lido:eventWrap/lido:eventSet/lido:event") if _is_creation(e)]
+    creators = _creators(events)
+    dated = next((event for event in events if _one(event, "lido:eventDate") is not None), None)
+    places = [
+        _first(place, "lido:displayPlace") or _preferred_name(_one(place, "lido:place/lido:namePlaceSet")) or ""
+        for event in events
+        for place in _all(event, "lido:eventPlace")
+    ]
+    material_sets = [item for event in events for item in _all(event, "lido:eventMaterialsTech")] + _all(
+        descriptive, "lido:objectIdentificationWrap/lido:objectMaterialsTechWrap/lido:objectMaterialsTechSet"
+    )  # LIDO 1.1 may state materials on the object instead of the production event
+    materials = [
+        _first(item, "lido:displayMaterialsTech") or ", ".join(_labels(item, ".//lido:termMaterialsTech"))
+        for item in material_sets
+    ]
+    return {
+        "creator": [creator["name"] for creator in creators] or None,
+        "creatorRole": creators[0]["role"] if creators else None,
+        "creatorBirth": creators[0]["birth"] if creators else None,
+        "creatorDeath": _last_death(creators),
+        "date.display": _first(dated, "lido:eventDate/lido:displayDate"),
+        "date.earliest": _first(dated, "lido:eventDate/lido:date/lido:earliestDate"),
+        "date.latest": _first(dated, "lido:eventDate/lido:date/lido:latestDate"),
+        "place": one_or_many(_distinct(places)),
+        "materialsTech": one_or_many(_distinct(materials)),
+    }
+
+
+def _administrative_fields(admin: etree._Element | None) -> dict[str, Any]:
+    """The record itself, its links, and the three separate rights statements."""
+    record_wrap = _one(admin, "lido:recordWrap")
+    links = sorted(
+        _all(record_wrap, "lido:recordInfoSet/lido:recordInfoLink"),
+        key=lambda link: link.get(f"{{{NAMESPACES['lido']}}}formatResource", "text/html") != "text/html",
+    )
+    images = _images(admin)
+    return {
+        "recordID": _first(record_wrap, "lido:recordID"),
+        "recordLink": _first_text(links),
+        "recordSource": _preferred_name(_one(record_wrap, "lido:recordSource/lido:legalBodyName")),
+        "creditLine": _first(admin, "lido:rightsWorkWrap/lido:rightsWorkSet/lido:creditLine"),
+        "workRights": _rights(_all(admin, "lido:rightsWorkWrap/lido:rightsWorkSet"))[0],
+        "recordRights": _rights(_all(record_wrap, "lido:recordRights"))[0],
+        "imageRights": images[0].get("rights") if images else None,
+        "images": images or None,
+    }
+
+
+def lido_fields(record: etree._Element) -> dict[str, Any]:
+    """The contract's fixed fields of one ``lido:lido`` element (empty values left out)."""
+    descriptive = _one(record, "lido:descriptiveMetadata")
+    title, titles = _titles(record)
+    fields: dict[str, Any] = {
+        "lidoRecID": _first(record, "lido:lidoRecID"),
+        "objectPublishedID": _first(record, "lido:objectPublishedID"),
+        "title": title,
+        **titles,
+        **_identification_fields(descriptive),
+        **_creation_fields(descriptive),
+        **_administrative_fields(_one(record, "lido:administrativeMetadata")),
+    }
+    return {name: value for name, value in fields.items() if value}
+
+
+def _first_text(elements: Iterable[etree._Element]) -> str | None:
+    return next((text for element in elements if (text := text_of(element))), None)
+
+
+def _distinct(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(value for value in values if value))
+
+
+class LidoReader(Reader):
+    """A LIDO file (1.0 or 1.1; bare record, lidoWrap or OAI-PMH response)."""
+
+    format = "lido"
+
+    @property
+    def fields(self) -> list[str]:
+        return list(FIELDS)
+
+    def __iter__(self) -> Iterator[Record]:
+        source = str(self.path)
+        for number, (element, line) in enumerate(iter_elements(self.path, LIDO_TAG), start=1):
+            fields = lido_fields(element)
+            position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
+            yield Record(fields, source, position, line, element)
+

@@ -1,0 +1,258 @@
+"""CSV/TSV and Excel exports: one record per row, the header row naming the fields.
+
+CSV is read with the standard ``csv`` module rather than pandas: it streams row by row and reports the
+physical line of every row (quoted newlines included), which is what a curator needs to find a bad row.
+Column names follow pandas' convention so a crosswalk written against ``pandas.read_csv`` still fits:
+duplicates become ``Name``, ``Name.1``, ``Name.2``; blank header cells ``Unnamed: <index>``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import zipfile
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from glamupload.errors import InputError
+from glamupload.readers.base import Reader, Record, clean
+
+DELIMITERS = (",", ";", "\t", "|")
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_BLOCK = 1 << 20
+_ENCODING_HINT = (
+    "set the right encoding for the export (typical: utf-8, cp1252, latin-1), "
+    "or re-save the file as UTF-8"
+)
+
+
+def column_names(header: Sequence[Any]) -> list[str]:
+    """Header cells → distinct field names, exactly as pandas would name the columns."""
+    names = [
+        str(cell).strip() if cell is not None and str(cell).strip() else f"Unnamed: {index}"
+        for index, cell in enumerate(header)
+    ]
+    counts: defaultdict[str, int] = defaultdict(int)
+    for index, name in enumerate(names):
+        seen = counts[name]
+        while seen > 0:
+            counts[name] = seen + 1
+            name = f"{name}.{seen}"
+            seen = counts[name]
+        names[index] = name
+        counts[name] = seen + 1
+    return names
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes in ``encoding`` (read in blocks: memory stays flat)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as fh:
+        try:
+            while block := fh.read(_BLOCK):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file is valid UTF-8, else cp1252, else latin-1."""
+    with path.open("rb") as fh:
+        start = fh.read(4)
+    if start.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes(path, encoding):
+            return encoding
+    return "latin-1"
+
+
+def _python_encoding(path: Path, encoding: str) -> str:
+    """Validate a configured encoding name; UTF-8 also accepts a BOM (Excel writes one)."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", file=path, hint=_ENCODING_HINT) from None
+    return "utf-8-sig" if name == "utf-8" else encoding
+
+
+def decode_error(path: Path, encoding: str) -> InputError:
+    """Find the first undecodable byte (line and byte offset) and explain it; only runs on the error path."""
+    offset = 0
+    with path.open("rb") as fh:
+        for line_number, raw in enumerate(fh, start=1):
+            try:
+                raw.decode(encoding)
+            except UnicodeDecodeError as exc:
+                bad = raw[exc.start : exc.end]
+                return InputError(
+                    f"cannot decode byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')} at byte {offset + exc.start}"
+                    f" (column {exc.start + 1}) with encoding {encoding}",
+                    file=path,
+                    line=line_number,
+                    hint=_ENCODING_HINT,
+                )
+            offset += len(raw)
+    return InputError(f"the file is not valid {encoding}", file=path, hint=_ENCODING_HINT)
+
+
+def sniff_delimiter(header_line: str, path: Path) -> str:
+    """The candidate delimiter occurring most often in the header line (tab for ``.tsv`` on a tie)."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(counts.values())
+    if best == 0:
+        return "\t" if path.suffix.lower() == ".tsv" else ","
+    if path.suffix.lower() == ".tsv" and counts["\t"] == best:
+        return "\t"
+    return next(d for d in DELIMITERS if counts[d] == best)
+
+
+class CsvReader(Reader):
+    """Delimited text: delimiter and encoding from the batch config or detected."""
+
+    format = "csv"
+
+    def __init__(self, path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> None:
+        super().__init__(path)
+        if delimiter is not None and len(delimiter) != 1:
+            names = ", ".join(repr(d) for d in DELIMITERS)
+            raise InputError(f"delimiter must be one character (e.g. {names}), got {delimiter!r}", file=path)
+        self.encoding = _python_encoding(self.path, encoding) if encoding else detect_encoding(self.path)
+        header = self._read_header(delimiter)
+        self._fields = column_names(header)
+
+    def _read_header(self, delimiter: str | None) -> list[str]:
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as fh:
+                first_line = fh.readline()
+                self.delimiter = delimiter or sniff_delimiter(first_line, self.path)
+                fh.seek(0)
+                header = next(csv.reader(fh, delimiter=self.delimiter), [])
+        except UnicodeDecodeError:
+            raise decode_error(self.path, self.encoding) from None
+        except csv.Error as exc:
+            raise InputError(f"cannot read the header row: {exc}", file=self.path, line=1) from None
+        except OSError as exc:
+            raise InputError(f"cannot read the export: {exc}", file=self.path) from None
+        if not header:
+            raise InputError("the file is empty: no header row", file=self.path, line=1)
+        return header
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self._fields)
+
+    def __iter__(self) -> Iterator[Record]:
+        width = len(self._fields)
+        source = str(self.path)
+        try:
+            with self.path.open(encoding=self.encoding, newline="") as fh:
+                rows = csv.reader(fh, delimiter=self.delimiter)
+                next(rows, None)
+                first_line = rows.line_num + 1
+                for row in rows:
+                    line, first_line = first_line, rows.line_num + 1
+                    if len(row) > width and any(cell.strip() for cell in row[width:]):
+                        raise InputError(
+                            f"row has {len(row)} fields but the header has {width}",
+                            file=source,
+                            line=line,
+                            hint=f"is the delimiter right? (reading with {_DELIMITER_NAMES[self.delimiter]}"
+                            f" {self.delimiter!r}); a value containing the delimiter must be quoted",
+                        )
+                    values = {name: clean(cell) for name, cell in zip(self._fields, row)}
+                    fields = {name: value for name, value in values.items() if value is not None}
+                    if fields:
+                        yield Record(fields, source, f"line {line}", line)
+        except UnicodeDecodeError:
+            raise decode_error(self.path, self.encoding) from None
+        except csv.Error as exc:
+            raise InputError(f"malformed CSV: {exc}", file=source, line=rows.line_num) from None
+        except OSError as exc:
+            raise InputError(f"cannot read the export: {exc}", file=source) from None
+
+
+def _cell_text(value: Any) -> Any:
+    """Excel cell → the text a person sees (dates as ISO 8601, whole numbers without ``.0``)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return clean(value)
+
+
+class ExcelReader(Reader):
+    """One worksheet of an ``.xlsx`` workbook, streamed with openpyxl's read-only mode."""
+
+    format = "excel"
+
+    def __init__(self, path: str | Path, *, sheet: str | int | None = None) -> None:
+        super().__init__(path)
+        workbook = self._open()
+        try:
+            self.sheet = self._sheet_name(workbook.sheetnames, sheet)
+            header = next(workbook[self.sheet].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            workbook.close()
+        if not any(cell is not None for cell in header):
+            raise InputError(f"sheet {self.sheet!r} is empty: no header row", file=self.path, line=1)
+        self._fields = column_names(header)
+
+    def _open(self) -> Any:
+        try:
+            return load_workbook(self.path, read_only=True, data_only=True)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
+            raise InputError(
+                f"not a readable .xlsx workbook: {exc}",
+                file=self.path,
+                hint="old .xls files must be saved as .xlsx first",
+            ) from None
+        except OSError as exc:
+            raise InputError(f"cannot read the export: {exc}", file=self.path) from None
+
+    def _sheet_name(self, names: list[str], sheet: str | int | None) -> str:
+        if sheet is None:
+            return names[0]
+        if isinstance(sheet, str) and sheet in names:
+            return sheet
+        if isinstance(sheet, int) or sheet.isdigit():
+            index = int(sheet)
+            if 0 <= index < len(names):
+                return names[index]
+        listed = ", ".join(f"{i}: {name!r}" for i, name in enumerate(names))
+        raise InputError(f"no sheet {sheet!r} in the workbook; it has {listed}", file=self.path)
+
+    @property
+    def fields(self) -> list[str]:
+        return list(self._fields)
+
+    def __iter__(self) -> Iterator[Record]:
+        width = len(self._fields)
+        source = str(self.path)
+        workbook = self._open()
+        try:
+            rows = workbook[self.sheet].iter_rows(min_row=2, values_only=True)
+            for line, row in enumerate(rows, start=2):
+                if len(row) > width and any(clean(cell) is not None for cell in row[width:]):
+                    raise InputError(
+                        f"row has values beyond the last named column ({width} columns in the header row)",
+                        file=source,
+                        line=line,
+                        hint="give every used column a header",
+                    )
+                values = {name: _cell_text(cell) for name, cell in zip(self._fields, row)}
+                fields = {name: value for name, value in values.items() if value is not None}
+                if fields:
+                    yield Record(fields, source, f"sheet {self.sheet!r} row {line}", line)
+        finally:
+            workbook.close()

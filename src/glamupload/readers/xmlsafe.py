@@ -1,0 +1,106 @@
+"""Safe, streaming XML: the only place readers touch lxml's parser.
+
+Exports come from outside; an XML file can ask the parser to read local files (XXE), fetch URLs or expand
+entities exponentially ("billion laughs"). We parse with DTD loading, entity resolution and network access
+off, and refuse any document that declares entities or points at an external DTD, before reading a record.
+Records are streamed with ``iterparse`` and the parsed tree is pruned behind us so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+
+from glamupload.errors import InputError
+
+_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+
+_LAYOUT_BREAK = re.compile(r"[ \t]*\n[ \t]+")
+
+UNSAFE_MESSAGE = "the export declares XML entities / a DTD; refusing to read it for safety"
+_UNSAFE_HINT = (
+    "remove the <!DOCTYPE ...> declaration from the file (exports never need one); "
+    "if the file came from an unknown source, do not open it with other XML tools either"
+)
+
+
+def text_of(node: etree._Element | str) -> str:
+    """The text of an element (all descendants) or of an attribute/text node, without pretty-printing.
+
+    A line break followed by indentation is the exporter's layout, not content, and becomes one space;
+    a bare line break (e.g. between two measurement lines) is kept.
+    """
+    text = "".join(node.itertext()) if isinstance(node, etree._Element) else str(node)
+    return _LAYOUT_BREAK.sub(" ", text).strip()
+
+
+def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
+    line = exc.lineno if exc.lineno else None
+    message = (exc.msg or str(exc)).strip()
+    return InputError(
+        f"broken XML: {message}",
+        file=path,
+        line=line,
+        hint="the file is not well-formed XML; was the export cut off or edited by hand?",
+    )
+
+
+def check_document(path: Path) -> None:
+    """Refuse a document whose DOCTYPE declares entities or names an external DTD.
+
+    Reads only up to the root element's start tag: libxml2 has parsed the whole prolog by then.
+    """
+    context = etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS)
+    try:
+        for _event, element in context:
+            docinfo = element.getroottree().docinfo
+            dtd = docinfo.internalDTD
+            declares_entities = dtd is not None and any(True for _ in dtd.iterentities())
+            if declares_entities or docinfo.system_url or docinfo.public_id:
+                raise InputError(UNSAFE_MESSAGE, file=path, line=1, hint=_UNSAFE_HINT)
+            return
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(path, exc) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the export: {exc}", file=path) from None
+    finally:
+        del context
+
+
+def _prune(element: etree._Element) -> None:
+    """Free a finished record and everything parsed before it (the iterparse memory idiom)."""
+    element.clear(keep_tail=False)
+    for node in (element, *element.iterancestors()):
+        while node.getprevious() is not None:
+            del node.getparent()[0]
+
+
+def iter_elements(path: Path, tag: str) -> Iterator[tuple[etree._Element, int | None]]:
+    """Yield each ``tag`` element (Clark notation ``{ns}name``) with its start line, as a standalone copy.
+
+    The copy belongs to the caller (``Record.get("xpath:...")`` keeps working after we move on); the parsed
+    original is pruned at once.
+    """
+    check_document(path)
+    context = etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS)
+    try:
+        for _event, element in context:
+            line = element.sourceline
+            standalone = copy.deepcopy(element)
+            _prune(element)
+            yield standalone, line
+    except etree.XMLSyntaxError as exc:
+        raise _syntax_error(path, exc) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the export: {exc}", file=path) from None
+    finally:
+        del context
