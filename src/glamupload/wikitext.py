@@ -1,0 +1,492 @@
+"""Commons file pages built from untrusted metadata: escaping, trusted constructs, rendering, checking.
+
+Text from an export is never markup. ``escape`` turns any value into wikitext that displays exactly that
+text and cannot leave the template parameter it is put in; only ``Wikitext`` (a ``str`` subclass) is
+passed through unchanged, and the helpers here (``lang``, ``size``, ``other_date``, ``institution``,
+``creator``, ``template_call``) are the trusted way to build markup around escaped values.
+
+Escaping rules (each makes one wikitext construct impossible; entities are decoded only at display time,
+after the wiki has parsed the page structure):
+
+* ``| = { } [ ] <`` → numeric entities (``&#124;`` …): no parameter break, no ``name=value`` split in
+  positional use, no template/parameter/table, no internal or bracketed external link, no HTML tag,
+  comment, ``<nowiki>``/``<ref>`` or extension tag.
+* runs of ``''`` (bold/italic), ``~~~`` (signatures), ``__`` (``__MAGICWORDS__``) and ``!!`` (table
+  header cells) → every character of the run as an entity.
+* ``&`` that would start an entity (``&amp;``, ``&#91;``) → ``&amp;``, so literal text shows literally.
+* line breaks (``\\r\\n``, ``\\r``, ``\\n``, and the other Unicode line separators) → ``<br>``: the escaped
+  value stays on one line, so no line start inside it can open a list, heading, ``<pre>``, table row or
+  rule. Line-start characters at the very beginning (``* # : ; !``, ``----``) are entities too, because
+  a template may put the value at the start of a line. A blank line therefore shows as ``<br><br>``.
+* leading and trailing spaces/tabs → entities (a named parameter would silently trim them).
+* a combining mark at the start of the value or right after a ``<br>`` → entity, so the wiki's NFC
+  normalisation cannot fuse it with the markup in front of it (``=`` + U+0338 would become ``≠``).
+* control characters, surrogates and non-characters are dropped; the result is NFC, as the wiki stores it.
+
+Free URLs stay plain text and the wiki links them (wanted); ``ISBN``/``PMID``/``RFC`` magic links are left
+alone for the same reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import mwparserfromhell
+import yaml
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from mwparserfromhell.nodes import Argument, Comment, ExternalLink, Heading, Tag, Template, Wikilink
+
+from glamupload import resources
+from glamupload.errors import ConfigError, InputError
+
+PAGE_TEMPLATE = "file-page.j2"
+"""The shipped page template; ``<slug>.j2`` (e.g. ``art-photo.j2``) overrides it for one template."""
+
+CATALOGUE_FILE = "commons-templates.yaml"
+
+
+class Wikitext(str):
+    """Trusted wikitext markup: passed through rendering unescaped.
+
+    Only this module's helpers, the license engine and crosswalk literals should create it. Any ``str``
+    operation on it returns a plain ``str`` again, i.e. untrusted — the safe direction.
+    """
+
+    __slots__ = ()
+
+
+# --- escaping -------------------------------------------------------------------------------------------
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_UNWANTED = re.compile(
+    "[\x00-\x08\x0e-\x1b\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+    "|[\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
+)
+_INLINE = re.compile(r"[|={}\[\]<]|&(?=[#A-Za-z0-9])|'{2,}|~{3,}|_{2,}|!{2,}")
+_LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
+_EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+_BR = "<br>"
+
+
+def _entities(text: str) -> str:
+    return "".join(f"&#{ord(char)};" for char in text)
+
+
+def _escape_line(line: str) -> str:
+    line = _INLINE.sub(lambda m: "&amp;" if m.group() == "&" else _entities(m.group()), line)
+    if line and unicodedata.combining(line[0]):
+        line = _entities(line[0]) + line[1:]
+    return line
+
+
+def escape(value: object) -> Wikitext:
+    """Make any value inert wikitext that displays as the value's text (rules in the module docstring).
+
+    ``Wikitext`` is returned unchanged; ``None`` becomes empty. Collections are a programming error: join
+    them first (``concat``) so the separator is a deliberate choice.
+    """
+    if isinstance(value, Wikitext):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        raise TypeError(f"escape() takes one value, not a {type(value).__name__}; join the values first")
+    text = "" if value is None else str(value)
+    text = unicodedata.normalize("NFC", _UNWANTED.sub("", text))
+    escaped = _BR.join(_escape_line(line) for line in _LINE_BREAK.split(text))
+    escaped = _LINE_START.sub(lambda m: _entities(m.group()), escaped)
+    escaped = _EDGE_SPACE.sub(lambda m: _entities(m.group()), escaped)
+    return Wikitext(escaped)
+
+
+def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
+    """Join values into one piece of wikitext; every part and the separator that is not ``Wikitext``
+    is escaped (e.g. several language wrappers separated by ``Wikitext("\\n")``)."""
+    return Wikitext(escape(separator).join(escape(part) for part in parts))
+
+
+# --- titles used inside markup (categories, Institution:, Creator:) -------------------------------------
+
+_TITLE_SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_TITLE_INVALID = re.compile(
+    r"[#<>\[\]|{}\x00-\x1f\x7f]|~{3}|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
+    r"|^\.\.?$|^\.\.?/|/\.\.?/|/\.\.?$|^:"
+)
+_TITLE_MAX_BYTES = 255
+
+
+def _normalise_title(text: str) -> str:
+    text = _TITLE_SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    return text[:1].upper() + text[1:] if len(text[:1].upper()) == 1 else text
+
+
+def page_name(name: str, *, namespace: str) -> Wikitext:
+    """A page name in ``namespace`` normalised as the wiki does (spaces, first letter) and checked to be a
+    valid title, so it can be written verbatim inside ``[[...]]`` or ``{{...}}``.
+
+    A leading ``Namespace:`` prefix in the value is accepted and removed. Raises ``InputError`` for names
+    that cannot be a page title (``]]``, ``|``, ``{{``, ``#``, entities, signatures, control characters).
+    """
+    text = _normalise_title(str(name))
+    if text.casefold().startswith(namespace.casefold() + ":"):
+        text = _normalise_title(text[len(namespace) + 1 :])
+    if not text:
+        raise InputError(f"empty {namespace} name")
+    bad = _TITLE_INVALID.search(text)
+    if bad:
+        raise InputError(
+            f"{namespace} name {text!r} cannot be a page title: it contains {bad.group()!r}",
+            hint="page titles cannot contain # < > [ ] | { }, ~~~, %XX, HTML entities or control characters",
+        )
+    if len(f"{namespace}:{text}".encode()) > _TITLE_MAX_BYTES:
+        raise InputError(f"{namespace} name {text[:40]!r}… is longer than {_TITLE_MAX_BYTES} bytes")
+    return Wikitext(text)
+
+
+def category_name(name: str) -> Wikitext:
+    """A category name (without ``Category:``) safe to write as ``[[Category:<name>]]``."""
+    return page_name(name, namespace="Category")
+
+
+# --- trusted constructs around escaped values -----------------------------------------------------------
+
+_TEMPLATE_NAME = re.compile(r"[^\n|{}\[\]<>#=]+")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+
+
+def template_call(name: str, positional: Sequence[object] = (), named: Mapping[str, object] | None = None) -> Wikitext:
+    """``{{name|pos1|pos2|key=value}}`` with every argument escaped; name and keys must be plain names."""
+    for label in [name, *(named or {})]:
+        if not _TEMPLATE_NAME.fullmatch(str(label)) or not str(label).strip():
+            raise ConfigError(f"{label!r} is not a usable template or parameter name")
+    args = [escape(value) for value in positional]
+    args += [f"{key}={escape(value)}" for key, value in (named or {}).items()]
+    return Wikitext("{{" + "|".join([name, *args]) + "}}")
+
+
+def lang(code: str, text: object) -> Wikitext:
+    """``{{sv|1=text}}`` — a language wrapper; ``1=`` so that ``=`` in the text is harmless twice over.
+    Empty text gives empty wikitext (no empty wrapper)."""
+    if not _LANGUAGE_CODE.fullmatch(str(code)):
+        raise InputError(f"{code!r} is not a language code (expected e.g. 'sv', 'en', 'de-ch')")
+    body = escape(text)
+    return template_call(code, named={"1": body}) if body else Wikitext("")
+
+
+def size(unit: str, dimensions: Mapping[str, object]) -> Wikitext:
+    """``{{Size|unit=cm|height=…|width=…}}`` in the named form (commons-conventions §1.7); only the
+    dimension names listed in ``mappings/commons-templates.yaml`` are accepted."""
+    allowed = load_template_catalogue().size_parameters
+    unknown = [key for key in dimensions if key not in allowed or key == "unit"]
+    if unknown:
+        raise ConfigError(f"unknown {{{{Size}}}} dimension {unknown[0]!r}", hint=f"use one of {allowed[1:]}")
+    present = {key: value for key, value in dimensions.items() if escape(value)}
+    return template_call("Size", named={"unit": unit, **present}) if present else Wikitext("")
+
+
+def other_date(kind: str, first: object, second: object = None) -> Wikitext:
+    """``{{Other date|circa|1850}}`` / ``{{Other date|between|1850|1860}}`` (commons-conventions §1.6)."""
+    kinds = load_template_catalogue().other_date_types
+    if kind not in kinds:
+        raise ConfigError(f"unknown {{{{Other date}}}} type {kind!r}", hint=_did_you_mean(kind, kinds))
+    return template_call("Other date", [kind, first] + ([second] if second not in (None, "") else []))
+
+
+def institution(name: str) -> Wikitext:
+    """``{{Institution:Name}}``: transcludes the institution's page (commons-conventions §1.8)."""
+    return Wikitext("{{Institution:" + page_name(name, namespace="Institution") + "}}")
+
+
+def creator(name: str) -> Wikitext:
+    """``{{Creator:Name}}``: transcludes the creator's page (commons-conventions §1.6)."""
+    return Wikitext("{{Creator:" + page_name(name, namespace="Creator") + "}}")
+
+
+# --- template catalogue (mappings/commons-templates.yaml) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplateSpec:
+    """One file-page template: its parameters in output order and the alias spellings it accepts."""
+
+    name: str
+    parameters: tuple[str, ...]
+    aliases: Mapping[str, str]
+    doc: str
+
+    def canonical(self, parameter: str) -> str | None:
+        """The canonical name of ``parameter`` (itself or the name an alias stands for), else None."""
+        return parameter if parameter in self.parameters else self.aliases.get(parameter)
+
+    def suggest(self, parameter: str) -> list[str]:
+        """Closest valid parameter names, for "did you mean" messages."""
+        return _closest(parameter, [*self.parameters, *self.aliases])
+
+
+@dataclass(frozen=True)
+class TemplateCatalogue:
+    file_page_templates: Mapping[str, TemplateSpec]
+    size_parameters: tuple[str, ...]
+    other_date_types: tuple[str, ...]
+
+    def template(self, name: str) -> TemplateSpec:
+        """The file-page template called ``name`` (``Art_Photo`` and ``art Photo`` work too)."""
+        wanted = _normalise_title(str(name))
+        if wanted in self.file_page_templates:
+            return self.file_page_templates[wanted]
+        raise ConfigError(
+            f"unknown file-page template {name!r}",
+            hint=_did_you_mean(name, list(self.file_page_templates)) or f"use one of {list(self.file_page_templates)}",
+        )
+
+
+def _closest(word: str, choices: Sequence[str]) -> list[str]:
+    folded = {choice.casefold(): choice for choice in choices}
+    return [folded[m] for m in difflib.get_close_matches(str(word).casefold(), list(folded), n=3, cutoff=0.6)]
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str | None:
+    close = _closest(word, choices)
+    return f"did you mean {' or '.join(map(repr, close))}?" if close else None
+
+
+def load_template_catalogue(path: Path | None = None) -> TemplateCatalogue:
+    """Read ``mappings/commons-templates.yaml`` (or ``path``); cached for the shipped file."""
+    return _load_catalogue(path or resources.mappings_dir() / CATALOGUE_FILE)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_catalogue(path: Path) -> TemplateCatalogue:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        templates = {
+            name: TemplateSpec(
+                name=name,
+                parameters=tuple(entry["parameters"]),
+                aliases=dict(entry.get("aliases") or {}),
+                doc=entry.get("doc", ""),
+            )
+            for name, entry in data["file_page_templates"].items()
+        }
+        helpers = data["helper_templates"]
+        catalogue = TemplateCatalogue(
+            file_page_templates=templates,
+            size_parameters=tuple(helpers["Size"]["parameters"]),
+            other_date_types=tuple(helpers["Other date"]["types"]),
+        )
+    except (OSError, yaml.YAMLError) as error:
+        raise ConfigError(f"cannot read the template catalogue: {error}", file=path) from error
+    except (KeyError, TypeError, AttributeError) as error:
+        raise ConfigError(f"template catalogue is malformed near {error}", file=path) from error
+    for spec in templates.values():
+        stray = [alias for alias, target in spec.aliases.items() if target not in spec.parameters]
+        if stray:
+            raise ConfigError(f"alias {stray[0]!r} of {spec.name} points to no parameter", file=path)
+    return catalogue
+
+
+# --- rendering ------------------------------------------------------------------------------------------
+
+
+def _ordered_params(spec: TemplateSpec, params: Mapping[str, object]) -> dict[str, Wikitext]:
+    """Parameters in the template's documented order, values escaped, empty ones left out."""
+    slots: dict[str, tuple[str, Wikitext]] = {}
+    for name, value in params.items():
+        canonical = spec.canonical(name)
+        if canonical is None:
+            close = spec.suggest(name)
+            raise ConfigError(
+                f"unknown parameter {name!r} of {{{{{spec.name}}}}}",
+                field=name,
+                hint=f"did you mean {' or '.join(map(repr, close))}?" if close else f"see {spec.doc}",
+            )
+        if canonical in slots:
+            raise ConfigError(f"parameter {canonical!r} of {{{{{spec.name}}}}} is given twice", field=name)
+        slots[canonical] = (name, Wikitext(escape(value).strip()))
+    return {
+        slots[canonical][0]: slots[canonical][1]
+        for canonical in spec.parameters
+        if canonical in slots and slots[canonical][1]
+    }
+
+
+def _unique_categories(categories: Iterable[str]) -> list[Wikitext]:
+    return list(dict.fromkeys(category_name(category) for category in categories))
+
+
+@functools.lru_cache(maxsize=8)
+def _environment(templates_dir: Path | None) -> jinja2.Environment:
+    search = [templates_dir] if templates_dir else []
+    env = ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([*search, resources.templates_dir()]),
+        finalize=escape,
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        variable_start_string="<<",
+        variable_end_string=">>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+    )
+    env.globals.update(lang=lang, size=size, other_date=other_date, institution=institution, creator=creator)
+    return env
+
+
+def _page_template(spec: TemplateSpec, templates_dir: Path | None) -> jinja2.Template:
+    if templates_dir is not None and not Path(templates_dir).is_dir():
+        raise ConfigError("templates folder does not exist", file=templates_dir)
+    env = _environment(Path(templates_dir).resolve() if templates_dir else None)
+    slug = spec.name.lower().replace(" ", "-")
+    try:
+        return env.select_template([f"{slug}.j2", PAGE_TEMPLATE])
+    except jinja2.TemplateSyntaxError as error:
+        raise ConfigError(f"page template syntax: {error.message}", file=error.filename, line=error.lineno) from error
+
+
+def render_file_page(
+    template: str,
+    params: Mapping[str, object],
+    license_wikitext: str,
+    categories: Iterable[str],
+    templates_dir: Path | None = None,
+) -> str:
+    """The whole file page: summary with the file-page ``template`` and its ``params``, the licence
+    section with ``license_wikitext`` (trusted: it comes from the license engine), then the categories.
+
+    Parameter values are escaped unless they are ``Wikitext``; parameters with empty values are left out;
+    an unknown or doubled parameter name is a ``ConfigError``, an invalid category an ``InputError``.
+    ``templates_dir`` is a batch's own templates folder, searched before the shipped one.
+    """
+    spec = load_template_catalogue().template(template)
+    page = _page_template(spec, templates_dir)
+    try:
+        text = page.render(
+            template=Wikitext(spec.name),
+            params={Wikitext(name): value for name, value in _ordered_params(spec, params).items()},
+            license=Wikitext(license_wikitext.strip()),
+            categories=_unique_categories(categories),
+        )
+    except jinja2.TemplateError as error:
+        raise ConfigError(f"page template failed: {error}", file=page.filename) from error
+    return text.strip()
+
+
+# --- checking -------------------------------------------------------------------------------------------
+
+def _constructs(text: str) -> Counter[tuple[str, str]]:
+    """Every structural node of ``text`` (templates, links, tags, headings, comments, arguments)."""
+    found: Counter[tuple[str, str]] = Counter()
+    for node in mwparserfromhell.parse(text).filter(recursive=True):
+        if isinstance(node, Template):
+            found["template", _normalise_title(str(node.name))] += 1
+        elif isinstance(node, Wikilink):
+            found["link", _normalise_title(str(node.title))] += 1
+        elif isinstance(node, ExternalLink):
+            found["external link", str(node.url).strip()] += 1
+        elif isinstance(node, Tag):
+            found["tag", str(node.tag).strip().lower()] += 1
+        elif isinstance(node, Heading):
+            found["heading", str(node.title).strip()] += 1
+        elif isinstance(node, Comment):
+            found["comment", ""] += 1
+        elif isinstance(node, Argument):
+            found["argument", str(node.name).strip()] += 1
+    return found
+
+
+def _describe(key: tuple[str, str]) -> str:
+    kind, name = key
+    return {
+        "template": f"template {{{{{name}}}}}",
+        "link": f"link [[{name}]]",
+        "tag": f"tag <{name}>",
+        "heading": f"heading {name}",
+        "argument": f"argument {{{{{{{name}}}}}}}",
+    }.get(kind, f"{kind} {name}".strip())
+
+
+def _value_constructs(value: object) -> Counter[tuple[str, str]]:
+    """Constructs a parameter value is meant to carry: all of trusted Wikitext, only ``<br>`` and free
+    URLs of an escaped value (anything else there would be an injection)."""
+    found = _constructs(escape(value))
+    if isinstance(value, Wikitext):
+        return found
+    return Counter({key: n for key, n in found.items() if key == ("tag", "br") or key[0] == "external link"})
+
+
+def check_page(
+    text: str,
+    *,
+    template: str,
+    params: Mapping[str, object],
+    categories: Iterable[str],
+    license_wikitext: str,
+    templates_dir: Path | None = None,
+) -> list[str]:
+    """Problems with a rendered page, found by parsing it (empty list = the page is what was intended).
+
+    Checks: NFC text; exactly one top-level ``template``; its parameters are exactly the intended ones
+    holding exactly the intended values; a licence and at least one category; and no template, link,
+    tag, heading or comment beyond those of the page template, the trusted values, the licence and the
+    categories. The arguments are the ones given to ``render_file_page``.
+    """
+    spec = load_template_catalogue().template(template)
+    expected = _ordered_params(spec, params)
+    wanted_categories = _unique_categories(categories)
+    problems: list[str] = []
+    if unicodedata.normalize("NFC", text) != text:
+        problems.append("page text is not NFC-normalised (the wiki would change it)")
+    page = mwparserfromhell.parse(text)
+    calls = [node for node in page.filter_templates(recursive=False) if _normalise_title(str(node.name)) == spec.name]
+    if len(calls) != 1:
+        problems.append(f"expected exactly one {{{{{spec.name}}}}} template, found {len(calls)}")
+    else:
+        problems += _check_params(spec, calls[0], expected)
+    if not license_wikitext.strip():
+        problems.append("page has no licence")
+    if not wanted_categories:
+        problems.append("page has no category")
+
+    intended = _constructs(render_file_page(template, {name: "x" for name in expected}, "", [], templates_dir))
+    for value in [*params.values(), Wikitext(license_wikitext)]:
+        intended += _value_constructs(value)
+    intended += Counter(("link", _normalise_title(f"Category:{name}")) for name in wanted_categories)
+    actual = _constructs(text)
+    problems += [f"unexpected {_describe(key)}" for key in sorted((actual - intended).elements())]
+    problems += [f"missing {_describe(key)}" for key in sorted((intended - actual).elements())]
+    return problems
+
+
+def _check_params(spec: TemplateSpec, call: Template, expected: Mapping[str, str]) -> list[str]:
+    problems = []
+    actual: dict[str, str] = {}
+    for param in call.params:
+        name = str(param.name).strip()
+        if not param.showkey:
+            problems.append(f"unexpected positional parameter {name}= {str(param.value).strip()[:60]!r}")
+        elif name in actual:
+            problems.append(f"parameter {name!r} appears twice")
+        actual[name] = str(param.value).strip()
+    for name, value in expected.items():
+        if name not in actual:
+            problems.append(f"parameter {name!r} is missing")
+        elif actual[name] != value:
+            problems.append(f"parameter {name!r} holds {_shown(actual[name])} instead of {_shown(value)}")
+    problems += [f"unexpected parameter {name!r} of {{{{{spec.name}}}}}" for name in actual if name not in expected]
+    return problems
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 80 else text[:77] + "...")
