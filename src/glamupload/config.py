@@ -1,0 +1,149 @@
+"""The batch config: one YAML file that says what to upload, how to map it and where state lives.
+
+Every path in it is relative to the batch file, so a batch folder can be moved or shared as a
+whole. Mistakes (unknown keys, wrong types, missing files) are ConfigErrors naming the file, the
+line and the key, with a "did you mean".
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from glamupload.crosswalk import resolve_path
+from glamupload.errors import ConfigError
+from glamupload.yamlconfig import LocatedYaml, load_yaml, validate
+
+QId = Annotated[str, StringConstraints(pattern=r"^Q[1-9][0-9]*$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class ExportOptions(Strict):
+    """The export file and how to read it (anything left out is detected by the reader)."""
+
+    path: str
+    format: str | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | int | None = None
+
+
+class ImagesOptions(Strict):
+    """Where local image files live; paths outside these folders are refused unless allowed."""
+
+    root: list[str] = ["."]
+    allow_outside_root: bool = False
+
+    @field_validator("root", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+class Institution(Strict):
+    """The contributing institution, for its Institution: page and the file pages."""
+
+    name: str
+    wikidata: QId | None = None
+    native_name: str | None = None
+    location: str | None = None
+    website: str | None = None
+    established: str | None = None
+    homecat: str | None = None
+    image: str | None = None
+
+
+class BatchCategories(Strict):
+    """Categories every file of the batch gets: the hidden tracking category and any others."""
+
+    tracking: str | None = None
+    extra: list[str] = []
+
+
+class BatchModel(Strict):
+    """The batch YAML file, as validated."""
+
+    name: str | None = None
+    export: ExportOptions
+    crosswalk: str
+    images: ImagesOptions = ImagesOptions()
+    templates: str | None = None
+    institution: Institution | None = None
+    categories: BatchCategories = BatchCategories()
+    lookups: dict[str, str] = {}
+    overrides: str | None = None
+    state: str | None = None
+    limit: Annotated[int, Field(ge=1)] | None = None
+
+
+class BatchConfig:
+    """A loaded batch: the validated model plus every path resolved against the batch folder."""
+
+    def __init__(self, path: Path, model: BatchModel, located: LocatedYaml) -> None:
+        self.path = path
+        self.folder = path.parent
+        self.model = model
+        self.located = located
+        self.export_path = self._path(model.export.path)
+        self.crosswalk_path = resolve_path(model.crosswalk, self.folder)
+        self.image_roots = [self._path(r).resolve() for r in model.images.root]
+        self.templates_dir = self._path(model.templates) if model.templates else None
+        self.lookups = {name: self._path(p) for name, p in model.lookups.items()}
+        self.overrides_path = self._path(model.overrides) if model.overrides else None
+        self.state_path = self._path(model.state) if model.state else self.folder / f"{path.stem}.state.sqlite"
+
+    def _path(self, value: str) -> Path:
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.folder / path
+
+    @property
+    def name(self) -> str:
+        """The batch's name: given, or the batch file's name without extension."""
+        return self.model.name or self.path.stem
+
+    @property
+    def reader_options(self) -> dict[str, Any]:
+        """Keyword arguments for readers.open_export."""
+        e = self.model.export
+        return {"format": e.format, "encoding": e.encoding, "delimiter": e.delimiter, "sheet": e.sheet}
+
+    def values_for_crosswalk(self) -> dict[str, Any]:
+        """What a crosswalk may read with ``batch:`` (``institution.name``, ``name``, ...)."""
+        out: dict[str, Any] = {"name": self.name}
+        if self.model.institution is not None:
+            for key, value in self.model.institution.model_dump().items():
+                if value is not None:
+                    out[f"institution.{key}"] = value
+        return out
+
+    def check_files(self) -> None:
+        """Fail early, naming the line, when a file the batch points at does not exist."""
+        for key, path in (("export.path", self.export_path), ("crosswalk", self.crosswalk_path)):
+            if not path.is_file():
+                raise self.located.error(f"{path} does not exist", key.split("."))
+        for name, path in self.lookups.items():
+            if not path.is_file():
+                raise self.located.error(f"lookup table {path} does not exist", ("lookups", name))
+        if self.overrides_path is not None and not self.overrides_path.is_file():
+            raise self.located.error(f"{self.overrides_path} does not exist", ("overrides",))
+        for i, root in enumerate(self.image_roots):
+            if not root.is_dir():
+                raise self.located.error(f"image folder {root} does not exist", ("images", "root", i))
+
+
+def load_batch(path: str | Path) -> BatchConfig:
+    """Read and check a batch YAML file; paths in it are relative to its folder."""
+    path = Path(path)
+    located = load_yaml(path)
+    model: BatchModel = validate(BatchModel, located)
+    try:
+        batch = BatchConfig(path.resolve(), model, located)
+    except ConfigError as exc:  # a shipped crosswalk name that does not exist
+        raise located.error(exc.message, ("crosswalk",), hint=exc.hint) from None
+    batch.check_files()
+    return batch

@@ -1,0 +1,424 @@
+"""Crosswalks: the YAML file that says how one export's records become Commons file pages.
+
+A crosswalk is data a curator can read and diff (reference: docs/crosswalks.md). It is loaded and
+checked completely *before* any record is read: unknown keys, transforms, template parameters,
+lookup tables and field names that the export does not have are ConfigErrors naming the file,
+line and key, with the closest valid name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from glamupload.errors import ConfigError
+from glamupload.licenses import LicenseRules
+from glamupload.resources import mappings_dir
+from glamupload.transforms import (
+    Context,
+    FieldSource,
+    LookupTable,
+    Step,
+    Values,
+    as_values,
+    compile_step,
+    placeholders,
+    run_chain,
+)
+from glamupload.wikitext import Wikitext
+from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean, load_yaml, suggest, validate
+
+FILE_PAGE_TEMPLATES = ("Artwork", "Information", "Photograph", "Book", "Art Photo", "Map")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+def _str_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+class Condition(Strict):
+    """A test on one field's value(s); true when any of the values passes."""
+
+    field: str
+    equals: str | None = None
+    in_: list[str] | None = Field(None, alias="in")
+    matches: str | None = None
+    present: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [t for t in (self.equals, self.in_, self.matches, self.present) if t is not None]
+        if len(tests) != 1:
+            raise ValueError("a condition needs exactly one of: equals, in, matches, present")
+        if self.matches is not None:
+            re.compile(self.matches)
+        return self
+
+    def holds(self, record: FieldSource) -> bool:
+        values = as_values(record.get(self.field))
+        if self.present is not None:
+            return bool(values) == self.present
+        if self.equals is not None:
+            return self.equals in values
+        if self.in_ is not None:
+            return any(v in self.in_ for v in values)
+        return any(re.search(self.matches or "", v) for v in values)
+
+
+class Source(Strict):
+    """Where one value comes from: fields, a literal, or the batch config; then a transform chain."""
+
+    field: list[str] = []
+    value: str | None = None
+    batch: str | None = None
+    transforms: list[Any] = []
+    separator: str = ", "
+    when: Condition | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """A bare string or list of strings names the field(s)."""
+        if isinstance(data, (str, list)):
+            return {"field": data}
+        return data
+
+    _field_list = field_validator("field", mode="before")(_str_list)
+
+    @model_validator(mode="after")
+    def _one_origin(self) -> Source:
+        if sum(bool(x) for x in (self.field, self.value is not None, self.batch)) != 1:
+            raise ValueError("a value source needs exactly one of: field, value, batch")
+        return self
+
+
+class Variant(Strict):
+    """A template chosen for the records a condition selects, with its own parameters."""
+
+    when: Condition
+    template: str
+    params: dict[str, Source] = {}
+
+
+FACTS = ("death_year", "created", "published", "country", "kind", "photo_license")
+
+
+class Rights(Strict):
+    """What the license engine gets from each record: image and record rights, attribution, facts."""
+
+    image: Source | None = None
+    record: Source | None = None
+    attribution: Source | None = None
+    facts: dict[str, Source] = {}
+
+    @field_validator("facts")
+    @classmethod
+    def _known_facts(cls, facts: dict[str, Source]) -> dict[str, Source]:
+        for name in facts:
+            if name not in FACTS:
+                raise ValueError(f"unknown fact {name!r}; {did_you_mean(name, FACTS)}")
+        return facts
+
+
+class Images(Strict):
+    """Where each record's image(s) come from."""
+
+    path: str | None = None
+    url: Source | None = None
+    iiif: Source | None = None
+    each: str | None = None
+    suffix: Source | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Images:
+        if sum(x is not None for x in (self.path, self.url, self.iiif)) != 1:
+            raise ValueError("images need exactly one of: path, url, iiif")
+        return self
+
+
+class Categories(Strict):
+    """Fixed categories, per-record ones (usually through lookup tables) and the tracking category."""
+
+    fixed: list[str] = []
+    from_: list[Source] = Field([], alias="from")
+    tracking: str | None = None
+
+
+class Filename(Strict):
+    """The file-name pattern, its parts and the parts that must never be shortened."""
+
+    pattern: str
+    parts: dict[str, Source]
+    protected: list[str] = []
+
+
+class LookupSpec(Strict):
+    """A lookup table: a CSV/YAML file (relative to the crosswalk) or entries written inline."""
+
+    file: str | None = None
+    entries: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> LookupSpec:
+        if (self.file is None) == (self.entries is None):
+            raise ValueError("a lookup table needs exactly one of: file, entries")
+        return self
+
+
+class CrosswalkModel(Strict):
+    """The crosswalk YAML file, as validated."""
+
+    description: str = ""
+    record_id: str
+    template: str
+    params: dict[str, Source] = {}
+    variants: list[Variant] = []
+    rights: Rights = Rights()
+    licenses: LicenseRules = LicenseRules()
+    images: Images
+    categories: Categories = Categories()
+    filename: Filename
+    lookups: dict[str, LookupSpec] = {}
+
+
+@cache
+def template_parameters() -> dict[str, frozenset[str]]:
+    """Each file-page template's parameter names and aliases, from mappings/commons-templates.yaml."""
+    data = yaml.safe_load((mappings_dir() / "commons-templates.yaml").read_text(encoding="utf-8"))
+    return {
+        name: frozenset(spec.get("parameters", [])) | frozenset(spec.get("aliases", {}))
+        for name, spec in data["file_page_templates"].items()
+    }
+
+
+@dataclass
+class CompiledSource:
+    """A Source with its transform chain compiled."""
+
+    spec: Source
+    steps: list[Step]
+    name: str
+
+    def values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
+        """The values for one record; warnings land in ``ctx``."""
+        if self.spec.when is not None and not self.spec.when.holds(record):
+            return []
+        if self.spec.value is not None:
+            values: Values = [Wikitext(self.spec.value)]
+        elif self.spec.batch is not None:
+            values = as_values(batch_values.get(self.spec.batch))
+        else:
+            values = [v for f in self.spec.field for v in as_values(record.get(f))]
+        return run_chain(self.steps, values, ctx)
+
+
+@dataclass
+class Crosswalk:
+    """A loaded, validated crosswalk, ready to map records."""
+
+    path: Path
+    model: CrosswalkModel
+    params: dict[str, CompiledSource]
+    variants: list[tuple[Variant, dict[str, CompiledSource]]]
+    rights: dict[str, CompiledSource]
+    facts: dict[str, CompiledSource]
+    image_source: CompiledSource | None
+    image_suffix: CompiledSource | None
+    categories: list[CompiledSource]
+    filename_parts: dict[str, CompiledSource]
+    tables: dict[str, LookupTable] = dataclass_field(default_factory=dict)
+
+    def choose(self, record: FieldSource) -> tuple[str, dict[str, CompiledSource]]:
+        """The template for this record and its parameter sources (shared merged with the variant's)."""
+        for variant, params in self.variants:
+            if variant.when.holds(record):
+                return variant.template, {**self.params, **params}
+        return self.model.template, self.params
+
+    def templates_used(self) -> list[tuple[str, dict[str, CompiledSource]]]:
+        return [(self.model.template, self.params)] + [
+            (v.template, {**self.params, **p}) for v, p in self.variants
+        ]
+
+
+def resolve_path(name: str | Path, base: Path | None = None) -> Path:
+    """A crosswalk by shipped name (``smm``) or by path (relative to ``base``)."""
+    text = str(name)
+    if re.fullmatch(r"[\w-]+", text) and not (base or Path.cwd()).joinpath(text).is_file():
+        shipped = mappings_dir() / f"{text}.yaml"
+        if shipped.is_file():
+            return shipped
+        available = sorted(p.stem for p in mappings_dir().glob("*.yaml") if _is_crosswalk(p))
+        raise ConfigError(f"no shipped crosswalk named {text!r}", hint=did_you_mean(text, available))
+    path = Path(text)
+    return path if path.is_absolute() or base is None else base / path
+
+
+def _is_crosswalk(path: Path) -> bool:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(data, dict) and "record_id" in data
+
+
+def load(
+    path: Path,
+    fields: Sequence[str],
+    *,
+    lookup_overrides: Mapping[str, Path] | None = None,
+) -> Crosswalk:
+    """Load and check the crosswalk at ``path`` against the export's ``fields``.
+
+    ``lookup_overrides`` replaces named lookup tables by a batch's own files (filled-in skeletons).
+    """
+    located = load_yaml(path)
+    model: CrosswalkModel = validate(CrosswalkModel, located)
+    return _Checker(located, model, list(fields), dict(lookup_overrides or {})).compile()
+
+
+class _Checker:
+    """Walks a validated crosswalk, checking names against the export and the template table."""
+
+    def __init__(self, located: LocatedYaml, model: CrosswalkModel, fields: list[str],
+                 lookup_overrides: dict[str, Path]) -> None:
+        self.located = located
+        self.model = model
+        self.fields = fields
+        self.lookup_overrides = lookup_overrides
+        self.image_keys: set[str] = set()
+
+    def compile(self) -> Crosswalk:
+        m = self.model
+        tables = self._tables()
+        self.tables = tables
+        if m.images.each is not None:
+            self._check_field(m.images.each, ("images", "each"))
+            self.image_keys = {"url", "type", "rights", "rights_label", "credit_line", "description", "index"}
+        self._check_field(m.record_id, ("record_id",))
+        params = self._sources(m.params, ("params",))
+        variants = []
+        for i, variant in enumerate(m.variants):
+            self._condition(variant.when, ("variants", i, "when"))
+            variants.append((variant, self._sources(variant.params, ("variants", i, "params"))))
+        self._check_templates(m, variants)
+        rights = {k: self._source(s, ("rights", k))
+                  for k in ("image", "record", "attribution") if (s := getattr(m.rights, k))}
+        facts = self._sources(m.rights.facts, ("rights", "facts"))
+        images = m.images
+        image_source = None
+        if images.path is not None:
+            for name in placeholders(images.path):
+                self._check_field(name, ("images", "path"))
+        else:
+            kind = "url" if images.url is not None else "iiif"
+            image_source = self._source(getattr(images, kind), ("images", kind))
+        suffix = self._source(images.suffix, ("images", "suffix")) if images.suffix else None
+        categories = [self._source(s, ("categories", "from", i)) for i, s in enumerate(m.categories.from_)]
+        parts = self._sources(m.filename.parts, ("filename", "parts"))
+        named = set(re.findall(r"\{(\w+)\}", m.filename.pattern))
+        for name in named - set(parts):
+            raise self.located.error(f"file-name pattern uses {{{name}}}, which is not under parts",
+                                     ("filename", "pattern"), hint=did_you_mean(name, parts))
+        for i, name in enumerate(m.filename.protected):
+            if name not in parts:
+                raise self.located.error(f"protected part {name!r} is not under parts",
+                                         ("filename", "protected", i), hint=did_you_mean(name, parts))
+        return Crosswalk(self.located.path, m, params, variants, rights, facts, image_source, suffix,
+                         categories, parts, tables)
+
+    def _tables(self) -> dict[str, LookupTable]:
+        tables = {}
+        for name, spec in self.model.lookups.items():
+            if name in self.lookup_overrides:
+                tables[name] = LookupTable.from_file(name, self.lookup_overrides[name])
+            elif spec.file is not None:
+                tables[name] = LookupTable.from_file(name, self.located.path.parent / spec.file)
+            else:
+                tables[name] = LookupTable.from_entries(name, str(self.located.path), spec.entries)
+        return tables
+
+    def _check_templates(self, m: CrosswalkModel, variants: list[tuple[Variant, dict[str, CompiledSource]]]) -> None:
+        known = template_parameters()
+        checks: list[tuple[str, Loc, dict[str, Loc]]] = [
+            (m.template, ("template",), {p: ("params", p) for p in m.params})
+        ]
+        for i, (variant, _) in enumerate(variants):
+            locs = {p: ("params", p) for p in m.params if p not in variant.params}
+            locs.update({p: ("variants", i, "params", p) for p in variant.params})
+            checks.append((variant.template, ("variants", i, "template"), locs))
+        for template, loc, param_locs in checks:
+            if template not in known:
+                raise self.located.error(f"unknown file-page template {template!r}", loc,
+                                         hint=did_you_mean(template, known))
+            for param, ploc in param_locs.items():
+                if param not in known[template]:
+                    raise self.located.error(f"template {template!r} has no parameter {param!r}", ploc,
+                                             hint=did_you_mean(param, known[template]))
+
+    def _sources(self, sources: Mapping[str, Source], loc: Loc) -> dict[str, CompiledSource]:
+        return {name: self._source(s, loc + (name,)) for name, s in sources.items()}
+
+    def _source(self, source: Source, loc: Loc) -> CompiledSource:
+        for i, name in enumerate(source.field):
+            self._check_field(name, loc + ("field", i))
+        if source.when is not None:
+            self._condition(source.when, loc + ("when",))
+        raw_steps = self._raw(loc + ("transforms",)) or []
+        steps = []
+        for i, raw in enumerate(raw_steps):
+            step_loc = loc + ("transforms", i)
+            step = compile_step(raw, self.located, step_loc)
+            args = step.args
+            name = step.spec.name
+            if name == "lookup" and getattr(args, "table") not in self.tables:
+                table = getattr(args, "table")
+                raise self.located.error(f"no lookup table named {table!r} (declare it under lookups:)",
+                                         step_loc, hint=did_you_mean(table, self.tables))
+            if name == "format":
+                for field_name in placeholders(getattr(args, "template")):
+                    self._check_field(field_name, step_loc)
+            steps.append(step)
+        return CompiledSource(source, steps, ".".join(str(p) for p in loc))
+
+    def _raw(self, loc: Loc) -> Any:
+        data: Any = self.located.data
+        for part in loc:
+            if isinstance(data, dict) and part in data:
+                data = data[part]
+            elif isinstance(data, list) and isinstance(part, int) and part < len(data):
+                data = data[part]
+            else:
+                return None
+        return data
+
+    def _condition(self, condition: Condition, loc: Loc) -> None:
+        self._check_field(condition.field, loc + ("field",))
+
+    def _check_field(self, name: str, loc: Loc) -> None:
+        if field_known(name, self.fields, self.image_keys):
+            return
+        close = suggest(name, self.fields)
+        columns = ", ".join(repr(f) for f in self.fields)
+        raise self.located.error(
+            f"field {name!r} is not in the export", loc,
+            hint=(f"did you mean {close!r}? " if close else "") + f"the export's fields are: {columns}",
+        )
+
+
+def field_known(name: str, fields: Sequence[str], image_keys: Set[str] = frozenset()) -> bool:
+    """True when ``name`` is an export field, a path into one (``a.b``, ``xpath:``) or an image key."""
+    if name in fields or name.startswith("xpath:"):
+        return True
+    if name.startswith("image.") and name[len("image."):] in image_keys:
+        return True
+    head = name.split(".")[0]
+    return head in fields or any(f.startswith(head + ".") for f in fields)

@@ -1,0 +1,605 @@
+"""Named transforms a crosswalk chains to turn export values into Commons parameter values.
+
+A value travels through a chain as a list of strings. A plain ``str`` came from the export and is
+untrusted: it is escaped when it reaches the page. A ``Wikitext`` was built by a transform from
+markup the crosswalk or a lookup table wrote (``{{sv|1=...}}``, ``{{other date|...}}``), with every
+export value inside it already escaped. String operations on a ``Wikitext`` give back a plain
+``str``, so trust is lost by default, never gained by accident.
+
+Each transform is registered under its name with ``@transform``; its keyword arguments are
+validated (pydantic, from the signature) when the crosswalk is loaded, before any record is read.
+Its docstring is the reference text in docs/crosswalks.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import re
+import typing
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Literal, Protocol
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+
+from glamupload.errors import ConfigError
+from glamupload.resources import mappings_dir
+from glamupload.wikitext import Wikitext, escape, other_date
+from glamupload.wikitext import lang as lang_template
+from glamupload.wikitext import size as size_template
+from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean
+
+Values = list[str]
+
+
+class FieldSource(Protocol):
+    """What transforms need from a record: its values by field name or path."""
+
+    def get(self, path: str) -> Any: ...
+
+
+@dataclass
+class Problem:
+    """A warning or error about one field of one record (serialised into records.jsonl)."""
+
+    field: str
+    problem: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "problem": self.problem}
+
+
+@dataclass
+class Context:
+    """What a transform may look at besides its values: the record, lookup tables, warnings."""
+
+    record: FieldSource
+    field: str
+    tables: Mapping[str, LookupTable] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def warn(self, problem: str) -> None:
+        self.warnings.append(Problem(self.field, problem))
+
+
+@dataclass(frozen=True)
+class TransformSpec:
+    """A registered transform: its function, its argument model and its documentation."""
+
+    name: str
+    func: Callable[..., Values]
+    args: type[BaseModel]
+    first_arg: str | None
+    doc: str
+
+
+TRANSFORMS: dict[str, TransformSpec] = {}
+
+
+def transform(name: str) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
+    """Register ``func(values, ctx, **args)`` as the transform ``name``."""
+
+    def register(func: Callable[..., Values]) -> Callable[..., Values]:
+        hints = typing.get_type_hints(func)
+        params = list(inspect.signature(func).parameters.values())[2:]
+        fields: dict[str, Any] = {  # `with_` is written `with` in YAML
+            p.name: (hints[p.name], Field(... if p.default is inspect.Parameter.empty else p.default,
+                                          alias=p.name.rstrip("_")))
+            for p in params
+        }
+        model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
+        TRANSFORMS[name] = TransformSpec(
+            name, func, model, params[0].name.rstrip("_") if params else None, inspect.cleandoc(func.__doc__ or "")
+        )
+        return func
+
+    return register
+
+
+@dataclass(frozen=True)
+class Step:
+    """One validated transform call in a crosswalk chain."""
+
+    spec: TransformSpec
+    args: BaseModel
+
+    def __call__(self, values: Values, ctx: Context) -> Values:
+        return self.spec.func(values, ctx, **{name: getattr(self.args, name) for name in self.args.model_fields})
+
+
+def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
+    """Parse ``trim`` / ``{split: ","}`` / ``{lookup: {table: people}}`` into a Step, or raise ConfigError."""
+    if isinstance(raw, str):
+        name, given, arg_loc = raw, {}, loc
+    elif isinstance(raw, dict) and len(raw) == 1:
+        name, value = next(iter(raw.items()))
+        arg_loc = loc + (name,)
+        spec = TRANSFORMS.get(name)
+        if isinstance(value, dict):
+            given = value
+        elif value is None:
+            given = {}
+        elif spec is not None and spec.first_arg is not None:
+            given = {spec.first_arg: value}
+        else:
+            given = {"": value}
+    else:
+        raise located.error("a transform is a name (trim) or a one-key mapping (split: \",\")", loc)
+    spec = TRANSFORMS.get(name)
+    if spec is None:
+        raise located.error(f"unknown transform {name!r}", loc, hint=did_you_mean(name, TRANSFORMS))
+    try:
+        args = spec.args.model_validate(given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]) if err["loc"] else ""
+        if err["type"] == "extra_forbidden":
+            valid = [f.alias or n for n, f in spec.args.model_fields.items()]
+            hint = did_you_mean(key, valid) if valid else "this transform takes no arguments"
+            raise located.error(f"transform {name!r} has no argument {key!r}", arg_loc + (key,), hint=hint) from None
+        raise located.error(f"transform {name!r}, argument {key!r}: {err['msg']}", arg_loc + (key,)) from None
+    return Step(spec, args)
+
+
+def run_chain(steps: Iterable[Step], values: Values, ctx: Context) -> Values:
+    """Apply the steps in order; empty strings are dropped between steps."""
+    for step in steps:
+        values = [v for v in step(values, ctx) if v != ""]
+    return values
+
+
+def render(values: Values, separator: str = ", ") -> Wikitext:
+    """The final parameter value: untrusted parts escaped, joined by the crosswalk's separator."""
+    return Wikitext(separator.join(v if isinstance(v, Wikitext) else escape(v) for v in values))
+
+
+def _same_trust(original: str, text: str) -> str:
+    """Keep a trusted value trusted after a purely cosmetic change (whitespace)."""
+    return Wikitext(text) if isinstance(original, Wikitext) else text
+
+
+# --------------------------------------------------------------------------------------------------
+# text
+
+
+@transform("trim")
+def trim(values: Values, ctx: Context) -> Values:
+    """Strip leading/trailing whitespace and collapse runs of whitespace (also newlines) to one space.
+
+    ``"  Skärgårdsstrid\\n 1788-90 "`` → ``"Skärgårdsstrid 1788-90"``
+    """
+    return [_same_trust(v, " ".join(v.split())) for v in values]
+
+
+@transform("split")
+def split(values: Values, ctx: Context, separator: str = ",") -> Values:
+    """Split each value at ``separator`` (default ``,``), trimming the parts and dropping empty ones.
+
+    ``split: ","`` turns ``"Brigg, Segel"`` into ``["Brigg", "Segel"]``.
+    """
+    return [part.strip() for v in values for part in str(v).split(separator) if part.strip()]
+
+
+@transform("join")
+def join(values: Values, ctx: Context, separator: str = ", ") -> Values:
+    """Join all values into one, with ``separator`` (trusted: the crosswalk wrote it) between them.
+
+    ``join: " / "`` turns ``["A", "B"]`` into ``"A / B"``.
+    """
+    return [render(values, separator)] if values else []
+
+
+@transform("first")
+def first(values: Values, ctx: Context) -> Values:
+    """Keep only the first value (use after listing several fields: the first one that is filled).
+
+    ``field: [Namn-Konstnär, Namn-Konstruktör]`` + ``first`` → the artist, else the designer.
+    """
+    return values[:1]
+
+
+@transform("unique")
+def unique(values: Values, ctx: Context) -> Values:
+    """Drop repeated values, keeping the first occurrence (compared ignoring case and spacing)."""
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        key = normalise_key(v)
+        if key not in seen:
+            seen.add(key)
+            out.append(v)
+    return out
+
+
+@transform("drop")
+def drop(values: Values, ctx: Context, values_: list[str]) -> Values:
+    """Remove values that mean "nothing" in this export (compared ignoring case).
+
+    ``drop: [Okänd fotograf, Okänd konstnär]``
+    """
+    unwanted = {normalise_key(v) for v in values_}
+    return [v for v in values if normalise_key(v) not in unwanted]
+
+
+@transform("replace")
+def replace(values: Values, ctx: Context, pattern: str, with_: str = "") -> Values:
+    """Regular-expression replacement on each value; the result is export text (escaped later).
+
+    ``replace: {pattern: "^Ram: ", with: ""}``
+    """
+    regex = re.compile(pattern)
+    return [regex.sub(with_, str(v)) for v in values]
+
+
+@transform("default")
+def default(values: Values, ctx: Context, value: str) -> Values:
+    """When nothing is left, use ``value`` (wikitext written by the crosswalk author, trusted).
+
+    ``default: "{{unknown|author}}"``
+    """
+    return values if values else [Wikitext(value)]
+
+
+@transform("format")
+def format_(values: Values, ctx: Context, template: str) -> Values:
+    """Put each value into a wikitext pattern: ``${value}`` is the value, ``${Field name}`` another field.
+
+    Everything outside the placeholders is trusted (the crosswalk wrote it); what fills them is
+    escaped. ``format: "[https://digitaltmuseum.se/${Dimukode} ${value}]"``
+    """
+
+    def fill(value: str) -> Wikitext:
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name == "value":
+                return value if isinstance(value, Wikitext) else escape(value)
+            return render(as_values(ctx.record.get(name)))
+
+        return Wikitext(PLACEHOLDER.sub(sub, template))
+
+    return [fill(v) for v in values]
+
+
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def placeholders(template: str) -> list[str]:
+    """Field names used as ``${Field}`` in a pattern (``value`` excluded)."""
+    return [n for n in PLACEHOLDER.findall(template) if n != "value"]
+
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z0-9]+)*$")]
+
+
+@transform("lang")
+def lang(values: Values, ctx: Context, code: LanguageCode) -> Values:
+    """Mark each value as written in language ``code``: ``{{sv|1=...}}``.
+
+    ``lang: sv`` turns ``"Sjöstrid"`` into ``{{sv|1=Sjöstrid}}`` (a lookup result or other trusted
+    markup inside is kept as markup; export text is escaped).
+    """
+    return [lang_template(code, v) for v in values]
+
+
+@transform("creator_name")
+def creator_name(values: Values, ctx: Context) -> Values:
+    """Turn catalogue order "Surname, Given names" into "Given names Surname".
+
+    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; names without exactly one comma stay as they are.
+    """
+    out = []
+    for v in values:
+        parts = str(v).split(",")
+        out.append(f"{parts[1].strip()} {parts[0].strip()}" if len(parts) == 2 and parts[1].strip() else str(v))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# lookup tables
+
+
+def normalise_key(value: str) -> str:
+    """How lookup keys are compared: Unicode NFC, case-folded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", str(value)).casefold().split())
+
+
+@dataclass
+class LookupTable:
+    """A curated table mapping export values to wikitext, Commons categories or Wikidata ids."""
+
+    name: str
+    origin: str
+    rows: dict[str, dict[str, str]]
+
+    def get(self, value: str) -> dict[str, str] | None:
+        return self.rows.get(normalise_key(value))
+
+    @classmethod
+    def from_file(cls, name: str, path: Path) -> LookupTable:
+        """Read a CSV (column ``value`` plus result columns) or YAML (value → text or mapping) table."""
+        if not path.is_file():
+            raise ConfigError(f"lookup table {name!r} not found", file=path)
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                reader = csv.DictReader(fh)
+                if not reader.fieldnames or "value" not in reader.fieldnames:
+                    raise ConfigError("a lookup CSV needs a 'value' column", file=path, line=1)
+                rows = {}
+                for row in reader:
+                    key = normalise_key(row.pop("value") or "")
+                    if key:
+                        rows[key] = {k: (v or "").strip() for k, v in row.items() if k and k != "count"}
+            return cls(name, str(path), rows)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as exc:
+                raise ConfigError(f"not valid YAML: {exc}", file=path) from None
+            return cls.from_entries(name, str(path), data)
+        raise ConfigError("a lookup table must be a .csv or .yaml file", file=path)
+
+    @classmethod
+    def from_entries(cls, name: str, origin: str, entries: Any) -> LookupTable:
+        """Build from a mapping value → wikitext (string) or value → {column: text}."""
+        if not isinstance(entries, dict):
+            raise ConfigError(f"lookup table {name!r} must map values to results", file=origin)
+        rows = {}
+        for key, result in entries.items():
+            row = {"wikitext": str(result)} if not isinstance(result, dict) else {
+                str(k): "" if v is None else str(v) for k, v in result.items()
+            }
+            rows[normalise_key(str(key))] = row
+        return cls(name, origin, rows)
+
+
+QID = re.compile(r"Q[1-9][0-9]*")
+
+
+@transform("lookup")
+def lookup(
+    values: Values,
+    ctx: Context,
+    table: str,
+    column: str = "wikitext",
+    unmatched: Literal["keep", "drop"] = "keep",
+    warn: bool = True,
+) -> Values:
+    """Replace each value by its row in a lookup table (declared under ``lookups:``).
+
+    ``column`` picks the result: ``wikitext`` (trusted markup, e.g. ``{{Creator:Herman af Sillén}}``),
+    ``category`` (one or more category names separated by ``;``), ``wikidata`` (a Q-id) or any other
+    column (plain text). A value the table lacks, or whose cell is empty, is kept as it is
+    (``unmatched: drop`` removes it) and reported as a warning unless ``warn: false``.
+    ``lookup: {table: keywords, column: category, unmatched: drop}``
+    """
+    lookup_table = ctx.tables[table]
+    out: Values = []
+    for v in values:
+        row = lookup_table.get(v)
+        result = (row or {}).get(column, "").strip()
+        if not result:
+            if warn:
+                ctx.warn(f"{str(v)!r} has no {column!r} in lookup table {table!r}")
+            if unmatched == "keep":
+                out.append(v)
+            continue
+        if column == "wikitext":
+            out.append(Wikitext(result))
+        elif column == "category":
+            out.extend(c.strip() for c in result.split(";") if c.strip())
+        elif column == "wikidata":
+            if QID.fullmatch(result):
+                out.append(result)
+            else:
+                ctx.warn(f"lookup table {table!r} gives {result!r} for {str(v)!r}, not a Wikidata id")
+        else:
+            out.append(result)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# dates
+
+
+@cache
+def vocabulary() -> dict[str, Any]:
+    """The word lists in mappings/vocabulary.yaml (dates, dimensions)."""
+    return yaml.safe_load((mappings_dir() / "vocabulary.yaml").read_text(encoding="utf-8"))
+
+
+ISO = r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A date as Commons wants it, with the span of years it can mean (for public-domain rules).
+
+    ``kind`` is None for a plain ISO date, else an ``{{Other date}}`` type (circa, between, ...).
+    """
+
+    kind: str | None
+    first: str
+    second: str | None
+    earliest: int | None
+    latest: int | None
+
+    @property
+    def wikitext(self) -> Wikitext:
+        return Wikitext(self.first) if self.kind is None else other_date(self.kind, self.first, self.second)
+
+
+def parse_date(text: str) -> ParsedDate | None:
+    """Understand the date forms museums write; None when the text is not a recognised date."""
+    words = vocabulary()["dates"]
+    s = " ".join(text.split()).strip(" .,;")
+    low = s.casefold()
+    if re.fullmatch(ISO, s):
+        return ParsedDate(None, s, None, int(s[:4]), int(s[:4]))
+    m = re.fullmatch(rf"({ISO})\s*[-–/]\s*({ISO}|\d{{2}})", s)
+    if m:
+        start, end = m.group(1), m.group(2)
+        if len(end) == 2:  # "1788-90": the same century
+            end = start[:2] + end
+        if end < start:
+            return None
+        if end == start:
+            return ParsedDate(None, start, None, int(start[:4]), int(start[:4]))
+        return ParsedDate("between", start, end, int(start[:4]), int(end[:4]))
+    for kind in ("circa", "before", "after"):
+        for word in sorted(words[kind], key=len, reverse=True):
+            if low.startswith(word.casefold()) and (word == "~" or not low[len(word):][:1].isalpha()):
+                inner = parse_date(s[len(word):])
+                if inner is None or inner.kind is not None:
+                    return None
+                year = int(inner.first[:4])
+                earliest, latest = {
+                    "circa": (year, year), "before": (None, year - 1), "after": (year + 1, None),
+                }[kind]
+                return ParsedDate(kind, inner.first, None, earliest, latest)
+    for suffix in sorted(words["decade_suffixes"], key=len, reverse=True):
+        m = re.fullmatch(rf"(\d{{3}}0)\s*{re.escape(suffix.casefold())}", low)
+        if m:
+            year = int(m.group(1))
+            if year % 100 == 0:
+                return ParsedDate("century", str(year // 100 + 1), None, year, year + 99)
+            return ParsedDate("decade", str(year), None, year, year + 9)
+    return None
+
+
+def is_undated(text: str) -> bool:
+    """True for the export's way of saying "no date" ("odaterad", "n.d.")."""
+    return normalise_key(text).strip(" .") in {normalise_key(w).strip(" .") for w in vocabulary()["dates"]["undated"]}
+
+
+@transform("date")
+def date(values: Values, ctx: Context) -> Values:
+    """Normalise dates for Commons: ISO stays ISO, the rest becomes ``{{other date|...}}``.
+
+    ``1927-09-13`` → ``1927-09-13``; ``1770 - 1780`` / ``1788-90`` → ``{{Other date|between|1770|1780}}``;
+    ``ca 1780`` / ``circa`` / ``omkring`` → ``{{Other date|circa|1780}}``; ``före 1748`` →
+    ``{{Other date|before|1748}}``; ``efter 1681`` → ``{{Other date|after|1681}}``; ``1780-talet`` /
+    ``1780s`` → ``{{Other date|decade|1780}}``; ``1600-talet`` → ``{{Other date|century|17}}``.
+    "Undated" words (``odaterad``, ``n.d.``) are dropped. Anything else is kept as text, with a warning.
+    The words live in mappings/vocabulary.yaml.
+    """
+    out: Values = []
+    for v in values:
+        if is_undated(v):
+            continue
+        parsed = parse_date(v)
+        if parsed is None:
+            ctx.warn(f"date {str(v)!r} not recognised; kept as text")
+            out.append(str(v))
+        else:
+            out.append(parsed.wikitext)
+    return out
+
+
+@transform("year")
+def year(values: Values, ctx: Context, which: Literal["earliest", "latest"] = "latest") -> Values:
+    """The earliest or latest year a date can mean, as digits (for license facts and file names).
+
+    ``year: latest`` gives ``1699`` for ``1600-talet``, ``1747`` for ``före 1748``; nothing for ``efter 1681``.
+    """
+    out: Values = []
+    for v in values:
+        if is_undated(v):
+            continue
+        parsed = parse_date(v)
+        found = None if parsed is None else (parsed.earliest if which == "earliest" else parsed.latest)
+        if parsed is None:
+            ctx.warn(f"no year in date {str(v)!r}")
+        if found is not None:
+            out.append(str(found))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# dimensions
+
+
+NUMBER = r"\d+(?:[.,]\d+)?"
+
+
+def parse_size(text: str) -> dict[str, str] | None:
+    """``"Höhe: 58 mm\\nBreite: 92 mm"`` or ``"58 x 92 cm"`` → Size parameters, or None."""
+    dims = vocabulary()["dimensions"]
+    units = [u.casefold() for u in dims["units"]]
+    labels = {w.casefold(): kind for kind in ("height", "width", "depth", "diameter", "thickness")
+              for w in dims[kind]}
+    s = " ".join(text.replace("×", "x").split()).casefold()
+    unit_re = "|".join(re.escape(u) for u in sorted(units, key=len, reverse=True))
+    m = re.fullmatch(rf"({NUMBER})((?:\s*x\s*{NUMBER})+)\s*({unit_re})", s)
+    if m:
+        numbers = [m.group(1)] + re.findall(NUMBER, m.group(2))
+        order = dims["unlabelled_order"]
+        if len(numbers) > len(order):
+            return None
+        return {"unit": m.group(3), **{order[i]: n.replace(",", ".") for i, n in enumerate(numbers)}}
+    found: dict[str, str] = {}
+    unit = None
+    for segment in re.split(r"\s*(?:;|\n|,\s)\s*|\s+(?=[^\W\d]+\.?\s*:?\s*\d)", s):
+        if not segment:
+            continue
+        m = re.fullmatch(rf"([^\W\d][\w.]*)\s*:?\s*({NUMBER})\s*({unit_re})?", segment)
+        if not m or m.group(1) not in labels:
+            return None
+        seg_unit = m.group(3) or unit
+        if seg_unit is None or (unit is not None and seg_unit != unit):
+            return None
+        unit = seg_unit
+        found[labels[m.group(1)]] = m.group(2).replace(",", ".")
+    return {"unit": unit, **found} if found and unit else None
+
+
+@transform("size")
+def size(values: Values, ctx: Context) -> Values:
+    """Parse dimensions into ``{{Size|unit=...|height=...|width=...}}``.
+
+    Understands labelled forms (``Höhe: 58 mm; Breite: 92 mm``, ``H 58 cm, B 92 cm``, ``Durchmesser: 23 mm``)
+    and ``58 x 92 x 10 cm`` (read as height, width, depth). Label words and units are in
+    mappings/vocabulary.yaml. Anything else is kept as text, with a warning.
+    """
+    out: Values = []
+    for v in values:
+        parsed = parse_size(str(v))
+        if parsed is None:
+            ctx.warn(f"dimensions {str(v)!r} not recognised; kept as text")
+            out.append(str(v))
+        else:
+            unit = parsed.pop("unit")
+            out.append(size_template(unit, parsed))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# images
+
+
+@transform("iiif_full")
+def iiif_full(values: Values, ctx: Context) -> Values:
+    """Turn a IIIF Image API URL (service base or any region/size request) into the full image at max size.
+
+    ``https://x/iiif/image/ID/full/300,/0/default.jpg`` and ``https://x/iiif/image/ID`` both give
+    ``https://x/iiif/image/ID/full/max/0/default.jpg``.
+    """
+    out = []
+    for v in values:
+        url = str(v).strip()
+        base = re.sub(r"/(?:info\.json|[^/]+/[^/]+/!?\d+(?:\.\d+)?/[^/]+\.\w+)$", "", url)
+        out.append(base.rstrip("/") + "/full/max/0/default.jpg")
+    return out
+
+
+def as_values(raw: Any) -> Values:
+    """A record value (absent, str, list of str) as a list of strings."""
+    if raw is None:
+        return []
+    if isinstance(raw, (list, tuple)):
+        return [str(v) for v in raw if v is not None and str(v) != ""]
+    return [str(raw)] if str(raw) != "" else []
