@@ -1,0 +1,75 @@
+"""Packaging and the command line surface: data folders ship in the wheel, --help teaches."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from glamupload import __version__
+from glamupload.cli import cli
+
+from conftest import REPO
+
+
+def test_wheel_ships_mappings_and_templates(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path),
+         str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("glamupload-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped_data = [
+        p.relative_to(REPO).as_posix() for folder in ("mappings", "templates")
+        for p in (REPO / folder).rglob("*") if p.is_file() and p.suffix in {".yaml", ".csv", ".j2"}
+    ]
+    assert shipped_data, "mappings/ and templates/ hold data files"
+    for rel in shipped_data:
+        assert f"glamupload/{rel}" in names, f"{rel} is missing from the wheel"
+
+
+def test_installed_package_finds_its_data_from_another_directory(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--no-build-isolation", "-q", "--target",
+         str(target), str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    probe = (
+        "import glamupload.resources as r; "
+        "print(r.mappings_dir()); print(r.templates_dir()); "
+        "print(sorted(p.name for p in r.mappings_dir().iterdir()))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {str(target)!r}); {probe}"],
+        cwd=tmp_path, capture_output=True, text=True, check=True,
+    ).stdout.splitlines()
+    assert out[0].startswith(str(target)) and out[1].startswith(str(target))
+    assert "__init__.py" in out[2]
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"glamupload, version {__version__}"
+
+
+def test_help_lists_every_command_with_a_summary() -> None:
+    result = CliRunner().invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    listed = dict(re.findall(r"^  (\S+)\s+(.+)$", result.output.split("Commands:")[1], re.M))
+    assert set(listed) == set(cli.commands)
+    assert all(summary.strip() for summary in listed.values())
+    for name, command in cli.commands.items():
+        assert command.help, f"{name} has no help"
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    result = CliRunner().invoke(cli, ["no-such-command"])
+    assert result.exit_code == 2
+    assert "No such command" in result.output
