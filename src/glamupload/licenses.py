@@ -206,7 +206,7 @@ def normalise_text(text: str, table: LicenseTable | None = None) -> str:
     """Fold case, strip accents and apply the table's synonyms, so patterns see one spelling."""
     table = table or load_table()
     decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    plain = " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).casefold().split())
     for pattern, word in table.compiled_synonyms:
         plain = pattern.sub(word, plain)
     return " ".join(plain.split())
@@ -423,21 +423,29 @@ def judge(
     facts: Facts | None = None,
     *,
     rules: LicenseRules | None = None,
+    attribution: str | None = None,
     override: Override | None = None,
     table: LicenseTable | None = None,
 ) -> Verdict:
-    """The verdict for one record. Image rights win over record rights; an override wins over both."""
+    """The verdict for one record. Image rights win over record rights; an override wins over both.
+
+    ``attribution`` (the record's, else the crosswalk's) becomes the first parameter of CC tags
+    that take one; it is made inert, since it comes from metadata.
+    """
     table = table or load_table()
     facts = facts or Facts()
     rules = rules or LicenseRules()
+    if attribution:
+        rules = rules.model_copy(update={"attribution": attribution})
     image, record = _values(image_rights), _values(record_rights)
     if image:
-        verdict = replace(_judge_values(image, facts, rules, table), basis="image rights")
+        verdict = _judge_values(image, facts, rules, table)
+        verdict = replace(verdict, basis=verdict.basis or "image rights")
         if record:
             verdict = replace(verdict, reason=verdict.reason + "; the record's own rights statement is not used")
     elif record:
         verdict = _judge_values(record, facts, rules, table)
-        verdict = replace(verdict, basis="record rights",
+        verdict = replace(verdict, basis=verdict.basis or "record rights",
                           reason=verdict.reason + "; only record rights were given, none for the image")
     else:
         verdict = Verdict("review", None, "", "no rights statement for the image or the record", "none")
