@@ -1,0 +1,102 @@
+"""Media files: what a file really is, and the extension Commons expects for it.
+
+The type comes from the file's first bytes, never from a URL or the export's file name: Commons rejects a
+file whose content does not match its extension (``filetype-mime-mismatch``), and exports often name TIFFs
+``.jpg``. The signatures and extensions are data (``mappings/media-types.yaml``). A table of signatures
+rather than Pillow: Pillow refuses to even open very large archival scans (its decompression-bomb guard)
+and recognises many formats Commons does not take.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+
+import yaml
+
+from glamupload import resources
+from glamupload.errors import ConfigError, InputError
+
+SNIFF_BYTES = 4096
+"""How much of a file is read to recognise it (SVG may start with a long comment or doctype)."""
+
+UNKNOWN = "application/octet-stream"
+SVG = "image/svg+xml"
+
+_SVG_ROOT = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?"
+    rb"(?:(?:<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*<(?:\w+:)?svg[\s>/]",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class MediaType:
+    """One uploadable type: its MIME, canonical extension, accepted alias extensions and signatures."""
+
+    mime: str
+    extension: str
+    aliases: tuple[str, ...]
+    signatures: tuple[tuple[tuple[int, bytes], ...], ...]
+
+    def matches(self, head: bytes) -> bool:
+        return any(all(head[offset : offset + len(magic)] == magic for offset, magic in signature)
+                   for signature in self.signatures)
+
+
+@functools.lru_cache(maxsize=1)
+def media_types() -> tuple[MediaType, ...]:
+    """The table from ``mappings/media-types.yaml``."""
+    path = resources.mappings_dir() / "media-types.yaml"
+    try:
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))["types"]
+        return tuple(
+            MediaType(
+                mime=entry["mime"],
+                extension=entry["extension"],
+                aliases=tuple(entry.get("aliases", ())),
+                signatures=tuple(
+                    tuple((part["offset"], bytes.fromhex(part["hex"])) for part in signature)
+                    for signature in entry.get("magic", ())
+                ),
+            )
+            for entry in entries
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
+        raise ConfigError(f"media type table is unreadable: {error}", file=path) from error
+
+
+def sniff_mime(source: str | os.PathLike[str] | bytes) -> str:
+    """The MIME type of a file (path) or of content (bytes), from its first bytes; ``UNKNOWN`` if none
+    of the uploadable types matches."""
+    if isinstance(source, bytes):
+        head = source[:SNIFF_BYTES]
+    else:
+        try:
+            with open(source, "rb") as stream:
+                head = stream.read(SNIFF_BYTES)
+        except OSError as error:
+            raise InputError(f"cannot read media file: {error.strerror}", file=source) from error
+    for media_type in media_types():
+        if media_type.matches(head):
+            return media_type.mime
+    return SVG if _SVG_ROOT.match(head) else UNKNOWN
+
+
+def extension_for(mime: str) -> str:
+    """The canonical Commons extension for ``mime`` (``image/jpeg`` → ``jpg``); ``InputError`` if Commons
+    does not take that type."""
+    for media_type in media_types():
+        if media_type.mime == mime:
+            return media_type.extension
+    raise InputError(
+        f"media type {mime} cannot be uploaded",
+        hint="uploadable: " + ", ".join(t.mime for t in media_types()),
+    )
+
+
+def known_extensions() -> frozenset[str]:
+    """Every extension of an uploadable type, canonical and alias (to spot double extensions)."""
+    return frozenset(ext for t in media_types() for ext in (t.extension, *t.aliases))

@@ -1,0 +1,248 @@
+"""Commons file names: built from a crosswalk pattern, made valid, unique within a batch.
+
+The rules are those of MediaWiki and the Commons title blacklist (commons-conventions.md §3). The name a
+batch plans must be the name the wiki will store, byte for byte, so everything the wiki would change
+silently (spaces, first letter, entities, illegal characters) is done here, where it can be reported.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+import yaml
+
+from glamupload import media, resources
+from glamupload.errors import ConfigError, InputError
+
+MAX_BYTES = 240
+"""Longest file name (without ``File:``, with the extension) in UTF-8 bytes: MediaWiki's archive-name limit."""
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
+_ENTITY_LIKE = re.compile(r"&([A-Za-z0-9\x80-\U0010ffff]+|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+# Unusual spaces the title blacklist forbids count as spaces; underscores are spaces in titles.
+_SPACES = re.compile(r"[\s_\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+# Invisible or forbidden: controls, soft hyphen, zero-width space, bidi overrides/isolates, BOM,
+# surrogates, private use, specials, and everything outside the BMP (title blacklist).
+_REMOVED = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b\u202a-\u202e\u2066-\u2069\ufeff"
+    "\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff\U00010000-\U0010ffff]"
+)
+# Characters outside $wgLegalTitleChars plus $wgIllegalFileChars (: / \); brackets stay brackets.
+_ILLEGAL = str.maketrans(
+    {"[": "(", "]": ")", "{": "(", "}": ")", "<": "(", ">": ")", "#": "-", "|": "-", ":": "-", "/": "-", "\\": "-"}
+)
+_COLON_BEFORE_SPACE = re.compile(r"(?<=\S):(?= )")
+_SIGNATURE = re.compile(r"~{3,}")
+_PERCENT_ESCAPE = re.compile(r"%(?=[0-9A-Fa-f]{2})")
+_TRUNCATION_LEFTOVERS = " ,;-–—(&"
+_JOINERS = {"\u200c", "\u200d"}
+
+
+def _clean_once(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    text = _ENTITY_LIKE.sub(lambda m: "&" + m.group(1) + "-", text)
+    text = _REMOVED.sub("", _SPACES.sub(" ", text))
+    text = unicodedata.normalize("NFC", text)
+    text = _COLON_BEFORE_SPACE.sub(" -", text).translate(_ILLEGAL)
+    text = _PERCENT_ESCAPE.sub("-", _SIGNATURE.sub("-", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def _clean(text: str) -> str:
+    """Title-safe text without case changes (for one part of a name). Repeated to a fixed point because
+    one rule can expose work for another (a decoded ``&#124;`` is an illegal ``|``)."""
+    for _ in range(8):
+        cleaned = _clean_once(text)
+        if cleaned == text:
+            break
+        text = cleaned
+    return text
+
+
+def _upper_first(text: str) -> str:
+    """Upper-case the first character as Commons does ($wgCapitalLinks); a character whose upper case
+    is several characters (ß → SS) stays as it is, as on Wikimedia wikis."""
+    first = text[:1].upper()
+    return first + text[1:] if len(first) == 1 else text
+
+
+def sanitize(name: str) -> str:
+    """Make ``name`` a valid Commons title text: NFC, entities decoded, forbidden invisible characters
+    removed, illegal characters replaced (``[]{}<>`` by brackets, ``#|:/\\`` by ``-``), whitespace and
+    underscores collapsed to single spaces, first letter upper case. Idempotent."""
+    return _upper_first(_clean(name))
+
+
+def _truncate(text: str, max_bytes: int) -> str:
+    """At most ``max_bytes`` of UTF-8, cut between characters (never inside a character with its
+    combining marks) and, where a space is in the second half, between words."""
+    if len(text.encode()) <= max_bytes:
+        return text
+    end = len(text.encode()[:max_bytes].decode("utf-8", "ignore"))
+    while end > 0 and (unicodedata.combining(text[end]) or text[end] in _JOINERS):
+        end -= 1
+    cut = text[:end]
+    space = cut.rfind(" ")
+    if space >= len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip(_TRUNCATION_LEFTOVERS)
+
+
+def _extension(ext: str) -> str:
+    ext = ext.strip().lstrip(".").lower()
+    if not re.fullmatch(r"[a-z0-9]{1,10}", ext):
+        raise ConfigError(f"{ext!r} is not a file extension")
+    return ext
+
+
+def _strip_extensions(base: str) -> str:
+    """No double extension (``photo.jpg.jpg``, ``scan.tiff.jpg``) and no dots before the extension."""
+    known = media.known_extensions()
+    while True:
+        stem, dot, last = base.rstrip(". ").rpartition(".")
+        if not dot or last.lower() not in known or not stem.strip():
+            return base.rstrip(". ")
+        base = stem
+
+
+@dataclass(frozen=True)
+class FilenamePattern:
+    """A parsed pattern such as ``{title} - {institution} - {accession}``: literals around fields.
+
+    A field whose value is empty disappears together with the separator in front of it.
+    """
+
+    literals: tuple[str, ...]
+    fields: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, pattern: str) -> FilenamePattern:
+        pieces = _PLACEHOLDER.split(pattern)
+        literals, fields = tuple(pieces[0::2]), tuple(name.strip() for name in pieces[1::2])
+        stray = next((lit for lit in literals if "{" in lit or "}" in lit), None)
+        if stray is not None or "" in fields:
+            raise ConfigError(f"file name pattern {pattern!r} has an unmatched or empty {{...}}")
+        return cls(literals, fields)
+
+    def join(self, values: Mapping[str, str]) -> str:
+        text, emitted = self.literals[0], False
+        for index, name in enumerate(self.fields):
+            if values[name]:
+                text += (self.literals[index] if emitted and index else "") + values[name]
+                emitted = True
+        return text + self.literals[-1]
+
+
+def build_filename(
+    pattern: str | FilenamePattern,
+    values: Mapping[str, object],
+    protected: Collection[str],
+    ext: str,
+    *,
+    suffix: str = "",
+) -> str:
+    """A valid Commons file name (without ``File:``) from ``pattern`` filled with ``values``.
+
+    At most ``MAX_BYTES`` bytes including ``.ext``: the unprotected fields are shortened, the longest
+    first, on character (preferably word) boundaries; ``protected`` fields (identifiers), ``suffix``
+    (e.g. `` - recto (2)``) and the extension are never cut. ``ext`` should be ``media.extension_for``
+    of the sniffed type. Raises ``ConfigError`` for a pattern naming a field not in ``values``, and
+    ``InputError`` if the protected parts alone are too long or the name comes out empty.
+    """
+    parsed = pattern if isinstance(pattern, FilenamePattern) else FilenamePattern.parse(pattern)
+    unknown = [name for name in parsed.fields if name not in values]
+    if unknown:
+        raise ConfigError(f"file name pattern uses {unknown[0]!r}, which has no value source", field=unknown[0])
+    ext = _extension(ext)
+    cleaned = {name: _clean("" if values[name] is None else str(values[name])) for name in parsed.fields}
+    cuttable = [name for name in parsed.fields if name not in protected]
+
+    def assemble(cap: int) -> str:
+        parts = {name: _truncate(value, cap) if name in cuttable else value for name, value in cleaned.items()}
+        return f"{_strip_extensions(sanitize(parsed.join(parts) + suffix))}.{ext}"
+
+    def fits(name: str) -> bool:
+        return len(name.encode()) <= MAX_BYTES
+
+    longest = max((len(cleaned[name].encode()) for name in cuttable), default=0)
+    name = assemble(longest)
+    if not fits(name):
+        if not fits(assemble(0)):
+            raise InputError(
+                f"file name cannot be made {MAX_BYTES} bytes or shorter without cutting an identifier",
+                field=", ".join(sorted(protected)),
+            )
+        low, high = 0, longest  # fits(assemble(low)) holds, fits(assemble(high)) does not
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if fits(assemble(middle)) else (low, middle)
+        name = assemble(low)
+    if name.startswith("."):
+        raise InputError("file name pattern gives an empty name", field=", ".join(parsed.fields))
+    return name
+
+
+@functools.lru_cache(maxsize=1)
+def _camera_default_patterns() -> re.Pattern[str]:
+    path = resources.mappings_dir() / "camera-default-names.yaml"
+    try:
+        patterns = yaml.safe_load(path.read_text(encoding="utf-8"))["patterns"]
+        return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
+        raise ConfigError(f"camera default name patterns are unreadable: {error}", file=path) from error
+
+
+def is_camera_default(name: str) -> bool:
+    """True for meaningless camera/scanner default names (``DSC_1234.JPG``, ``IMG_0001``, ``P1010203``)
+    that Commons blacklists; with or without an extension."""
+    base = _strip_extensions(_clean(name))
+    return bool(_camera_default_patterns().fullmatch(base))
+
+
+@dataclass(frozen=True)
+class Collision:
+    """Two planned files wanted the same name; the later one got a numbered name."""
+
+    record_id: str
+    wanted: str
+    allocated: str
+    first_record_id: str
+
+
+class TitleAllocator:
+    """Hands out file names unique within one batch.
+
+    The first record to want a name gets it; each later one gets `` (2)``, `` (3)`` … before the
+    extension (inside the 240-byte limit, cutting descriptive text rather than identifiers). The result
+    depends only on the records and their order in the export, so a re-run plans the same names. Every
+    such case is kept in ``collisions`` for the report. Multi-image records pass ``view`` (``recto``,
+    ``page 003``), which becomes a `` - view`` suffix.
+    """
+
+    def __init__(self, pattern: str, protected: Collection[str] = ()) -> None:
+        self.pattern = FilenamePattern.parse(pattern)
+        self.protected = frozenset(protected)
+        self.collisions: list[Collision] = []
+        self._owners: dict[str, str] = {}
+        self._next_number: dict[str, int] = {}
+
+    def allocate(self, record_id: str, values: Mapping[str, object], ext: str, *, view: str = "") -> str:
+        """A unique name for one file of record ``record_id``."""
+        view_suffix = f" - {view}" if _clean(view) else ""
+        wanted = build_filename(self.pattern, values, self.protected, ext, suffix=view_suffix)
+        name = wanted
+        while name in self._owners:
+            number = self._next_number.get(wanted, 2)
+            self._next_number[wanted] = number + 1
+            name = build_filename(self.pattern, values, self.protected, ext, suffix=f"{view_suffix} ({number})")
+        if name != wanted:
+            self.collisions.append(Collision(record_id, wanted, name, self._owners[wanted]))
+        self._owners[name] = record_id
+        return name
