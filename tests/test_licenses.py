@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import html
 import itertools
 from pathlib import Path
 
+import mwparserfromhell
 import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mwparserfromhell.nodes import HTMLEntity, Text
 from pydantic import ValidationError
 
 from glamupload.errors import ConfigError
@@ -367,9 +370,12 @@ def test_smm_label_maps_to_cc_by_sa_3_0_with_attribution() -> None:
 
 def test_attribution_from_metadata_cannot_inject_markup() -> None:
     verdict = judge("CC BY 4.0", attribution="X}}{{Delete|reason=[[spam]]}}|<script>")
-    assert verdict.wikitext.startswith("{{cc-by-4.0|1=X")
-    assert verdict.wikitext.count("{{") == 1 and verdict.wikitext.count("}}") == 1
-    assert not any(c in verdict.wikitext[len("{{cc-by-4.0|1="):-2] for c in "{}[]|<>=")
+    parsed = mwparserfromhell.parse(verdict.wikitext)
+    (template,) = parsed.filter_templates()
+    assert str(template.name) == "cc-by-4.0" and len(template.params) == 1
+    value = template.get("1").value
+    assert all(isinstance(node, (Text, HTMLEntity)) for node in value.nodes)
+    assert html.unescape(str(value)) == "X}}{{Delete|reason=[[spam]]}}|<script>"
 
 
 @pytest.mark.parametrize(("facts", "verdict", "wikitext"), [

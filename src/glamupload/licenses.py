@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from glamupload.errors import ConfigError
 from glamupload.resources import mappings_dir
+from glamupload.wikitext import escape
 from glamupload.yamlconfig import load_yaml, suggest, validate
 
 Kind = Literal["2d", "3d", "photo"]
@@ -515,13 +516,8 @@ def _combine(matches: list[Match], facts: Facts, rules: LicenseRules, table: Lic
 def _accepted(match: Match, reason: str, attribution: str | None = None) -> Verdict:
     wikitext = match.entry.wikitext
     if attribution and match.entry.attribution:
-        wikitext = wikitext[:-2] + "|1=" + _inert(attribution) + "}}"
+        wikitext = wikitext[:-2] + "|1=" + escape(attribution) + "}}"
     return Verdict("accept", match.license_id, wikitext, reason, p275=match.entry.p275, p6216=match.entry.p6216)
-
-
-def _inert(text: str) -> str:
-    """Make crosswalk text plain inside a template parameter (no markup, links, templates)."""
-    return "".join(f"&#{ord(c)};" if c in "&<>[]{}|=~'_\n" else c for c in text)
 
 
 def _assertion(rules: list[AssertionRule], facts: Facts) -> Verdict:
