@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from glamupload.errors import ConfigError
 from glamupload.licenses import LicenseRules
 from glamupload.resources import mappings_dir
+from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
     FieldSource,
@@ -324,8 +325,11 @@ class _Checker:
         suffix = self._source(images.suffix, ("images", "suffix")) if images.suffix else None
         categories = [self._source(s, ("categories", "from", i)) for i, s in enumerate(m.categories.from_)]
         parts = self._sources(m.filename.parts, ("filename", "parts"))
-        named = set(re.findall(r"\{(\w+)\}", m.filename.pattern))
-        for name in named - set(parts):
+        try:
+            named = FilenamePattern.parse(m.filename.pattern).fields
+        except ConfigError as exc:
+            raise self.located.error(exc.message, ("filename", "pattern")) from None
+        for name in [n for n in named if n not in parts]:
             raise self.located.error(f"file-name pattern uses {{{name}}}, which is not under parts",
                                      ("filename", "pattern"), hint=did_you_mean(name, parts))
         for i, name in enumerate(m.filename.protected):
@@ -386,6 +390,8 @@ class _Checker:
             if name == "format":
                 for field_name in placeholders(getattr(args, "template")):
                     self._check_field(field_name, step_loc)
+            if name == "fallback":
+                self._check_field(getattr(args, "field"), step_loc)
             steps.append(step)
         return CompiledSource(source, steps, ".".join(str(p) for p in loc))
 

@@ -187,11 +187,26 @@ def split(values: Values, ctx: Context, separator: str = ",") -> Values:
 
 @transform("join")
 def join(values: Values, ctx: Context, separator: str = ", ") -> Values:
-    """Join all values into one, with ``separator`` (trusted: the crosswalk wrote it) between them.
+    """Join all values into one, with ``separator`` between them.
 
-    ``join: " / "`` turns ``["A", "B"]`` into ``"A / B"``.
+    ``join: " / "`` turns ``["A", "B"]`` into ``"A / B"``. Export text joined by a plain separator stays
+    export text (escaped later, usable in file names); when a value or the separator (``"<br>"``) is
+    markup, the result is markup with the export text in it escaped and the separator as written.
     """
-    return [render(values, separator)] if values else []
+    if not values:
+        return []
+    if escape(separator) == separator and not any(isinstance(v, Wikitext) for v in values):
+        return [separator.join(values)]
+    return [render(values, separator)]
+
+
+@transform("fallback")
+def fallback(values: Values, ctx: Context, field: str) -> Values:
+    """When nothing is left, take the values of another field instead.
+
+    ``fallback: Motiv-beskrivning`` — a photo without a depicted name is titled by its motif.
+    """
+    return values if values else as_values(ctx.record.get(field))
 
 
 @transform("first")
@@ -290,12 +305,14 @@ def lang(values: Values, ctx: Context, code: LanguageCode) -> Values:
 def creator_name(values: Values, ctx: Context) -> Values:
     """Turn catalogue order "Surname, Given names" into "Given names Surname".
 
-    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; names without exactly one comma stay as they are.
+    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; names without exactly one comma, and markup from a
+    lookup (``{{Creator:...}}``), stay as they are.
     """
     out = []
     for v in values:
-        parts = str(v).split(",")
-        out.append(f"{parts[1].strip()} {parts[0].strip()}" if len(parts) == 2 and parts[1].strip() else str(v))
+        parts = v.split(",")
+        flip = not isinstance(v, Wikitext) and len(parts) == 2 and parts[1].strip() and parts[0].strip()
+        out.append(f"{parts[1].strip()} {parts[0].strip()}" if flip else v)
     return out
 
 
