@@ -13,9 +13,10 @@ import csv
 import datetime as dt
 import zipfile
 from collections import defaultdict
+from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -33,20 +34,26 @@ _ENCODING_HINT = (
 
 
 def column_names(header: Sequence[Any]) -> list[str]:
-    """Header cells → distinct field names, exactly as pandas would name the columns."""
+    """Header cells → distinct field names, exactly as ``pandas.read_csv`` names the columns.
+
+    A repeated name gets the first free ``.N`` suffix not used anywhere in the header, so ``a, a, a.1``
+    becomes ``a, a.2, a.1``.
+    """
     names = [
         str(cell).strip() if cell is not None and str(cell).strip() else f"Unnamed: {index}"
         for index, cell in enumerate(header)
     ]
-    counts: defaultdict[str, int] = defaultdict(int)
+    original = set(names)
+    used: set[str] = set()
+    suffixes: defaultdict[str, int] = defaultdict(int)
     for index, name in enumerate(names):
-        seen = counts[name]
-        while seen > 0:
-            counts[name] = seen + 1
-            name = f"{name}.{seen}"
-            seen = counts[name]
-        names[index] = name
-        counts[name] = seen + 1
+        if name in used:
+            base = name
+            while name in used or name in original:
+                suffixes[base] += 1
+                name = f"{base}.{suffixes[base]}"
+            names[index] = name
+        used.add(name)
     return names
 
 
@@ -97,13 +104,18 @@ def decode_error(path: Path, encoding: str) -> InputError:
                 bad = raw[exc.start : exc.end]
                 return InputError(
                     f"cannot decode byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')} at byte {offset + exc.start}"
-                    f" (column {exc.start + 1}) with encoding {encoding}",
+                    f" (column {exc.start + 1}) with encoding {_label(encoding)}",
                     file=path,
                     line=line_number,
                     hint=_ENCODING_HINT,
                 )
             offset += len(raw)
-    return InputError(f"the file is not valid {encoding}", file=path, hint=_ENCODING_HINT)
+    return InputError(f"the file is not valid {_label(encoding)}", file=path, hint=_ENCODING_HINT)
+
+
+def _label(encoding: str) -> str:
+    """The encoding as the user knows it (``utf-8-sig`` is our way of accepting an optional BOM)."""
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def sniff_delimiter(header_line: str, path: Path) -> str:
@@ -117,8 +129,24 @@ def sniff_delimiter(header_line: str, path: Path) -> str:
     return next(d for d in DELIMITERS if counts[d] == best)
 
 
+@contextmanager
+def _reading(path: Path, encoding: str) -> Iterator[None]:
+    """Turn decoding and I/O failures while reading text into InputErrors that point at the bad byte."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        raise decode_error(path, encoding) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the export: {exc}", file=path) from None
+
+
 class CsvReader(Reader):
-    """Delimited text: delimiter and encoding from the batch config or detected."""
+    """Delimited text: delimiter and encoding from the batch config or detected.
+
+    Quoting is detected too: a file whose quotes do not follow standard CSV (RFC 4180) rules -- typically
+    an export that never quotes and has values like ``"Start Point". The ship`` -- is read with quotes as
+    ordinary characters, so no quotation mark is lost from the data.
+    """
 
     format = "csv"
 
@@ -128,58 +156,66 @@ class CsvReader(Reader):
             names = ", ".join(repr(d) for d in DELIMITERS)
             raise InputError(f"delimiter must be one character (e.g. {names}), got {delimiter!r}", file=path)
         self.encoding = _python_encoding(self.path, encoding) if encoding else detect_encoding(self.path)
-        header = self._read_header(delimiter)
-        self._fields = column_names(header)
-
-    def _read_header(self, delimiter: str | None) -> list[str]:
-        try:
-            with self.path.open(encoding=self.encoding, newline="") as fh:
-                first_line = fh.readline()
-                self.delimiter = delimiter or sniff_delimiter(first_line, self.path)
-                fh.seek(0)
-                header = next(csv.reader(fh, delimiter=self.delimiter), [])
-        except UnicodeDecodeError:
-            raise decode_error(self.path, self.encoding) from None
-        except csv.Error as exc:
-            raise InputError(f"cannot read the header row: {exc}", file=self.path, line=1) from None
-        except OSError as exc:
-            raise InputError(f"cannot read the export: {exc}", file=self.path) from None
+        with _reading(self.path, self.encoding), self.path.open(encoding=self.encoding, newline="") as fh:
+            self.delimiter = delimiter or sniff_delimiter(fh.readline(), self.path)
+        self.quoting = csv.QUOTE_MINIMAL
+        # Where the file first breaks CSV quoting rules; None means its quotes are CSV quotes.
+        self.quoting_problem = self._nonstandard_quoting()
+        if self.quoting_problem:
+            self.quoting = csv.QUOTE_NONE
+        with _reading(self.path, self.encoding), self.path.open(encoding=self.encoding, newline="") as fh:
+            header = next(self._rows(fh), [])
         if not header:
             raise InputError("the file is empty: no header row", file=self.path, line=1)
-        return header
+        self._fields = column_names(header)
+
+    def _rows(self, fh: IO[str], *, strict: bool = False) -> Any:
+        return csv.reader(fh, delimiter=self.delimiter, quoting=self.quoting, strict=strict)
+
+    def _nonstandard_quoting(self) -> str | None:
+        """One strict pass over the file (flat memory): the first quoting error, if any."""
+        with _reading(self.path, self.encoding), self.path.open(encoding=self.encoding, newline="") as fh:
+            rows = self._rows(fh, strict=True)
+            try:
+                for _row in rows:
+                    pass
+            except csv.Error as exc:
+                return f"line {rows.line_num}: {exc}"
+        return None
 
     @property
     def fields(self) -> list[str]:
         return list(self._fields)
 
+    def _ragged(self, line: int, count: int) -> InputError:
+        hint = (
+            f"is the delimiter right? (reading with {_DELIMITER_NAMES.get(self.delimiter, 'delimiter')}"
+            f" {self.delimiter!r}); a value containing the delimiter must be quoted"
+        )
+        if self.quoting_problem:
+            hint += f"; quotes are read as plain characters because the file breaks CSV quoting ({self.quoting_problem})"
+        return InputError(
+            f"row has {count} fields but the header has {len(self._fields)}", file=self.path, line=line, hint=hint
+        )
+
     def __iter__(self) -> Iterator[Record]:
         width = len(self._fields)
         source = str(self.path)
-        try:
-            with self.path.open(encoding=self.encoding, newline="") as fh:
-                rows = csv.reader(fh, delimiter=self.delimiter)
+        with _reading(self.path, self.encoding), self.path.open(encoding=self.encoding, newline="") as fh:
+            rows = self._rows(fh)
+            try:
                 next(rows, None)
                 first_line = rows.line_num + 1
                 for row in rows:
                     line, first_line = first_line, rows.line_num + 1
                     if len(row) > width and any(cell.strip() for cell in row[width:]):
-                        raise InputError(
-                            f"row has {len(row)} fields but the header has {width}",
-                            file=source,
-                            line=line,
-                            hint=f"is the delimiter right? (reading with {_DELIMITER_NAMES[self.delimiter]}"
-                            f" {self.delimiter!r}); a value containing the delimiter must be quoted",
-                        )
-                    values = {name: clean(cell) for name, cell in zip(self._fields, row)}
+                        raise self._ragged(line, len(row))
+                    values = {name: clean(cell.replace("\r\n", "\n")) for name, cell in zip(self._fields, row)}
                     fields = {name: value for name, value in values.items() if value is not None}
                     if fields:
                         yield Record(fields, source, f"line {line}", line)
-        except UnicodeDecodeError:
-            raise decode_error(self.path, self.encoding) from None
-        except csv.Error as exc:
-            raise InputError(f"malformed CSV: {exc}", file=source, line=rows.line_num) from None
-        except OSError as exc:
-            raise InputError(f"cannot read the export: {exc}", file=source) from None
+            except csv.Error as exc:
+                raise InputError(f"malformed CSV: {exc}", file=source, line=rows.line_num) from None
 
 
 def _cell_text(value: Any) -> Any:
@@ -201,10 +237,12 @@ class ExcelReader(Reader):
         workbook = self._open()
         try:
             self.sheet = self._sheet_name(workbook.sheetnames, sheet)
-            header = next(workbook[self.sheet].iter_rows(max_row=1, values_only=True), ())
+            header = list(next(workbook[self.sheet].iter_rows(max_row=1, values_only=True), ()))
         finally:
             workbook.close()
-        if not any(cell is not None for cell in header):
+        while header and clean(header[-1]) is None:
+            header.pop()  # the sheet's used range often extends past the last named column
+        if not header:
             raise InputError(f"sheet {self.sheet!r} is empty: no header row", file=self.path, line=1)
         self._fields = column_names(header)
 

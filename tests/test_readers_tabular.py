@@ -1,0 +1,296 @@
+"""CSV/TSV and Excel readers: the real SMM export, encodings, delimiters, quoting, ragged rows, sheets."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pandas
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glamupload.errors import InputError
+from glamupload.readers import open_export
+from glamupload.readers.tabular import column_names
+
+DATA = Path(__file__).parent / "data" / "readers"
+SMM = Path("/work/shared/data/smm-sjohistoriska/Exportlista Wikimedia v5-2015-09-07.csv")
+
+
+# --- the real SMM export -------------------------------------------------------------------------
+
+
+def test_smm_export_reads_every_record_with_duplicate_columns_kept_apart() -> None:
+    reader = open_export(SMM)
+    raw_lines = SMM.read_text(encoding="utf-8").splitlines()
+    header = raw_lines[0].split("|")
+
+    assert reader.delimiter == "|"
+    assert reader.fields == column_names(header)
+    assert [f for f in reader.fields if f.startswith("Namn-Tillverkare")] == [
+        "Namn-Tillverkare",
+        "Namn-Tillverkare.1",
+        "Namn-Tillverkare.2",
+    ]
+    records = list(reader)
+    assert len(records) == 597 == len(raw_lines) - 1
+    for record in records:
+        # The export never quotes, so each physical line split on "|" is the ground truth.
+        cells = raw_lines[record.line - 1].split("|")
+        expected = {name: cell for name, cell in zip(reader.fields, cells) if cell.strip()}
+        assert record.fields == expected
+        assert record.position == f"line {record.line}"
+
+
+def test_smm_all_three_manufacturer_values_are_reachable() -> None:
+    records = list(open_export(SMM))
+    names = ["Namn-Tillverkare", "Namn-Tillverkare.1", "Namn-Tillverkare.2"]
+    full = [r for r in records if all(r.get(name) for name in names)]
+    assert full, "the SMM export has rows with three manufacturers"
+    for record in full:
+        raw = SMM.read_text(encoding="utf-8").splitlines()[record.line - 1].split("|")
+        assert [record.get(name) for name in names] == raw[10:13]
+        assert len(set(raw[10:13])) == 3
+
+
+def test_smm_quotation_marks_inside_values_are_kept() -> None:
+    reader = open_export(SMM)
+    assert reader.quoting_problem is not None and reader.quoting_problem.startswith("line ")
+    quoted = [r for r in reader if str(r.get("Motiv-beskrivning") or "").startswith('"')]
+    assert any(r.get("Motiv-beskrivning") == '"Från provturen."' for r in quoted)
+
+
+# --- encodings and delimiters --------------------------------------------------------------------
+
+
+def test_cp1252_semicolon_file_is_detected_and_read() -> None:
+    reader = open_export(DATA / "cp1252_semicolon.csv")
+    assert reader.encoding == "cp1252"
+    assert reader.delimiter == ";"
+    assert reader.quoting_problem is None
+    assert reader.fields == ["Inventarnr", "Titel", "Konstnär", "Konstnär.1", "Beskrivning"]
+    records = list(reader)
+    assert [r.line for r in records] == [2, 3, 6]  # the quoted value spans lines 3-4; line 5 is blank
+    assert records[1].fields == {
+        "Inventarnr": "A 2",
+        "Titel": 'Café "Ön"',
+        "Konstnär": "Öberg",
+        "Konstnär.1": "Åkesson",
+        "Beskrivning": "Första raden\nandra raden; med semikolon",
+    }
+    assert records[2].get("Titel") == "Pris 5 €"
+    assert "Konstnär" not in records[2].fields  # empty values are absent
+
+
+def test_utf8_bom_tsv() -> None:
+    reader = open_export(DATA / "utf8_bom.tsv")
+    assert reader.delimiter == "\t"
+    assert reader.fields == ["id", "title", "creator"]  # no BOM glued to the first name
+    records = list(reader)
+    assert [r.fields for r in records] == [
+        {"id": "1", "title": "Ångbåt", "creator": "Okänd fotograf"},
+        {"id": "2", "title": "Brigg"},
+    ]
+
+
+def test_explicit_utf8_also_accepts_a_bom() -> None:
+    reader = open_export(DATA / "utf8_bom.tsv", encoding="utf-8")
+    assert reader.fields[0] == "id"
+
+
+def test_wrong_explicit_encoding_names_file_line_byte_and_encoding() -> None:
+    path = DATA / "cp1252_semicolon.csv"
+    raw = path.read_bytes()
+    first_bad = next(i for i, byte in enumerate(raw) if byte >= 0x80)
+    with pytest.raises(InputError) as caught:
+        list(open_export(path, encoding="utf-8"))
+    error = caught.value
+    assert error.file == str(path)
+    assert error.line == raw[:first_bad].count(b"\n") + 1
+    assert f"cannot decode byte {raw[first_bad]:02x} at byte {first_bad}" in error.message
+    assert "with encoding utf-8" in error.message
+    assert "cp1252" in error.hint
+    assert str(error).startswith(f"{path}:{error.line}: cannot decode byte")
+
+
+def test_undecodable_byte_late_in_the_file_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    data = b"id,title\n1,ok\n2,also ok\n3,caf\xe9\n"
+    path.write_bytes(data)
+    offset = data.index(b"\xe9")
+    column = offset - data.rindex(b"\n", 0, offset)
+    with pytest.raises(InputError) as caught:
+        list(open_export(path, encoding="utf-8"))
+    assert caught.value.line == 4
+    assert f"at byte {offset} (column {column})" in caught.value.message
+
+
+def test_latin1_is_the_last_resort(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    path.write_bytes("id,title\n1,Sjö\n".encode("latin-1") + b"2,x\x81y\n")  # 0x81 is undefined in cp1252
+    reader = open_export(path)
+    assert reader.encoding == "latin-1"
+    assert [r.get("title") for r in reader] == ["Sjö", "x\x81y"]
+
+
+def test_unknown_encoding_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        open_export(DATA / "utf8_bom.tsv", encoding="klingon")
+
+
+def test_delimiter_option_overrides_sniffing(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("a;b,c\n1;2,3\n", encoding="utf-8")
+    assert open_export(path).fields == ["a;b", "c"]
+    assert open_export(path, delimiter=";").fields == ["a", "b,c"]
+    with pytest.raises(InputError, match="delimiter must be one character"):
+        open_export(path, delimiter=";;")
+
+
+# --- malformed rows --------------------------------------------------------------------------------
+
+
+def test_ragged_row_names_file_and_line() -> None:
+    path = DATA / "ragged.csv"
+    reader = open_export(path)
+    with pytest.raises(InputError) as caught:
+        list(reader)
+    assert caught.value.file == str(path)
+    assert caught.value.line == 3
+    assert caught.value.message == "row has 4 fields but the header has 3"
+    assert "delimiter" in caught.value.hint
+
+
+def test_ragged_row_after_a_multiline_value_reports_its_first_line(tmp_path: Path) -> None:
+    path = tmp_path / "multi.csv"
+    path.write_text('id,text\n1,"one\ntwo\nthree"\n2,b,c\n', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(path))
+    assert caught.value.line == 5
+
+
+def test_empty_trailing_cells_are_not_ragged(tmp_path: Path) -> None:
+    path = tmp_path / "trailing.csv"
+    path.write_text("id,title\n1,Ship,\n2,Boat,,\n", encoding="utf-8")
+    assert [r.fields for r in open_export(path)] == [{"id": "1", "title": "Ship"}, {"id": "2", "title": "Boat"}]
+
+
+def test_short_rows_leave_fields_absent(tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    path.write_text("id,title,creator\n1,Ship\n", encoding="utf-8")
+    assert [r.fields for r in open_export(path)] == [{"id": "1", "title": "Ship"}]
+
+
+def test_empty_file_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="no header row"):
+        open_export(path)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        ["a", "a", "a.1", "", "a", "b", ""],
+        ["a.1", "a", "a", "a"],
+        ["x", "x.1", "x", "x.1", "x"],
+        ["Namn", "Namn", "Namn", "Namn.2"],
+    ],
+)
+def test_column_names_follow_pandas(header: list[str]) -> None:
+    text = ",".join(header) + "\n" + ",".join("v" * len(header)) + "\n"
+    assert column_names(header) == list(pandas.read_csv(io.StringIO(text)).columns)
+
+
+# --- property: whatever csv.writer writes, we read back, with the right line numbers ---------------
+
+_cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"), max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(_cell, min_size=3, max_size=3), min_size=1, max_size=12),
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_round_trip_through_csv_writer(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], delimiter: str) -> None:
+    path = tmp_path_factory.mktemp("csv") / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(["id", "title", "note"])
+        writer.writerows(rows)
+
+    expected, line = [], 2
+    for row in rows:
+        fields = {name: cell for name, cell in zip(["id", "title", "note"], row) if cell.strip()}
+        if fields:
+            expected.append((line, fields))
+        line += 1 + sum(cell.count("\n") for cell in row)
+
+    reader = open_export(path)
+    assert reader.delimiter == delimiter
+    assert [(r.line, r.fields) for r in reader] == expected
+
+
+# --- Excel ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    book = openpyxl.Workbook()
+    intro = book.active
+    intro.title = "Read me"
+    intro.append(["This workbook lists objects on the next sheet"])
+    objects = book.create_sheet("Objects")
+    objects.append(["id", "title", "title", None, "date"])
+    objects.append([1, "Ship", "Skepp", None, dt.datetime(1912, 5, 1)])
+    objects.append([None, None, None, None, None])
+    objects.append([2.5, "  ", None, None, dt.datetime(1912, 5, 1, 14, 30)])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    return path
+
+
+def test_excel_sheet_by_name(workbook: Path) -> None:
+    reader = open_export(workbook, sheet="Objects")
+    assert reader.fields == ["id", "title", "title.1", "Unnamed: 3", "date"]
+    records = list(reader)
+    assert [(r.line, r.fields) for r in records] == [
+        (2, {"id": "1", "title": "Ship", "title.1": "Skepp", "date": "1912-05-01"}),
+        (4, {"id": "2.5", "date": "1912-05-01T14:30:00"}),
+    ]
+    assert records[0].position == "sheet 'Objects' row 2"
+
+
+def test_excel_sheet_by_index_and_default(workbook: Path) -> None:
+    assert open_export(workbook, sheet=1).sheet == "Objects"
+    assert open_export(workbook, sheet="1").sheet == "Objects"
+    assert open_export(workbook).sheet == "Read me"
+
+
+def test_excel_unknown_sheet_lists_the_sheets(workbook: Path) -> None:
+    with pytest.raises(InputError) as caught:
+        open_export(workbook, sheet="Objekt")
+    assert caught.value.message == "no sheet 'Objekt' in the workbook; it has 0: 'Read me', 1: 'Objects'"
+
+
+def test_excel_values_beyond_the_header_are_an_error(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(["id", "title"])
+    book.active.append([1, "Ship", "stray"])
+    path = tmp_path / "ragged.xlsx"
+    book.save(path)
+    with pytest.raises(InputError) as caught:
+        list(open_export(path))
+    assert caught.value.line == 2
+    assert "beyond the last named column" in caught.value.message
+
+
+def test_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "fake.xlsx"
+    path.write_text("id,title\n", encoding="utf-8")
+    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+        open_export(path)
