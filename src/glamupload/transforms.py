@@ -27,9 +27,11 @@ from typing import Annotated, Any, Literal, Protocol
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, GlamuploadError
 from glamupload.resources import mappings_dir
 from glamupload.wikitext import Wikitext, escape, other_date
+from glamupload.wikitext import creator as creator_template
+from glamupload.wikitext import institution as institution_template
 from glamupload.wikitext import lang as lang_template
 from glamupload.wikitext import size as size_template
 from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean
@@ -313,6 +315,27 @@ def creator_name(values: Values, ctx: Context) -> Values:
         parts = v.split(",")
         flip = not isinstance(v, Wikitext) and len(parts) == 2 and parts[1].strip() and parts[0].strip()
         out.append(f"{parts[1].strip()} {parts[0].strip()}" if flip else v)
+    return out
+
+
+@transform("page")
+def page(values: Values, ctx: Context, namespace: Literal["Institution", "Creator"]) -> Values:
+    """Transclude a Commons page named by the value: ``{{Institution:Name}}`` or ``{{Creator:Name}}``.
+
+    ``page: Institution`` turns ``"Vasamuseet"`` into ``{{Institution:Vasamuseet}}``. A value that cannot
+    be a page title (``|``, ``[[``, ``{{``...) is kept as text, with a warning.
+    """
+    make = institution_template if namespace == "Institution" else creator_template
+    out: Values = []
+    for v in values:
+        if isinstance(v, Wikitext):
+            out.append(v)
+            continue
+        try:
+            out.append(make(v))
+        except GlamuploadError as exc:
+            ctx.warn(exc.message)
+            out.append(v)
     return out
 
 
