@@ -529,7 +529,7 @@ NONFREE_NAMES = st.one_of(
 FREE_NOISE = st.sampled_from(["CC BY 4.0", "CC0", "https://creativecommons.org/licenses/by-sa/4.0/",
                               "Public domain", "Utgången skyddstid", "Erkännande-Dela lika", "© Museum"])
 SURROUNDING = st.one_of(st.text(max_size=30), FREE_NOISE)
-SEPARATORS = st.sampled_from([" ", "; ", ", ", "\n", " / ", " (", ") ", " - "])
+SEPARATORS = st.sampled_from(["", " ", "; ", ", ", "\n", " / ", " (", ") ", " - "])
 
 
 @settings(max_examples=400, deadline=None)
