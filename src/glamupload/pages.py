@@ -1,0 +1,378 @@
+"""The pages a batch needs besides its files: the Institution: page and the categories, created safely.
+
+A batch's file pages transclude ``{{Institution:NAME}}`` and sit in categories; Commons wants those pages
+to exist before the upload (commons-conventions.md §1.8, §5). ``plan_pages`` renders every such page from
+the Jinja2 templates in ``templates/pages/`` (a batch's own templates folder overrides them by name) and
+compares it with the wiki; ``apply_pages`` creates what is missing and, only when asked, updates what
+glamupload itself wrote.
+
+How glamupload knows a page is its own (see docs/pages.md): the wiki's latest revision of the page was
+saved by the logged-in account with an edit summary starting ``glamupload pages:``. The wiki is the one
+record, so the check holds across batches that share an institution, across machines and after a batch's
+state is deleted, and it costs no request beyond the batched existence check. A page whose latest revision
+is anyone else's is never overwritten: it is *blocked*, reported with its editor and a diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import mwparserfromhell
+
+from glamupload import plan, wikitext
+from glamupload.config import BatchConfig
+from glamupload.errors import ConfigError, InputError, WikiError
+from glamupload.readers import open_export
+from glamupload.wiki import Wiki
+from glamupload.wikitext import Wikitext
+
+SUMMARY_PREFIX = "glamupload pages:"
+"""Every edit glamupload makes to these pages starts its summary with this; it marks the page as ours."""
+
+INSTITUTION_NAMESPACE = "Institution"
+"""Canonical namespace name; the local name is read from the wiki's siteinfo."""
+
+CATEGORY_NAMESPACE = "Category"
+
+TRANSCLUDED_NAMESPACES = ("institution", "creator")
+"""Pages file pages transclude (``{{Institution:X}}``, ``{{Creator:X}}``) that must exist before uploading."""
+
+Kind = Literal["institution", "institution-category", "collection-category", "contributed-category",
+               "tracking-category", "category", "transcluded"]
+Status = Literal["create", "unchanged", "update", "blocked", "manual"]
+Outcome = Literal["created", "updated", "unchanged", "skipped", "blocked", "manual"]
+
+STATUSES: tuple[Status, ...] = ("create", "unchanged", "update", "blocked", "manual")
+
+
+@dataclass
+class PlannedPage:
+    """One page the batch needs, and (once compared with a wiki) what would happen to it.
+
+    ``text`` is None for a category nobody told glamupload how to file (``status`` "manual"): a person
+    must write it. ``status`` is None until the page is compared with a wiki.
+    """
+
+    title: str
+    kind: Kind
+    text: str | None
+    parents: list[str] = field(default_factory=list)
+    note: str = ""
+    status: Status | None = None
+    revid: int | None = None
+    editor: str | None = None
+    diff: str = ""
+    outcome: Outcome | None = None
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The page as ``glamupload pages --json`` prints it."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names of the structural pages, worked out from the batch config once."""
+
+    institution: Mapping[str, Any] | None
+    institution_name: str | None
+    institution_category: str | None
+    contributed: str | None
+    collections: list[str]
+    tracking: str | None
+    parents: Mapping[str, list[str]]
+
+
+# --- the batch's pages --------------------------------------------------------------------------------
+
+
+def plan_pages(batch: BatchConfig, wiki: Wiki | None = None, *,
+               files: Iterable[plan.PlannedFile] | None = None) -> list[PlannedPage]:
+    """Every page the batch needs, classified against ``wiki`` when one is given.
+
+    The structural pages (Institution page, institution category, collection categories, "Media
+    contributed by" category, hidden tracking category) are always planned. Of the pages the batch's file
+    pages use (``files``, else planned from the batch now), those the wiki lacks are planned too: a
+    category with its parents from the config, or as "manual" when no parent is known, like a transcluded
+    ``Institution:``/``Creator:`` page glamupload has no content for. Without a wiki nothing is known to be
+    missing, so only the categories with configured parents are listed, unclassified.
+    """
+    names = _names(batch)
+    uses = file_page_uses(plan.plan_batch(batch) if files is None else files)
+    namespace = wiki.namespace_name(INSTITUTION_NAMESPACE) if wiki else INSTITUTION_NAMESPACE
+    render = _Renderer(batch.templates_dir)
+    pages = _structural_pages(batch, names, namespace, render)
+    planned = {_key(page.title) for page in pages}
+    if names.institution_name:  # files may name it by the canonical namespace
+        planned.add(_key(f"{INSTITUTION_NAMESPACE}:{names.institution_name}"))
+    categories = [name for name in uses.categories if _key(_category_title(name)) not in planned]
+    if wiki is None:
+        return pages + [_category_page(name, names.parents[name], render)
+                        for name in categories if name in names.parents]
+    transcluded = [title for title in uses.transcluded if _key(title) not in planned]
+    current = wiki.page_revisions([page.title for page in pages] + [_category_title(name) for name in categories]
+                                  + transcluded)
+    pages += [_category_page(name, names.parents.get(name, []), render)
+              for name in categories if current[_category_title(name)] is None]
+    pages += [PlannedPage(title, "transcluded", None, note="the file pages transclude it; write it by hand")
+              for title in transcluded if current[title] is None]
+    account = _account(wiki)
+    for page in pages:
+        _classify(page, current[page.title], account)
+    return pages
+
+
+@dataclass(frozen=True)
+class FilePageUses:
+    """What a batch's file pages point at: category names and transcluded Institution:/Creator: pages."""
+
+    categories: list[str]
+    transcluded: list[str]
+
+
+def file_page_uses(files: Iterable[plan.PlannedFile]) -> FilePageUses:
+    """The categories and the transcluded ``Institution:``/``Creator:`` pages of planned file pages."""
+    categories: dict[str, None] = {}
+    transcluded: dict[str, None] = {}
+    for planned_file in files:
+        categories.update(dict.fromkeys(_unique(planned_file.categories)))
+        for template in mwparserfromhell.parse(planned_file.wikitext).filter_templates(recursive=True):
+            prefix, colon, rest = str(template.name).strip().partition(":")
+            if colon and prefix.strip().casefold() in TRANSCLUDED_NAMESPACES and rest.strip():
+                transcluded.setdefault(f"{prefix.strip().capitalize()}:{rest.strip()}")
+    return FilePageUses(list(categories), list(transcluded))
+
+
+def apply_pages(planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False) -> list[PlannedPage]:
+    """Create the pages that do not exist; with ``update``, rewrite those glamupload wrote last.
+
+    Pages are compared with the wiki again right before writing (one batched request), and each write
+    carries a guard: ``createonly`` for a new page, ``baserevid`` for an update, so an edit someone makes
+    in between is never lost — that page comes back "blocked". Returns the pages with ``outcome`` set;
+    running it again right after makes no edit.
+    """
+    pages = list(planned)
+    current = wiki.page_revisions(page.title for page in pages)
+    account = _account(wiki)
+    for page in pages:
+        _classify(page, current[page.title], account)
+        page.outcome = _write(page, wiki, update)
+    return pages
+
+
+def summary(pages: Iterable[PlannedPage]) -> dict[str, int]:
+    """How many pages have each status (and, after ``apply_pages``, each outcome)."""
+    counts: dict[str, int] = {}
+    for page in pages:
+        key = page.outcome or page.status or "unchecked"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+# --- helpers for upload and the dry-run report ----------------------------------------------------------
+
+
+def categories_status(categories: Iterable[str], wiki: Wiki) -> dict[str, bool]:
+    """``{category name: exists on the wiki}``, 50 names per request; names are given without ``Category:``."""
+    names = _unique(categories)
+    current = wiki.page_revisions(_category_title(name) for name in names)
+    return {name: current[_category_title(name)] is not None for name in names}
+
+
+def missing_pages_warning(batch: BatchConfig, wiki: Wiki, *,
+                          files: Iterable[plan.PlannedFile] | None = None) -> str | None:
+    """A warning for ``upload`` when pages the batch's file pages use (categories, the Institution and
+    Creator pages they transclude) do not exist on ``wiki`` yet, i.e. ``glamupload pages`` has not been
+    run; None when all exist. Pass ``files`` when they are already planned, to avoid planning twice.
+    """
+    files = list(plan.plan_batch(batch) if files is None else files)
+    uses = file_page_uses(files)
+    used = {_key(_category_title(name)) for name in uses.categories} | {_key(t) for t in uses.transcluded}
+    missing = [page.title for page in plan_pages(batch, wiki, files=files)
+               if page.status in ("create", "manual") and _key(page.title) in used]
+    if not missing:
+        return None
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return (f"{len(missing)} page(s) the batch's files use do not exist on {wiki.target.name} yet: {shown}; "
+            f"run `glamupload pages {batch.path}` first")
+
+
+# --- planning -----------------------------------------------------------------------------------------
+
+
+def _names(batch: BatchConfig) -> _Names:
+    """Structural page names from the config, each checked to be a valid title (else a ConfigError)."""
+    model = batch.model
+    cats = model.categories
+    parents = {
+        _config_name(batch, name, ("categories", "parents", name)): [
+            _config_name(batch, p, ("categories", "parents", name, i)) for i, p in enumerate(values)
+        ]
+        for name, values in (getattr(cats, "parents", None) or {}).items()
+    }
+    collections = [_config_name(batch, c, ("categories", "collections", i))
+                   for i, c in enumerate(getattr(cats, "collections", None) or [])]
+    tracking = cats.tracking and _config_name(batch, cats.tracking, ("categories", "tracking"))
+    tracking = tracking or _crosswalk_tracking(batch)
+    if model.institution is None:
+        return _Names(None, None, None, None, collections, tracking, parents)
+    institution = model.institution.model_dump()
+    name = _config_name(batch, institution["name"], ("institution", "name"), INSTITUTION_NAMESPACE)
+    homecat = _config_name(batch, institution.get("homecat") or name, ("institution", "homecat"))
+    contributed = getattr(cats, "contributed", None) or f"Media contributed by {name}"
+    contributed = _config_name(batch, contributed, ("categories", "contributed"))
+    return _Names(institution, name, homecat, contributed, collections, tracking, parents)
+
+
+def _crosswalk_tracking(batch: BatchConfig) -> str | None:
+    """The crosswalk's tracking category, used when the batch config names none (as plan.py does)."""
+    fields = open_export(batch.export_path, **batch.reader_options).fields
+    tracking = plan.load_crosswalk(batch, fields).model.categories.tracking
+    return str(wikitext.category_name(tracking)) if tracking else None
+
+
+def _config_name(batch: BatchConfig, value: str, loc: tuple[str | int, ...],
+                 namespace: str = CATEGORY_NAMESPACE) -> str:
+    try:
+        return str(wikitext.page_name(value, namespace=namespace))
+    except InputError as exc:
+        raise batch.located.error(exc.message, loc, hint=exc.hint) from None
+
+
+def _structural_pages(batch: BatchConfig, names: _Names, namespace: str, render: _Renderer) -> list[PlannedPage]:
+    pages: list[PlannedPage] = []
+    given = names.parents
+    institution_page = Wikitext(f"{namespace}:{names.institution_name}") if names.institution_name else None
+    common = {"institution_page": institution_page, "institution_name": names.institution_name}
+    if names.institution is not None and names.institution_category and names.contributed:
+        home = names.institution_category
+        pages.append(PlannedPage(
+            str(institution_page), "institution",
+            render("institution", institution=names.institution, page=institution_page, homecat=Wikitext(home)),
+        ))
+        pages.append(render.category("institution-category", home, given.get(home, []), **common))
+        for collection in names.collections:
+            pages.append(render.category("collection-category", collection, [home, *given.get(collection, [])],
+                                         collection=collection, **common))
+        pages.append(render.category("contributed-category", names.contributed,
+                                     [home, *given.get(names.contributed, [])], **common))
+    if names.tracking and names.tracking != names.contributed:
+        parents = [names.contributed] if names.contributed else []
+        pages.append(render.category("tracking-category", names.tracking,
+                                     [*parents, *given.get(names.tracking, [])], batch=batch.name, **common))
+    for page in pages:
+        if page.kind != "institution" and not page.parents:
+            page.note = "no parent categories known: add them under categories.parents in the batch file"
+    return pages
+
+
+def _category_page(name: str, parents: list[str], render: _Renderer) -> PlannedPage:
+    if not parents:
+        return PlannedPage(_category_title(name), "category", None, status="manual",
+                           note="used by the batch's files, missing on the wiki, and no parent category is "
+                                "known: create it by hand or add it under categories.parents")
+    return render.category("category", name, parents)
+
+
+class _Renderer:
+    """Renders the page templates, the batch's templates folder first (files override by name)."""
+
+    def __init__(self, templates_dir: Path | None) -> None:
+        if templates_dir is not None and not templates_dir.is_dir():
+            raise ConfigError("templates folder does not exist", file=templates_dir)
+        self.env = wikitext._environment(templates_dir.resolve() if templates_dir else None)
+
+    def __call__(self, template: str, **context: Any) -> str:
+        try:
+            page = self.env.get_template(f"pages/{template}.j2")
+            return page.render(**context).strip()
+        except jinja2.TemplateSyntaxError as error:
+            raise ConfigError(f"page template syntax: {error.message}", file=error.filename,
+                              line=error.lineno) from None
+        except jinja2.TemplateError as error:
+            raise ConfigError(f"page template {template}.j2 failed: {error}") from None
+
+    def category(self, kind: Kind, name: str, parents: list[str], **context: Any) -> PlannedPage:
+        parents = _unique(parents)
+        text = self(kind, name=name, parents=[Wikitext(p) for p in parents], **context)
+        return PlannedPage(_category_title(name), kind, text, parents)
+
+
+# --- comparing with the wiki and writing ---------------------------------------------------------------
+
+
+def _classify(page: PlannedPage, current: Mapping[str, Any] | None, account: str) -> None:
+    """Set status, revid, editor and diff of ``page`` from the wiki's latest revision ``current``."""
+    page.revid = current["revid"] if current else None
+    page.editor = current["user"] if current else None
+    page.diff = ""
+    if page.text is None:
+        page.status = "unchanged" if current else "manual"
+        return
+    if current is None:
+        page.status = "create"
+        return
+    if _same(current["text"], page.text):
+        page.status = "unchanged"
+        return
+    page.diff = "".join(difflib.unified_diff(
+        current["text"].rstrip().splitlines(keepends=True), page.text.splitlines(keepends=True),
+        fromfile=f"{page.title} (wiki, revision {current['revid']} by {current['user']})",
+        tofile=f"{page.title} (glamupload)",
+    ))
+    ours = current["user"] == account and str(current.get("comment", "")).startswith(SUMMARY_PREFIX)
+    page.status = "update" if ours else "blocked"
+
+
+def _write(page: PlannedPage, wiki: Wiki, update: bool) -> Outcome:
+    if page.status == "create":
+        assert page.text is not None
+        return _save(page, wiki, "created", create_only=True)
+    if page.status == "update" and update:
+        return _save(page, wiki, "updated", base_revid=page.revid)
+    if page.status == "update":
+        return "skipped"
+    assert page.status in ("unchanged", "blocked", "manual")
+    return page.status
+
+
+def _save(page: PlannedPage, wiki: Wiki, done: Outcome, **guard: Any) -> Outcome:
+    verb = "create" if done == "created" else "update"
+    try:
+        wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
+    except WikiError as exc:
+        if exc.code not in ("articleexists", "editconflict", "missingtitle"):
+            raise
+        page.error = f"{exc.code}: someone changed the page while glamupload was writing it"
+        return "blocked"
+    return done
+
+
+def _account(wiki: Wiki) -> str:
+    """The logged-in account's user name as the wiki writes it in page histories (no ``@BotName``)."""
+    return str(wiki.api("query", meta="userinfo")["query"]["userinfo"]["name"])
+
+
+def _same(wiki_text: str, text: str) -> bool:
+    """The wiki trims trailing whitespace and uses \\n line ends when it saves a page."""
+    return wiki_text.replace("\r\n", "\n").rstrip() == text.replace("\r\n", "\n").rstrip()
+
+
+def _category_title(name: str) -> str:
+    return f"{CATEGORY_NAMESPACE}:{name}"
+
+
+def _key(title: str) -> str:
+    """A title as the wiki normalises it (namespace and first letter capitalised, one space for ``_``)."""
+    prefix, _, name = " ".join(title.replace("_", " ").split()).partition(":")
+    return f"{prefix.strip().capitalize()}:{name.strip()[:1].upper()}{name.strip()[1:]}"
+
+
+def _unique(names: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(str(wikitext.category_name(n)) for n in names))
+
