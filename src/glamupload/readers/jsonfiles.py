@@ -58,10 +58,8 @@ class _JsonStream:
             if not self._more():
                 return None
 
-    def take(self, char: str) -> None:
-        if self.peek() != char:
-            found = self.peek()
-            raise self.error(f"expected {char!r}, found {found!r}" if found else f"expected {char!r}, file ends")
+    def skip(self) -> None:
+        """Consume the character ``peek`` returned."""
         self._advance(self.pos + 1)
 
     def value(self) -> tuple[Any, int]:
@@ -75,8 +73,6 @@ class _JsonStream:
                     continue
                 line = self.line + self.buffer.count("\n", self.pos, exc.pos)
                 raise InputError(f"broken JSON: {exc.msg}", file=self.path, line=line) from None
-            if end == len(self.buffer) and self._more():
-                continue  # a number at the end of the buffer may go on in the next chunk
             start = self.line
             self._advance(end)
             return value, start
@@ -96,17 +92,17 @@ def iter_json_objects(path: Path) -> Iterator[tuple[Any, int, int]]:
                     number += 1
                     yield (*stream.value(), number)
                 return
-            stream.take("[")
+            stream.skip()
             if stream.peek() == "]":
-                stream.take("]")
+                stream.skip()
             else:
                 while True:
                     number += 1
                     yield (*stream.value(), number)
                     if stream.peek() == ",":
-                        stream.take(",")
+                        stream.skip()
                     elif stream.peek() == "]":
-                        stream.take("]")
+                        stream.skip()
                         break
                     else:
                         raise stream.error(f"expected ',' or ']' after item {number}")

@@ -1,0 +1,140 @@
+"""JSON readers: arrays (streamed), JSON Lines, folders of files, dotted paths, malformed input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glamupload.errors import ConfigError, InputError
+from glamupload.readers import jsonfiles, open_export
+from glamupload.readers.base import clean
+
+DATA = Path(__file__).parent / "data" / "readers"
+
+
+def test_array_items_are_records_with_nested_paths() -> None:
+    reader = open_export(DATA / "array.json")
+    assert reader.format == "json"
+    records = list(reader)
+    assert [r.position for r in records] == ["item 1", "item 2"]
+    assert [r.line for r in records] == [2, 4]
+    first, second = records
+    assert first.get("maker.name") == "Ann"
+    assert first.get("maker.born") == "1850"  # numbers become text
+    assert first.get("images.1.url") == "https://example.org/1b.jpg"
+    assert first.get("images.5.url") is None
+    assert first.get("maker.name.more") is None
+    assert second.get("title") is None  # "" is absent
+    assert second.get("tags") == ["sea", "ship"]
+    assert second.get("price") == "12.5"
+    assert second.get("public") == "true"
+
+
+def test_fields_list_every_path_that_holds_a_value() -> None:
+    assert open_export(DATA / "array.json").fields == [
+        "id", "title", "maker.name", "maker.born", "images.0.url", "images.1.url", "tags", "price", "public",
+    ]  # fmt: skip
+
+
+def test_json_lines() -> None:
+    records = list(open_export(DATA / "lines.jsonl"))
+    assert [(r.line, r.get("id")) for r in records] == [(1, "1"), (3, "2"), (4, "3")]
+    assert records[1].get("maker.name") == "Bo"
+
+
+def test_folder_of_json_files_in_name_order() -> None:
+    reader = open_export(DATA / "json_folder")
+    records = list(reader)
+    assert [r.get("id") for r in records] == ["a", "b"]
+    assert [Path(r.source).name for r in records] == ["a.json", "b.json"]
+    assert records[0].position == "a.json item 1"
+
+
+def test_empty_folder(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="holds no .json/.jsonl files"):
+        open_export(tmp_path, format="json")
+
+
+def test_broken_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('[\n  {"id": 1},\n  {"id": 2,,}\n]\n', encoding="utf-8")
+    reader = open_export(path)
+    records = iter(reader)
+    assert next(records).get("id") == "1"
+    with pytest.raises(InputError) as caught:
+        next(records)
+    assert caught.value.line == 3
+    assert caught.value.message.startswith("broken JSON: Expecting property name")
+
+
+def test_missing_comma_between_items(tmp_path: Path) -> None:
+    path = tmp_path / "nocomma.json"
+    path.write_text('[{"id": 1}\n{"id": 2}]', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(path))
+    assert caught.value.message == "broken JSON: expected ',' or ']' after item 1"
+    assert caught.value.line == 2
+
+
+def test_data_after_the_array(tmp_path: Path) -> None:
+    path = tmp_path / "trailing.json"
+    path.write_text('[{"id": 1}]\n{"id": 2}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="unexpected data after the closing"):
+        list(open_export(path))
+
+
+def test_items_must_be_objects(tmp_path: Path) -> None:
+    path = tmp_path / "scalars.json"
+    path.write_text('[{"id": 1},\n "just text"]', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(path))
+    assert caught.value.message == "item 2 is a JSON str, expected an object"
+    assert caught.value.line == 2
+
+
+def test_json_must_be_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin.json"
+    path.write_bytes('[{"title": "Sjö"}]'.encode("latin-1"))
+    with pytest.raises(InputError, match="JSON must be UTF-8; cannot decode byte f6"):
+        list(open_export(path))
+
+
+def test_xpath_is_refused_for_json() -> None:
+    record = next(iter(open_export(DATA / "array.json")))
+    with pytest.raises(ConfigError, match="only be used with XML exports"):
+        record.get("xpath://title")
+
+
+# --- property: streaming over tiny chunks gives what json.load gives -------------------------------
+
+_scalars = st.one_of(st.text(max_size=8), st.integers(-5, 10**12), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False))
+_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12)
+_objects = st.dictionaries(st.text(min_size=1, max_size=6), _values, max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(items=st.lists(_objects, max_size=6), indent=st.sampled_from([None, 0, 2]), lines=st.booleans(), chunk=st.integers(1, 9))
+def test_streaming_matches_json_load(
+    tmp_path_factory: pytest.TempPathFactory, items: list[dict], indent: int | None, lines: bool, chunk: int
+) -> None:
+    path = tmp_path_factory.mktemp("json") / "export.json"
+    if lines:
+        text = "".join(json.dumps(item) + "\n" for item in items)
+    else:
+        text = json.dumps(items, indent=indent)
+    path.write_text(text, encoding="utf-8")
+
+    original = jsonfiles._CHUNK
+    jsonfiles._CHUNK = chunk  # force objects, strings and numbers across buffer boundaries
+    try:
+        records = list(open_export(path))
+    finally:
+        jsonfiles._CHUNK = original
+    assert [r.fields for r in records] == [clean(item) or {} for item in items]
+    if lines:
+        assert [r.line for r in records] == list(range(1, len(items) + 1))
+
