@@ -458,9 +458,12 @@ def test_overrides_from_yaml_apply_with_basis_override(tmp_path: Path) -> None:
 def test_overrides_from_csv(tmp_path: Path) -> None:
     path = tmp_path / "overrides.csv"
     path.write_text("record_id,wikitext,reviewer,reason\n"
-                    "O 04929,{{PD-Art|PD-old-70}},Per,\"artist died 1908, checked in KulturNav\"\n",
+                    "O 04929,{{PD-Art|PD-old-70}},Per,\"artist died 1908, checked in KulturNav\"\n"
+                    "S 3053,{{Copyrighted free use}},Per,the museum's own photograph\n",
                     encoding="utf-8")
-    assert load_overrides(path)["O 04929"].wikitext == "{{PD-Art|PD-old-70}}"
+    overrides = load_overrides(path)
+    assert overrides["O 04929"].wikitext == "{{PD-Art|PD-old-70}}"
+    assert overrides["S 3053"].reviewer == "Per"
 
 
 @pytest.mark.parametrize(("content", "line", "words"), [

@@ -280,7 +280,8 @@ class RecordConditions(_Strict):
     kind: tuple[Kind, ...] | None = None
     created_before: int | None = Field(None, description="creation year must be earlier than this")
     created_years_ago: int | None = Field(None, description="created at least this many years ago")
-    died_years_ago: int | None = Field(None, description="creator died at least this many years ago")
+    died_years_ago: int | None = Field(
+        None, description="creator died at least this many years ago (pma 70 → 71: the term ends with the year)")
 
     def unmet(self, facts: Facts) -> list[str]:
         """Why ``facts`` fall outside these conditions (empty when they hold)."""
@@ -342,9 +343,10 @@ def check_license_wikitext(wikitext: str) -> str:
     """Reject license wikitext that is not template calls only, or that names a non-free license."""
     if not _TEMPLATES_ONLY.match(wikitext):
         raise ValueError(f"{wikitext!r} is not one or more {{{{template}}}} calls")
-    worst = max(recognise(wikitext), key=lambda m: _SEVERITY[m.entry.verdict], default=None)
-    if worst is not None and worst.entry.verdict == "reject":
-        raise ValueError(f"{wikitext!r} names a license Commons cannot accept ({worst.entry.reason})")
+    # A notice word inside a template name ({{Copyrighted free use}}) is not a rights statement.
+    nonfree = [m for m in recognise(wikitext) if m.entry.verdict == "reject" and not m.entry.notice]
+    if nonfree:
+        raise ValueError(f"{wikitext!r} names a license Commons cannot accept ({nonfree[0].entry.reason})")
     return wikitext
 
 
