@@ -90,6 +90,16 @@ def _escape_line(line: str) -> str:
     return line
 
 
+def _escape_fragment(value: object) -> str:
+    """Everything ``escape`` does except protecting edge whitespace, which only matters for a whole value."""
+    if isinstance(value, (list, tuple, set, frozenset, dict)):
+        raise TypeError(f"escape() takes one value, not a {type(value).__name__}; join the values first")
+    text = "" if value is None else str(value)
+    text = unicodedata.normalize("NFC", _UNWANTED.sub("", text))
+    escaped = _BR.join(_escape_line(line) for line in _LINE_BREAK.split(text))
+    return _LINE_START.sub(lambda m: _entities(m.group()), escaped)
+
+
 def escape(value: object) -> Wikitext:
     """Make any value inert wikitext that displays as the value's text (rules in the module docstring).
 
@@ -98,20 +108,18 @@ def escape(value: object) -> Wikitext:
     """
     if isinstance(value, Wikitext):
         return value
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        raise TypeError(f"escape() takes one value, not a {type(value).__name__}; join the values first")
-    text = "" if value is None else str(value)
-    text = unicodedata.normalize("NFC", _UNWANTED.sub("", text))
-    escaped = _BR.join(_escape_line(line) for line in _LINE_BREAK.split(text))
-    escaped = _LINE_START.sub(lambda m: _entities(m.group()), escaped)
-    escaped = _EDGE_SPACE.sub(lambda m: _entities(m.group()), escaped)
-    return Wikitext(escaped)
+    return Wikitext(_EDGE_SPACE.sub(lambda m: _entities(m.group()), _escape_fragment(value)))
 
 
 def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
     """Join values into one piece of wikitext; every part and the separator that is not ``Wikitext``
-    is escaped (e.g. several language wrappers separated by ``Wikitext("\\n")``)."""
-    return Wikitext(escape(separator).join(escape(part) for part in parts))
+    is escaped (e.g. several language wrappers separated by ``Wikitext("\\n")``). Spaces at the edges of
+    the pieces stay spaces: the wiki trims only the edges of the whole value."""
+
+    def piece(value: object) -> str:
+        return value if isinstance(value, Wikitext) else _escape_fragment(value)
+
+    return Wikitext(piece(separator).join(piece(part) for part in parts))
 
 
 # --- titles used inside markup (categories, Institution:, Creator:) -------------------------------------
@@ -459,9 +467,15 @@ def check_page(
     if not wanted_categories:
         problems.append("page has no category")
 
-    intended = _constructs(render_file_page(template, {name: "x" for name in expected}, "", [], templates_dir))
-    for value in [*params.values(), Wikitext(license_wikitext)]:
-        intended += _value_constructs(value)
+    # The page template's own markup, plus each value's and the licence's as often as the template uses them.
+    markers = {name: f"glamuploadvalue{index}x" for index, name in enumerate(expected)}
+    skeleton = render_file_page(template, markers, "glamuploadlicensex", [], templates_dir)
+    intended = _constructs(skeleton)
+    for name, marker in markers.items():
+        for _ in range(skeleton.count(marker)):
+            intended += _value_constructs(params[name])
+    for _ in range(skeleton.count("glamuploadlicensex")):
+        intended += _value_constructs(Wikitext(license_wikitext))
     intended += Counter(("link", _normalise_title(f"Category:{name}")) for name in wanted_categories)
     actual = _constructs(text)
     problems += [f"unexpected {_describe(key)}" for key in sorted((actual - intended).elements())]

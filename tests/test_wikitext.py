@@ -1,0 +1,333 @@
+"""File pages: golden renderings, adversarial escaping, helpers, user templates, and the page checker."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import mwparserfromhell
+import pytest
+
+from glamupload import wikitext
+from glamupload.errors import ConfigError, InputError
+from glamupload.wikitext import Wikitext, check_page, escape, render_file_page
+
+GOLDEN = Path(__file__).parent / "data" / "wikitext"
+CASES = sorted(path.stem for path in GOLDEN.glob("*.json"))
+
+
+def build_value(spec: Any) -> object:
+    """Fixture values: a string is export text; a one-key object calls a helper."""
+    if not isinstance(spec, dict):
+        return spec
+    if "concat" in spec:
+        return wikitext.concat([build_value(part) for part in spec["concat"]], Wikitext(spec.get("separator", " ")))
+    (helper, args), = spec.items()
+    if helper == "wikitext":
+        return Wikitext(args)
+    if helper in ("institution", "creator"):
+        return getattr(wikitext, helper)(args)
+    return getattr(wikitext, helper)(*args)
+
+
+def load_case(name: str) -> dict[str, Any]:
+    case = json.loads((GOLDEN / f"{name}.json").read_text(encoding="utf-8"))
+    case["params"] = {key: build_value(value) for key, value in case["params"].items()}
+    return case
+
+
+def render_case(case: dict[str, Any], templates_dir: Path | None = None) -> str:
+    return render_file_page(case["template"], case["params"], case["license"], case["categories"], templates_dir)
+
+
+def check_case(case: dict[str, Any], text: str, templates_dir: Path | None = None) -> list[str]:
+    return check_page(
+        text,
+        template=case["template"],
+        params=case["params"],
+        categories=case["categories"],
+        license_wikitext=case["license"],
+        templates_dir=templates_dir,
+    )
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_golden_page(name: str) -> None:
+    case = load_case(name)
+    text = render_case(case)
+    assert text == (GOLDEN / f"{name}.wikitext").read_text(encoding="utf-8").rstrip("\n")
+    assert check_case(case, text) == []
+
+
+def test_golden_cases_cover_every_file_page_template() -> None:
+    used = {load_case(name)["template"] for name in CASES}
+    assert used == set(wikitext.load_template_catalogue().file_page_templates)
+
+
+def test_adversarial_values_stay_inside_their_parameters() -> None:
+    case = load_case("adversarial")
+    page = mwparserfromhell.parse(render_case(case))
+    templates = page.filter_templates()
+    assert [str(t.name).strip() for t in templates] == ["int:filedesc", "Information", "int:license-header", "cc-by-sa-4.0"]
+    info = templates[1]
+    assert [str(p.name).strip() for p in info.params] == ["description", "date", "source", "author"]
+    assert [str(link.title) for link in page.filter_wikilinks()] == ["Category:Tests"]
+    assert [str(tag.tag) for tag in page.filter_tags()] == ["br"] * 9  # one per line break of the description
+    assert not page.filter_comments()
+    assert [str(h.title) for h in page.filter_headings()] == ["{{int:filedesc}}", "{{int:license-header}}"]
+    # no line of the page starts a list, table, rule or <pre> except the page's own markup
+    starts = {line[:1] for line in str(page).splitlines() if line}
+    assert starts <= {"=", "{", "|", "}", "["}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain text, 1788-90", "plain text, 1788-90"),
+        ("a|b", "a&#124;b"),
+        ("a=b", "a&#61;b"),
+        ("{{x}}", "&#123;&#123;x&#125;&#125;"),
+        ("[[x]]", "&#91;&#91;x&#93;&#93;"),
+        ("<nowiki>", "&#60;nowiki>"),
+        ("Smith & Sons", "Smith & Sons"),
+        ("&amp; &#91;", "&amp;amp; &amp;#91;"),
+        ("it's", "it's"),
+        ("''x''", "&#39;&#39;x&#39;&#39;"),
+        ("~~ ~~~~", "~~ &#126;&#126;&#126;&#126;"),
+        ("a_b __TOC__", "a_b &#95;&#95;TOC&#95;&#95;"),
+        ("Hej! !!", "Hej! &#33;&#33;"),
+        ("*a", "&#42;a"),
+        ("#a", "&#35;a"),
+        (":a", "&#58;a"),
+        (";a", "&#59;a"),
+        ("!a", "&#33;a"),
+        ("----", "&#45;---"),
+        ("-- a", "-- a"),
+        (" a ", "&#32;a&#32;"),
+        ("one\ntwo\r\nthree\rfour", "one<br>two<br>three<br>four"),
+        ("para\n\n*item", "para<br><br>*item"),
+        ("line\u2028sep", "line<br>sep"),
+        ("bell\x07 del\x7f nul\x00", "bell del nul"),
+        ("e\u0301", "\u00e9"),
+        ("\u0338x", "&#824;x"),
+        ("a\n\u0338", "a<br>&#824;"),
+        ("http://example.org/?a=b", "http://example.org/?a&#61;b"),
+        (None, ""),
+        (1850, "1850"),
+    ],
+)
+def test_escape(text: object, expected: str) -> None:
+    assert escape(text) == expected
+    assert isinstance(escape(text), Wikitext)
+
+
+def test_escape_leaves_wikitext_alone_and_refuses_collections() -> None:
+    trusted = Wikitext("{{en|1=x}}")
+    assert escape(trusted) is trusted
+    with pytest.raises(TypeError):
+        escape(["a", "b"])
+
+
+def test_string_operations_on_wikitext_are_untrusted_again() -> None:
+    assert type(Wikitext("{{x}}").upper()) is str
+    assert escape(Wikitext("{{x}}") + "") == "&#123;&#123;x&#125;&#125;"
+
+
+def test_helpers_build_trusted_markup_around_escaped_values() -> None:
+    assert wikitext.lang("sv", "a=b | c") == "{{sv|1=a&#61;b &#124; c}}"
+    assert wikitext.lang("de-ch", "") == ""
+    assert wikitext.size("cm", {"height": "54", "width": "68,5", "depth": None}) == "{{Size|unit=cm|height=54|width=68,5}}"
+    assert wikitext.size("cm", {"height": ""}) == ""
+    assert wikitext.other_date("between", 1850, "1860") == "{{Other date|between|1850|1860}}"
+    assert wikitext.other_date("circa", "1850}}{{x") == "{{Other date|circa|1850&#125;&#125;&#123;&#123;x}}"
+    assert wikitext.institution("Institution:Sjöhistoriska_museet") == "{{Institution:Sjöhistoriska museet}}"
+    assert wikitext.creator("herman af Sillén") == "{{Creator:Herman af Sillén}}"
+    assert wikitext.concat(["a|", Wikitext("{{x}}")], " / ") == "a&#124; / {{x}}"
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda: wikitext.lang("sv}}{{x", "t"), InputError),
+        (lambda: wikitext.lang("Swedish", "t"), InputError),
+        (lambda: wikitext.size("cm", {"hieght": 3}), ConfigError),
+        (lambda: wikitext.other_date("circus", 1850), ConfigError),
+        (lambda: wikitext.institution("Museum]] [[Category:Spam"), InputError),
+        (lambda: wikitext.institution("Museum}}{{Delete"), InputError),
+        (lambda: wikitext.template_call("x|y"), ConfigError),
+        (lambda: wikitext.template_call("x", named={"a=b": 1}), ConfigError),
+    ],
+)
+def test_helpers_reject_what_would_break_markup(call: Any, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        call()
+
+
+def test_other_date_suggests_the_type() -> None:
+    with pytest.raises(ConfigError, match="circa"):
+        wikitext.other_date("cirka", 1850)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ships in Stockholm", "Ships in Stockholm"),
+        ("Category:Ships_of   Sweden", "Ships of Sweden"),
+        ("category:ships", "Ships"),
+        ("Fartyg\u00a0i\u2003Sverige", "Fartyg i Sverige"),
+        ("A = B; C's", "A = B; C's"),
+    ],
+)
+def test_category_names_are_normalised(name: str, expected: str) -> None:
+    assert wikitext.category_name(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["", "   ", "A]]B", "A|sortkey", "A{{x}}", "A#section", "A<b>", "A~~~", "A&amp;B", "A%2FB", "..", "./A", ":A", "A\x00"],
+)
+def test_invalid_category_names_are_input_errors(name: str) -> None:
+    with pytest.raises(InputError):
+        wikitext.category_name(name)
+
+
+def test_render_drops_empty_parameters_and_duplicate_categories() -> None:
+    text = render_file_page("Information", {"description": "d", "date": None, "source": ""}, "{{CC0}}", ["X", "x", "Y"])
+    assert "|date" not in text and "|source" not in text
+    assert text.count("[[Category:X]]") == 1 and text.endswith("[[Category:Y]]")
+
+
+def test_render_writes_parameters_in_the_documented_order() -> None:
+    text = render_file_page("Artwork", {"source": "s", "accession number": "1", "artist": "a"}, "{{CC0}}", ["X"])
+    assert text.index("|artist") < text.index("|accession number") < text.index("|source")
+
+
+def test_unknown_parameter_is_a_config_error_with_suggestion() -> None:
+    with pytest.raises(ConfigError) as raised:
+        render_file_page("Artwork", {"acession number": "1"}, "{{CC0}}", ["X"])
+    assert raised.value.field == "acession number"
+    assert "accession number" in str(raised.value)
+
+
+def test_alias_and_canonical_name_together_are_an_error() -> None:
+    with pytest.raises(ConfigError, match="twice"):
+        render_file_page("Artwork", {"other_versions": "a", "other versions": "b"}, "{{CC0}}", ["X"])
+
+
+def test_unknown_template_suggests_the_right_one() -> None:
+    with pytest.raises(ConfigError, match="Artwork"):
+        render_file_page("Artwrok", {}, "{{CC0}}", ["X"])
+    assert "{{Art Photo" in render_file_page("art_Photo", {"title": "t"}, "{{CC0}}", ["X"])
+
+
+def test_template_catalogue_lists_aliases_and_suggestions() -> None:
+    catalogue = wikitext.load_template_catalogue()
+    artwork = catalogue.template("Artwork")
+    assert artwork.canonical("other versions") == "other_versions"
+    assert artwork.canonical("inventory number") is None
+    assert "accession number" in artwork.suggest("accesion number")
+    assert catalogue.template("Photograph").canonical("author") == "photographer"
+
+
+def test_broken_catalogue_names_the_file(tmp_path: Path) -> None:
+    broken = tmp_path / "commons-templates.yaml"
+    broken.write_text("file_page_templates:\n  Artwork:\n    parameters: [a]\n    aliases: {b: c}\nhelper_templates: {Size: {parameters: []}, Other date: {types: []}}\n")
+    with pytest.raises(ConfigError) as raised:
+        wikitext.load_template_catalogue(broken)
+    assert raised.value.file == str(broken)
+
+
+def test_users_templates_folder_overrides_by_name(tmp_path: Path) -> None:
+    (tmp_path / "artwork.j2").write_text(
+        '<% extends "file-page.j2" %>\n'
+        "<# an Artwork page with a fixed upload note before the categories #>\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "file-page.j2").write_text(
+        "=={{int:filedesc}}==\n{{<< template >>\n<% for name, value in params.items() %>\n"
+        "|<< name >> = << value >>\n<% endfor %>\n}}\n{{Uploaded with glamupload}}\n"
+        "=={{int:license-header}}==\n<< license >>\n<% for c in categories %>\n[[Category:<< c >>]]\n<% endfor %>\n"
+        "<< params.get('title', '') >>\n",
+        encoding="utf-8",
+    )
+    case = load_case("smm-painting")
+    text = render_case(case, tmp_path)
+    assert "{{Uploaded with glamupload}}" in text
+    assert text.endswith("{{sv|1=Sjöstrid}}")  # a Wikitext value stays markup in a user's template
+    hostile = render_file_page("Information", {"description": "{{Delete}}"}, "{{CC0}}", ["X"], tmp_path)
+    assert "{{Delete}}" not in hostile  # the user's file-page.j2 applies to Information too, still escaping
+    # the checker accepts the user's fixed markup once it knows the templates folder …
+    assert check_case(case, text, tmp_path) == []
+    # … and reports it when checking against the shipped template
+    assert "unexpected template {{Uploaded with glamupload}}" in check_case(case, text)
+
+
+def test_user_template_errors_name_the_file(tmp_path: Path) -> None:
+    (tmp_path / "information.j2").write_text("{{Information\n<% for x in %>\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+    assert raised.value.file.endswith("information.j2") and raised.value.line == 2
+    (tmp_path / "information.j2").write_text("<< params.nope >>", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nope"):
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+    with pytest.raises(ConfigError, match="does not exist"):
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path / "missing")
+
+
+def test_user_templates_run_sandboxed(tmp_path: Path) -> None:
+    (tmp_path / "information.j2").write_text("<< ''.__class__.__mro__ >>", encoding="utf-8")
+    with pytest.raises(ConfigError):
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+
+
+# --- the checker must catch what a broken renderer would produce ------------------------------------------
+
+INFO = {"description": "d", "source": "s"}
+
+
+def info_page(**replace: str) -> str:
+    text = render_file_page("Information", INFO, "{{CC0}}", ["X"])
+    for old, new in replace.items():
+        text = text.replace(old.replace("_", " "), new)
+    return text
+
+
+def problems_of(text: str, categories: list[str] | None = None, license_wikitext: str = "{{CC0}}") -> list[str]:
+    return check_page(text, template="Information", params=INFO, categories=categories or ["X"], license_wikitext=license_wikitext)
+
+
+def test_checker_accepts_the_rendered_page() -> None:
+    assert problems_of(info_page()) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("|description = d", "|description = d [[Category:Spam]]", "unexpected link [[Category:Spam]]"),
+        ("|description = d", "|description = d {{Delete}}", "unexpected template {{Delete}}"),
+        ("|description = d", "|description = d <ref>x</ref>", "unexpected tag <ref>"),
+        ("|description = d", "|description = d\n|author = x", "unexpected parameter 'author' of {{Information}}"),
+        ("|description = d", "|description = e", "parameter 'description' holds 'e' instead of 'd'"),
+        ("|description = d", "|description = d|x", "unexpected positional parameter 1= 'x'"),
+        ("|source = s\n", "", "parameter 'source' is missing"),
+        ("[[Category:X]]", "[[Category:X]]\n{{Information|description=x}}", "expected exactly one {{Information}} template, found 2"),
+        ("=={{int:license-header}}==", "", "missing heading {{int:license-header}}"),
+        ("|description = d", "|description = e\u0301", "page text is not NFC-normalised (the wiki would change it)"),
+        ("|source = s", "|source = s\n|source = s", "parameter 'source' appears twice"),
+    ],
+)
+def test_checker_reports_tampering(old: str, new: str, problem: str) -> None:
+    text = info_page().replace(old, new, 1)
+    assert problem in problems_of(text)
+
+
+def test_checker_reports_missing_licence_and_category() -> None:
+    text = render_file_page("Information", INFO, "", [])
+    problems = check_page(text, template="Information", params=INFO, categories=[], license_wikitext="")
+    assert "page has no licence" in problems and "page has no category" in problems
+
+
+def test_checker_reports_a_category_the_caller_did_not_ask_for() -> None:
+    text = render_file_page("Information", INFO, "{{CC0}}", ["X", "Y"])
+    assert problems_of(text, categories=["X"]) == ["unexpected link [[Category:Y]]"]
