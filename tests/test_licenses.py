@@ -402,6 +402,19 @@ def test_assertion_outside_conditions_says_which_condition_failed() -> None:
     assert "kind is photo, needs 2d or 3d" in result.reason
 
 
+def test_assertion_without_the_needed_year_names_it() -> None:
+    result = judge(None, "Utgången skyddstid", Facts(kind="photo", current_year=YEAR), rules=SMM_RULES)
+    assert result.verdict == "review" and "no creation year in the record" in result.reason
+
+
+@pytest.mark.parametrize(("death_year", "verdict"), [(1955, "accept"), (1956, "review"), (None, "review")])
+def test_assertion_on_the_creators_death_year(death_year: int | None, verdict: str) -> None:
+    rules = LicenseRules.model_validate({"rules": [
+        {"label": "Copyright expired", "when": {"died_years_ago": 71}, "wikitext": "{{PD-old-70}}"}]})
+    result = judge("Copyright expired", facts=Facts(death_year=death_year, current_year=YEAR), rules=rules)
+    assert (result.verdict, result.basis) == (verdict, "institution assertion")
+
+
 def test_an_assertion_never_overrides_a_nonfree_statement_in_the_same_value() -> None:
     result = judge(["Utgången skyddstid", "CC BY-NC 4.0"], facts=Facts(kind="photo", created=1935),
                    rules=SMM_RULES)

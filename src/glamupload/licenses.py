@@ -288,15 +288,15 @@ class RecordConditions(_Strict):
         problems = []
         if self.kind is not None and facts.kind not in self.kind:
             problems.append(f"kind is {facts.kind or 'not given'}, needs {' or '.join(self.kind)}")
-        for limit, value, what in (
-            (self.created_before, facts.created, "created"),
-            (_years_ago(self.created_years_ago, facts), facts.created, "created"),
-            (_years_ago(self.died_years_ago, facts), facts.death_year, "creator died"),
+        for limit, value, what, year in (
+            (self.created_before, facts.created, "created", "creation year"),
+            (_years_ago(self.created_years_ago, facts), facts.created, "created", "creation year"),
+            (_years_ago(self.died_years_ago, facts), facts.death_year, "creator died", "death year"),
         ):
             if limit is None:
                 continue
             if value is None:
-                problems.append(f"the record has no year ({what}), needs one before {limit}")
+                problems.append(f"no {year} in the record, needs one before {limit}")
             elif value >= limit:
                 problems.append(f"{what} {value}, needs before {limit}")
         return problems
@@ -528,7 +528,8 @@ def _assertion(rules: list[AssertionRule], facts: Facts) -> Verdict:
         unmet = rule.when.unmet(facts)
         if not unmet:
             return Verdict("accept", rule.label, rule.wikitext,
-                           f"the institution asserts {rule.label!r}; the record's facts fit the rule",
+                           f"the institution asserts {rule.label!r}; the record's facts fit its rule "
+                           f"for {rule.wikitext}",
                            "institution assertion")
         why_not.append(f"{rule.wikitext}: {', '.join(unmet)}")
     return Verdict("review", rules[0].label, "",
