@@ -44,12 +44,14 @@ def text_of(node: etree._Element | str) -> str:
 
 
 def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
-    line = exc.lineno if exc.lineno else None
-    message = (exc.msg or str(exc)).strip()
+    """The first fatal parser error is the cause; later ones (e.g. "no element found") are consequences."""
+    log = exc.error_log or []  # may also hold entries of earlier parses in this thread: keep this file's
+    fatal = [entry for entry in log if entry.level_name == "FATAL" and entry.filename == str(path)]
+    line, message = (fatal[0].line, fatal[0].message) if fatal else (exc.lineno, exc.msg or str(exc))
     return InputError(
-        f"broken XML: {message}",
+        f"broken XML: {message.strip()}",
         file=path,
-        line=line,
+        line=line or None,
         hint="the file is not well-formed XML; was the export cut off or edited by hand?",
     )
 

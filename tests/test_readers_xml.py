@@ -1,0 +1,318 @@
+"""LIDO and OAI-PMH Dublin Core readers, XML safety, and format detection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from glamupload.errors import ConfigError, InputError
+from glamupload.readers import detect_format, open_export
+from glamupload.readers.base import NAMESPACES
+from glamupload.readers.lido import FIELDS
+from glamupload.readers.xmlsafe import UNSAFE_MESSAGE
+
+DATA = Path(__file__).parent / "data" / "readers"
+LIDO_SAMPLES = Path("/work/shared/data/lido-nfdi4objects")
+KENOM = LIDO_SAMPLES / "kenom_oai_chunk20.xml"
+CC_BY_NC = "http://creativecommons.org/licenses/by-nc/4.0/"
+CC_BY = "http://creativecommons.org/licenses/by/4.0/"
+
+
+def _lido_elements(path: Path) -> list[etree._Element]:
+    """Ground truth from a plain (non-streaming) parse of the sample."""
+    return etree.parse(str(path)).getroot().xpath("//lido:lido", namespaces=NAMESPACES)
+
+
+# --- every real LIDO sample --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(LIDO_SAMPLES.glob("*.xml")), ids=lambda p: p.name)
+def test_every_lido_sample_reads_every_record(path: Path) -> None:
+    reader = open_export(path)
+    assert reader.format == "lido"
+    expected = _lido_elements(path)
+    records = list(reader)
+    assert len(records) == len(expected) >= 1
+    for number, (record, element) in enumerate(zip(records, expected), start=1):
+        rec_id = element.findtext("lido:lidoRecID", namespaces=NAMESPACES).strip()
+        assert record.get("lidoRecID") == rec_id
+        assert record.position == f"record {number} ({rec_id})"
+        assert record.line == element.sourceline
+        assert record.get("title"), "every sample record has a title"
+        assert set(record.fields) - set(FIELDS) <= {
+            name for name in record.fields if name.startswith(("title@", "measurement."))
+        }
+        for value in record.fields.values():
+            assert value not in ("", None, [])
+
+
+@pytest.mark.parametrize("path", sorted(LIDO_SAMPLES.glob("*.xml")), ids=lambda p: p.name)
+def test_every_lido_sample_image_has_a_url_from_the_record(path: Path) -> None:
+    for record, element in zip(open_export(path), _lido_elements(path)):
+        # LIDO 1.0 samples repeat administrativeMetadata per language; the first one is read
+        admin = element.xpath("lido:administrativeMetadata[1]", namespaces=NAMESPACES)
+        sets = admin[0].xpath(".//lido:resourceSet[.//lido:linkResource]", namespaces=NAMESPACES) if admin else []
+        images = record.get("images") or []
+        assert len(images) == len(sets)
+        for image, resource_set in zip(images, sets):
+            assert image["url"] in resource_set.xpath(".//lido:linkResource/text()", namespaces=NAMESPACES)
+
+
+# --- KENOM: image rights are not record rights --------------------------------------------------
+
+
+def test_kenom_image_rights_are_cc_by_nc_and_record_rights_cc_by() -> None:
+    records = list(open_export(KENOM))
+    assert len(records) == 20
+    assert sum(len(r.get("images")) for r in records) == 32
+    for record in records:
+        assert record.get("imageRights") == CC_BY_NC
+        assert record.get("recordRights") == CC_BY
+        assert record.get("workRights") is None
+        for image in record.get("images"):
+            assert image["rights"] == CC_BY_NC
+            assert image["rights_label"] == "Namensnennung - Nicht kommerziell 4.0 (CC BY-NC 4.0)"
+            # the provided (full-size) IIIF representation, not the 300 px preview
+            assert image["url"].endswith("/full/full/0/default.jpg")
+
+
+def test_kenom_first_record_fields() -> None:
+    record = next(iter(open_export(KENOM)))
+    assert record.get("lidoRecID") == "record_DE-68_kenom_123644"
+    assert record.get("objectPublishedID") == "https://www.kenom.de/id/record_DE-68_kenom_123644"
+    assert record.get("title") == "Geldschein / Notgeld, 50 Pfennig, 7.1921"
+    assert record.get("title@de") == record.get("title")  # language inherited from descriptiveMetadata
+    assert record.get("repositoryName") == "Schleswig-Holsteinische Landesbibliothek"
+    assert record.get("workID") == "Rasmussen 304"
+    # actors of the production event only -- the publication event's "Herausgeber" is not a creator
+    assert record.get("creator") == ["Druckerei W. Clausen <Büsum>", "Büsum"]
+    assert record.get("creatorRole") == "Drucker"
+    assert record.get("creatorDeath") is None  # no vital dates: unknown, never guessed
+    assert record.get("date.display") == "7.1921"
+    assert (record.get("date.earliest"), record.get("date.latest")) == ("1921-07-01", "1921-07-31")
+    assert record.get("measurement.height") == "58 mm"
+    assert record.get("measurement.width") == "92 mm"
+    assert record.get("measurements") == "Höhe: 58 mm\nBreite: 92 mm"
+    assert record.get("materialsTech") == ["Nichtmetalle > Papier", "Autotypie", "Buchdruck"]
+    assert record.get("subject")[:2] == ["Jagd", "Seehund"]
+    assert record.get("recordLink") == "https://www.kenom.de/lidoresolver?id=record_DE-68_kenom_123644"
+
+
+def test_xpath_reaches_anything_in_the_record_even_after_reading_on() -> None:
+    records = list(open_export(KENOM))
+    first = records[0]
+    assert first.get("xpath:lido:category/lido:term") == "Man-Made Object"
+    assert first.get("xpath:count(.//lido:resourceSet)") == "2"
+    assert first.get("xpath:.//lido:rightsResource/lido:rightsHolder/lido:legalBodyName/lido:appellationValue")[0] == (
+        "Sönke Ehlert, Schleswig-Holsteinische Landesbibliothek Kiel"
+    )
+    # each record's element is its own: no XPath sees a neighbouring record
+    assert first.get("xpath://lido:lidoRecID") == "record_DE-68_kenom_123644"
+
+
+def test_invalid_xpath_is_a_config_error() -> None:
+    record = next(iter(open_export(KENOM)))
+    with pytest.raises(ConfigError, match="invalid XPath expression"):
+        record.get("xpath:lido:title[")
+
+
+# --- LIDO 1.0 and 1.1 of the same object ---------------------------------------------------------
+
+
+def test_lido_10_and_11_give_the_same_core_fields() -> None:
+    old = next(iter(open_export(LIDO_SAMPLES / "LIDO-Example_FMobj00154983-LaPrimavera.xml")))
+    new = next(iter(open_export(LIDO_SAMPLES / "LIDO-v1.1-Example_FMobj00154983-LaPrimavera.xml")))
+    for field in ("lidoRecID", "workID", "creator", "creatorBirth", "creatorDeath", "recordID", "measurements"):
+        assert old.get(field) == new.get(field), field
+    assert new.get("creator") == ["Botticelli, Sandro"]
+    assert new.get("creatorDeath") == "1510-05-17"
+    assert new.get("title@en") == "Spring" and new.get("title@it") == "La Primavera"
+
+
+def test_lido_11_concepts_and_largest_image() -> None:
+    record = next(iter(open_export(LIDO_SAMPLES / "LIDO-v1.1-Example_FMobj00154983-LaPrimavera.xml")))
+    assert record.get("objectWorkType") == "painting (visual work)"  # skos:prefLabel
+    assert record.get("workRights") == "http://rightsstatements.org/vocab/NoC-OKLR/1.0/"
+    assert record.get("recordRights") == "http://creativecommons.org/publicdomain/zero/1.0/"
+    image = record.get("images")[0]
+    assert image["url"] == "http://www.bildindex.de/bilder/d/fmp_gkka1982_01929_2l"  # 1200 px, not the 350 px one
+    assert image["rights_label"] == "Free access – no reuse"  # layout line breaks removed
+    assert record.get("materialsTech") == "Tempera auf Pappelholz"  # objectMaterialsTechSet (LIDO 1.1)
+
+
+def test_minimal_record_rights() -> None:
+    record = next(iter(open_export(LIDO_SAMPLES / "minimaldatensatz.xml")))
+    cc0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert record.get("imageRights") == cc0 and record.get("recordRights") == cc0
+    assert record.get("workID") == "1977.20"
+
+
+# --- LIDO inside OAI-PMH (fixture) ----------------------------------------------------------------
+
+
+def test_lido_in_oai_pmh_skips_deleted_records_and_picks_creation_facts() -> None:
+    records = list(open_export(DATA / "lido_oai.xml"))
+    assert len(records) == 1
+    record = records[0]
+    assert record.get("title") == 'Ship model "Vasa"'  # the preferred titleSet, not the first
+    assert record.get("creator") == ["Maker, Mia", "Helper, Hal"]  # not the seller of the acquisition
+    assert record.get("creatorRole") == "model maker"
+    assert record.get("creatorBirth") == "1801"
+    assert record.get("creatorDeath") == "1901-03-02"  # the last creator to die
+    assert record.get("date.display") == "c. 1850"
+    assert record.get("images") == [
+        {
+            "url": "https://example.org/master/7.tif",
+            "rights": "Public Domain Mark",
+            "rights_label": "Public Domain Mark",
+            "credit_line": "Photo: Example Museum",
+        }
+    ]
+    assert record.get("imageRights") == "Public Domain Mark"
+    assert record.get("recordRights") == "CC0"
+
+
+# --- Dublin Core ----------------------------------------------------------------------------------
+
+
+def test_oai_dc_records() -> None:
+    reader = open_export(DATA / "oai_dc.xml")
+    assert reader.format == "oai_dc"
+    assert reader.fields[:3] == ["title", "creator", "subject"] and len(reader.fields) == 17
+    records = list(reader)
+    assert [r.get("header.identifier") for r in records] == ["oai:example.org:obj-1", "oai:example.org:obj-3"]
+    first, second = records
+    assert first.get("title") == ["Harbour at dawn", "Hamn i gryning"]
+    assert first.get("subject") == ["harbours", "ships"]  # the blank one is dropped
+    assert first.get("identifier") == ["https://example.org/images/obj-1.jpg"]
+    assert first.get("header.datestamp") == "2024-05-01"
+    assert first.get("publisher") is None
+    assert first.position == "record 1 (oai:example.org:obj-1)"
+    assert first.line == 7
+    assert second.get("title") == ["Steam ship & tug"]
+    assert second.get("rights") == ["CC BY 4.0"]
+    assert second.get("xpath:oai:header/oai:datestamp") == "2024-07-01"
+
+
+def test_oai_error_response_is_explained() -> None:
+    with pytest.raises(InputError) as caught:
+        list(open_export(DATA / "oai_error.xml", format="oai_dc"))
+    assert caught.value.message == (
+        "the file is an OAI-PMH error response (badResumptionToken): The resumptionToken has expired"
+    )
+
+
+# --- safety and broken XML ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("xxe.xml", None),
+        ("billion_laughs.xml", None),
+        ("parameter_entity.xml", None),
+        ("external_dtd.xml", "oai_dc"),
+    ],
+)
+def test_unsafe_xml_is_refused_before_any_record(name: str, fmt: str | None) -> None:
+    path = DATA / name
+    reader = open_export(path, format=fmt)
+    with pytest.raises(InputError) as caught:
+        next(iter(reader))
+    assert caught.value.message == UNSAFE_MESSAGE
+    assert caught.value.message == "the export declares XML entities / a DTD; refusing to read it for safety"
+    assert caught.value.file == str(path)
+    assert "DOCTYPE" in caught.value.hint
+
+
+def test_xxe_never_reads_the_local_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    path = tmp_path / "xxe.xml"
+    path.write_text(
+        f'<!DOCTYPE r [<!ENTITY s SYSTEM "{secret.as_uri()}">]>'
+        '<lido:lido xmlns:lido="http://www.lido-schema.org"><lido:lidoRecID>&s;</lido:lidoRecID></lido:lido>',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        list(open_export(path))
+    assert "TOP-SECRET" not in str(caught.value)
+
+
+def test_a_bare_doctype_without_entities_is_fine(tmp_path: Path) -> None:
+    path = tmp_path / "bare.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE lido>\n'
+        '<lido:lido xmlns:lido="http://www.lido-schema.org"><lido:lidoRecID>x</lido:lidoRecID></lido:lido>',
+        encoding="utf-8",
+    )
+    assert [r.get("lidoRecID") for r in open_export(path)] == ["x"]
+
+
+def test_broken_xml_names_file_and_line() -> None:
+    path = DATA / "broken.xml"
+    records = iter(open_export(path))
+    assert next(records).get("lidoRecID") == "ok-1"
+    with pytest.raises(InputError) as caught:
+        next(records)
+    assert caught.value.file == str(path)
+    assert caught.value.line == 7
+    assert caught.value.message.startswith("broken XML: Opening and ending tag mismatch: lidoRecID")
+
+
+def test_truncated_and_undefined_entity_xml(tmp_path: Path) -> None:
+    truncated = tmp_path / "cut.xml"
+    truncated.write_text('<lido:lidoWrap xmlns:lido="http://www.lido-schema.org">\n<lido:lido>\n', encoding="utf-8")
+    with pytest.raises(InputError, match="broken XML"):
+        list(open_export(truncated))
+    entity = tmp_path / "nbsp.xml"
+    entity.write_text('<lido:lido xmlns:lido="http://www.lido-schema.org">\n<lido:lidoRecID>a&nbsp;b</lido:lidoRecID></lido:lido>', encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(entity))
+    assert caught.value.line == 2
+    assert caught.value.message == "broken XML: Entity 'nbsp' not defined"
+
+
+# --- format detection -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (DATA / "cp1252_semicolon.csv", "csv"),
+        (DATA / "utf8_bom.tsv", "csv"),
+        (DATA / "array.json", "json"),
+        (DATA / "lines.jsonl", "json"),
+        (DATA / "json_folder", "json"),
+        (DATA / "oai_dc.xml", "oai_dc"),
+        (DATA / "lido_oai.xml", "lido"),
+        (KENOM, "lido"),
+    ],
+    ids=lambda value: value.name if isinstance(value, Path) else value,
+)
+def test_detect_format(path: Path, expected: str) -> None:
+    assert detect_format(path) == expected
+
+
+def test_unknown_xml_and_types(tmp_path: Path) -> None:
+    other = tmp_path / "other.xml"
+    other.write_text("<root/>", encoding="utf-8")
+    with pytest.raises(InputError, match="cannot tell which XML format"):
+        open_export(other)
+    old_excel = tmp_path / "old.xls"
+    old_excel.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(InputError, match="save the sheet as .xlsx"):
+        open_export(old_excel)
+    with pytest.raises(InputError, match="unknown export format 'marc'"):
+        open_export(DATA / "oai_dc.xml", format="marc")
+    with pytest.raises(InputError, match="does not exist"):
+        open_export(tmp_path / "missing.csv")
+
+
+def test_format_aliases(tmp_path: Path) -> None:
+    path = tmp_path / "export.txt"
+    path.write_text("a\tb,c\n1\t2,3\n", encoding="utf-8")
+    assert open_export(path, format="tsv").fields == ["a", "b,c"]
+    assert open_export(DATA / "oai_dc.xml", format="dc").format == "oai_dc"
