@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import click
 
-from glamupload import __version__, sandbox
+from glamupload import __version__, licenses, sandbox
 from glamupload.errors import AuthError, ConfigError, GlamuploadError, InputError, SandboxError, WikiError
 from glamupload.exitcodes import ExitStatus
 
@@ -147,3 +147,42 @@ def sandbox_reset(directory: Path | None, port: int | None, yes: bool, as_json: 
     if not yes and sys.stdin.isatty():
         click.confirm("Delete everything in the sandbox wiki?", abort=True, err=True)
     _print_sandbox(sandbox.reset(directory, port), as_json, "recreated")
+
+
+@cli.command("license")
+@click.argument("value")
+@click.option("--death-year", type=int, help="Year the creator died.")
+@click.option("--created", type=int, help="Year the work was created.")
+@click.option("--published", type=int, help="Year the work was first published.")
+@click.option("--country", help="Source country (ISO code, e.g. SE) for the public-domain term.")
+@click.option("--kind", type=click.Choice(["2d", "3d", "photo"]),
+              help="2d: reproduction of a flat work; 3d: photo of an object; photo: a photograph itself.")
+@click.option("--photo-license", help="License of the photograph of a 3D object.")
+@json_option
+def license_command(value: str, death_year: int | None, created: int | None, published: int | None,
+                    country: str | None, kind: str | None, photo_license: str | None, as_json: bool) -> None:
+    """Show how one rights statement is judged for Commons.
+
+    VALUE is a license URI, a rightsstatements.org URI or free text as institutions write it.
+    Public domain is a conclusion from dates, so give what the record knows:
+
+    \b
+      glamupload license "CC BY-SA 4.0"
+      glamupload license http://rightsstatements.org/vocab/InC/1.0/
+      glamupload license "Public domain" --death-year 1890 --created 1885 --kind 2d
+
+    Exit status 0 when Commons accepts it, 1 when it is rejected or needs review.
+    """
+    facts = licenses.Facts(death_year=death_year, created=created, published=published, country=country,
+                           kind=kind, photo_license=photo_license)  # type: ignore[arg-type]
+    verdict = licenses.judge_value(value, facts)
+    if as_json:
+        emit_json(verdict.to_dict())
+    else:
+        colour = {"accept": "green", "reject": "red", "review": "yellow"}[verdict.verdict]
+        click.secho(verdict.verdict.upper(), fg=colour, bold=True, err=True, nl=False)
+        click.echo(f"  {verdict.license_id or '-'}", err=True)
+        if verdict.wikitext:
+            click.echo(f"  wikitext: {verdict.wikitext}", err=True)
+        click.echo(f"  reason:   {verdict.reason}", err=True)
+    click.get_current_context().exit(int(ExitStatus.OK if verdict.accepted else ExitStatus.RECORD_ERRORS))
