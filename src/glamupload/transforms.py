@@ -34,7 +34,7 @@ from glamupload.wikitext import creator as creator_template
 from glamupload.wikitext import institution as institution_template
 from glamupload.wikitext import lang as lang_template
 from glamupload.wikitext import size as size_template
-from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean
+from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean, first_error
 
 Values = list[str]
 
@@ -87,7 +87,7 @@ def transform(name: str) -> Callable[[Callable[..., Values]], Callable[..., Valu
     """Register ``func(values, ctx, **args)`` as the transform ``name``."""
 
     def register(func: Callable[..., Values]) -> Callable[..., Values]:
-        hints = typing.get_type_hints(func)
+        hints = typing.get_type_hints(func, include_extras=True)
         params = list(inspect.signature(func).parameters.values())[2:]
         fields: dict[str, Any] = {  # `with_` is written `with` in YAML
             p.name: (hints[p.name], Field(... if p.default is inspect.Parameter.empty else p.default,
@@ -111,7 +111,7 @@ class Step:
     args: BaseModel
 
     def __call__(self, values: Values, ctx: Context) -> Values:
-        return self.spec.func(values, ctx, **{name: getattr(self.args, name) for name in self.args.model_fields})
+        return self.spec.func(values, ctx, **{name: getattr(self.args, name) for name in type(self.args).model_fields})
 
 
 def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
@@ -138,7 +138,7 @@ def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
     try:
         args = spec.args.model_validate(given)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = first_error(exc)
         key = str(err["loc"][0]) if err["loc"] else ""
         if err["type"] == "extra_forbidden":
             valid = [f.alias or n for n, f in spec.args.model_fields.items()]
@@ -197,7 +197,8 @@ def join(values: Values, ctx: Context, separator: str = ", ") -> Values:
     """
     if not values:
         return []
-    if escape(separator) == separator and not any(isinstance(v, Wikitext) for v in values):
+    plain_separator = escape(f"x{separator}x") == f"x{separator}x"  # "x": edge spaces are fine inside
+    if plain_separator and not any(isinstance(v, Wikitext) for v in values):
         return [separator.join(values)]
     return [render(values, separator)]
 
@@ -222,7 +223,10 @@ def first(values: Values, ctx: Context) -> Values:
 
 @transform("unique")
 def unique(values: Values, ctx: Context) -> Values:
-    """Drop repeated values, keeping the first occurrence (compared ignoring case and spacing)."""
+    """Drop repeated values, keeping the first occurrence (compared ignoring case and spacing).
+
+    ``["Svensson, Sam", "Svensson, Sam "]`` → ``["Svensson, Sam"]``
+    """
     seen: set[str] = set()
     out = []
     for v in values:

@@ -111,7 +111,7 @@ def validate(model: type[BaseModel], located: LocatedYaml, data: Any = None, loc
     try:
         return model.model_validate(located.data if data is None else data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = first_error(exc)
         full = loc + tuple(err["loc"])
         if err["type"] == "extra_forbidden":
             key = str(full[-1])
@@ -121,6 +121,12 @@ def validate(model: type[BaseModel], located: LocatedYaml, data: Any = None, loc
         if err["type"] == "missing":
             raise located.error(f"required key {str(full[-1])!r} is missing", full[:-1]) from None
         raise located.error(err["msg"], full) from None
+
+
+def first_error(exc: ValidationError) -> Any:
+    """The error to show: a misspelt key first (it usually explains a "missing" one too)."""
+    errors = exc.errors()
+    return next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
 
 
 def field_names(model: type[BaseModel]) -> list[str]:

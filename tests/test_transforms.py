@@ -1,0 +1,365 @@
+"""Named transforms: each one's behaviour, the trust rules (export text escaped, crosswalk markup kept),
+and properties over arbitrary text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mwparserfromhell
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from glamupload.errors import ConfigError
+from glamupload.transforms import (
+    TRANSFORMS,
+    Context,
+    LookupTable,
+    Step,
+    Values,
+    compile_step,
+    parse_date,
+    parse_size,
+    render,
+    run_chain,
+)
+from glamupload.wikitext import Wikitext
+from glamupload.yamlconfig import LocatedYaml
+
+FIELDS = {"Dimukode": "021025691918", "Motiv": "Skärgårdsstrid", "Pipe": "a|b"}
+
+
+class FakeRecord:
+    def __init__(self, fields: dict[str, object]) -> None:
+        self.fields = fields
+
+    def get(self, path: str) -> object:
+        return self.fields.get(path)
+
+
+def run(name: str, values: Values, tables: dict[str, LookupTable] | None = None, **args: object) -> tuple[Values, Context]:
+    ctx = Context(FakeRecord(FIELDS), "params.test", tables or {})
+    spec = TRANSFORMS[name]
+    model = spec.args.model_validate({spec.args.model_fields[k].alias or k: v for k, v in args.items()})
+    return spec.func(values, ctx, **{k: getattr(model, k) for k in type(model).model_fields}), ctx
+
+
+def step(raw: object, tmp_path: Path) -> Step:
+    located = LocatedYaml(tmp_path / "cw.yaml", {"t": [raw]}, {("t", 0): 7})
+    return compile_step(raw, located, ("t", 0))
+
+
+# --- text -----------------------------------------------------------------------------------------------
+
+
+def test_trim_collapses_whitespace_and_keeps_trust() -> None:
+    out, _ = run("trim", ["  Skärgårdsstrid\n 1788-90 ", Wikitext(" {{sv|1=x}} ")])
+    assert out == ["Skärgårdsstrid 1788-90", "{{sv|1=x}}"]
+    assert not isinstance(out[0], Wikitext)
+    assert isinstance(out[1], Wikitext)
+
+
+def test_split_trims_and_drops_empty_parts() -> None:
+    assert run("split", ["Brigg, Segel,, Storm "])[0] == ["Brigg", "Segel", "Storm"]
+    assert run("split", ["a;b"], separator=";")[0] == ["a", "b"]
+
+
+def test_join_of_plain_text_stays_plain_text() -> None:
+    out, _ = run("join", ["A|B", "C"], separator=" / ")
+    assert out == ["A|B / C"] and not isinstance(out[0], Wikitext)
+
+
+def test_join_with_markup_escapes_the_export_text_only() -> None:
+    out, _ = run("join", [Wikitext("{{Creator:X}}"), "a|b"], separator="<br>")
+    assert out == ["{{Creator:X}}<br>a&#124;b"] and isinstance(out[0], Wikitext)
+    plain_with_markup_separator, _ = run("join", ["a", "b"], separator="<br>")
+    assert plain_with_markup_separator == ["a<br>b"] and isinstance(plain_with_markup_separator[0], Wikitext)
+
+
+def test_first_unique_drop() -> None:
+    assert run("first", ["a", "b"])[0] == ["a"]
+    assert run("first", [])[0] == []
+    assert run("unique", ["Svensson, Sam", "svensson,  sam", "X"])[0] == ["Svensson, Sam", "X"]
+    assert run("drop", ["Okänd fotograf", "okänd FOTOGRAF", "Anna"], values_=["Okänd fotograf"])[0] == ["Anna"]
+
+
+def test_replace_gives_untrusted_text() -> None:
+    out, _ = run("replace", ['"Quoted {{x}}"'], pattern='^"(.*)"$', with_=r"\1")
+    assert out == ["Quoted {{x}}"] and not isinstance(out[0], Wikitext)
+
+
+def test_default_only_when_nothing_is_left() -> None:
+    assert run("default", [], value="{{unknown photographer}}")[0] == ["{{unknown photographer}}"]
+    assert isinstance(run("default", [], value="{{x}}")[0][0], Wikitext)
+    assert run("default", ["Anna"], value="{{x}}")[0] == ["Anna"]
+
+
+def test_fallback_reads_another_field() -> None:
+    assert run("fallback", [], field="Motiv")[0] == ["Skärgårdsstrid"]
+    assert run("fallback", ["kept"], field="Motiv")[0] == ["kept"]
+
+
+def test_format_trusts_the_pattern_and_escapes_what_fills_it() -> None:
+    out, _ = run("format", ["O 04929", "x]y"], template="[https://digitaltmuseum.se/${Dimukode} ${value}]")
+    assert out == ["[https://digitaltmuseum.se/021025691918 O 04929]",
+                   "[https://digitaltmuseum.se/021025691918 x&#93;y]"]
+    assert all(isinstance(v, Wikitext) for v in out)
+    piped, _ = run("format", ["v"], template="${Pipe}: ${value}")
+    assert piped == ["a&#124;b: v"]
+
+
+def test_lang_wraps_and_escapes() -> None:
+    out, _ = run("lang", ["Sjöstrid", "a=b|c"], code="sv")
+    assert out == ["{{sv|1=Sjöstrid}}", "{{sv|1=a&#61;b&#124;c}}"]
+
+
+def test_lang_rejects_a_bad_code_when_the_crosswalk_is_loaded(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        step({"lang": "Swedish"}, tmp_path)
+    assert err.value.line == 7 and "code" in err.value.message
+
+
+def test_creator_name_flips_catalogue_order_only() -> None:
+    out, _ = run("creator_name", ["Sillén, Herman af", "Velde d.ä., Willem van de", "Sohlberg",
+                                  "a, b, c", Wikitext("{{Creator:Doe, John}}")])
+    assert out == ["Herman af Sillén", "Willem van de Velde d.ä.", "Sohlberg", "a, b, c", "{{Creator:Doe, John}}"]
+
+
+def test_page_builds_institution_and_creator_transclusions() -> None:
+    out, ctx = run("page", ["Vasamuseet", "bad|name"], namespace="Institution")
+    assert out == ["{{Institution:Vasamuseet}}", "bad|name"]
+    assert isinstance(out[0], Wikitext) and not isinstance(out[1], Wikitext)
+    assert len(ctx.warnings) == 1 and "cannot be a page title" in ctx.warnings[0].problem
+    assert run("page", ["herman af Sillén"], namespace="Creator")[0] == ["{{Creator:Herman af Sillén}}"]
+
+
+# --- lookup ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(tmp_path: Path) -> LookupTable:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "value,count,wikitext,category,wikidata\n"
+        '"Chapman, Fredrik Henrik af",58,{{Creator:Fredrik Henrik af Chapman}},Fredrik Henrik af Chapman;Naval architects,Q1351497\n'
+        '"Hägg, Jacob",9,,,not-a-qid\n',
+        encoding="utf-8",
+    )
+    return LookupTable.from_file("people", path)
+
+
+def test_lookup_wikitext_is_trusted_and_matching_ignores_case_and_spacing(people: LookupTable) -> None:
+    out, ctx = run("lookup", ["chapman,  Fredrik Henrik AF"], {"people": people}, table="people")
+    assert out == ["{{Creator:Fredrik Henrik af Chapman}}"] and isinstance(out[0], Wikitext)
+    assert ctx.warnings == []
+
+
+def test_lookup_category_column_splits_on_semicolons(people: LookupTable) -> None:
+    out, _ = run("lookup", ["Chapman, Fredrik Henrik af"], {"people": people}, table="people", column="category")
+    assert out == ["Fredrik Henrik af Chapman", "Naval architects"]
+    assert not any(isinstance(v, Wikitext) for v in out)
+
+
+def test_lookup_unmatched_values_are_kept_or_dropped_and_reported(people: LookupTable) -> None:
+    kept, ctx = run("lookup", ["Okänd", "Hägg, Jacob"], {"people": people}, table="people")
+    assert kept == ["Okänd", "Hägg, Jacob"]  # an empty cell counts as not filled in yet
+    assert [w.problem for w in ctx.warnings] == [
+        "'Okänd' has no 'wikitext' in lookup table 'people'",
+        "'Hägg, Jacob' has no 'wikitext' in lookup table 'people'",
+    ]
+    assert all(w.field == "params.test" for w in ctx.warnings)
+    dropped, quiet = run("lookup", ["Okänd"], {"people": people}, table="people", unmatched="drop", warn=False)
+    assert dropped == [] and quiet.warnings == []
+
+
+def test_lookup_wikidata_column_accepts_only_qids(people: LookupTable) -> None:
+    good, _ = run("lookup", ["Chapman, Fredrik Henrik af"], {"people": people}, table="people", column="wikidata")
+    assert good == ["Q1351497"]
+    bad, ctx = run("lookup", ["Hägg, Jacob"], {"people": people}, table="people", column="wikidata")
+    assert bad == [] and "not a Wikidata id" in ctx.warnings[0].problem
+
+
+def test_lookup_tables_from_yaml_and_inline(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text("Vasamuseet: '{{Institution:Vasamuseet}}'\nFoto: {kind: photo}\n", encoding="utf-8")
+    table = LookupTable.from_file("t", path)
+    assert table.get("vasamuseet") == {"wikitext": "{{Institution:Vasamuseet}}"}
+    assert table.get("FOTO") == {"kind": "photo"}
+    inline = LookupTable.from_entries("i", "cw.yaml", {"A": "x"})
+    assert inline.get("a") == {"wikitext": "x"}
+
+
+def test_lookup_table_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,wikitext\nx,y\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        LookupTable.from_file("bad", bad)
+    assert err.value.file == str(bad) and "'value' column" in err.value.message
+    with pytest.raises(ConfigError, match="not found"):
+        LookupTable.from_file("missing", tmp_path / "missing.csv")
+
+
+# --- dates ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "wikitext", "earliest", "latest"),
+    [
+        ("1906", "1906", 1906, 1906),
+        ("1927-09-13", "1927-09-13", 1927, 1927),
+        ("1804-12", "1804-12", 1804, 1804),
+        ("1770 - 1780", "{{Other date|between|1770|1780}}", 1770, 1780),
+        ("1788-90", "{{Other date|between|1788|1790}}", 1788, 1790),
+        ("1921-07-01/1921-07-31", "{{Other date|between|1921-07-01|1921-07-31}}", 1921, 1921),
+        ("1921/1921", "1921", 1921, 1921),
+        ("Ca 1780", "{{Other date|circa|1780}}", 1780, 1780),
+        ("ca. 1630", "{{Other date|circa|1630}}", 1630, 1630),
+        ("omkring 1900", "{{Other date|circa|1900}}", 1900, 1900),
+        ("circa 1850", "{{Other date|circa|1850}}", 1850, 1850),
+        ("Före 1748", "{{Other date|before|1748}}", None, 1747),
+        ("efter 1681", "{{Other date|after|1681}}", 1682, None),
+        ("1780-talet", "{{Other date|decade|1780}}", 1780, 1789),
+        ("1780s", "{{Other date|decade|1780}}", 1780, 1789),
+        ("1600-talet", "{{Other date|century|17}}", 1600, 1699),
+        ("1800-talet", "{{Other date|century|19}}", 1800, 1899),
+    ],
+)
+def test_dates_commons_understands(text: str, wikitext: str, earliest: int | None, latest: int | None) -> None:
+    parsed = parse_date(text)
+    assert parsed is not None
+    assert (parsed.wikitext, parsed.earliest, parsed.latest) == (wikitext, earliest, latest)
+
+
+@pytest.mark.parametrize("text", ["1782 ?", "1700-tal slutet", "1790-1780", "ca 1770-1780", "spring", "12/03/04"])
+def test_dates_not_understood_are_none(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_date_transform_drops_undated_and_warns_on_the_unknown() -> None:
+    out, ctx = run("date", ["Odaterad", "1782 ?", "ca 1778"])
+    assert out == ["1782 ?", "{{Other date|circa|1778}}"]
+    assert not isinstance(out[0], Wikitext) and isinstance(out[1], Wikitext)
+    assert [w.problem for w in ctx.warnings] == ["date '1782 ?' not recognised; kept as text"]
+
+
+def test_year_transform_gives_the_span_a_date_can_mean() -> None:
+    assert run("year", ["1600-talet", "Före 1748", "efter 1681", "1927-09-13"])[0] == ["1699", "1747", "1927"]
+    assert run("year", ["1600-talet", "efter 1681"], which="earliest")[0] == ["1600", "1682"]
+    out, ctx = run("year", ["odaterad", "unclear"])
+    assert out == [] and [w.problem for w in ctx.warnings] == ["no year in date 'unclear'"]
+
+
+@given(st.text(max_size=40))
+def test_parse_date_never_fails_and_its_span_is_ordered(text: str) -> None:
+    parsed = parse_date(text)
+    if parsed is not None and parsed.earliest is not None and parsed.latest is not None:
+        assert parsed.earliest <= parsed.latest
+
+
+# --- dimensions -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Höhe: 58 mm\nBreite: 92 mm", {"unit": "mm", "height": "58", "width": "92"}),
+        ("58 x 92 cm", {"unit": "cm", "height": "58", "width": "92"}),
+        ("203 × 314 × 4,5 cm", {"unit": "cm", "height": "203", "width": "314", "depth": "4.5"}),
+        ("H 58 cm, B 92 cm", {"unit": "cm", "height": "58", "width": "92"}),
+        ("Durchmesser: 23,5 mm", {"unit": "mm", "diameter": "23.5"}),
+        ("höjd 12 cm; bredd 8 cm; djup 3 cm", {"unit": "cm", "height": "12", "width": "8", "depth": "3"}),
+    ],
+)
+def test_sizes_understood(text: str, expected: dict[str, str]) -> None:
+    assert parse_size(text) == expected
+
+
+@pytest.mark.parametrize("text", ["Gewicht: 2,5 g", "23 mm", "Höhe: 5 cm; Breite: 6 mm", "1 x 2 x 3 x 4 cm", "large"])
+def test_sizes_not_understood(text: str) -> None:
+    assert parse_size(text) is None
+
+
+def test_size_transform_builds_the_size_template() -> None:
+    out, ctx = run("size", ["58 x 92 cm", "Gewicht: 5 g"])
+    assert out == ["{{Size|unit=cm|height=58|width=92}}", "Gewicht: 5 g"]
+    assert "not recognised" in ctx.warnings[0].problem
+
+
+# --- images ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.kenom.de/iiif/image/rec/rec_vs.jpg/full/full/0/default.jpg",
+        "https://www.kenom.de/iiif/image/rec/rec_vs.jpg/full/300,/0/default.jpg",
+        "https://www.kenom.de/iiif/image/rec/rec_vs.jpg/info.json",
+        "https://www.kenom.de/iiif/image/rec/rec_vs.jpg",
+        "https://www.kenom.de/iiif/image/rec/rec_vs.jpg/",
+    ],
+)
+def test_iiif_full_asks_for_the_whole_image_at_max_size(url: str) -> None:
+    assert run("iiif_full", [url])[0] == ["https://www.kenom.de/iiif/image/rec/rec_vs.jpg/full/max/0/default.jpg"]
+
+
+# --- compiling steps ------------------------------------------------------------------------------------
+
+
+def test_step_forms(tmp_path: Path) -> None:
+    assert step("trim", tmp_path).spec.name == "trim"
+    assert step({"split": ";"}, tmp_path).args.separator == ";"  # a scalar is the first argument
+    assert step({"drop": ["x"]}, tmp_path).args.values_ == ["x"]
+    assert step({"replace": {"pattern": "a", "with": "b"}}, tmp_path).args.with_ == "b"
+
+
+def test_unknown_transform_suggests_the_closest(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        step("tirm", tmp_path)
+    assert err.value.line == 7
+    assert "unknown transform 'tirm'" in err.value.message and "did you mean 'trim'?" in err.value.hint
+
+
+def test_unknown_argument_suggests_the_closest(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        step({"lookup": {"tabel": "people"}}, tmp_path)
+    assert "no argument 'tabel'" in err.value.message and "did you mean 'table'?" in err.value.hint
+
+
+def test_missing_required_argument(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'table'"):
+        step({"lookup": {"column": "category"}}, tmp_path)
+
+
+def test_every_transform_is_documented_with_an_example() -> None:
+    for spec in TRANSFORMS.values():
+        assert spec.doc and "``" in spec.doc, spec.name
+
+
+# --- trust: nothing from the export becomes markup -------------------------------------------------------
+
+SAFE_CHAINS = [
+    ["trim"], [{"split": ","}, "trim", "join"], ["trim", {"lang": "sv"}], [{"format": "[https://x.org/ ${value}]"}],
+    ["date"], ["size"], ["creator_name", {"join": "<br>"}], [{"replace": {"pattern": "a", "with": "b"}}],
+]
+
+
+ALLOWED_TEMPLATES = {  # what the chains above may add, with their parameter names
+    "sv": {"1"},
+    "Other date": {"1", "2", "3"},
+    "Size": {"unit", "height", "width", "depth", "diameter", "thickness"},
+}
+
+
+@given(st.text(max_size=60), st.sampled_from(range(len(SAFE_CHAINS))))
+def test_export_text_never_adds_templates_links_or_tags(text: str, chain_index: int) -> None:
+    located = LocatedYaml(Path("cw.yaml"), {}, {})
+    steps = [compile_step(raw, located, ()) for raw in SAFE_CHAINS[chain_index]]
+    code = mwparserfromhell.parse(render(run_chain(steps, [text], Context(FakeRecord({}), "p"))))
+    for template in code.filter_templates():
+        name = str(template.name).strip()
+        assert name in ALLOWED_TEMPLATES
+        assert {str(p.name).strip() for p in template.params} <= ALLOWED_TEMPLATES[name]
+    assert not code.filter_wikilinks()
+    # free URLs in the text stay (the wiki links them); a [bracketed link] only where the crosswalk wrote one
+    assert {str(link.url) for link in code.filter_external_links() if link.brackets} <= {"https://x.org/"}
+    assert {str(tag.tag) for tag in code.filter_tags()} <= {"br"}
