@@ -1,0 +1,224 @@
+"""Crosswalk loading: the shipped crosswalks fit their exports, and every mistake a curator can make is
+reported before any record is read, with the file, the line, the key and the closest valid name."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from glamupload.crosswalk import load, resolve_path, template_parameters
+from glamupload.errors import ConfigError
+from glamupload.readers import open_export
+from glamupload.resources import mappings_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SMM_EXPORT = ROOT / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
+
+FIELDS = ["Identifikationsnr", "Typ av objekt", "Benämning", "Namn-Konstnär", "Namn-Tillverkare",
+          "Namn-Tillverkare.1", "Rättigheter", "Samling", "Dimukode"]
+
+MINIMAL = """\
+record_id: Identifikationsnr
+template: Artwork
+params:
+  title: Benämning
+images:
+  path: images/${Dimukode}.jpg
+filename:
+  pattern: "{title} - {id}"
+  parts:
+    title: Benämning
+    id: Identifikationsnr
+  protected: [id]
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "cw.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def error_for(tmp_path: Path, text: str, fields: list[str] = FIELDS) -> ConfigError:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load(path, fields)
+    assert err.value.file == str(path)
+    return err.value
+
+
+@pytest.mark.parametrize(
+    ("crosswalk", "export", "options"),
+    [
+        ("smm", SMM_EXPORT, {"delimiter": "|"}),
+        ("kenom", ROOT / "examples" / "kenom" / "kenom_oai_chunk20.xml", {}),
+        ("lido", GOLDEN / "lido" / "minimaldatensatz.xml", {}),
+        ("dublin-core", GOLDEN / "dublin-core" / "oai_dc.xml", {"format": "oai_dc"}),
+        ("generic-csv", GOLDEN / "generic-csv" / "export.csv", {}),
+    ],
+)
+def test_shipped_crosswalks_fit_their_exports(crosswalk: str, export: Path, options: dict[str, str]) -> None:
+    reader = open_export(export, **options)
+    loaded = load(resolve_path(crosswalk), reader.fields)
+    assert loaded.model.record_id in reader.fields
+    assert loaded.filename_parts
+
+
+def test_minimal_crosswalk_loads(tmp_path: Path) -> None:
+    loaded = load(write(tmp_path, MINIMAL), FIELDS)
+    assert loaded.model.template == "Artwork"
+    assert list(loaded.params) == ["title"]
+
+
+def test_unknown_top_level_key(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + "categorys:\n  fixed: [X]\n")
+    assert err.line == 13 and err.message == "unknown key 'categorys'"
+    assert err.hint is not None and err.hint.startswith("did you mean 'categories'?")
+
+
+def test_unknown_key_inside_a_source(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n", "  title:\n    field: Benämning\n    transfroms: [trim]\n", 1)
+    err = error_for(tmp_path, text)
+    assert err.line == 6 and "unknown key 'transfroms'" in err.message
+    assert "did you mean 'transforms'?" in (err.hint or "")
+
+
+def test_unknown_transform(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n", "  title:\n    field: Benämning\n    transforms: [trim, lookpu]\n", 1)
+    err = error_for(tmp_path, text)
+    assert err.line == 6 and "unknown transform 'lookpu'" in err.message
+    assert "did you mean 'lookup'?" in (err.hint or "")
+
+
+def test_unknown_template_parameter(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL.replace("  title: Benämning\n", "  title: Benämning\n  artst: Namn-Konstnär\n", 1))
+    assert err.line == 5 and "template 'Artwork' has no parameter 'artst'" in err.message
+    assert "did you mean 'artist'?" in (err.hint or "")
+
+
+def test_unknown_template(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL.replace("template: Artwork", "template: Artwrok"))
+    assert err.line == 2 and "unknown file-page template 'Artwrok'" in err.message
+    assert "did you mean 'Artwork'?" in (err.hint or "")
+
+
+def test_shared_parameter_must_exist_in_every_variant_template(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n", "  title: Benämning\n  artist: Namn-Konstnär\n", 1) + textwrap.dedent(
+        """\
+        variants:
+          - when: {field: Typ av objekt, equals: Foto}
+            template: Photograph
+        """
+    )
+    err = error_for(tmp_path, text)
+    assert err.line == 5 and "template 'Photograph' has no parameter 'artist'" in err.message
+
+
+def test_field_not_in_the_export_lists_the_columns(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL.replace("  title: Benämning\n", "  title: Benamning\n", 1))
+    assert err.line == 4 and err.message == "field 'Benamning' is not in the export"
+    assert err.hint is not None and err.hint.startswith("did you mean 'Benämning'?")
+    assert "'Typ av objekt'" in err.hint and "'Dimukode'" in err.hint
+    assert "cw.yaml:4" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        ("  path: images/${Dimukode}.jpg", "  path: images/${Dimukod}.jpg", 6),
+        ("    id: Identifikationsnr", "    id: Identifikationsnummer", 11),
+        ("  title: Benämning\n", "  title:\n    field: Benämning\n    transforms: [{format: '${Samlin}'}]\n", 6),
+        ("  title: Benämning\n", "  title:\n    field: Benämning\n    when: {field: Typ, equals: Foto}\n", 6),
+        ("record_id: Identifikationsnr", "record_id: Identifikation", 1),
+    ],
+)
+def test_every_place_a_field_is_named_is_checked(tmp_path: Path, old: str, new: str, line: int) -> None:
+    err = error_for(tmp_path, MINIMAL.replace(old, new, 1))
+    assert "is not in the export" in err.message and err.line == line
+
+
+def test_paths_into_fields_are_accepted(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n", "  title: [images.0.url, 'xpath:string(//lido:title)']\n", 1)
+    assert load(write(tmp_path, text), [*FIELDS, "images"]).params["title"].spec.field == [
+        "images.0.url", "xpath:string(//lido:title)"]
+
+
+def test_lookup_table_must_be_declared(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n",
+                           "  title:\n    field: Benämning\n    transforms: [{lookup: {table: keyword}}]\n", 1)
+    text += "lookups:\n  keywords: {entries: {a: b}}\n"
+    err = error_for(tmp_path, text)
+    assert err.line == 6 and "no lookup table named 'keyword'" in err.message
+    assert "did you mean 'keywords'?" in (err.hint or "")
+
+
+def test_lookup_file_is_relative_to_the_crosswalk_and_batches_can_replace_it(tmp_path: Path) -> None:
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "kw.csv").write_text("value,category\nRitning,Drawings\n", encoding="utf-8")
+    (tmp_path / "mine.csv").write_text("value,category\nRitning,Ship plans\n", encoding="utf-8")
+    path = write(tmp_path, MINIMAL + "lookups:\n  keywords: {file: tables/kw.csv}\n")
+    assert load(path, FIELDS).tables["keywords"].get("ritning") == {"category": "Drawings"}
+    replaced = load(path, FIELDS, lookup_overrides={"keywords": tmp_path / "mine.csv"})
+    assert replaced.tables["keywords"].get("ritning") == {"category": "Ship plans"}
+
+
+def test_filename_pattern_parts_must_be_defined(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL.replace('"{title} - {id}"', '"{title} - {museum} - {id}"'))
+    assert err.line == 8 and "{museum}" in err.message
+    err = error_for(tmp_path, MINIMAL.replace("protected: [id]", "protected: [idno]"))
+    assert err.line == 12 and "protected part 'idno'" in err.message and "did you mean 'id'?" in (err.hint or "")
+
+
+def test_source_needs_exactly_one_origin(tmp_path: Path) -> None:
+    text = MINIMAL.replace("  title: Benämning\n", "  title:\n    field: Benämning\n    value: '{{x}}'\n", 1)
+    err = error_for(tmp_path, text)
+    assert err.line == 4 and "exactly one of: field, value, batch" in err.message
+
+
+def test_condition_needs_exactly_one_test(tmp_path: Path) -> None:
+    text = MINIMAL + "variants:\n  - when: {field: Typ av objekt}\n    template: Photograph\n"
+    err = error_for(tmp_path, text)
+    assert err.line == 14 and "exactly one of: equals, in, matches, present" in err.message
+
+
+def test_unknown_fact(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + "rights:\n  facts:\n    deathyear: Namn-Konstnär\n")
+    assert err.line == 14 and "did you mean 'death_year'" in err.message
+
+
+def test_license_labels_must_name_known_licenses(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + "licenses:\n  labels:\n    Erkännande: cc-by-sa-3\n")
+    assert err.line == 14 and "unknown license id 'cc-by-sa-3'" in err.message
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + "params: [unclosed\n")
+    assert err.line == 14 and "not valid YAML" in err.message
+
+
+def test_duplicate_key_has_a_line(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + "template: Photograph\n")
+    assert err.line == 13 and "'template' appears twice" in err.message
+
+
+def test_missing_required_key(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL.replace("record_id: Identifikationsnr\n", ""))
+    assert "required key 'record_id' is missing" in err.message
+
+
+def test_shipped_crosswalk_by_name() -> None:
+    assert resolve_path("smm") == mappings_dir() / "smm.yaml"
+    with pytest.raises(ConfigError) as err:
+        resolve_path("smn")
+    assert "did you mean 'smm'?" in (err.value.hint or "")
+    assert "licenses" not in (err.value.hint or "")  # data tables are not offered as crosswalks
+
+
+def test_template_table_comes_from_the_catalogue() -> None:
+    params = template_parameters()
+    assert {"Artwork", "Photograph", "Information", "Art Photo", "Book"} <= set(params)
+    assert "accession number" in params["Artwork"] and "photographer" in params["Photograph"]
+    assert "other versions" in params["Artwork"]  # aliases are valid too
