@@ -1,0 +1,108 @@
+"""The batch config: paths relative to the batch file, defaults, and line-precise errors."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from glamupload.config import load_batch
+from glamupload.errors import ConfigError
+from glamupload.resources import mappings_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def batch_dir(tmp_path: Path) -> Path:
+    (tmp_path / "export.csv").write_text("id,title\n1,A\n", encoding="utf-8")
+    (tmp_path / "pictures").mkdir()
+    return tmp_path
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "batch.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+BASIC = """\
+export:
+  path: export.csv
+  delimiter: ","
+crosswalk: generic-csv
+images:
+  root: pictures
+"""
+
+
+def test_example_batches_load() -> None:
+    smm = load_batch(ROOT / "examples" / "smm" / "batch.yaml")
+    assert smm.export_path.name == "Exportlista Wikimedia v5-2015-09-07.csv" and smm.export_path.is_file()
+    assert smm.crosswalk_path == mappings_dir() / "smm.yaml"
+    assert smm.reader_options["delimiter"] == "|"
+    assert smm.model.categories.tracking == "Media contributed by SMM"
+    kenom = load_batch(ROOT / "examples" / "kenom" / "batch.yaml")
+    assert kenom.crosswalk_path == mappings_dir() / "kenom.yaml"
+    assert kenom.values_for_crosswalk()["institution.name"] == "Schleswig-Holsteinische Landesbibliothek"
+
+
+def test_paths_are_relative_to_the_batch_file(batch_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir("/")
+    batch = load_batch(write(batch_dir, BASIC))
+    assert batch.export_path == batch_dir.resolve() / "export.csv"
+    assert batch.image_roots == [(batch_dir / "pictures").resolve()]
+    assert batch.state_path == batch_dir.resolve() / "batch.state.sqlite"
+    assert batch.name == "batch"
+
+
+def test_a_crosswalk_file_next_to_the_batch(batch_dir: Path) -> None:
+    (batch_dir / "mine.yaml").write_text("record_id: id\n", encoding="utf-8")
+    batch = load_batch(write(batch_dir, BASIC.replace("crosswalk: generic-csv", "crosswalk: mine.yaml")))
+    assert batch.crosswalk_path == batch_dir.resolve() / "mine.yaml"
+
+
+def test_unknown_key_names_the_line_and_suggests(batch_dir: Path) -> None:
+    path = write(batch_dir, BASIC + "institution:\n  name: X\n  wikidate: Q1\n")
+    with pytest.raises(ConfigError) as err:
+        load_batch(path)
+    assert err.value.file == str(path) and err.value.line == 9
+    assert err.value.message == "unknown key 'wikidate'"
+    assert (err.value.hint or "").startswith("did you mean 'wikidata'?")
+
+
+def test_unknown_top_level_key(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC + "overides: o.yaml\n"))
+    assert err.value.line == 7 and "did you mean 'overrides'?" in (err.value.hint or "")
+
+
+def test_wrong_value_type(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC + "institution:\n  name: X\n  wikidata: 1141388\n"))
+    assert err.value.line == 9
+
+
+def test_missing_export_file_points_at_its_line(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC.replace("path: export.csv", "path: exprt.csv")))
+    assert err.value.line == 2 and "exprt.csv does not exist" in err.value.message
+
+
+def test_missing_image_root(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC.replace("root: pictures", "root: [pictures, photos]")))
+    assert err.value.line == 6 and "photos" in err.value.message
+
+
+def test_unknown_shipped_crosswalk(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC.replace("crosswalk: generic-csv", "crosswalk: generic-cvs")))
+    assert err.value.line == 4 and "did you mean 'generic-csv'?" in (err.value.hint or "")
+
+
+def test_required_keys(batch_dir: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, "crosswalk: smm\n"))
+    assert "required key 'export' is missing" in err.value.message
