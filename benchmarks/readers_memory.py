@@ -34,13 +34,19 @@ def _write_exports(folder: Path, records: int) -> dict[str, Path]:
     with array_path.open("w", encoding="utf-8") as fh:
         fh.write("[\n")
         for i in range(records):
-            fh.write(("," if i else "") + json.dumps({"id": i, "title": f"Object {i}", "maker": {"name": "X"}}) + "\n")
+            fh.write(
+                ("," if i else "")
+                + json.dumps({"id": i, "title": f"Object {i}", "maker": {"name": "X"}})
+                + "\n"
+            )
         fh.write("]\n")
     lido_path = folder / f"export-{records}.xml"
     text = KENOM.read_text(encoding="utf-8")
     record = re.search(r"<lido:lido>.*?</lido:lido>", text, re.S).group(0)
     with lido_path.open("w", encoding="utf-8") as fh:
-        fh.write('<?xml version="1.0" encoding="utf-8"?>\n<lido:lidoWrap xmlns:lido="http://www.lido-schema.org">\n')
+        fh.write(
+            '<?xml version="1.0" encoding="utf-8"?>\n<lido:lidoWrap xmlns:lido="http://www.lido-schema.org">\n'
+        )
         for _ in range(records // 10):  # KENOM records are ~40 kB each: a tenth of the count keeps files sane
             fh.write(record + "\n")
         fh.write("</lido:lidoWrap>\n")
@@ -52,7 +58,9 @@ def main(sizes: list[int]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             for name, path in _write_exports(Path(tmp), size).items():
-                out = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True, text=True, check=True)
+                out = subprocess.run(
+                    [sys.executable, "-c", _PROBE, str(path)], capture_output=True, text=True, check=True
+                )
                 count, peak = out.stdout.split()
                 print(f"{name:<12}{count:>10}{path.stat().st_size / 1e6:>10.1f}{int(peak):>13}")
                 path.unlink()

@@ -55,7 +55,7 @@ def test_folder_of_json_files_in_name_order() -> None:
 
 
 def test_empty_folder(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="holds no .json/.jsonl files"):
+    with pytest.raises(InputError, match=r"holds no \.json/\.jsonl files"):
         open_export(tmp_path, format="json")
 
 
@@ -111,21 +111,33 @@ def test_xpath_is_refused_for_json() -> None:
 
 # --- property: streaming over tiny chunks gives what json.load gives -------------------------------
 
-_scalars = st.one_of(st.text(max_size=8), st.integers(-5, 10**12), st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False))
-_values = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=12)
+_scalars = st.one_of(
+    st.text(max_size=8),
+    st.integers(-5, 10**12),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+_values = st.recursive(
+    _scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=12,
+)
 _objects = st.dictionaries(st.text(min_size=1, max_size=6), _values, max_size=4)
 
 
 @settings(max_examples=80, deadline=None)
-@given(items=st.lists(_objects, max_size=6), indent=st.sampled_from([None, 0, 2]), lines=st.booleans(), chunk=st.integers(1, 9))
+@given(
+    items=st.lists(_objects, max_size=6),
+    indent=st.sampled_from([None, 0, 2]),
+    lines=st.booleans(),
+    chunk=st.integers(1, 9),
+)
 def test_streaming_matches_json_load(
     tmp_path_factory: pytest.TempPathFactory, items: list[dict], indent: int | None, lines: bool, chunk: int
 ) -> None:
     path = tmp_path_factory.mktemp("json") / "export.json"
-    if lines:
-        text = "".join(json.dumps(item) + "\n" for item in items)
-    else:
-        text = json.dumps(items, indent=indent)
+    text = "".join(json.dumps(item) + "\n" for item in items) if lines else json.dumps(items, indent=indent)
     path.write_text(text, encoding="utf-8")
 
     original = jsonfiles._CHUNK
@@ -137,4 +149,3 @@ def test_streaming_matches_json_load(
     assert [r.fields for r in records] == [clean(item) or {} for item in items]
     if lines:
         assert [r.line for r in records] == list(range(1, len(items) + 1))
-

@@ -41,7 +41,7 @@ def test_smm_export_reads_every_record_with_duplicate_columns_kept_apart() -> No
     for record in records:
         # The export never quotes, so each physical line split on "|" is the ground truth.
         cells = raw_lines[record.line - 1].split("|")
-        expected = {name: cell for name, cell in zip(reader.fields, cells) if cell.strip()}
+        expected = {name: cell for name, cell in zip(reader.fields, cells, strict=True) if cell.strip()}
         assert record.fields == expected
         assert record.position == f"line {record.line}"
 
@@ -176,7 +176,10 @@ def test_ragged_row_after_a_multiline_value_reports_its_first_line(tmp_path: Pat
 def test_empty_trailing_cells_are_not_ragged(tmp_path: Path) -> None:
     path = tmp_path / "trailing.csv"
     path.write_text("id,title\n1,Ship,\n2,Boat,,\n", encoding="utf-8")
-    assert [r.fields for r in open_export(path)] == [{"id": "1", "title": "Ship"}, {"id": "2", "title": "Boat"}]
+    assert [r.fields for r in open_export(path)] == [
+        {"id": "1", "title": "Ship"},
+        {"id": "2", "title": "Boat"},
+    ]
 
 
 def test_short_rows_leave_fields_absent(tmp_path: Path) -> None:
@@ -216,7 +219,9 @@ _cell = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters
     rows=st.lists(st.lists(_cell, min_size=3, max_size=3), min_size=1, max_size=12),
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
 )
-def test_round_trip_through_csv_writer(tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], delimiter: str) -> None:
+def test_round_trip_through_csv_writer(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], delimiter: str
+) -> None:
     path = tmp_path_factory.mktemp("csv") / "export.csv"
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter=delimiter, lineterminator="\n")
@@ -225,7 +230,7 @@ def test_round_trip_through_csv_writer(tmp_path_factory: pytest.TempPathFactory,
 
     expected, line = [], 2
     for row in rows:
-        fields = {name: cell for name, cell in zip(["id", "title", "note"], row) if cell.strip()}
+        fields = {name: cell for name, cell in zip(["id", "title", "note"], row, strict=True) if cell.strip()}
         if fields:
             expected.append((line, fields))
         line += 1 + sum(cell.count("\n") for cell in row)
@@ -292,5 +297,5 @@ def test_excel_values_beyond_the_header_are_an_error(tmp_path: Path) -> None:
 def test_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "fake.xlsx"
     path.write_text("id,title\n", encoding="utf-8")
-    with pytest.raises(InputError, match="not a readable .xlsx workbook"):
+    with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
         open_export(path)

@@ -35,7 +35,7 @@ def test_every_lido_sample_reads_every_record(path: Path) -> None:
     expected = _lido_elements(path)
     records = list(reader)
     assert len(records) == len(expected) >= 1
-    for number, (record, element) in enumerate(zip(records, expected), start=1):
+    for number, (record, element) in enumerate(zip(records, expected, strict=True), start=1):
         rec_id = element.findtext("lido:lidoRecID", namespaces=NAMESPACES).strip()
         assert record.get("lidoRecID") == rec_id
         assert record.position == f"record {number} ({rec_id})"
@@ -50,13 +50,17 @@ def test_every_lido_sample_reads_every_record(path: Path) -> None:
 
 @pytest.mark.parametrize("path", sorted(LIDO_SAMPLES.glob("*.xml")), ids=lambda p: p.name)
 def test_every_lido_sample_image_has_a_url_from_the_record(path: Path) -> None:
-    for record, element in zip(open_export(path), _lido_elements(path)):
+    for record, element in zip(open_export(path), _lido_elements(path), strict=True):
         # LIDO 1.0 samples repeat administrativeMetadata per language; the first one is read
         admin = element.xpath("lido:administrativeMetadata[1]", namespaces=NAMESPACES)
-        sets = admin[0].xpath(".//lido:resourceSet[.//lido:linkResource]", namespaces=NAMESPACES) if admin else []
+        sets = (
+            admin[0].xpath(".//lido:resourceSet[.//lido:linkResource]", namespaces=NAMESPACES)
+            if admin
+            else []
+        )
         images = record.get("images") or []
         assert len(images) == len(sets)
-        for image, resource_set in zip(images, sets):
+        for image, resource_set in zip(images, sets, strict=True):
             assert image["url"] in resource_set.xpath(".//lido:linkResource/text()", namespaces=NAMESPACES)
 
 
@@ -105,9 +109,9 @@ def test_xpath_reaches_anything_in_the_record_even_after_reading_on() -> None:
     first = records[0]
     assert first.get("xpath:lido:category/lido:term") == "Man-Made Object"
     assert first.get("xpath:count(.//lido:resourceSet)") == "2"
-    assert first.get("xpath:.//lido:rightsResource/lido:rightsHolder/lido:legalBodyName/lido:appellationValue")[0] == (
-        "Sönke Ehlert, Schleswig-Holsteinische Landesbibliothek Kiel"
-    )
+    assert first.get(
+        "xpath:.//lido:rightsResource/lido:rightsHolder/lido:legalBodyName/lido:appellationValue"
+    )[0] == ("Sönke Ehlert, Schleswig-Holsteinische Landesbibliothek Kiel")
     # each record's element is its own: no XPath sees a neighbouring record
     assert first.get("xpath://lido:lidoRecID") == "record_DE-68_kenom_123644"
 
@@ -124,7 +128,15 @@ def test_invalid_xpath_is_a_config_error() -> None:
 def test_lido_10_and_11_give_the_same_core_fields() -> None:
     old = next(iter(open_export(LIDO_SAMPLES / "LIDO-Example_FMobj00154983-LaPrimavera.xml")))
     new = next(iter(open_export(LIDO_SAMPLES / "LIDO-v1.1-Example_FMobj00154983-LaPrimavera.xml")))
-    for field in ("lidoRecID", "workID", "creator", "creatorBirth", "creatorDeath", "recordID", "measurements"):
+    for field in (
+        "lidoRecID",
+        "workID",
+        "creator",
+        "creatorBirth",
+        "creatorDeath",
+        "recordID",
+        "measurements",
+    ):
         assert old.get(field) == new.get(field), field
     assert new.get("creator") == ["Botticelli, Sandro"]
     assert new.get("creatorDeath") == "1510-05-17"
@@ -137,7 +149,9 @@ def test_lido_11_concepts_and_largest_image() -> None:
     assert record.get("workRights") == "http://rightsstatements.org/vocab/NoC-OKLR/1.0/"
     assert record.get("recordRights") == "http://creativecommons.org/publicdomain/zero/1.0/"
     image = record.get("images")[0]
-    assert image["url"] == "http://www.bildindex.de/bilder/d/fmp_gkka1982_01929_2l"  # 1200 px, not the 350 px one
+    assert (
+        image["url"] == "http://www.bildindex.de/bilder/d/fmp_gkka1982_01929_2l"
+    )  # 1200 px, not the 350 px one
     assert image["rights_label"] == "Free access – no reuse"  # layout line breaks removed
     assert record.get("materialsTech") == "Tempera auf Pappelholz"  # objectMaterialsTechSet (LIDO 1.1)
 
@@ -264,11 +278,16 @@ def test_broken_xml_names_file_and_line() -> None:
 
 def test_truncated_and_undefined_entity_xml(tmp_path: Path) -> None:
     truncated = tmp_path / "cut.xml"
-    truncated.write_text('<lido:lidoWrap xmlns:lido="http://www.lido-schema.org">\n<lido:lido>\n', encoding="utf-8")
+    truncated.write_text(
+        '<lido:lidoWrap xmlns:lido="http://www.lido-schema.org">\n<lido:lido>\n', encoding="utf-8"
+    )
     with pytest.raises(InputError, match="broken XML"):
         list(open_export(truncated))
     entity = tmp_path / "nbsp.xml"
-    entity.write_text('<lido:lido xmlns:lido="http://www.lido-schema.org">\n<lido:lidoRecID>a&nbsp;b</lido:lidoRecID></lido:lido>', encoding="utf-8")
+    entity.write_text(
+        '<lido:lido xmlns:lido="http://www.lido-schema.org">\n<lido:lidoRecID>a&nbsp;b</lido:lidoRecID></lido:lido>',
+        encoding="utf-8",
+    )
     with pytest.raises(InputError) as caught:
         list(open_export(entity))
     assert caught.value.line == 2
@@ -303,7 +322,7 @@ def test_unknown_xml_and_types(tmp_path: Path) -> None:
         open_export(other)
     old_excel = tmp_path / "old.xls"
     old_excel.write_bytes(b"\xd0\xcf\x11\xe0")
-    with pytest.raises(InputError, match="save the sheet as .xlsx"):
+    with pytest.raises(InputError, match=r"save the sheet as \.xlsx"):
         open_export(old_excel)
     with pytest.raises(InputError, match="unknown export format 'marc'"):
         open_export(DATA / "oai_dc.xml", format="marc")

@@ -59,7 +59,7 @@ def clean(value: Any) -> Any:
 
 
 def one_or_many(values: list[str]) -> str | list[str] | None:
-    """A single value as ``str``, repeated values as ``list[str]``, none as ``None`` (the contract's shapes)."""
+    """One value as ``str``, repeated values as ``list[str]``, none as ``None`` (the contract's shapes)."""
     values = [v for v in values if v]
     if not values:
         return None

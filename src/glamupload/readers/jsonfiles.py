@@ -110,7 +110,7 @@ def iter_json_objects(path: Path) -> Iterator[tuple[Any, int, int]]:
                 raise stream.error("unexpected data after the closing ']'")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"JSON must be UTF-8; cannot decode byte {exc.object[exc.start:exc.end].hex(' ')}",
+            f"JSON must be UTF-8; cannot decode byte {exc.object[exc.start : exc.end].hex(' ')}",
             file=path,
             hint="re-save the export as UTF-8",
         ) from None

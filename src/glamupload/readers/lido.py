@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -147,9 +146,7 @@ def _rights(sets: Iterable[etree._Element]) -> tuple[str | None, str | None]:
 
 def _pixels(representation: etree._Element) -> int:
     sizes = {
-        (_english_label(_all(m, "lido:measurementType")) or "").casefold(): _first(
-            m, "lido:measurementValue"
-        )
+        (_english_label(_all(m, "lido:measurementType")) or "").casefold(): _first(m, "lido:measurementValue")
         for m in _all(representation, "lido:resourceMeasurementsSet")
     }
     try:
@@ -197,7 +194,9 @@ def _creators(events: list[etree._Element]) -> list[dict[str, str | None]]:
     creators: dict[str, dict[str, str | None]] = {}
     for event_actor in (actor for event in events for actor in _all(event, "lido:eventActor")):
         actor = _one(event_actor, "lido:actorInRole/lido:actor")
-        name = _preferred_name(_one(actor, "lido:nameActorSet")) or _first(event_actor, "lido:displayActorInRole")
+        name = _preferred_name(_one(actor, "lido:nameActorSet")) or _first(
+            event_actor, "lido:displayActorInRole"
+        )
         if name and name not in creators:
             creators[name] = {
                 "role": concept_label(_one(event_actor, "lido:actorInRole/lido:roleActor")),
@@ -242,7 +241,9 @@ def _labels(element: etree._Element | None, expression: str) -> list[str]:
 def _measurements(identification: etree._Element | None) -> dict[str, str]:
     """``measurement.<type>`` → ``"<value> <unit>"``, the type named in English where the export offers it."""
     found: dict[str, str] = {}
-    path = "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:objectMeasurements/lido:measurementsSet"
+    path = (
+        "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:objectMeasurements/lido:measurementsSet"
+    )
     for measurement in _all(identification, path):
         kind = _english_label(_all(measurement, "lido:measurementType"))
         value = _first(measurement, "lido:measurementValue")
@@ -255,7 +256,9 @@ def _measurements(identification: etree._Element | None) -> dict[str, str]:
 def _subjects(descriptive: etree._Element | None) -> list[str]:
     subjects: list[str] = []
     for subject_set in _all(descriptive, "lido:objectRelationWrap/lido:subjectWrap/lido:subjectSet"):
-        labels = _texts(subject_set, "lido:displaySubject") or _labels(subject_set, "lido:subject/lido:subjectConcept")
+        labels = _texts(subject_set, "lido:displaySubject") or _labels(
+            subject_set, "lido:subject/lido:subjectConcept"
+        )
         subjects.extend(label for label in labels if label not in subjects)
     return subjects
 
@@ -274,7 +277,10 @@ def _identification_fields(descriptive: etree._Element | None) -> dict[str, Any]
         "objectWorkType": one_or_many(_labels(classification, "lido:objectWorkTypeWrap/lido:objectWorkType")),
         "classification": one_or_many(_labels(classification, "lido:classificationWrap/lido:classification")),
         "description": one_or_many(
-            _texts(identification, "lido:objectDescriptionWrap/lido:objectDescriptionSet/lido:descriptiveNoteValue")
+            _texts(
+                identification,
+                "lido:objectDescriptionWrap/lido:objectDescriptionSet/lido:descriptiveNoteValue",
+            )
         ),
         "inscription": one_or_many(
             _texts(identification, "lido:inscriptionsWrap/lido:inscriptions/lido:inscriptionTranscription")
@@ -282,7 +288,10 @@ def _identification_fields(descriptive: etree._Element | None) -> dict[str, Any]
         "repositoryName": _preferred_name(_one(repository, "lido:repositoryName/lido:legalBodyName")),
         "workID": _first_text(work_ids),
         "measurements": one_or_many(
-            _texts(identification, "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:displayObjectMeasurements")
+            _texts(
+                identification,
+                "lido:objectMeasurementsWrap/lido:objectMeasurementsSet/lido:displayObjectMeasurements",
+            )
         ),
         **_measurements(identification),
         "subject": _subjects(descriptive) or None,
@@ -295,7 +304,9 @@ def _creation_fields(descriptive: etree._Element | None) -> dict[str, Any]:
     creators = _creators(events)
     dated = next((event for event in events if _one(event, "lido:eventDate") is not None), None)
     places = [
-        _first(place, "lido:displayPlace") or _preferred_name(_one(place, "lido:place/lido:namePlaceSet")) or ""
+        _first(place, "lido:displayPlace")
+        or _preferred_name(_one(place, "lido:place/lido:namePlaceSet"))
+        or ""
         for event in events
         for place in _all(event, "lido:eventPlace")
     ]
@@ -378,4 +389,3 @@ class LidoReader(Reader):
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
             yield Record(fields, source, position, line, element)
-

@@ -13,8 +13,8 @@ import csv
 import datetime as dt
 import zipfile
 from collections import defaultdict
-from contextlib import contextmanager
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,8 +28,7 @@ DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _BLOCK = 1 << 20
 _ENCODING_HINT = (
-    "set the right encoding for the export (typical: utf-8, cp1252, latin-1), "
-    "or re-save the file as UTF-8"
+    "set the right encoding for the export (typical: utf-8, cp1252, latin-1), or re-save the file as UTF-8"
 )
 
 
@@ -102,8 +101,9 @@ def decode_error(path: Path, encoding: str) -> InputError:
                 raw.decode(encoding)
             except UnicodeDecodeError as exc:
                 bad = raw[exc.start : exc.end]
+                plural = "s" if len(bad) > 1 else ""
                 return InputError(
-                    f"cannot decode byte{'s' if len(bad) > 1 else ''} {bad.hex(' ')} at byte {offset + exc.start}"
+                    f"cannot decode byte{plural} {bad.hex(' ')} at byte {offset + exc.start}"
                     f" (column {exc.start + 1}) with encoding {_label(encoding)}",
                     file=path,
                     line=line_number,
@@ -150,7 +150,9 @@ class CsvReader(Reader):
 
     format = "csv"
 
-    def __init__(self, path: str | Path, *, encoding: str | None = None, delimiter: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, *, encoding: str | None = None, delimiter: str | None = None
+    ) -> None:
         super().__init__(path)
         if delimiter is not None and len(delimiter) != 1:
             names = ", ".join(repr(d) for d in DELIMITERS)
@@ -193,9 +195,15 @@ class CsvReader(Reader):
             f" {self.delimiter!r}); a value containing the delimiter must be quoted"
         )
         if self.quoting_problem:
-            hint += f"; quotes are read as plain characters because the file breaks CSV quoting ({self.quoting_problem})"
+            hint += (
+                "; quotes are read as plain characters because the file breaks CSV quoting"
+                f" ({self.quoting_problem})"
+            )
         return InputError(
-            f"row has {count} fields but the header has {len(self._fields)}", file=self.path, line=line, hint=hint
+            f"row has {count} fields but the header has {len(self._fields)}",
+            file=self.path,
+            line=line,
+            hint=hint,
         )
 
     def __iter__(self) -> Iterator[Record]:
@@ -210,7 +218,10 @@ class CsvReader(Reader):
                     line, first_line = first_line, rows.line_num + 1
                     if len(row) > width and any(cell.strip() for cell in row[width:]):
                         raise self._ragged(line, len(row))
-                    values = {name: clean(cell.replace("\r\n", "\n")) for name, cell in zip(self._fields, row)}
+                    values = {
+                        name: clean(cell.replace("\r\n", "\n"))
+                        for name, cell in zip(self._fields, row, strict=False)
+                    }
                     fields = {name: value for name, value in values.items() if value is not None}
                     if fields:
                         yield Record(fields, source, f"line {line}", line)
@@ -288,7 +299,7 @@ class ExcelReader(Reader):
                         line=line,
                         hint="give every used column a header",
                     )
-                values = {name: _cell_text(cell) for name, cell in zip(self._fields, row)}
+                values = {name: _cell_text(cell) for name, cell in zip(self._fields, row, strict=False)}
                 fields = {name: value for name, value in values.items() if value is not None}
                 if fields:
                     yield Record(fields, source, f"sheet {self.sheet!r} row {line}", line)
