@@ -335,3 +335,44 @@ def test_format_aliases(tmp_path: Path) -> None:
     path.write_text("a\tb,c\n1\t2,3\n", encoding="utf-8")
     assert open_export(path, format="tsv").fields == ["a", "b,c"]
     assert open_export(DATA / "oai_dc.xml", format="dc").format == "oai_dc"
+
+
+def _one_lido(tmp_path: Path, descriptive: str) -> dict:
+    path = tmp_path / "one.xml"
+    path.write_text(
+        '<lido:lido xmlns:lido="http://www.lido-schema.org"><lido:lidoRecID>r</lido:lidoRecID>'
+        f'<lido:descriptiveMetadata xml:lang="de">{descriptive}</lido:descriptiveMetadata></lido:lido>',
+        encoding="utf-8",
+    )
+    return next(iter(open_export(path))).fields
+
+
+def test_last_death_compares_years_not_strings(tmp_path: Path) -> None:
+    def actor(name: str, death: str) -> str:
+        return (
+            "<lido:eventActor><lido:actorInRole><lido:actor><lido:nameActorSet>"
+            f"<lido:appellationValue>{name}</lido:appellationValue></lido:nameActorSet>"
+            f"<lido:vitalDatesActor><lido:latestDate>{death}</lido:latestDate></lido:vitalDatesActor>"
+            "</lido:actor></lido:actorInRole></lido:eventActor>"
+        )
+
+    event = "<lido:eventWrap><lido:eventSet><lido:event><lido:eventType><lido:term>Herstellung</lido:term></lido:eventType>{}"
+    event += "</lido:event></lido:eventSet></lido:eventWrap>"
+    fields = _one_lido(tmp_path, event.format(actor("Old", "1210") + actor("Older", "950")))
+    assert fields["creatorDeath"] == "1210"
+    fields = _one_lido(tmp_path, event.format(actor("Known", "1210") + actor("Unknown", "")))
+    assert "creatorDeath" not in fields  # one death unknown: the last death is unknown
+
+
+def test_measurement_type_prefers_the_english_label(tmp_path: Path) -> None:
+    fields = _one_lido(
+        tmp_path,
+        "<lido:objectIdentificationWrap><lido:objectMeasurementsWrap><lido:objectMeasurementsSet>"
+        "<lido:objectMeasurements><lido:measurementsSet>"
+        '<lido:measurementType>Höhe</lido:measurementType><lido:measurementType xml:lang="en">height</lido:measurementType>'
+        "<lido:measurementUnit>cm</lido:measurementUnit><lido:measurementValue>12,5</lido:measurementValue>"
+        "</lido:measurementsSet></lido:objectMeasurements></lido:objectMeasurementsSet></lido:objectMeasurementsWrap>"
+        "</lido:objectIdentificationWrap>",
+    )
+    assert fields["measurement.height"] == "12,5 cm"
+    assert "measurement.Höhe" not in fields

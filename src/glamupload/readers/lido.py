@@ -10,6 +10,7 @@ is what decides an upload; ``recordRights`` covers only the metadata and ``workR
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import Any
@@ -24,6 +25,7 @@ from glamupload.resources import mappings_dir
 LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LIDO_TYPE = f"{{{NAMESPACES['lido']}}}type"
+_YEAR = re.compile(r"-?\d{1,4}")
 
 FIELDS = [
     "lidoRecID", "objectPublishedID", "recordID", "recordLink", "recordSource", "title", "objectWorkType",
@@ -60,12 +62,7 @@ def _texts(element: etree._Element | None, expression: str) -> list[str]:
     """Non-empty, stripped text of every node the expression selects (elements: all their text)."""
     if element is None:
         return []
-    values = []
-    for node in element.xpath(expression, namespaces=NAMESPACES):
-        text = text_of(node)
-        if text.strip():
-            values.append(text.strip())
-    return values
+    return [text for node in element.xpath(expression, namespaces=NAMESPACES) if (text := text_of(node))]
 
 
 def _first(element: etree._Element | None, expression: str) -> str | None:
@@ -118,7 +115,7 @@ def _english_label(elements: list[etree._Element]) -> str | None:
             text = text_of("".join(node.xpath("text()")))
             if text:
                 labels.append((node.get(_XML_LANG, "") != "en", text))
-    return min(labels)[1] if labels else None
+    return next((text for other, text in labels if not other), labels[0][1]) if labels else None
 
 
 def _is_creation(event: etree._Element) -> bool:
@@ -208,10 +205,16 @@ def _creators(events: list[etree._Element]) -> list[dict[str, str | None]]:
 
 def _last_death(creators: list[dict[str, str | None]]) -> str | None:
     """The latest death date, only if every creator has one: copyright terms run from the last death."""
-    deaths = [creator["death"] for creator in creators]
-    if not deaths or any(death is None for death in deaths):
+    deaths = [(_year(creator["death"]), creator["death"]) for creator in creators]
+    if not deaths or any(year is None for year, _ in deaths):
         return None
-    return max(deaths, key=lambda death: death[:4])  # type: ignore[index]
+    return max(deaths, key=lambda death: death[0])[1]  # type: ignore[arg-type,return-value]
+
+
+def _year(date: str | None) -> int | None:
+    """The (possibly negative) year an ISO-like LIDO date starts with: ``1510-05-17`` → 1510."""
+    match = _YEAR.match(date or "")
+    return int(match.group(0)) if match else None
 
 
 def _titles(record: etree._Element) -> tuple[str | None, dict[str, str]]:
