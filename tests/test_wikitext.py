@@ -185,7 +185,7 @@ def test_category_names_are_normalised(name: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "A]]B", "A|sortkey", "A{{x}}", "A#section", "A<b>", "A~~~", "A&amp;B", "A%2FB", "..", "./A", ":A", "A\x00"],
+    ["", "   ", "A]]B", "A''B", "A|sortkey", "A{{x}}", "A#section", "A<b>", "A~~~", "A&amp;B", "A%2FB", "..", "./A", ":A", "A\x00"],
 )
 def test_invalid_category_names_are_input_errors(name: str) -> None:
     with pytest.raises(InputError):

@@ -77,6 +77,8 @@ _INLINE = re.compile(r"[|={}\[\]<]|&(?=[#A-Za-z0-9])|'{2,}|~{3,}|_{2,}|!{2,}")
 _LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
 _BR = "<br>"
+_WIKI_TRIM = " \t\n\r\0\x0b"
+"""What MediaWiki trims from a named template parameter (PHP ``trim``), and so what we may trim."""
 
 
 def _entities(text: str) -> str:
@@ -126,7 +128,7 @@ def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
 
 _TITLE_SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _TITLE_INVALID = re.compile(
-    r"[#<>\[\]|{}\x00-\x1f\x7f]|~{3}|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
+    r"[#<>\[\]|{}\x00-\x1f\x7f]|~{3}|''|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
     r"|^\.\.?$|^\.\.?/|/\.\.?/|/\.\.?$|^:"
 )
 _TITLE_MAX_BYTES = 255
@@ -142,7 +144,8 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
     valid title, so it can be written verbatim inside ``[[...]]`` or ``{{...}}``.
 
     A leading ``Namespace:`` prefix in the value is accepted and removed. Raises ``InputError`` for names
-    that cannot be a page title (``]]``, ``|``, ``{{``, ``#``, entities, signatures, control characters).
+    that cannot be a page title (``]]``, ``|``, ``{{``, ``#``, entities, signatures, control characters)
+    or that parsers would read as markup inside the link (``''``).
     """
     text = _normalise_title(str(name))
     if text.casefold().startswith(namespace.casefold() + ":"):
@@ -153,7 +156,7 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
     if bad:
         raise InputError(
             f"{namespace} name {text!r} cannot be a page title: it contains {bad.group()!r}",
-            hint="page titles cannot contain # < > [ ] | { }, ~~~, %XX, HTML entities or control characters",
+            hint="page titles cannot contain # < > [ ] | { }, ~~~, '', %XX, HTML entities or control characters",
         )
     if len(f"{namespace}:{text}".encode()) > _TITLE_MAX_BYTES:
         raise InputError(f"{namespace} name {text[:40]!r}… is longer than {_TITLE_MAX_BYTES} bytes")
@@ -183,11 +186,11 @@ def template_call(name: str, positional: Sequence[object] = (), named: Mapping[s
 
 def lang(code: str, text: object) -> Wikitext:
     """``{{sv|1=text}}`` — a language wrapper; ``1=`` so that ``=`` in the text is harmless twice over.
-    Empty text gives empty wikitext (no empty wrapper)."""
+    Blank text gives empty wikitext (no empty wrapper)."""
     if not _LANGUAGE_CODE.fullmatch(str(code)):
         raise InputError(f"{code!r} is not a language code (expected e.g. 'sv', 'en', 'de-ch')")
-    body = escape(text)
-    return template_call(code, named={"1": body}) if body else Wikitext("")
+    blank = text is None or not str(text).strip()
+    return Wikitext("") if blank else template_call(code, named={"1": escape(text)})
 
 
 def size(unit: str, dimensions: Mapping[str, object]) -> Wikitext:
@@ -306,7 +309,8 @@ def _load_catalogue(path: Path) -> TemplateCatalogue:
 
 
 def _ordered_params(spec: TemplateSpec, params: Mapping[str, object]) -> dict[str, Wikitext]:
-    """Parameters in the template's documented order, values escaped, empty ones left out."""
+    """Parameters in the template's documented order, values escaped, blank ones (None, empty, only
+    whitespace) left out."""
     slots: dict[str, tuple[str, Wikitext]] = {}
     for name, value in params.items():
         canonical = spec.canonical(name)
@@ -319,11 +323,11 @@ def _ordered_params(spec: TemplateSpec, params: Mapping[str, object]) -> dict[st
             )
         if canonical in slots:
             raise ConfigError(f"parameter {canonical!r} of {{{{{spec.name}}}}} is given twice", field=name)
-        slots[canonical] = (name, Wikitext(escape(value).strip()))
+        slots[canonical] = (name, Wikitext(escape(value).strip(_WIKI_TRIM)))
     return {
         slots[canonical][0]: slots[canonical][1]
         for canonical in spec.parameters
-        if canonical in slots and slots[canonical][1]
+        if canonical in slots and slots[canonical][1] and str(params[slots[canonical][0]]).strip()
     }
 
 
@@ -492,7 +496,7 @@ def _check_params(spec: TemplateSpec, call: Template, expected: Mapping[str, str
             problems.append(f"unexpected positional parameter {name}= {str(param.value).strip()[:60]!r}")
         elif name in actual:
             problems.append(f"parameter {name!r} appears twice")
-        actual[name] = str(param.value).strip()
+        actual[name] = str(param.value).strip(_WIKI_TRIM)
     for name, value in expected.items():
         if name not in actual:
             problems.append(f"parameter {name!r} is missing")
