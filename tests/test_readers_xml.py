@@ -356,8 +356,11 @@ def test_last_death_compares_years_not_strings(tmp_path: Path) -> None:
             "</lido:actor></lido:actorInRole></lido:eventActor>"
         )
 
-    event = "<lido:eventWrap><lido:eventSet><lido:event><lido:eventType><lido:term>Herstellung</lido:term></lido:eventType>{}"
-    event += "</lido:event></lido:eventSet></lido:eventWrap>"
+    event = (
+        "<lido:eventWrap><lido:eventSet><lido:event>"
+        "<lido:eventType><lido:term>Herstellung</lido:term></lido:eventType>{}"
+        "</lido:event></lido:eventSet></lido:eventWrap>"
+    )
     fields = _one_lido(tmp_path, event.format(actor("Old", "1210") + actor("Older", "950")))
     assert fields["creatorDeath"] == "1210"
     fields = _one_lido(tmp_path, event.format(actor("Known", "1210") + actor("Unknown", "")))
@@ -369,7 +372,8 @@ def test_measurement_type_prefers_the_english_label(tmp_path: Path) -> None:
         tmp_path,
         "<lido:objectIdentificationWrap><lido:objectMeasurementsWrap><lido:objectMeasurementsSet>"
         "<lido:objectMeasurements><lido:measurementsSet>"
-        '<lido:measurementType>Höhe</lido:measurementType><lido:measurementType xml:lang="en">height</lido:measurementType>'
+        "<lido:measurementType>Höhe</lido:measurementType>"
+        '<lido:measurementType xml:lang="en">height</lido:measurementType>'
         "<lido:measurementUnit>cm</lido:measurementUnit><lido:measurementValue>12,5</lido:measurementValue>"
         "</lido:measurementsSet></lido:objectMeasurements></lido:objectMeasurementsSet></lido:objectMeasurementsWrap>"
         "</lido:objectIdentificationWrap>",
