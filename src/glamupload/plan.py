@@ -201,7 +201,7 @@ class _Planner:
 
     def _extension(self, draft: _Draft) -> str:
         """The extension from the file's real content (local files); a URL's is checked again at upload."""
-        if not draft.source:
+        if not draft.source or draft.errors:  # no image, or it cannot be used: the name is moot
             return DEFAULT_EXTENSION
         if draft.is_local:
             try:

@@ -1,0 +1,301 @@
+"""Planning a batch: the real SMM and KENOM exports end to end, records.jsonl, and record-level problems
+that never stop the batch."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import mwparserfromhell
+import pytest
+
+from glamupload import titles
+from glamupload.config import load_batch
+from glamupload.errors import ConfigError, InputError
+from glamupload.plan import PlannedFile, distinct_values, plan_batch, write_lookup_skeleton, write_records_jsonl
+
+ROOT = Path(__file__).resolve().parent.parent
+SMM = ROOT / "examples" / "smm"
+KENOM = ROOT / "examples" / "kenom" / "batch.yaml"
+GENERIC = Path(__file__).resolve().parent / "golden" / "generic-csv"
+FILE_PAGE_TEMPLATES = {"Artwork", "Photograph", "Information", "Art Photo", "Book", "Map"}
+
+
+@pytest.fixture(scope="module")
+def smm() -> list[PlannedFile]:
+    return list(plan_batch(load_batch(SMM / "batch.yaml")))
+
+
+@pytest.fixture(scope="module")
+def kenom() -> list[PlannedFile]:
+    return list(plan_batch(load_batch(KENOM)))
+
+
+def smm_rows() -> list[dict[str, str]]:
+    with (SMM / "Exportlista Wikimedia v5-2015-09-07.csv").open(encoding="utf-8") as fh:
+        return [dict(zip(("id", "type", "name"), row[:3], strict=True)) for row in list(csv.reader(fh, delimiter="|"))[1:]]
+
+
+# --- SMM: the done criteria of the mapping issue --------------------------------------------------------
+
+
+def test_smm_maps_every_record_without_errors(smm: list[PlannedFile]) -> None:
+    rows = smm_rows()
+    assert len(smm) == len(rows) == 597
+    assert [p.record_id for p in smm] == [r["id"] for r in rows]
+    assert [p for p in smm if p.errors] == []
+
+
+def test_smm_pages_parse_with_one_template_a_license_section_and_a_category(smm: list[PlannedFile]) -> None:
+    for planned in smm:
+        code = mwparserfromhell.parse(planned.wikitext)
+        top = [t for t in code.filter_templates(recursive=False) if str(t.name).strip() in FILE_PAGE_TEMPLATES]
+        assert len(top) == 1, planned.record_id
+        assert str(top[0].name).strip() == planned.template
+        headings = [str(h.title).strip() for h in code.filter_headings()]
+        assert headings == ["{{int:filedesc}}", "{{int:license-header}}"], planned.record_id
+        links = [str(link.title) for link in code.filter_wikilinks()]
+        categories = [t for t in links if t.startswith("Category:")]
+        assert categories and [c[len("Category:"):] for c in categories] == planned.categories
+        if planned.license["verdict"] == "accept":
+            license_section = planned.wikitext.split("=={{int:license-header}}==")[1]
+            assert planned.license["wikitext"] and planned.license["wikitext"] in license_section
+
+
+def test_smm_templates_follow_the_object_type(smm: list[PlannedFile]) -> None:
+    types = {r["id"]: r["type"] for r in smm_rows()}
+    for planned in smm:
+        assert planned.template == ("Photograph" if types[planned.record_id] == "Foto" else "Artwork")
+
+
+def test_smm_file_names_are_unique_valid_and_keep_the_identifier(smm: list[PlannedFile]) -> None:
+    names = [p.filename for p in smm]
+    assert len(set(names)) == 597
+    for planned in smm:
+        assert titles.sanitize(planned.filename) == planned.filename
+        assert len(planned.filename.encode()) <= titles.MAX_BYTES
+        assert planned.filename.endswith(".jpg")
+        assert titles.sanitize(planned.record_id) in planned.filename
+
+
+def test_smm_license_verdicts(smm: list[PlannedFile]) -> None:
+    by_id = {p.record_id: p for p in smm}
+    rows = {r["id"]: r for r in smm_rows()}
+    with (SMM / "Exportlista Wikimedia v5-2015-09-07.csv").open(encoding="utf-8") as fh:
+        rights = {row[0]: row[24] for row in list(csv.reader(fh, delimiter="|"))[1:]}
+    for record_id, label in rights.items():
+        verdict = by_id[record_id].license
+        if label == "Erkännande-Dela lika":
+            assert verdict["verdict"] == "accept"
+            assert verdict["wikitext"].startswith("{{cc-by-sa-3.0|")  # attributed to the museum
+        else:
+            assert verdict["basis"] == "institution assertion"
+            assert verdict["verdict"] in ("accept", "review")
+            if verdict["verdict"] == "accept":
+                expected = "{{PD-Sweden-photo}}" if rows[record_id]["type"] == "Foto" else "{{PD-old-70}}"
+                assert verdict["wikitext"] == expected
+            else:
+                assert verdict["reason"] and by_id[record_id].uploadable is False
+    # the photograph of 1961 and the 1906 pastel by Herman af Sillén (died 1908, people table)
+    assert by_id["Fo206798"].license["wikitext"] == "{{PD-Sweden-photo}}"
+    assert by_id["O 04929"].license["wikitext"] == "{{PD-old-70}}"
+    vasa = next(p for p in smm if p.params["institution"] == "{{Institution:Vasamuseet}}"
+                and p.license["license_id"] == "cc-by-sa-3.0")
+    assert vasa.license["wikitext"] == "{{cc-by-sa-3.0|1=Vasamuseet}}"
+
+
+def test_smm_institution_and_tracking_category(smm: list[PlannedFile]) -> None:
+    for planned in smm:
+        assert planned.params["institution"] in ("{{Institution:Sjöhistoriska museet}}", "{{Institution:Vasamuseet}}")
+        assert planned.categories[-1] == "Media contributed by SMM"
+        assert planned.source.endswith(".jpg") and Path(planned.source).is_file()
+
+
+# --- KENOM ----------------------------------------------------------------------------------------------
+
+
+def test_kenom_every_record_is_refused_for_its_image_rights(kenom: list[PlannedFile]) -> None:
+    assert len({p.record_id for p in kenom}) == 20
+    assert len(kenom) == 32  # 12 records with obverse and reverse, 8 with one image
+    for planned in kenom:
+        assert planned.errors == []
+        assert planned.license["verdict"] == "reject" and not planned.uploadable
+        assert planned.license["basis"] == "image rights"
+        assert "NC" in planned.license["reason"] and planned.license["license_id"] == "cc-by-nc-4.0"
+        assert planned.source.endswith("/full/max/0/default.jpg")
+
+
+def test_kenom_multi_image_records_link_their_other_versions(kenom: list[PlannedFile]) -> None:
+    first, second = [p for p in kenom if p.record_id == "record_DE-68_kenom_123644"]
+    assert first.filename.endswith(" - image 1.jpg") and second.filename.endswith(" - image 2.jpg")
+    assert f"File:{second.filename}" in first.params["other_versions"]
+    assert f"File:{first.filename}" in second.params["other_versions"]
+
+
+# --- records.jsonl --------------------------------------------------------------------------------------
+
+
+def test_records_jsonl_has_the_contract_fields(kenom: list[PlannedFile], tmp_path: Path) -> None:
+    path = write_records_jsonl(kenom, tmp_path / "out")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert path.name == "records.jsonl" and len(lines) == len(kenom)
+    first = json.loads(lines[0])
+    for key in ("record_id", "filename", "wikitext", "categories", "license", "source", "errors", "warnings",
+                "index", "template", "params"):
+        assert key in first
+    assert {"verdict", "wikitext", "reason", "basis", "license_id"} <= set(first["license"])
+    assert not first["filename"].startswith("File:")
+    assert first["uploadable"] is False
+    assert [json.loads(line)["index"] for line in lines] == list(range(len(kenom)))
+    assert all({"field", "problem"} == set(w) for w in first["warnings"])
+
+
+# --- a batch of our own: problems stay on their record --------------------------------------------------
+
+
+def make_batch(tmp_path: Path, extra: str = "") -> Path:
+    folder = tmp_path / "batch"
+    shutil.copytree(GENERIC, folder)
+    (folder / "batch.yaml").write_text(
+        textwrap.dedent(
+            """\
+            export: {path: export.csv}
+            crosswalk: generic-csv
+            institution: {name: Example Museum}
+            """
+        ) + extra,
+        encoding="utf-8",
+    )
+    return folder / "batch.yaml"
+
+
+def test_a_missing_image_is_an_error_on_that_record_only(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    (batch.parent / "images" / "ex-2.png").unlink()
+    planned = list(plan_batch(load_batch(batch)))
+    assert [p.record_id for p in planned] == ["EX-1", "EX-2", "EX-3"]
+    assert planned[0].errors == [] and planned[2].errors == []
+    assert planned[1].errors == [{"field": "images", "problem": planned[1].errors[0]["problem"]}]
+    assert "images/ex-2.png" in planned[1].errors[0]["problem"] and "not found" in planned[1].errors[0]["problem"]
+    assert not planned[1].uploadable
+
+
+def test_image_paths_may_not_leave_the_image_root(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    export = batch.parent / "export.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace("ex-1.jpg", "../../secret.jpg"), encoding="utf-8")
+    (tmp_path / "secret.jpg").write_bytes((batch.parent / "images" / "ex-1.jpg").read_bytes())
+    refused = list(plan_batch(load_batch(batch)))[0]
+    assert "outside the image folder" in refused.errors[0]["problem"]
+    batch.write_text(batch.read_text(encoding="utf-8") + "images: {allow_outside_root: true}\n", encoding="utf-8")
+    allowed = list(plan_batch(load_batch(batch)))[0]
+    assert allowed.errors == [] and allowed.source == str((tmp_path / "secret.jpg").resolve())
+
+
+def test_extension_comes_from_the_content_not_the_name(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    images = batch.parent / "images"
+    (images / "ex-1.jpg").write_bytes((images / "ex-2.png").read_bytes())  # a PNG named .jpg
+    (images / "ex-3.jpg").write_bytes(b"not an image at all")
+    planned = list(plan_batch(load_batch(batch)))
+    assert planned[0].filename.endswith(".png")
+    assert any("cannot be uploaded" in e["problem"] for e in planned[2].errors)
+
+
+def test_name_collisions_are_resolved_and_reported(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    export = batch.parent / "export.csv"
+    text = export.read_text(encoding="utf-8").replace("EX-3,", "EX-2,").replace("ex-3.jpg", "ex-2.png")
+    export.write_text(text, encoding="utf-8")
+    planned = list(plan_batch(load_batch(batch)))
+    assert planned[1].filename == "View of Haarlem - Jacob van Ruisdael - EX-2.png"
+    assert planned[2].filename == "View of Haarlem - Jacob van Ruisdael - EX-2 (2).png"
+    assert any("already planned for record EX-2" in w["problem"] for w in planned[2].warnings)
+
+
+def test_overrides_are_applied_and_visible(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, "overrides: overrides.yaml\n")
+    (batch.parent / "overrides.yaml").write_text(
+        "overrides:\n  - record_id: EX-3\n    wikitext: '{{cc-by-4.0}}'\n    reviewer: Curator A\n"
+        "    reason: the rights holder granted CC BY 4.0 in writing\n",
+        encoding="utf-8",
+    )
+    planned = list(plan_batch(load_batch(batch)))
+    overridden = planned[2]
+    assert overridden.license["verdict"] == "accept" and overridden.license["basis"] == "override"
+    assert "Curator A" in overridden.license["reason"] and "reject" in overridden.license["reason"]
+    assert "{{cc-by-4.0}}" in overridden.wikitext and overridden.uploadable
+    assert planned[0].license["basis"] == "image rights"
+
+
+def test_lookup_warnings_name_the_field(tmp_path: Path) -> None:
+    planned = list(plan_batch(load_batch(make_batch(tmp_path))))
+    assert {"field": "categories.from.0", "problem": "'fan' has no 'category' in lookup table 'keywords'"} in \
+        planned[0].warnings
+
+
+def test_planning_streams_records(tmp_path: Path) -> None:
+    """A broken row late in the export stops the reader there, after the earlier files were planned."""
+    batch = make_batch(tmp_path)
+    export = batch.parent / "export.csv"
+    export.write_text(export.read_text(encoding="utf-8") + "EX-4,too,many,fields,a,b,c,d,e,f,g,h\n",
+                      encoding="utf-8")
+    planned = plan_batch(load_batch(batch))
+    assert next(planned).record_id == "EX-1"
+    assert [p.record_id for p in [next(planned), next(planned)]] == ["EX-2", "EX-3"]
+    with pytest.raises(InputError):
+        next(planned)
+
+
+def test_crosswalk_is_checked_before_any_record_is_read(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    crosswalk = (ROOT / "mappings" / "generic-csv.yaml").read_text(encoding="utf-8").replace("field: title", "field: titel")
+    (batch.parent / "cw.yaml").write_text(crosswalk, encoding="utf-8")
+    batch.write_text(batch.read_text(encoding="utf-8").replace("crosswalk: generic-csv", "crosswalk: cw.yaml"),
+                     encoding="utf-8")
+    planned = plan_batch(load_batch(batch))
+    with pytest.raises(ConfigError) as err:
+        next(planned)
+    assert err.value.file == str(batch.parent / "cw.yaml") and "did you mean 'title'?" in (err.value.hint or "")
+
+
+def test_limit_plans_only_the_first_records(tmp_path: Path) -> None:
+    planned = list(plan_batch(load_batch(make_batch(tmp_path, "limit: 2\n"))))
+    assert [p.record_id for p in planned] == ["EX-1", "EX-2"]
+
+
+# --- values and lookup-table skeletons -------------------------------------------------------------------
+
+
+def test_distinct_values_most_frequent_first() -> None:
+    values = distinct_values(load_batch(SMM / "batch.yaml"), "Rättigheter")
+    assert values == [("Erkännande-Dela lika", 320), ("Utgången skyddstid", 277)]
+    photographers = distinct_values(load_batch(SMM / "batch.yaml"), "Namn-Fotograf")
+    assert photographers[:2] == [("Karlsson, Anneli", 169), ("Okänd fotograf", 111)]
+    assert sum(count for _, count in photographers) == 597 - 176  # 176 records have no photographer
+
+
+def test_distinct_values_of_repeated_columns_and_lists() -> None:
+    values = dict(distinct_values(load_batch(SMM / "batch.yaml"), "Namn-Tillverkare.1"))
+    assert values["Svensson, Sam"] == 3  # "Svensson, Sam " with a trailing space is the same value
+    kenom = dict(distinct_values(load_batch(KENOM), "subject"))
+    assert kenom["Notgeld"] >= 1
+
+
+def test_distinct_values_of_an_unknown_field_suggests() -> None:
+    with pytest.raises(ConfigError) as err:
+        distinct_values(load_batch(SMM / "batch.yaml"), "Rattigheter")
+    assert "did you mean 'Rättigheter'?" in (err.value.hint or "")
+
+
+def test_skeleton_is_a_lookup_table_to_fill_in(tmp_path: Path) -> None:
+    values = distinct_values(load_batch(SMM / "batch.yaml"), "Samling")
+    path = write_lookup_skeleton(values, tmp_path / "samling.csv")
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["value"] for r in rows] == ["Sjöhistoriska museet", "Vasamuseet"]
+    assert rows[0] == {"value": "Sjöhistoriska museet", "count": "546", "wikitext": "", "category": "",
+                       "wikidata": ""}
