@@ -344,12 +344,13 @@ def _write(page: PlannedPage, wiki: Wiki, update: bool) -> Outcome:
 def _save(page: PlannedPage, wiki: Wiki, done: Outcome, **guard: Any) -> Outcome:
     verb = "create" if done == "created" else "update"
     try:
-        wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
+        saved = wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
     except WikiError as exc:
         if exc.code not in ("articleexists", "editconflict", "missingtitle"):
             raise
         page.error = f"{exc.code}: someone changed the page while glamupload was writing it"
         return "blocked"
+    page.revid = saved.get("newrevid", page.revid)
     return done
 
 

@@ -1,0 +1,67 @@
+"""``glamupload pages``: the click command for the Institution and category pages (library: pages.py).
+
+Registered by cli.py with ``cli.add_command(pages_command)``; it only parses options, calls
+``pages.plan_pages`` / ``pages.apply_pages`` and formats the result (data on stdout with ``--json``,
+people's text on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from glamupload import pages
+from glamupload.config import load_batch
+from glamupload.exitcodes import ExitStatus
+from glamupload.wiki import Wiki
+
+LABELS = {"create": "create", "unchanged": "unchanged", "update": "would update", "blocked": "blocked",
+          "manual": "needs a person", "created": "created", "updated": "updated", "skipped": "kept (--update)",
+          None: "unchecked"}
+
+
+@click.command("pages")
+@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--wiki", default="sandbox", show_default=True,
+              help="'sandbox', 'commons' or the URL of an api.php.")
+@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
+@click.option("--dry-run", is_flag=True, help="Only show what would be created or updated, with text and diffs.")
+@click.option("--update", is_flag=True, help="Also rewrite pages glamupload wrote last (never others' edits).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def pages_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, dry_run: bool, update: bool,
+                  as_json: bool) -> None:
+    """Create the Institution: page and the categories BATCH_FILE's files use.
+
+    Creates missing pages; leaves existing ones alone unless --update, and even then never overwrites
+    a page someone else edited after glamupload wrote it (it is shown as blocked, with the editor and a
+    diff). Running it twice makes no edit the second time. Exits 1 when a page is blocked.
+    """
+    batch = load_batch(batch_file)
+    site = Wiki.connect(wiki, sandbox_dir)
+    planned = pages.plan_pages(batch, site)
+    result = planned if dry_run else pages.apply_pages(planned, site, update=update)
+    if as_json:
+        click.echo(json.dumps({
+            "batch": str(batch.path), "wiki": site.target.name, "dry_run": dry_run, "update": update,
+            "summary": pages.summary(result), "pages": [page.to_dict() for page in result],
+        }, ensure_ascii=False, indent=2))
+    else:
+        for page in result:
+            _describe(page, dry_run)
+    if any(page.status == "blocked" or page.outcome == "blocked" for page in result):
+        raise click.exceptions.Exit(int(ExitStatus.RECORD_ERRORS))
+
+
+def _describe(page: pages.PlannedPage, dry_run: bool) -> None:
+    label = LABELS[page.status if dry_run else page.outcome]
+    click.echo(f"{label:>14}  {page.title}", err=True)
+    for line in (page.note, page.error, f"last edited by {page.editor}" if page.status == "blocked" else ""):
+        if line:
+            click.echo(f"{'':>16}{line}", err=True)
+    if dry_run and page.status == "create" and page.text:
+        click.echo("".join(f"{'':>16}{line}\n" for line in page.text.splitlines()), err=True, nl=False)
+    if dry_run or page.outcome == "blocked":
+        click.echo("".join(f"{'':>16}{line}" for line in page.diff.splitlines(keepends=True)), err=True, nl=False)

@@ -1,0 +1,329 @@
+"""Institution and category pages against the real sandbox wiki: creation of every page type (parsed
+back with mwparserfromhell), idempotence, protection of others' edits, the dry-run classification,
+batched existence checks, the upload warning and the example batch's pages."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import mwparserfromhell
+import pytest
+from click.testing import CliRunner
+from pydantic import ConfigDict
+
+from glamupload import pages, plan, sandbox
+from glamupload.cli_pages import pages_command
+from glamupload.config import BatchCategories, BatchConfig, BatchModel, load_batch
+from glamupload.errors import ConfigError
+from glamupload.wiki import Wiki, resolve_target
+from glamupload.yamlconfig import load_yaml, validate
+
+from conftest import EXAMPLES
+
+SMM_EXPORT = EXAMPLES / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
+
+
+class ProposedCategories(BatchCategories):
+    """The ``categories`` keys pages.py reads that config.py does not have yet (see docs/pages.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    parents: dict[str, list[str]] = {}
+    collections: list[str] = []
+    contributed: str | None = None
+
+
+class ProposedBatchModel(BatchModel):
+    categories: ProposedCategories = ProposedCategories()
+
+
+def write_batch(folder: Path, name: str, *, location: str = "Stockholm", extra: str = "") -> Path:
+    """A batch over the real SMM export with an institution and categories named after ``name``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "batch.yaml"
+    path.write_text(f"""
+name: {name} batch
+export: {{path: "{SMM_EXPORT}", format: csv, encoding: utf-8, delimiter: "|"}}
+crosswalk: smm
+institution:
+  name: Museum {name}
+  wikidata: Q190804
+  location: {location}
+  website: https://example.org/collection?id=1
+categories:
+  tracking: Batch {name}
+  collections: [Paintings in Museum {name}]
+  parents:
+    Museum {name}: [Museums in Sweden]
+    Ship models {name}: [Ship models]
+{extra}""", encoding="utf-8")
+    return path
+
+
+def load_proposed(path: Path) -> BatchConfig:
+    """Load a batch whose categories use the proposed keys (parents, collections, contributed)."""
+    located = load_yaml(path)
+    return BatchConfig(path.resolve(), validate(ProposedBatchModel, located), located)
+
+
+def files_using(name: str, *categories: str) -> list[plan.PlannedFile]:
+    """Planned file pages as plan.py makes them: transcluding the institution, in ``categories``."""
+    text = f"=={{{{int:filedesc}}}}==\n{{{{Artwork\n|institution = {{{{Institution:Museum {name}}}}}\n}}}}"
+    return [plan.PlannedFile(0, "r1", f"{name}.jpg", text, list(categories), {"verdict": "accept"}, "x.jpg",
+                             "Artwork", {})]
+
+
+@pytest.fixture(scope="module")
+def admin(sandbox_wiki: sandbox.SandboxInfo) -> Wiki:
+    """The sandbox administrator: the 'someone else' who edits pages glamupload made."""
+    directory = Path(sandbox_wiki.dir)
+    return Wiki(resolve_target("sandbox", directory), *sandbox.credentials(directory, "admin"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def existing_category(admin: Wiki) -> str:
+    """A category the wiki already has, which the test batches' files use and the parents name."""
+    admin.edit("Category:Museums in Sweden", "[[Category:Museums]]", "setup")
+    return "Museums in Sweden"
+
+
+@pytest.fixture
+def batch(tmp_path: Path, unique_name: str) -> BatchConfig:
+    return load_proposed(write_batch(tmp_path, unique_name))
+
+
+@pytest.fixture
+def files(unique_name: str) -> list[plan.PlannedFile]:
+    return files_using(unique_name, f"Batch {unique_name}", f"Ship models {unique_name}",
+                       f"Unfiled {unique_name}", "Museums in Sweden")
+
+
+def by_kind(planned: list[pages.PlannedPage]) -> dict[str, pages.PlannedPage]:
+    return {page.kind: page for page in planned}
+
+
+def revision_counts(wiki: Wiki, titles: list[str]) -> dict[str, int]:
+    counts = {}
+    for title in titles:
+        reply = wiki.api("query", titles=title, prop="revisions", rvprop="ids", rvlimit="max")
+        page = next(iter(reply["query"]["pages"].values()))
+        counts[title] = len(page.get("revisions", []))
+    return counts
+
+
+def links(text: str) -> list[str]:
+    return [str(link.title) for link in mwparserfromhell.parse(text).filter_wikilinks()]
+
+
+def templates(text: str) -> list[str]:
+    return [str(t.name).strip() for t in mwparserfromhell.parse(text).filter_templates()]
+
+
+def test_creates_every_page_type(uploader: Wiki, batch: BatchConfig, files: list[plan.PlannedFile],
+                                 unique_name: str) -> None:
+    planned = pages.plan_pages(batch, uploader, files=files)
+    kinds = by_kind(planned)
+    assert set(kinds) == {"institution", "institution-category", "collection-category", "contributed-category",
+                          "tracking-category", "category"}
+    manual = [page for page in planned if page.status == "manual"]
+    assert [page.title for page in manual] == [f"Category:Unfiled {unique_name}"]
+    assert {page.status for page in planned if page not in manual} == {"create"}
+
+    result = pages.apply_pages(planned, uploader)
+    assert {page.title: page.outcome for page in result} == {
+        page.title: "manual" if page in manual else "created" for page in planned}
+    on_wiki = uploader.page_revisions([page.title for page in planned])
+    assert on_wiki[f"Category:Unfiled {unique_name}"] is None
+    museum = f"Museum {unique_name}"
+
+    institution = on_wiki[f"Institution:{museum}"]
+    assert institution is not None and institution["user"] == "Uploader"
+    assert institution["comment"].startswith(pages.SUMMARY_PREFIX)
+    calls = mwparserfromhell.parse(institution["text"]).filter_templates()
+    assert [str(c.name).strip() for c in calls] == ["Institution"]
+    params = {str(p.name).strip(): str(p.value).strip() for p in calls[0].params}
+    assert params == {"Wikidata": "Q190804", "Name": museum, "Location": "Stockholm",
+                      "Website": "https://example.org/collection?id&#61;1", "Homecat": museum,
+                      "Linkback": f"Institution:{museum}"}
+
+    home = on_wiki[f"Category:{museum}"]["text"]
+    assert templates(home) == [f"Institution:{museum}"]
+    assert links(home) == ["Category:Museums in Sweden"]
+    collection = on_wiki[f"Category:Paintings in Museum {unique_name}"]["text"]
+    assert templates(collection) == [f"Institution:{museum}"] and links(collection) == [f"Category:{museum}"]
+    contributed = on_wiki[f"Category:Media contributed by {museum}"]["text"]
+    assert templates(contributed) == ["Hiddencat"]
+    assert links(contributed) == [f"Institution:{museum}", f"Category:{museum}"]
+    tracking = on_wiki[f"Category:Batch {unique_name}"]["text"]
+    assert templates(tracking) == ["Hiddencat"]
+    assert links(tracking) == [f"Institution:{museum}", f"Category:Media contributed by {museum}"]
+    assert links(on_wiki[f"Category:Ship models {unique_name}"]["text"]) == ["Category:Ship models"]
+
+
+def test_second_run_makes_no_edit(uploader: Wiki, batch: BatchConfig, files: list[plan.PlannedFile]) -> None:
+    first = pages.apply_pages(pages.plan_pages(batch, uploader, files=files), uploader, update=True)
+    titles = [page.title for page in first]
+    before = revision_counts(uploader, titles)
+    second = pages.apply_pages(pages.plan_pages(batch, uploader, files=files), uploader, update=True)
+    assert {page.outcome for page in second} == {"unchanged", "manual"}
+    assert revision_counts(uploader, titles) == before
+    assert sum(before.values()) == len(titles) - 1  # one page each, the manual category none
+
+
+def test_page_edited_by_someone_else_is_never_overwritten(
+        uploader: Wiki, admin: Wiki, batch: BatchConfig, files: list[plan.PlannedFile], unique_name: str) -> None:
+    pages.apply_pages(pages.plan_pages(batch, uploader, files=files), uploader)
+    title = f"Institution:Museum {unique_name}"
+    human_text = "{{Institution|wikidata=Q190804}}\n<!-- checked by a curator -->"
+    admin.edit(title, human_text, "curator's version")
+
+    replanned = {page.title: page for page in pages.plan_pages(batch, uploader, files=files)}
+    blocked = replanned[title]
+    assert blocked.status == "blocked"
+    assert blocked.editor == "Admin"
+    assert "-<!-- checked by a curator -->" in blocked.diff and "+ |Name = Museum" in blocked.diff
+
+    result = {page.title: page for page in pages.apply_pages(replanned.values(), uploader, update=True)}
+    assert result[title].outcome == "blocked"
+    assert uploader.page_revisions([title])[title]["text"] == human_text
+
+
+def test_dry_run_classifies_create_unchanged_update_blocked(
+        tmp_path: Path, uploader: Wiki, admin: Wiki, unique_name: str) -> None:
+    path = write_batch(tmp_path, unique_name)
+    no_files: list[plan.PlannedFile] = []
+    pages.apply_pages(pages.plan_pages(load_proposed(path), uploader, files=no_files), uploader)
+    museum = f"Museum {unique_name}"
+    written = uploader.page_revisions([f"Institution:{museum}"])[f"Institution:{museum}"]
+    admin.edit(f"Category:{museum}", "a curator's text", "curated")
+    # the config changes: the institution page's text changes, and a new collection appears
+    write_batch(tmp_path, unique_name, location="Göteborg")
+    text = path.read_text().replace("collections: [", f"collections: [Maps in {museum}, ")
+    path.write_text(text)
+    batch = load_proposed(path)
+
+    dry = {page.title: page for page in pages.plan_pages(batch, uploader, files=no_files)}
+    assert {title: page.status for title, page in dry.items()} == {
+        f"Institution:{museum}": "update",
+        f"Category:{museum}": "blocked",
+        f"Category:Maps in {museum}": "create",
+        f"Category:Paintings in {museum}": "unchanged",
+        f"Category:Media contributed by {museum}": "unchanged",
+        f"Category:Batch {unique_name}": "unchanged",
+    }
+    assert "- |Location = Stockholm\n+ |Location = Göteborg" in dry[f"Institution:{museum}"].diff
+    assert dry[f"Category:{museum}"].editor == "Admin"
+    assert uploader.page_revisions([f"Institution:{museum}"])[f"Institution:{museum}"] == written  # wrote nothing
+
+    kept = {page.title: page.outcome for page in pages.apply_pages(dry.values(), uploader)}
+    assert kept[f"Institution:{museum}"] == "skipped" and kept[f"Category:Maps in {museum}"] == "created"
+    updated = {page.title: page.outcome for page in pages.apply_pages(dry.values(), uploader, update=True)}
+    assert updated[f"Institution:{museum}"] == "updated" and updated[f"Category:{museum}"] == "blocked"
+    assert "|Location = Göteborg" in uploader.page_revisions([f"Institution:{museum}"])[f"Institution:{museum}"]["text"]
+
+
+def test_writes_are_guarded_against_edits_made_meanwhile(
+        uploader: Wiki, admin: Wiki, batch: BatchConfig, unique_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    institution = by_kind(pages.plan_pages(batch, uploader, files=[]))["institution"]
+    pages.apply_pages([institution], uploader)
+    assert batch.model.institution is not None
+    changed = batch.model.model_copy(update={"institution": batch.model.institution.model_copy(
+        update={"location": "Karlskrona"})})
+    newer = by_kind(pages.plan_pages(BatchConfig(batch.path, changed, batch.located), uploader, files=[]))
+    targets = [newer["institution"], newer["institution-category"]]
+    seen = uploader.page_revisions([page.title for page in targets])  # glamupload reads the wiki ...
+    admin.edit(targets[0].title, "edited meanwhile", "curator")  # ... someone edits before it writes ...
+    admin.edit(targets[1].title, "created meanwhile", "curator")
+    monkeypatch.setattr(uploader, "page_revisions", lambda titles: {t: seen[t] for t in titles})
+    result = pages.apply_pages(targets, uploader, update=True)
+    assert [page.status for page in result] == ["update", "create"]  # what the stale read suggested
+    assert [page.outcome for page in result] == ["blocked", "blocked"]  # ... and the wiki refused both writes
+    assert [page.error.split(":")[0] for page in result] == ["editconflict", "articleexists"]
+    monkeypatch.undo()
+    current = uploader.page_revisions([page.title for page in result])
+    assert [current[page.title]["text"] for page in result] == ["edited meanwhile", "created meanwhile"]
+
+
+def test_existence_is_checked_fifty_titles_per_request(
+        uploader: Wiki, admin: Wiki, unique_name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    names = [f"Check {unique_name} {i}" for i in range(120)]
+    for name in names[:3]:
+        admin.edit(f"Category:{name}", "[[Category:Checks]]", "setup")
+    calls = []
+    real = uploader.api
+    monkeypatch.setattr(uploader, "api", lambda *a, **k: calls.append(a) or real(*a, **k))
+    status = pages.categories_status(names, uploader)
+    assert status == {name: i < 3 for i, name in enumerate(names)}
+    assert len(calls) == 3
+
+
+def test_upload_warning_until_pages_exist(uploader: Wiki, admin: Wiki, batch: BatchConfig,
+                                          files: list[plan.PlannedFile], unique_name: str) -> None:
+    warning = pages.missing_pages_warning(batch, uploader, files=files)
+    assert warning is not None
+    assert f"Institution:Museum {unique_name}" in warning and f"Category:Unfiled {unique_name}" in warning
+    assert "glamupload pages" in warning
+    pages.apply_pages(pages.plan_pages(batch, uploader, files=files), uploader)
+    warning = pages.missing_pages_warning(batch, uploader, files=files)
+    assert warning is not None and f"Category:Unfiled {unique_name}" in warning
+    assert f"Institution:Museum {unique_name}" not in warning
+    admin.edit(f"Category:Unfiled {unique_name}", "[[Category:Museums in Sweden]]", "filed by hand")
+    assert pages.missing_pages_warning(batch, uploader, files=files) is None
+
+
+def test_values_cannot_inject_markup(tmp_path: Path, uploader: Wiki, unique_name: str) -> None:
+    path = write_batch(tmp_path, unique_name, location="'Stockholm | Homecat=Spam [[Category:Spam]] {{Delete}}'")
+    planned = by_kind(pages.plan_pages(load_proposed(path), uploader, files=[]))
+    text = planned["institution"].text
+    assert text is not None
+    calls = mwparserfromhell.parse(text).filter_templates()
+    assert [str(c.name).strip() for c in calls] == ["Institution"]
+    assert [str(p.name).strip() for p in calls[0].params].count("Homecat") == 1
+    assert links(text) == []
+
+
+def test_invalid_institution_name_is_a_config_error_naming_the_line(tmp_path: Path) -> None:
+    path = write_batch(tmp_path, "x")
+    path.write_text(path.read_text().replace("name: Museum x", "name: Museum [x]"))
+    with pytest.raises(ConfigError, match=r"batch.yaml:6.*institution.name.*cannot be a page title"):
+        pages.plan_pages(load_proposed(path), None, files=[])
+
+
+def test_batch_templates_folder_overrides_a_page_template(tmp_path: Path, unique_name: str) -> None:
+    path = write_batch(tmp_path, unique_name, extra="templates: my-templates\n")
+    (tmp_path / "my-templates" / "pages").mkdir(parents=True)
+    (tmp_path / "my-templates" / "pages" / "tracking-category.j2").write_text(
+        "{{Hiddencat}}\nOur own words about << batch >>.\n")
+    planned = by_kind(pages.plan_pages(load_proposed(path), None, files=[]))
+    assert planned["tracking-category"].text == f"{{{{Hiddencat}}}}\nOur own words about {unique_name} batch."
+    assert planned["institution"].text is not None and planned["institution"].text.startswith("{{Institution")
+    assert {page.status for page in planned.values()} == {None}
+
+
+def test_example_batch_pages(uploader: Wiki, sandbox_wiki: sandbox.SandboxInfo) -> None:
+    batch = load_batch(EXAMPLES / "smm" / "batch.yaml")
+    files = list(plan.plan_batch(batch))
+    uses = pages.file_page_uses(files)
+    planned = pages.plan_pages(batch, uploader, files=files)
+    kinds = by_kind(planned)
+    assert kinds["institution"].title == "Institution:Sjöhistoriska museet"
+    assert kinds["tracking-category"].title == "Category:Media contributed by SMM"
+    assert "{{Hiddencat}}" in (kinds["tracking-category"].text or "")
+    manual = {page.title for page in planned if page.status == "manual"}
+    # the example config names no parent categories: every missing category is left for a person
+    missing = {title for title, exists in (
+        (f"Category:{name}", found) for name, found in pages.categories_status(uses.categories, uploader).items())
+        if not exists}
+    structural = {page.title for page in planned if page.kind != "category" and page.kind != "transcluded"}
+    assert {t for t in manual if t.startswith("Category:")} == missing - structural
+    assert "Institution:Vasamuseet" in uses.transcluded
+
+    runner = CliRunner()
+    args = [str(batch.path), "--sandbox-dir", sandbox_wiki.dir, "--json"]
+    first = json.loads(runner.invoke(pages_command, args, catch_exceptions=False).stdout)
+    assert all(page["outcome"] in ("created", "unchanged", "manual") for page in first["pages"])
+    second = runner.invoke(pages_command, args, catch_exceptions=False)
+    assert second.exit_code == 0
+    expected = Counter("manual" if p["outcome"] == "manual" else "unchanged" for p in first["pages"])
+    assert json.loads(second.stdout)["summary"] == dict(expected)
