@@ -137,6 +137,14 @@ def test_latin1_is_the_last_resort(tmp_path: Path) -> None:
     assert [r.get("title") for r in reader] == ["Sjö", "x\x81y"]
 
 
+def test_utf16_with_bom_is_detected(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.csv"
+    path.write_text("id;titel\n1;Sjöstrid\n", encoding="utf-16")
+    reader = open_export(path)
+    assert reader.encoding == "utf-16"
+    assert [r.fields for r in reader] == [{"id": "1", "titel": "Sjöstrid"}]
+
+
 def test_unknown_encoding_is_an_input_error() -> None:
     with pytest.raises(InputError, match="unknown encoding 'klingon'"):
         open_export(DATA / "utf8_bom.tsv", encoding="klingon")
