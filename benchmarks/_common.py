@@ -1,0 +1,187 @@
+"""Shared helpers for the benchmarks: the machine, measuring in a fresh process, synthetic exports.
+
+Every figure is measured in a child process so its peak memory (ru_maxrss) belongs to that step alone
+and no import or cache from an earlier step helps it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+BENCHMARKS = Path(__file__).resolve().parent
+REPO = BENCHMARKS.parent
+SMM_BATCH = REPO / "examples" / "smm" / "batch.yaml"
+KENOM_BATCH = REPO / "examples" / "kenom" / "batch.yaml"
+SMM_CSV = REPO / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
+SMM_IMAGES = REPO / "examples" / "smm" / "images"
+KENOM_LIDO = REPO / "examples" / "kenom" / "kenom_oai_chunk20.xml"
+
+# -- the machine -------------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on: they mean little without it."""
+    info: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(terse=True),
+    }
+    try:
+        info["cpu"] = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        info["cpu"] = platform.processor() or "unknown"
+    try:
+        kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        info["ram_gib"] = round(kib / 2**20, 1)
+    except (OSError, AttributeError):
+        info["ram_gib"] = None
+    try:
+        info["commit"] = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        info["commit"] = "unknown"
+    return info
+
+
+def print_machine() -> dict[str, Any]:
+    info = machine()
+    print(
+        f"machine: {info['cores']} cores, {info['ram_gib']} GiB RAM, {info['cpu']}, Python {info['python']}, "
+        f"{info['platform']}, glamupload {info['commit']}"
+    )
+    return info
+
+
+# -- measuring in a child process ----------------------------------------------------------------------
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {benchmarks!r})
+import importlib
+module = importlib.import_module(sys.argv[1])
+args = json.loads(sys.argv[3])
+for name in json.loads(sys.argv[4]):
+    importlib.import_module(name)
+start = time.perf_counter()
+result = getattr(module, sys.argv[2])(*args)
+elapsed = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "peak_rss": peak}}))
+"""
+
+
+def in_child(module: str, function: str, *args: Any, preload: tuple[str, ...] = (),
+             env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run ``module.function(*args)`` (a module in benchmarks/) in a fresh Python; return its JSON result,
+    the seconds the call took and the process's peak resident memory in bytes. The ``preload`` modules
+    are imported before the clock starts, so import time is not counted."""
+    code = _CHILD.format(benchmarks=str(BENCHMARKS))
+    done = subprocess.run(
+        [sys.executable, "-c", code, module, function, json.dumps(args), json.dumps(preload)],
+        capture_output=True, text=True, env={**os.environ, **(env or {})},
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{module}.{function} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_self() -> int:
+    """This process's peak resident memory in bytes so far."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def timed(func: Callable[[], Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def mib(size: float) -> str:
+    return f"{size / 2**20:,.0f} MiB"
+
+
+# -- synthetic exports -----------------------------------------------------------------------------------
+
+
+def _write_batch(example: Path, folder: Path, export: Path, extra: dict[str, Any] | None = None) -> Path:
+    """A copy of an example batch file pointing at a synthetic export (the shipped crosswalk is kept)."""
+    data = yaml.safe_load(example.read_text(encoding="utf-8"))
+    data["export"]["path"] = str(export)
+    data["name"] = f"{data.get('name', example.stem)}-synthetic"
+    data.update(extra or {})
+    path = folder / "batch.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def build_smm(folder: Path, records: int) -> Path:
+    """An SMM-shaped CSV export of ``records`` rows, cycling through the 597 real rows.
+
+    Each copy gets a new ``Identifikationsnr`` (``<original>-<copy>``, so file names stay unique) and a
+    new ``Dimukode`` (``<copy>-<original>``); the image the crosswalk names, ``images/<Dimukode>.jpg``,
+    is a hard link to the real placeholder of the original row, so every record has a real image file
+    to sniff (as in a real batch), with no disk space spent. Returns the batch file.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    images = folder / "images"
+    images.mkdir(exist_ok=True)
+    raw = SMM_CSV.read_bytes().decode("utf-8")
+    header, *rows = [line for line in raw.split("\r\n") if line]
+    cells = [row.split("|") for row in rows]
+    export = folder / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(header + "\r\n")
+        for n in range(records):
+            copy, original = divmod(n, len(cells))
+            row = list(cells[original])
+            row[0] = f"{row[0]}-{copy}"
+            dimukode = f"{copy}-{row[-1]}"
+            placeholder = SMM_IMAGES / f"{row[-1]}.jpg"
+            row[-1] = dimukode
+            fh.write("|".join(row) + "\r\n")
+            if placeholder.is_file():
+                link = images / f"{dimukode}.jpg"
+                if not link.exists():
+                    os.link(placeholder, link)
+    return _write_batch(SMM_BATCH, folder, export, {"images": {"root": "."}})
+
+
+def build_kenom(folder: Path, records: int) -> Path:
+    """A KENOM-shaped LIDO export of ``records`` records, cycling through the 20 real ones, each copy
+    with a new ``lidoRecID`` (``<original>-<copy>``). Returns the batch file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    text = KENOM_LIDO.read_text(encoding="utf-8")
+    head = text[: text.index("<lido:lido>")]
+    tail = text[text.rindex("</lido:lido>") + len("</lido:lido>"):]
+    originals = re.findall(r"<lido:lido>.*?</lido:lido>", text, re.S)
+    record_id = re.compile(r"(<lido:lidoRecID[^>]*>)([^<]*)(</lido:lidoRecID>)")
+    export = folder / "export.xml"
+    with export.open("w", encoding="utf-8") as fh:
+        fh.write(head)
+        for n in range(records):
+            copy, original = divmod(n, len(originals))
+            fh.write(record_id.sub(lambda m: f"{m[1]}{m[2]}-{copy}{m[3]}", originals[original], count=1))
+            fh.write("\n")
+        fh.write(tail)
+    return _write_batch(KENOM_BATCH, folder, export)
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
