@@ -7,9 +7,10 @@ reaches Commons unless the user asks), ``commons``, or an ``api.php`` URL.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterable, Iterator
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ KEYRING_SERVICE = "glamupload"
 #: Multi-value API parameters take at most 50 values for ordinary accounts.
 TITLES_PER_REQUEST = 50
 MAXLAG = 5
+#: API error codes that mean "not now": the same request succeeds later.
+TRANSIENT_CODES = frozenset({"maxlag", "ratelimited", "readonly", "concurrency-limit",
+                             "apierror-concurrency-limit"})
+#: API error codes that mean the session was lost: log in again and repeat the request.
+SESSION_LOST_CODES = frozenset({"assertuserfailed", "assertnameduserfailed", "mustbeloggedin",
+                                "notloggedin"})
+#: HTTP statuses worth repeating (rate limiting, overload, gateway trouble).
+TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass(frozen=True)
@@ -107,14 +116,63 @@ def chunked(items: Iterable[str], size: int = TITLES_PER_REQUEST) -> Iterator[li
         yield group
 
 
+class ApiError(WikiError):
+    """An API error the wiki answered with; ``details`` is the whole ``error`` object.
+
+    Chunked uploads need the extra data (the server's ``offset`` on a ``stashfailed``).
+    """
+
+    def __init__(self, code: str, info: str, details: dict[str, Any]) -> None:
+        super().__init__(code, info)
+        self.details = details
+
+
+class WikiUnavailable(WikiError):
+    """A transient failure (network, 5xx, maxlag, rate limit) outlasted every retry."""
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with jitter for transient failures, never shorter than ``Retry-After``."""
+
+    attempts: int = 8
+    base: float = 1.0
+    cap: float = 120.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before retry number ``attempt`` (0-based); jitter spreads clients apart."""
+        backoff = min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+        return max(backoff, retry_after or 0.0)
+
+
+def _retry_after(response: requests.Response | None) -> float | None:
+    """The ``Retry-After`` header in seconds (only the delta form; dates are rare on MediaWiki)."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
 class Wiki:
-    """A logged-in connection to one wiki."""
+    """A logged-in connection to one wiki.
+
+    Every request goes through :meth:`call`, which adds ``maxlag`` and ``assert=user``, retries
+    transient failures with backoff, refreshes the CSRF token on ``badtoken`` and logs in again
+    when the session is lost. mwclient is used for login only; its own retry loop is bypassed
+    because it sleeps silently and cannot tell us what it is waiting for.
+    """
 
     def __init__(self, target: Target, username: str | None = None, password: str | None = None,
                  *, timeout: float = 120.0) -> None:
         parts = urlsplit(target.api)
         self.target = target
         self.username = username
+        self.timeout = timeout
+        self.retry = RetryPolicy()
+        #: Called with (seconds, reason) before every wait, so a wait is shown, never silent.
+        self.on_wait: Callable[[float, str], None] | None = None
+        self._csrf: str | None = None
         try:
             self.site = mwclient.Site(
                 parts.netloc, path=parts.path[: -len("api.php")], scheme=parts.scheme,
@@ -137,11 +195,86 @@ class Wiki:
         return cls(target, username, password)
 
     def api(self, action: str, **params: Any) -> dict[str, Any]:
-        """One API call; API errors become :class:`WikiError` with the wiki's code and message."""
+        """One API call; API errors become :class:`ApiError` with the wiki's code and message."""
+        if action == "query":
+            params.setdefault("continue", "")
+        return self.call({"action": action, **params})
+
+    def call(self, params: dict[str, Any], *, files: dict[str, tuple[str, bytes]] | None = None,
+             write: bool = False) -> dict[str, Any]:
+        """POST one API request with the retry policy; ``write`` adds a CSRF token.
+
+        ``files`` holds whole byte strings (not open files) so a retry resends exactly the same
+        bytes. Repeating a write is safe for what glamupload sends: an upload is never published
+        over an existing file or a duplicate without ``ignorewarnings``, and the uploader
+        reconciles unclear outcomes with the wiki.
+        """
+        data: dict[str, Any] = {"format": "json", "maxlag": MAXLAG, **params}
+        if self.username:
+            data.setdefault("assert", "user")
+        if write:
+            data["token"] = self.csrf_token()
+        attempt = 0
+        refreshed = relogged = False
+        while True:
+            response: requests.Response | None = None
+            try:
+                response = self.site.connection.post(
+                    self.target.api, data=data, files=files, timeout=self.timeout)
+                if response.status_code in TRANSIENT_HTTP:
+                    raise _Transient(f"HTTP {response.status_code}", _retry_after(response))
+                if response.status_code != 200:
+                    raise WikiError("http", f"HTTP {response.status_code} from {self.target.api}")
+                try:
+                    reply: dict[str, Any] = response.json()
+                except ValueError:
+                    raise _Transient("the wiki answered with something that is not JSON", None) from None
+                error = reply.get("error")
+                if not error:
+                    return reply
+                code, info = str(error.get("code", "")), str(error.get("info", ""))
+                if code in TRANSIENT_CODES or code.startswith("internal_api_error"):
+                    raise _Transient(f"{code}: {info}", _retry_after(response))
+                if code == "badtoken" and "token" in data and not refreshed:
+                    data["token"] = self.csrf_token(force=True)
+                    refreshed = True
+                    continue
+                if code in SESSION_LOST_CODES and not relogged:
+                    self.relogin()
+                    if "token" in data:
+                        data["token"] = self.csrf_token(force=True)
+                    relogged = True
+                    continue
+                raise ApiError(code, info, error)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                reason = f"network: {type(exc).__name__}"
+                retry_after = None
+            except _Transient as exc:
+                reason, retry_after = exc.reason, exc.retry_after
+            if attempt + 1 >= self.retry.attempts:
+                raise WikiUnavailable("unavailable", f"{self.target.api}: {reason} (gave up after "
+                                      f"{self.retry.attempts} attempts)")
+            delay = self.retry.delay(attempt, retry_after)
+            if self.on_wait is not None:
+                self.on_wait(delay, reason)
+            time.sleep(delay)
+            attempt += 1
+
+    def csrf_token(self, force: bool = False) -> str:
+        """The session's CSRF token, fetched once and again after ``badtoken``."""
+        if self._csrf is None or force:
+            reply = self.call({"action": "query", "meta": "tokens", "type": "csrf"})
+            self._csrf = str(reply["query"]["tokens"]["csrftoken"])
+        return self._csrf
+
+    def relogin(self) -> None:
+        """Log in again with the credentials given at connect time (the session expired)."""
+        self.site.connection.cookies.clear()
+        self._csrf = None
         try:
-            return self.site.api(action, **params)
-        except mwclient.errors.APIError as exc:
-            raise WikiError(exc.code, str(exc.info)) from None
+            self.site.login()
+        except mwclient.errors.LoginError as exc:
+            raise AuthError(exc.code or "Failed", exc.info or "login failed") from None
 
     def siteinfo(self) -> dict[str, Any]:
         """General info, namespaces and file extensions (read at run time, never assumed)."""
@@ -169,16 +302,58 @@ class Wiki:
         reply = self.api("query", list="allimages", aisha1=sha1, ailimit=50)
         return [img["title"] for img in reply["query"]["allimages"]]
 
+    def upload_rate_limit(self) -> tuple[int, float] | None:
+        """The account's upload limit as (uploads, seconds), the strictest that applies; None if unlimited."""
+        reply = self.call({"action": "query", "meta": "userinfo", "uiprop": "ratelimits"})
+        limits = reply["query"]["userinfo"].get("ratelimits", {}).get("upload", {})
+        windows = [(int(v["hits"]), float(v["seconds"])) for v in limits.values()
+                   if isinstance(v, dict) and v.get("hits")]
+        return min(windows, key=lambda w: w[0] / w[1]) if windows else None
+
     def upload(self, path: Path, filename: str, text: str, comment: str) -> dict[str, Any]:
         """Upload one whole file (warnings are returned, never ignored)."""
-        token = self.site.get_token("csrf")
-        with path.open("rb") as fh:
-            data = {"action": "upload", "format": "json", "filename": filename, "text": text,
-                    "comment": comment, "token": token, "assert": "user", "maxlag": MAXLAG}
-            reply = json.loads(self.site.raw_call("api", data, files={"file": (filename, fh)}))
-        if "error" in reply:
-            raise WikiError(reply["error"]["code"], reply["error"].get("info", ""))
-        return reply["upload"]
+        return self.upload_bytes(path.read_bytes(), filename, text, comment)
+
+    def upload_bytes(self, content: bytes, filename: str, text: str, comment: str) -> dict[str, Any]:
+        """Upload a whole file in one request; the ``upload`` object (``result`` Success or Warning)."""
+        params = {"action": "upload", "filename": filename, "text": text, "comment": comment}
+        return self.call(params, files={"file": (filename, content)}, write=True)["upload"]
+
+    def upload_chunk(self, filename: str, chunk: bytes, offset: int, filesize: int,
+                     filekey: str | None) -> dict[str, Any]:
+        """Send one chunk to the stash; the reply carries the server's ``offset`` and ``filekey``.
+
+        Warnings are ignored here only because a stashed chunk publishes nothing; the publish
+        step (:meth:`publish_stash`) handles each warning.
+        """
+        params: dict[str, Any] = {"action": "upload", "filename": filename, "stash": 1, "offset": offset,
+                                  "filesize": filesize, "ignorewarnings": 1}
+        if filekey:
+            params["filekey"] = filekey
+        return self.call(params, files={"chunk": (filename, chunk)}, write=True)["upload"]
+
+    def stash_status(self, filekey: str) -> dict[str, Any]:
+        """Where a chunked upload stands on the server (``result`` Continue + ``offset``)."""
+        return self.call({"action": "upload", "filekey": filekey, "checkstatus": 1}, write=True)["upload"]
+
+    def stash_info(self, filekey: str) -> dict[str, Any] | None:
+        """Size and SHA-1 of a file in the user's stash, None when the stash no longer holds it."""
+        try:
+            reply = self.call({"action": "query", "prop": "stashimageinfo", "siifilekey": filekey,
+                               "siiprop": "size|sha1"})
+        except ApiError:
+            return None
+        infos = reply.get("query", {}).get("stashimageinfo") or []
+        return dict(infos[0]) if infos else None
+
+    def publish_stash(self, filename: str, filekey: str, text: str, comment: str,
+                      *, ignore_warnings: bool = False) -> dict[str, Any]:
+        """Publish a stashed file under ``filename`` (warnings returned unless explicitly judged harmless)."""
+        params: dict[str, Any] = {"action": "upload", "filename": filename, "filekey": filekey,
+                                  "text": text, "comment": comment}
+        if ignore_warnings:
+            params["ignorewarnings"] = 1
+        return self.call(params, write=True)["upload"]
 
     def download(self, url: str) -> bytes:
         """Fetch a file's bytes by the URL imageinfo gave (to verify what the wiki holds)."""
@@ -220,11 +395,19 @@ class Wiki:
     def edit(self, title: str, text: str, summary: str, *, create_only: bool = False,
              base_revid: int | None = None) -> dict[str, Any]:
         """Save a page; ``create_only`` refuses to touch an existing page, ``base_revid`` detects conflicts."""
-        params: dict[str, Any] = {"title": title, "text": text, "summary": summary,
-                                  "token": self.site.get_token("csrf"), "assert": "user", "bot": 1}
+        params: dict[str, Any] = {"title": title, "text": text, "summary": summary, "bot": 1}
         if create_only:
             params["createonly"] = 1
         if base_revid is not None:
             params["baserevid"] = base_revid
             params["nocreate"] = 1
-        return self.api("edit", **params)["edit"]
+        return self.call({"action": "edit", **params}, write=True)["edit"]
+
+
+class _Transient(Exception):
+    """Internal: a failure worth retrying, with the server's ``Retry-After`` when it sent one."""
+
+    def __init__(self, reason: str, retry_after: float | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after

@@ -1,0 +1,306 @@
+"""The upload state of one batch: a SQLite database that always knows where the batch stands.
+
+Uploads of tens of thousands of files run for days and get interrupted (Ctrl-C, crashes, sleeping
+laptops). The database holds the plan (stored once, with a fingerprint of what it was made from) and
+one row per planned file with its status. Every status change is one transaction, written *before*
+the wiki is asked to do anything irreversible, so after any interruption each row is either finished,
+untouched, or marked in flight (``uploading``) and reconciled with the wiki on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from glamupload.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+PENDING = "pending"
+UPLOADING = "uploading"  #: in flight: the wiki may or may not have the file; reconcile before going on
+UPLOADED = "uploaded"
+DUPLICATE = "duplicate"
+FAILED = "failed"
+SKIPPED = "skipped"
+NEEDS_REVIEW = "needs_review"
+STATUSES = (PENDING, UPLOADING, UPLOADED, DUPLICATE, FAILED, SKIPPED, NEEDS_REVIEW)
+#: Statuses a run never touches again (a replan keeps them too).
+FINISHED = frozenset({UPLOADED, DUPLICATE})
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    record_id TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    source TEXT NOT NULL,
+    planned TEXT NOT NULL,
+    size INTEGER,
+    sha1 TEXT,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error_message TEXT,
+    wiki_title TEXT,
+    filekey TEXT,
+    stash_offset INTEGER,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_status ON files (status);
+CREATE INDEX IF NOT EXISTS files_record ON files (record_id);
+CREATE INDEX IF NOT EXISTS files_sha1 ON files (sha1);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class FileRow:
+    """One planned file and where it stands."""
+
+    id: int
+    key: str
+    record_id: str
+    filename: str
+    source: str
+    planned: dict[str, Any]
+    size: int | None
+    sha1: str | None
+    status: str
+    attempts: int
+    error_code: str | None
+    error_message: str | None
+    wiki_title: str | None
+    filekey: str | None
+    stash_offset: int | None
+    created: str
+    updated: str
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> FileRow:
+        values = dict(row)
+        values["planned"] = json.loads(values["planned"])
+        return cls(**values)
+
+
+def fingerprint(paths: Mapping[str, Path | None]) -> dict[str, str]:
+    """SHA-256 of each input the plan is made from (a folder hashes every file in it, by name)."""
+    result: dict[str, str] = {}
+    for name, path in paths.items():
+        if path is None:
+            continue
+        digest = hashlib.sha256()
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+            digest.update(file.read_bytes() if file.exists() else b"<missing>")
+        result[name] = digest.hexdigest()
+    return result
+
+
+def plan_keys(record_ids: Iterable[str]) -> Iterator[str]:
+    """Stable row keys: ``record id#n`` for a record's n-th planned file (records may have several images)."""
+    seen: Counter[str] = Counter()
+    for record_id in record_ids:
+        seen[record_id] += 1
+        yield f"{record_id}#{seen[record_id]}"
+
+
+class BatchState:
+    """The state database of one batch (WAL mode; safe to share between the threads of one run)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise ConfigError(f"the upload state database cannot be opened: {exc}", file=path) from None
+        self._lock = threading.RLock()
+        version = self.meta("schema")
+        if version is None:
+            self.set_meta("schema", str(SCHEMA_VERSION))
+        elif version != str(SCHEMA_VERSION):
+            raise ConfigError(f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}",
+                              file=path)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> BatchState:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: committed whole or not at all (also when the process is killed)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # --- the plan ---------------------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def has_plan(self) -> bool:
+        return self.meta("fingerprint") is not None
+
+    def plan_changes(self, current: Mapping[str, str]) -> list[str]:
+        """Names of the plan's inputs that changed since the plan was stored (added or removed count too)."""
+        stored = json.loads(self.meta("fingerprint") or "{}")
+        return sorted(name for name in set(stored) | set(current) if stored.get(name) != current.get(name))
+
+    def store_plan(self, planned: Iterable[Mapping[str, Any]], fingerprint: Mapping[str, str]) -> int:
+        """Store (or replace) the plan in one transaction; returns the number of planned files.
+
+        Rows already uploaded or recorded as duplicates, and rows in flight, are kept as they are;
+        every other row takes the new plan and becomes pending again; rows the new plan no longer
+        has are dropped unless they are finished or in flight.
+        """
+        now = _now()
+        items = list(planned)
+        keys = list(plan_keys(str(p["record_id"]) for p in items))
+        with self.transaction() as db:
+            kept = {row["key"]: row["status"] for row in db.execute("SELECT key, status FROM files")}
+            for key, item in zip(keys, items, strict=True):
+                values = (str(item["record_id"]), str(item["filename"]), str(item.get("source") or ""),
+                          json.dumps(item, ensure_ascii=False))
+                status = kept.get(key)
+                if status is None:
+                    db.execute(
+                        "INSERT INTO files (key, record_id, filename, source, planned, status, created, updated)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (key, *values, PENDING, now, now))
+                elif status not in FINISHED and status != UPLOADING:
+                    db.execute(
+                        "UPDATE files SET record_id = ?, filename = ?, source = ?, planned = ?, status = ?,"
+                        " size = NULL, sha1 = NULL, error_code = NULL, error_message = NULL, filekey = NULL,"
+                        " stash_offset = NULL, updated = ? WHERE key = ?", (*values, PENDING, now, key))
+            gone = set(kept) - set(keys)
+            db.executemany("DELETE FROM files WHERE key = ? AND status NOT IN (?, ?, ?)",
+                           [(key, UPLOADED, DUPLICATE, UPLOADING) for key in gone])
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
+                       (json.dumps(dict(fingerprint), sort_keys=True),))
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('planned_at', ?)", (now,))
+        return len(items)
+
+    # --- reading ----------------------------------------------------------------------------------
+
+    def rows(self, statuses: Iterable[str] | None = None, *, only: Iterable[str] | None = None) -> list[FileRow]:
+        """Rows in plan order, optionally limited to some statuses and some record ids."""
+        sql, args = "SELECT * FROM files", []
+        clauses = []
+        if statuses is not None:
+            wanted = list(statuses)
+            clauses.append(f"status IN ({', '.join('?' * len(wanted))})")
+            args.extend(wanted)
+        if only is not None:
+            ids = list(only)
+            clauses.append(f"record_id IN ({', '.join('?' * len(ids))})")
+            args.extend(ids)
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        with self._lock:
+            return [FileRow.from_sql(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def row(self, row_id: int) -> FileRow:
+        with self._lock:
+            return FileRow.from_sql(self._db.execute("SELECT * FROM files WHERE id = ?", (row_id,)).fetchone())
+
+    def counts(self) -> dict[str, int]:
+        """Rows per status (every status present, zero included) and ``total``."""
+        with self._lock:
+            found = dict(self._db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+        counts = {status: int(found.get(status, 0)) for status in STATUSES}
+        counts["total"] = sum(counts.values())
+        return counts
+
+    def problems(self) -> list[dict[str, Any]]:
+        """Failed, skipped and needs-review rows with the reason (the wiki's code and message)."""
+        return [
+            {"record_id": r.record_id, "filename": r.filename, "status": r.status, "code": r.error_code,
+             "message": r.error_message, "wiki_title": r.wiki_title, "attempts": r.attempts}
+            for r in self.rows([FAILED, NEEDS_REVIEW, SKIPPED])
+        ]
+
+    def uploaded_title_for_sha1(self, sha1: str, exclude: int) -> str | None:
+        """The wiki title of another row of this batch already uploaded with this content."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT wiki_title FROM files WHERE sha1 = ? AND id != ? AND status = ? LIMIT 1",
+                (sha1, exclude, UPLOADED)).fetchone()
+        return None if row is None else str(row[0])
+
+    # --- status changes (each one transaction) -----------------------------------------------------
+
+    def _update(self, row_id: int, **values: Any) -> None:
+        values["updated"] = _now()
+        columns = ", ".join(f"{name} = ?" for name in values)
+        with self.transaction() as db:
+            db.execute(f"UPDATE files SET {columns} WHERE id = ?", (*values.values(), row_id))
+
+    def set_content(self, row_id: int, size: int, sha1: str) -> None:
+        """Record the size and SHA-1 of exactly the bytes that will be sent."""
+        self._update(row_id, size=size, sha1=sha1)
+
+    def start_attempt(self, row_id: int) -> None:
+        """Mark the row in flight before any byte reaches the wiki."""
+        with self.transaction() as db:
+            db.execute("UPDATE files SET status = ?, attempts = attempts + 1, updated = ? WHERE id = ?",
+                       (UPLOADING, _now(), row_id))
+
+    def set_stash(self, row_id: int, filekey: str | None, offset: int | None) -> None:
+        """Remember how far a chunked upload got, so a later run continues it."""
+        self._update(row_id, filekey=filekey, stash_offset=offset)
+
+    def finish(self, row_id: int, status: str, *, title: str | None = None, code: str | None = None,
+               message: str | None = None) -> None:
+        """Set a row's outcome (the stash key is cleared: it is useless once the row is decided)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        self._update(row_id, status=status, wiki_title=title, error_code=code, error_message=message,
+                     filekey=None, stash_offset=None)
+
+    def requeue(self, row_id: int) -> None:
+        """Back to pending after an interrupted attempt that did not reach the wiki (a stash key is kept)."""
+        self._update(row_id, status=PENDING)
+
+    def reopen(self, statuses: Iterable[str], only: Iterable[str] | None = None) -> int:
+        """Make rows with these statuses pending again (``--retry-failed``); returns how many."""
+        rows = self.rows(statuses, only=only)
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE files SET status = ?, error_code = NULL, error_message = NULL, updated = ? WHERE id = ?",
+                [(PENDING, _now(), r.id) for r in rows])
+        return len(rows)
