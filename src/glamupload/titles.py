@@ -46,7 +46,8 @@ _JOINERS = {"\u200c", "\u200d"}
 
 def _clean_once(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
-    text = _ENTITY.sub(lambda m: html.unescape(m.group()), text)
+    while (decoded := _ENTITY.sub(lambda m: html.unescape(m.group()), text)) != text:
+        text = decoded
     text = _ENTITY_LIKE.sub(lambda m: "&" + m.group(1) + "-", text)
     text = _REMOVED.sub("", _SPACES.sub(" ", text))
     text = unicodedata.normalize("NFC", text)
@@ -116,7 +117,9 @@ def _strip_extensions(base: str) -> str:
 class FilenamePattern:
     """A parsed pattern such as ``{title} - {institution} - {accession}``: literals around fields.
 
-    A field whose value is empty disappears together with the separator in front of it.
+    The literals between fields are separators: a field whose value is empty disappears together with
+    the separator in front of it (behind it, for the first field). The literals before the first and
+    after the last field are always kept.
     """
 
     literals: tuple[str, ...]
@@ -166,14 +169,14 @@ def build_filename(
 
     def assemble(cap: int) -> str:
         parts = {name: _truncate(value, cap) if name in cuttable else value for name, value in cleaned.items()}
-        return f"{_strip_extensions(sanitize(parsed.join(parts) + suffix))}.{ext}"
+        return _strip_extensions(sanitize(parsed.join(parts) + suffix))
 
-    def fits(name: str) -> bool:
-        return len(name.encode()) <= MAX_BYTES
+    def fits(base: str) -> bool:
+        return len(f"{base}.{ext}".encode()) <= MAX_BYTES
 
     longest = max((len(cleaned[name].encode()) for name in cuttable), default=0)
-    name = assemble(longest)
-    if not fits(name):
+    base = assemble(longest)
+    if not fits(base):
         if not fits(assemble(0)):
             raise InputError(
                 f"file name cannot be made {MAX_BYTES} bytes or shorter without cutting an identifier",
@@ -183,10 +186,10 @@ def build_filename(
         while high - low > 1:
             middle = (low + high) // 2
             low, high = (middle, high) if fits(assemble(middle)) else (low, middle)
-        name = assemble(low)
-    if name.startswith("."):
+        base = assemble(low)
+    if not base:
         raise InputError("file name pattern gives an empty name", field=", ".join(parsed.fields))
-    return name
+    return f"{base}.{ext}"
 
 
 @functools.lru_cache(maxsize=1)
