@@ -104,18 +104,12 @@ class _Planner:
         ctx = Context(record, "record_id", cw.tables)
         record_id = ", ".join(as_values(record.get(cw.model.record_id))) or f"({record.position})"
         images = self._images(record, ctx)
-        planned = []
-        names: list[str] = []
-        drafts = []
-        for number, (view, source, problems) in enumerate(images, start=1):
-            draft = _Draft(view, source, list(problems), ctx.warnings, number=number)
-            draft.filename = self._filename(draft, record_id, len(images))
-            names.append(draft.filename)
-            drafts.append(draft)
-        for draft in drafts:
-            others = [n for n in names if n != draft.filename]
-            planned.append(self._finish(record, record_id, draft, others))
-        return planned
+        drafts = [_Draft(view, source, errors=problems, warnings=list(ctx.warnings), number=number)
+                  for number, (view, source, problems) in enumerate(images, start=1)]
+        for draft in drafts:  # all names first: each page links the record's other files
+            draft.filename = self._filename(draft, record_id, len(drafts))
+        names = [d.filename for d in drafts if d.filename]
+        return [self._finish(record, record_id, d, [n for n in names if n != d.filename]) for d in drafts]
 
     # -- images --------------------------------------------------------------------------------
 
@@ -184,6 +178,9 @@ class _Planner:
         except GlamuploadError as exc:
             draft.errors.append(Problem("filename", exc.message))
             return ""
+        if titles.is_camera_default(name):
+            draft.errors.append(Problem("filename", f"{name!r} looks like a camera's default name, which "
+                                                    "Commons refuses; add a descriptive part to the pattern"))
         for collision in self.allocator.collisions[collisions:]:
             draft.warnings.append(Problem("filename", f"{collision.wanted!r} is already planned for record "
                                                       f"{collision.first_record_id}; this file becomes "
@@ -323,18 +320,14 @@ class _Planner:
 
 @dataclass
 class _Draft:
-    """A planned file under construction."""
+    """A planned file under construction: one image of a record and what was found wrong so far."""
 
     view: Any
     source: str
     errors: list[Problem]
-    record_warnings: list[Problem]
+    warnings: list[Problem]
+    number: int
     filename: str = ""
-    number: int = 1
-    warnings: list[Problem] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.warnings = list(self.record_warnings)
 
     @property
     def is_local(self) -> bool:

@@ -1,0 +1,88 @@
+"""Golden pages: the exact file pages, names and verdicts each shipped crosswalk plans for chosen records.
+
+A change to a crosswalk, a transform or the page template shows up here as a diff to review. After
+checking that a difference is wanted, rewrite the files with
+
+    GLAMUPLOAD_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_plan_golden.py
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import mwparserfromhell
+import pytest
+
+from glamupload.config import load_batch
+from glamupload.plan import PlannedFile, plan_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("GLAMUPLOAD_UPDATE_GOLDEN") == "1"
+
+CASES = {
+    # case: (batch file, record ids to keep as golden pages)
+    "smm": (ROOT / "examples" / "smm" / "batch.yaml", [
+        "O 04929",  # Artwork, pastel 1906, PD-old-70 from the people table's death year
+        "S 3053",  # Artwork, undated ship portrait: the museum's PD assertion goes to review
+        "Fo206798",  # Photograph 1961, PD-Sweden-photo
+        "Fo179255_35DIG",  # Photograph, CC BY-SA with attribution
+        "00396",  # Vasamuseet, CC BY-SA attributed to Vasamuseet
+        "1994:001:1",  # designer with a {{Creator:}} from the people table
+        "SM 23454",  # "ca" date
+        "2007:006:44",  # materials through {{technique}}, makers in notes
+    ]),
+    "kenom": (ROOT / "examples" / "kenom" / "batch.yaml", [
+        "record_DE-68_kenom_123644",  # two images (obverse, reverse), rejected: CC BY-NC
+    ]),
+    "lido": (GOLDEN / "lido" / "batch.yaml", ["DE-MUS-059918/dc00018494"]),
+    "dublin-core": (GOLDEN / "dublin-core" / "batch.yaml", [
+        "oai:repository.example.org:photo-17",  # markup in the export is escaped
+        "oai:repository.example.org:photo-18",  # CC BY-NC: rejected
+    ]),
+    "generic-csv": (GOLDEN / "generic-csv" / "batch.yaml", ["EX-1", "EX-2", "EX-3"]),
+}
+
+
+def golden_text(planned: PlannedFile) -> str:
+    """What is compared: the name, the verdict and the whole page."""
+    license = planned.license
+    return (
+        f"<!-- filename: {planned.filename}\n"
+        f"     license: {license['verdict']} {license['license_id']} ({license['basis']}) -->\n"
+        f"{planned.wikitext}\n"
+    )
+
+
+def golden_path(case: str, planned: PlannedFile) -> Path:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", planned.record_id).strip("-")
+    return GOLDEN / case / f"{slug}-{planned.index}.wikitext"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden_pages(case: str) -> None:
+    batch_file, record_ids = CASES[case]
+    planned = [p for p in plan_batch(load_batch(batch_file)) if p.record_id in record_ids]
+    assert {p.record_id for p in planned} == set(record_ids)
+    for item in planned:
+        assert item.errors == [], (item.record_id, item.errors)
+        path = golden_path(case, item)
+        if UPDATE:
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(golden_text(item), encoding="utf-8")
+        assert path.is_file(), f"no golden file {path.name}; run with GLAMUPLOAD_UPDATE_GOLDEN=1 and review it"
+        assert golden_text(item) == path.read_text(encoding="utf-8"), path.name
+
+
+def test_every_golden_page_is_one_wellformed_file_page() -> None:
+    files = sorted(GOLDEN.glob("*/*.wikitext"))
+    assert len(files) == 18
+    for path in files:
+        page = mwparserfromhell.parse(path.read_text(encoding="utf-8"))
+        top = [t for t in page.filter_templates(recursive=False) if str(t.name).strip() in
+               {"Artwork", "Photograph", "Information"}]
+        assert len(top) == 1, path.name
+        assert [str(h.title).strip() for h in page.filter_headings()] == ["{{int:filedesc}}", "{{int:license-header}}"]
+        assert any(str(link.title).startswith("Category:") for link in page.filter_wikilinks()), path.name
