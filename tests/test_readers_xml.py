@@ -82,6 +82,14 @@ def test_kenom_image_rights_are_cc_by_nc_and_record_rights_cc_by() -> None:
             assert image["url"].endswith("/full/full/0/default.jpg")
 
 
+def test_fields_include_the_languages_and_measurement_types_in_use() -> None:
+    kenom = open_export(KENOM).fields
+    assert kenom[: len(FIELDS)] == FIELDS
+    assert set(kenom[len(FIELDS) :]) == {"title@de", "measurement.height", "measurement.width"}
+    primavera = open_export(LIDO_SAMPLES / "LIDO-v1.1-Example_FMobj00154983-LaPrimavera.xml").fields
+    assert {"title@it", "title@en", "title@de", "title@fr", "measurement.height"} <= set(primavera)
+
+
 def test_kenom_first_record_fields() -> None:
     record = next(iter(open_export(KENOM)))
     assert record.get("lidoRecID") == "record_DE-68_kenom_123644"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -382,9 +383,24 @@ class LidoReader(Reader):
 
     format = "lido"
 
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self._fields: list[str] | None = None
+
     @property
     def fields(self) -> list[str]:
-        return list(FIELDS)
+        """The fixed fields plus every ``title@<lang>`` and ``measurement.<type>`` the export uses.
+
+        Finding the latter takes one pass over the export (flat memory), done once on first use.
+        """
+        if self._fields is None:
+            found: dict[str, None] = {}
+            for element, _line in iter_elements(self.path, LIDO_TAG):
+                identification = _one(element, "lido:descriptiveMetadata/lido:objectIdentificationWrap")
+                found.update(dict.fromkeys(_titles(element)[1]))
+                found.update(dict.fromkeys(_measurements(identification)))
+            self._fields = FIELDS + list(found)
+        return list(self._fields)
 
     def __iter__(self) -> Iterator[Record]:
         source = str(self.path)
