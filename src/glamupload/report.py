@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -19,17 +20,17 @@ import re
 import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 from PIL import Image, ImageOps, UnidentifiedImageError
 from rich.table import Table
 
-from glamupload import resources
+from glamupload import pages, resources
 from glamupload.errors import ConfigError, GlamuploadError, InputError
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
@@ -55,6 +56,7 @@ DISTINCT_LIMIT = 1000
 EXAMPLES_LIMIT = 1000
 #: base64 lines of the embedded data: raw block sizes divisible by 3, so each line decodes on its own.
 _B64_BLOCK = 3 * 2**18
+COLLISION_KIND = "filename: the name was already planned for another file, so it was made unique"
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
@@ -109,6 +111,8 @@ def problem_kind(problem: Mapping[str, Any]) -> str:
     with quoted values and numbers blanked (so "'1887' is not a year" and "'1890' is not a year" are one)."""
     if problem.get("kind"):
         return str(problem["kind"])
+    if is_collision(problem):
+        return COLLISION_KIND
     message = _QUOTED.sub(lambda m: "N" if m.group().isdigit() else "'…'", str(problem.get("problem", "")))
     return f"{problem.get('field', '')}: {message}"
 
@@ -371,15 +375,16 @@ class _Section:
 class _Part:
     """A run of PART_ROWS rows: their details (one JSON line each) and their thumbnails."""
 
-    def __init__(self, out: IO[str], number: int) -> None:
+    def __init__(self, out: IO[str], number: int, make_thumbnail: Callable[[Path], str | None] | None) -> None:
         self.details = _Section(out, f"d{number}")
+        self.make_thumbnail = make_thumbnail
         self.out = out
         self.number = number
         self.rows = 0
         self.thumbs: list[str] = []
         self.thumb_of: dict[str, int] = {}
 
-    def add(self, row: _Row, with_thumbnail: bool) -> int:
+    def add(self, row: _Row) -> int:
         """Write the row's details; returns its thumbnail's number in this part, -1 if none."""
         item = row.item
         details = {
@@ -395,11 +400,11 @@ class _Part:
         }
         self.details.write(json.dumps(details, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.rows += 1
-        if not (with_thumbnail and row.local):
+        if self.make_thumbnail is None or row.local is None:
             return -1
         key = str(row.local)
         if key not in self.thumb_of:
-            image = thumbnail(row.local)
+            image = self.make_thumbnail(row.local)
             if image is None:
                 return -1
             self.thumb_of[key] = len(self.thumbs)
@@ -471,6 +476,8 @@ def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki |
     base = Path(base_dir) if base_dir is not None else records_path.parent
     tally = _Tally()
     checks = _WikiChecks(wiki) if wiki is not None else None
+    # a batch may show one image many times (or, in tests, many batches the same): make each thumbnail once
+    make_thumbnail = functools.lru_cache(maxsize=4096)(thumbnail) if thumbnails else None
     parts = 0
     with (tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as body,
           tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as index_body):
@@ -481,10 +488,10 @@ def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki |
                 checks.check(group)
             for row in group:
                 if part is None:
-                    part = _Part(body, parts)
+                    part = _Part(body, parts, make_thumbnail)
                     parts += 1
                 tally.add(row)
-                index.add(row, part.add(row, thumbnails))
+                index.add(row, part.add(row))
                 if part.rows == PART_ROWS:
                     part.close()
                     part = None
@@ -507,8 +514,6 @@ def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki |
 def _wiki_summary(checks: _WikiChecks | None, categories: Counter[str], wiki: Wiki | None) -> dict[str, Any]:
     if checks is None or wiki is None:
         return {"checked": False}
-    from glamupload import pages
-
     status = pages.categories_status(list(categories), wiki)
     result = checks.to_json()
     result["categories"] = {"exist": sorted(c for c in categories if status.get(c)),
@@ -535,13 +540,16 @@ def _script_json(value: Any) -> Markup:
     return Markup(text.replace("\u2029", "\\u2029"))
 
 
+@functools.cache
+def _page_template() -> Template:
+    env = Environment(loader=FileSystemLoader(resources.templates_dir() / "report"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("report.html.j2")
+
+
 def _render_html(out: IO[str], data: dict[str, Any], meta: dict[str, Any], sections: list[IO[str]]) -> None:
     """The page: template and summary first, then the embedded data sections copied from ``sections``."""
-    folder = resources.templates_dir() / "report"
-    env = Environment(loader=FileSystemLoader(folder), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    template = env.get_template("report.html.j2")
-    stream = template.generate(
+    stream = _page_template().generate(
         summary=data, meta=_script_json(meta), verdicts=VERDICTS,
         data=(Markup(chunk) for chunk in _chunks(sections)),
     )

@@ -1,0 +1,54 @@
+"""``glamupload dry-run``: plan a batch and write the report a curator reviews (library: plan.py, report.py).
+
+Registered by cli.py with ``cli.add_command(dry_run_command)``. It parses options, plans the batch into
+``records.jsonl``, builds ``summary.json`` and ``report.html``, prints a short table and the report's path
+on stderr, and exits 1 when files reach the ``--fail-on`` threshold, so a dry run can guard a pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from glamupload import plan, report
+from glamupload.config import load_batch
+from glamupload.wiki import Wiki
+
+
+@click.command("dry-run")
+@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for records.jsonl, summary.json and report.html (created if needed).")
+@click.option("--wiki", default=None,
+              help="Also ask this wiki ('sandbox', 'commons' or an api.php URL) which files and categories it "
+                   "has, and how it renders each page.")
+@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
+              help="Exit 1 when some file has an error (or, with 'warning', a warning too); 'never' always exits 0.")
+@click.option("--no-thumbnails", is_flag=True, help="Leave image thumbnails out of report.html (a smaller file).")
+@click.option("--json", "as_json", is_flag=True, help="Also print summary.json on stdout.")
+def dry_run_command(batch_file: Path, out_dir: Path, wiki: str | None, sandbox_dir: Path | None,
+                    fail_on: report.FailOn, no_thumbnails: bool, as_json: bool) -> None:
+    """Plan BATCH_FILE without uploading and write a report to review.
+
+    \b
+    OUT/records.jsonl  one planned file per line (file name, page, license verdict, problems)
+    OUT/summary.json   counts, verdicts, problems, field coverage, categories, wiki checks
+    OUT/report.html    one self-contained page to read or share (works offline)
+    """
+    batch = load_batch(batch_file)
+    site = Wiki.connect(wiki, sandbox_dir) if wiki else None
+    records = plan.write_records_jsonl(plan.plan_batch(batch), out_dir)
+    summary = report.build_report(records, out_dir, wiki=site, thumbnails=not no_thumbnails,
+                                  title=batch.name, base_dir=batch.folder)
+    if as_json:
+        click.echo(json.dumps(summary.data, ensure_ascii=False, indent=2))
+    Console(stderr=True).print(report.summary_table(summary))
+    click.echo(f"Report: {summary.html_path}", err=True)
+    status = summary.exit_status(fail_on)
+    if status:
+        raise click.exceptions.Exit(int(status))

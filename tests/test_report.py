@@ -1,0 +1,252 @@
+"""The dry-run report built from real planned batches (SMM, KENOM) and from crafted records.jsonl files.
+
+Expected figures are computed from the records.jsonl the report reads, never typed in, so the tests
+hold whatever the crosswalks plan; what they pin down is how the report counts and what it shows.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import zlib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
+from PIL import Image
+from rich.console import Console
+
+from glamupload import plan, report
+from glamupload.cli_report import dry_run_command
+from glamupload.config import load_batch
+from glamupload.errors import InputError
+from glamupload.exitcodes import ExitStatus
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO / "examples"
+
+
+def planned(name: str, out: Path) -> Path:
+    batch = load_batch(EXAMPLES / name / "batch.yaml")
+    return plan.write_records_jsonl(plan.plan_batch(batch), out)
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def write(items: list[dict[str, Any]], path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(i, ensure_ascii=False) + "\n" for i in items), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def smm(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return planned("smm", tmp_path_factory.mktemp("smm"))
+
+
+@pytest.fixture(scope="module")
+def kenom(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return planned("kenom", tmp_path_factory.mktemp("kenom"))
+
+
+def test_smm_summary_counts_what_records_jsonl_holds(smm: Path, tmp_path: Path) -> None:
+    items = read(smm)
+    result = report.build_report(smm, tmp_path, title="SMM")
+    data = json.loads(result.summary_path.read_text(encoding="utf-8"))
+    assert data == json.loads(json.dumps(result.data))
+    assert data["records"] == len({i["record_id"] for i in items}) == 597
+    assert data["planned_files"] == len(items)
+    verdicts = Counter(i["license"]["verdict"] for i in items)
+    for verdict in report.VERDICTS:
+        assert data["verdicts"][verdict]["count"] == verdicts[verdict]
+        reasons = Counter(i["license"]["reason"] for i in items if i["license"]["verdict"] == verdict)
+        assert data["verdicts"][verdict]["reasons"] == [[r, n] for r, n in reasons.most_common()]
+    assert data["errors"]["files"] == sum(bool(i["errors"]) for i in items)
+    assert data["warnings"]["files"] == sum(bool(i["warnings"]) for i in items)
+    assert data["warnings"]["total"] == sum(n for _, n in data["warnings"]["kinds"]) == sum(
+        len(i["warnings"]) for i in items)
+    assert data["uploadable"] == sum(i["uploadable"] for i in items)
+    assert data["missing_images"]["count"] == 0
+    assert dict(data["categories"]["used"]) == Counter(c for i in items for c in i["categories"])
+    assert data["wiki"] == {"checked": False}
+    assert result.exit_status() is (ExitStatus.RECORD_ERRORS if data["errors"]["files"] else ExitStatus.OK)
+
+
+def test_coverage_lists_every_template_parameter_with_the_share_filled(smm: Path, tmp_path: Path) -> None:
+    items = read(smm)
+    coverage = report.build_report(smm, tmp_path).data["coverage"]
+    templates = Counter(i["template"] for i in items)
+    assert {t: c["files"] for t, c in coverage.items()} == templates
+    artwork = coverage["Artwork"]["parameters"]
+    # every documented parameter is listed, used or not (an empty column is what a curator must see)
+    assert {"artist", "title", "medium", "dimensions", "inscriptions"} <= set(artwork)
+    for name, share in artwork.items():
+        filled = sum(bool(i["params"].get(name, "").strip()) for i in items if i["template"] == "Artwork")
+        assert share == round(filled / templates["Artwork"], 4), name
+
+
+def test_top_values_count_repeated_values_and_give_up_on_free_text(tmp_path: Path) -> None:
+    base = {"filename": "", "license": {"verdict": "accept", "reason": "ok"}, "template": "Artwork",
+            "errors": [], "warnings": [], "source": ""}
+    items = [dict(base, record_id=str(n), filename=f"F {n}.jpg",
+                  params={"medium": "oil" if n % 3 else "ink", "description": f"unique text {n}"})
+             for n in range(report.DISTINCT_LIMIT + 5)]
+    top = report.build_report(write(items, tmp_path / "records.jsonl"), tmp_path, thumbnails=False).data["top_values"]
+    expected = Counter(i["params"]["medium"] for i in items)
+    assert top["Artwork.medium"] == {"distinct": 2, "top": [[v, n] for v, n in expected.most_common()]}
+    assert top["Artwork.description"] == {"distinct": f"more than {report.DISTINCT_LIMIT}", "top": []}
+
+
+def test_kenom_is_all_rejected_with_the_reason_in_summary_and_page(kenom: Path, tmp_path: Path) -> None:
+    items = read(kenom)
+    data = report.build_report(kenom, tmp_path).data
+    assert data["records"] == 20
+    assert data["verdicts"]["reject"]["count"] == data["planned_files"] == len(items)
+    assert data["verdicts"]["accept"]["count"] == data["verdicts"]["review"]["count"] == 0
+    assert data["uploadable"] == 0
+    reasons = [reason for reason, _ in data["verdicts"]["reject"]["reasons"]]
+    assert reasons and all("NC" in reason for reason in reasons)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    for reason in reasons:  # the summary at the top is plain HTML: readable without JavaScript
+        assert str(escape(reason)) in html
+
+
+def problem(field: str, text: str) -> dict[str, str]:
+    return {"field": field, "problem": text}
+
+
+@pytest.fixture
+def crafted(smm: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    """Six real SMM planned files, given the problems a real batch can have."""
+    items = read(smm)[:6]
+    items[0]["errors"] = [problem("wikitext", "the page has no license section")]
+    items[1]["warnings"] = [problem("params.date", "date '1887?' not recognised; kept as text"),
+                            problem("params.date", "date 'ca 1900-talet' not recognised; kept as text")]
+    items[2]["source"] = "images/not-there.jpg"
+    items[2]["errors"] = [problem("images", "image file 'images/not-there.jpg' not found under /x")]
+    items[3]["warnings"] = [problem("filename", f"{items[4]['filename']!r} is already planned for record "
+                                                f"{items[4]['record_id']}; this file becomes {items[3]['filename']!r}")]
+    items[4]["source"] = "https://example.org/image.jpg"
+    items[5]["source"] = ""
+    return items
+
+
+def test_problems_are_grouped_by_kind_and_listed(crafted: list[dict[str, Any]], tmp_path: Path) -> None:
+    data = report.build_report(write(crafted, tmp_path / "in" / "records.jsonl"), tmp_path).data
+    assert data["errors"] == {"files": 2, "total": 2, "kinds": [
+        ["wikitext: the page has no license section", 1], ["images: image file '…' not found under /x", 1]]}
+    assert data["warnings"]["kinds"] == [
+        ["params.date: date '…' not recognised; kept as text", 2],
+        [report.COLLISION_KIND, 1]]
+    assert data["collisions"]["count"] == 1
+    assert data["collisions"]["examples"][0]["filename"] == crafted[3]["filename"]
+    # a path that is not there and a file with no source at all are missing; a URL is not checked here
+    assert data["missing_images"] == {"count": 2, "examples": [
+        {"record_id": crafted[2]["record_id"], "filename": crafted[2]["filename"], "source": "images/not-there.jpg"},
+        {"record_id": crafted[5]["record_id"], "filename": crafted[5]["filename"], "source": ""}]}
+
+
+@pytest.mark.parametrize(("fail_on", "errors", "warnings", "expected"), [
+    ("error", True, True, ExitStatus.RECORD_ERRORS),
+    ("error", False, True, ExitStatus.OK),
+    ("warning", False, True, ExitStatus.RECORD_ERRORS),
+    ("warning", False, False, ExitStatus.OK),
+    ("never", True, True, ExitStatus.OK),
+])
+def test_exit_status_follows_fail_on(crafted: list[dict[str, Any]], tmp_path: Path, fail_on: report.FailOn,
+                                     errors: bool, warnings: bool, expected: ExitStatus) -> None:
+    for item in crafted:
+        item["source"] = ""
+        item["errors"] = item["errors"] if errors else []
+        item["warnings"] = item["warnings"] if warnings else []
+    result = report.build_report(write(crafted, tmp_path / "records.jsonl"), tmp_path, thumbnails=False)
+    assert result.exit_status(fail_on) is expected
+
+
+def test_a_broken_line_names_the_file_and_line(smm: Path, tmp_path: Path) -> None:
+    lines = smm.read_text(encoding="utf-8").splitlines()[:3]
+    bad = tmp_path / "records.jsonl"
+    bad.write_text("\n".join([lines[0], lines[1][:40], lines[2]]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        report.build_report(bad, tmp_path / "out")
+    assert caught.value.line == 2 and caught.value.file == str(bad)
+    assert not (tmp_path / "out" / "report.html").exists()
+    (tmp_path / "list.jsonl").write_text('["a list"]\n', encoding="utf-8")
+    with pytest.raises(InputError, match="not a planned file"):
+        report.build_report(tmp_path / "list.jsonl", tmp_path / "out")
+
+
+def test_report_html_is_self_contained_and_its_data_decodes(smm: Path, tmp_path: Path) -> None:
+    items = read(smm)
+    report.build_report(smm, tmp_path)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert not re.search(r"<(link|img|iframe)\b|\bsrc=|@import|url\(", html)
+    assert "default-src 'none'" in html  # the page may not fetch anything, even by mistake
+    sections = report_sections(html)
+    index = [json.loads(line) for line in sections["index"].splitlines()]
+    assert [(row[0], row[1]) for row in index] == [(i["record_id"], i["filename"]) for i in items]
+    details = [json.loads(line) for n in range(len(items) // report.PART_ROWS + 1)
+               for line in sections[f"d{n}"].splitlines()]
+    assert [d["w"] for d in details] == [i["wikitext"] for i in items]
+    thumbs = sections["t0"].splitlines()
+    assert all(row[7] >= 0 for row in index)  # every SMM file has its image here, so a thumbnail
+    jpeg = base64.b64decode(thumbs[index[0][7]])
+    with Image.open(io.BytesIO(jpeg)) as image:
+        assert image.format == "JPEG" and max(image.size) == report.THUMBNAIL_PX
+
+
+def report_sections(html: str) -> dict[str, str]:
+    """The embedded data sections, decoded as the page's script decodes them: base64 lines, then gzip."""
+    found = re.findall(r'<script type="application/x-gzip-base64" id="(\w+)">\n(.*?)</script>', html, re.S)
+    return {name: zlib.decompress(b"".join(base64.b64decode(line) for line in body.split()), 31).decode("utf-8")
+            for name, body in found}
+
+
+@settings(max_examples=40, deadline=None)
+@given(value=st.text(min_size=1, max_size=60))
+def test_any_text_from_metadata_stays_text_in_the_html(tmp_path_factory: pytest.TempPathFactory, value: str) -> None:
+    out = tmp_path_factory.mktemp("hostile")
+    item = {"record_id": value, "filename": value + ".jpg", "wikitext": value, "categories": [value],
+            "license": {"verdict": "reject", "reason": value}, "source": "", "template": "Artwork",
+            "params": {"title": value, "medium": value}, "errors": [problem("title", value)],
+            "warnings": [problem("filename", value)]}
+    report.build_report(write([item, dict(item)], out / "records.jsonl"), out)
+    with (out / "report.html").open(encoding="utf-8", newline="") as fh:
+        html = fh.read()
+    body = html.split('<section id="summary"', 1)[1].split('<section id="files"', 1)[0]
+    assert "<script" not in body and "<img" not in body and "<iframe" not in body
+    assert html.count("<script") == html.count("</script>")
+    assert str(escape(value)) in body  # shown, escaped, in the reasons and values tables
+
+
+def test_terminal_table_names_the_figures(kenom: Path, tmp_path: Path) -> None:
+    result = report.build_report(kenom, tmp_path, title="KENOM coins")
+    console = Console(record=True, width=100)
+    console.print(report.summary_table(result))
+    text = console.export_text()
+    assert "KENOM coins" in text
+    assert re.search(rf"license reject\s*│\s*{result.data['planned_files']}\b", text)
+    assert re.search(r"uploadable\s*│\s*0\b", text)
+
+
+def test_dry_run_command_writes_the_three_files_and_exits_by_fail_on(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    ok = CliRunner().invoke(dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert {p.name for p in out.iterdir()} == {"records.jsonl", "summary.json", "report.html"}
+    printed = json.loads(ok.stdout)
+    assert printed["verdicts"]["reject"]["count"] == printed["planned_files"]
+    assert f"Report: {out / 'report.html'}" in ok.stderr
+    strict = CliRunner().invoke(dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out),
+                                                  "--fail-on", "warning", "--no-thumbnails"])
+    expected = ExitStatus.RECORD_ERRORS if printed["warnings"]["files"] else ExitStatus.OK
+    assert strict.exit_code == expected
