@@ -1,0 +1,89 @@
+"""Content sniffing: the type comes from the bytes (real files written by Pillow), not from the name."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from glamupload import media
+from glamupload.errors import InputError
+
+
+def image_bytes(pillow_format: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 6), (20, 90, 160)).save(buffer, format=pillow_format, **options)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("pillow_format", "options", "mime", "ext"),
+    [
+        ("JPEG", {}, "image/jpeg", "jpg"),
+        ("PNG", {}, "image/png", "png"),
+        ("GIF", {}, "image/gif", "gif"),
+        ("TIFF", {}, "image/tiff", "tif"),
+        ("TIFF", {"big_tiff": True}, "image/tiff", "tif"),
+        ("WEBP", {}, "image/webp", "webp"),
+        ("PDF", {}, "application/pdf", "pdf"),
+    ],
+)
+def test_images_written_by_pillow_are_recognised(pillow_format: str, options: dict[str, object], mime: str, ext: str) -> None:
+    content = image_bytes(pillow_format, **options)
+    assert media.sniff_mime(content) == mime
+    assert media.extension_for(mime) == ext
+
+
+def test_big_endian_tiff_is_recognised() -> None:
+    assert media.sniff_mime(b"MM\x00*\x00\x00\x00\x08" + bytes(32)) == "image/tiff"
+
+
+def test_file_name_does_not_matter(tmp_path: Path) -> None:
+    lying = tmp_path / "scan.jpg"
+    lying.write_bytes(image_bytes("TIFF"))
+    assert media.sniff_mime(lying) == "image/tiff"
+    assert media.sniff_mime(str(lying)) == "image/tiff"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>',
+        b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?>\n<!-- drawn by hand -->\n'
+        b'<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">\n<svg>',
+        b'<?xml version="1.0"?><!DOCTYPE svg [ <!ENTITY a "b"> ]><svg:svg xmlns:svg="http://www.w3.org/2000/svg"/>',
+    ],
+)
+def test_svg_is_recognised_by_its_root_element(content: bytes) -> None:
+    assert media.sniff_mime(content) == "image/svg+xml"
+    assert media.extension_for("image/svg+xml") == "svg"
+
+
+def test_djvu_is_recognised() -> None:
+    assert media.sniff_mime(b"AT&TFORM\x00\x00\x10\x00DJVUINFO") == "image/vnd.djvu"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"hello", b"<html><svg></svg></html>", b"<?xml version='1.0'?><rdf/>", b"RIFF\x00\x00\x00\x00WAVE", b"GIF90a"],
+)
+def test_other_content_is_unknown(content: bytes) -> None:
+    assert media.sniff_mime(content) == media.UNKNOWN
+
+
+def test_types_commons_does_not_take_are_input_errors() -> None:
+    assert media.sniff_mime(image_bytes("BMP")) == media.UNKNOWN
+    with pytest.raises(InputError, match="image/bmp"):
+        media.extension_for("image/bmp")
+
+
+def test_unreadable_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as raised:
+        media.sniff_mime(tmp_path / "missing.tif")
+    assert raised.value.file == str(tmp_path / "missing.tif")
+
+
+def test_known_extensions_include_aliases() -> None:
+    assert {"jpg", "jpeg", "tif", "tiff", "png", "svg", "pdf", "djvu"} <= media.known_extensions()
