@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from glamupload.wikitext import Wikitext, check_page, escape, render_file_page
 
 GOLDEN = Path(__file__).parent / "data" / "wikitext"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.json"))
+SMM_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "smm-sjohistoriska" / "Exportlista Wikimedia v5-2015-09-07.csv"
 
 
 def build_value(spec: Any) -> object:
@@ -331,3 +333,29 @@ def test_checker_reports_missing_licence_and_category() -> None:
 def test_checker_reports_a_category_the_caller_did_not_ask_for() -> None:
     text = render_file_page("Information", INFO, "{{CC0}}", ["X", "Y"])
     assert problems_of(text, categories=["X"]) == ["unexpected link [[Category:Y]]"]
+
+
+def test_every_smm_record_renders_to_a_page_that_checks_clean() -> None:
+    """All 597 rows of the real SMM export, every column as export text, through Artwork."""
+    with SMM_CSV.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream, delimiter="|"))
+    header, rows = rows[0], rows[1:]
+    column = {name: index for index, name in reversed(list(enumerate(header)))}  # first of repeated names
+    assert len(rows) == 597
+    for row in rows:
+        description = wikitext.concat(
+            [wikitext.lang("sv", row[column[name]]) for name in ("Beskrivning", "Motiv-beskrivning")], Wikitext("\n")
+        )
+        params = {
+            "artist": row[column["Namn-Konstnär"]] or row[column["Namn-Tillverkare"]],
+            "title": wikitext.lang("sv", row[column["Benämning"]] or row[column["Typ av objekt"]]),
+            "description": description,
+            "date": row[column["Datering-Produktion"]] or row[column["Datering-Fotografering"]],
+            "medium": row[column["Material"]],
+            "institution": wikitext.institution(row[column["Samling"]]),
+            "accession number": row[column["Identifikationsnr"]],
+            "notes": row[column["Rättigheter"]],
+        }
+        categories = [f"Media contributed by {row[column['Samling']]}"]
+        text = render_file_page("Artwork", params, "{{PD-old-70}}", categories)
+        assert check_page(text, template="Artwork", params=params, categories=categories, license_wikitext="{{PD-old-70}}") == []
