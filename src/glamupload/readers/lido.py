@@ -59,11 +59,17 @@ def _key(value: str) -> str:
     return value.strip().rstrip("/").casefold()
 
 
+@cache
+def _xpath(expression: str) -> etree.XPath:
+    """Compiled once: a record runs the same few dozen expressions, and compiling dominates otherwise."""
+    return etree.XPath(expression, namespaces=NAMESPACES)
+
+
 def _texts(element: etree._Element | None, expression: str) -> list[str]:
     """Non-empty, stripped text of every node the expression selects (elements: all their text)."""
     if element is None:
         return []
-    return [text for node in element.xpath(expression, namespaces=NAMESPACES) if (text := text_of(node))]
+    return [text for node in _xpath(expression)(element) if (text := text_of(node))]
 
 
 def _first(element: etree._Element | None, expression: str) -> str | None:
@@ -71,9 +77,9 @@ def _first(element: etree._Element | None, expression: str) -> str | None:
     return values[0] if values else None
 
 
-def _all(element: etree._Element | None, expression: str) -> list[etree._Element]:
-    """The elements the expression selects below ``element`` (none when ``element`` is absent)."""
-    return element.xpath(expression, namespaces=NAMESPACES) if element is not None else []
+def _all(element: etree._Element | None, expression: str) -> list[Any]:
+    """The nodes the expression selects below ``element`` (none when ``element`` is absent)."""
+    return _xpath(expression)(element) if element is not None else []
 
 
 def _one(element: etree._Element | None, expression: str) -> etree._Element | None:
@@ -105,15 +111,15 @@ def concept_label(element: etree._Element | None) -> str | None:
         text = text_of(term)
         if text:
             return text
-    return text_of("".join(element.xpath("text()"))) or None
+    return text_of("".join(_all(element, "text()"))) or None
 
 
 def _english_label(elements: list[etree._Element]) -> str | None:
     """Measurement types/units repeat per language; prefer the English label, else the first."""
     labels: list[tuple[bool, str]] = []
     for element in elements:
-        for node in element.xpath("skos:Concept/skos:prefLabel", namespaces=NAMESPACES) or [element]:
-            text = text_of("".join(node.xpath("text()")))
+        for node in _all(element, "skos:Concept/skos:prefLabel") or [element]:
+            text = text_of("".join(_all(node, "text()")))
             if text:
                 labels.append((node.get(_XML_LANG, "") != "en", text))
     return next((text for other, text in labels if not other), labels[0][1]) if labels else None
