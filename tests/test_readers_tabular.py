@@ -181,6 +181,18 @@ def test_ragged_row_after_a_multiline_value_reports_its_first_line(tmp_path: Pat
     assert caught.value.line == 5
 
 
+def test_ragged_row_in_a_file_with_literal_quotes_explains_the_quoting(tmp_path: Path) -> None:
+    path = tmp_path / "literal.csv"
+    path.write_text('id|text\n1|"Quoted" then more\n2|a|b\n', encoding="utf-8")
+    reader = open_export(path)
+    assert reader.quoting_problem == "line 2: '|' expected after '\"'"
+    with pytest.raises(InputError) as caught:
+        list(reader)
+    assert caught.value.line == 3
+    assert "quotes are read as plain characters" in caught.value.hint
+    assert "line 2" in caught.value.hint
+
+
 def test_empty_trailing_cells_are_not_ragged(tmp_path: Path) -> None:
     path = tmp_path / "trailing.csv"
     path.write_text("id,title\n1,Ship,\n2,Boat,,\n", encoding="utf-8")
