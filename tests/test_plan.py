@@ -299,3 +299,18 @@ def test_skeleton_is_a_lookup_table_to_fill_in(tmp_path: Path) -> None:
     assert [r["value"] for r in rows] == ["Sjöhistoriska museet", "Vasamuseet"]
     assert rows[0] == {"value": "Sjöhistoriska museet", "count": "546", "wikitext": "", "category": "",
                        "wikidata": ""}
+
+
+def test_camera_default_names_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text("id,file\nDSC_1234,a.jpg\nHarbour 1,a.jpg\n", encoding="utf-8")
+    shutil.copy(GENERIC / "images" / "ex-1.jpg", tmp_path / "a.jpg")
+    (tmp_path / "cw.yaml").write_text(
+        "record_id: id\ntemplate: Information\nparams: {description: id}\nimages: {path: '${file}'}\n"
+        "filename: {pattern: '{id}', parts: {id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    camera, descriptive = plan_batch(load_batch(tmp_path / "batch.yaml"))
+    assert camera.filename == "DSC 1234.jpg"
+    assert any("camera's default name" in e["problem"] for e in camera.errors) and not camera.uploadable
+    assert not any(e["field"] == "filename" for e in descriptive.errors)
