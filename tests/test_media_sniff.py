@@ -30,7 +30,9 @@ def image_bytes(pillow_format: str, **options: object) -> bytes:
         ("PDF", {}, "application/pdf", "pdf"),
     ],
 )
-def test_images_written_by_pillow_are_recognised(pillow_format: str, options: dict[str, object], mime: str, ext: str) -> None:
+def test_images_written_by_pillow_are_recognised(
+    pillow_format: str, options: dict[str, object], mime: str, ext: str
+) -> None:
     content = image_bytes(pillow_format, **options)
     assert media.sniff_mime(content) == mime
     assert media.extension_for(mime) == ext
@@ -67,7 +69,14 @@ def test_djvu_is_recognised() -> None:
 
 @pytest.mark.parametrize(
     "content",
-    [b"", b"hello", b"<html><svg></svg></html>", b"<?xml version='1.0'?><rdf/>", b"RIFF\x00\x00\x00\x00WAVE", b"GIF90a"],
+    [
+        b"",
+        b"hello",
+        b"<html><svg></svg></html>",
+        b"<?xml version='1.0'?><rdf/>",
+        b"RIFF\x00\x00\x00\x00WAVE",
+        b"GIF90a",
+    ],
 )
 def test_other_content_is_unknown(content: bytes) -> None:
     assert media.sniff_mime(content) == media.UNKNOWN

@@ -15,7 +15,13 @@ from glamupload import media
 from glamupload.errors import ConfigError, InputError
 from glamupload.titles import MAX_BYTES, TitleAllocator, build_filename, is_camera_default, sanitize
 
-SMM_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "smm-sjohistoriska" / "Exportlista Wikimedia v5-2015-09-07.csv"
+SMM_CSV = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "smm-sjohistoriska"
+    / "Exportlista Wikimedia v5-2015-09-07.csv"
+)
 PATTERN = "{title} - {institution} - {accession}"
 
 ILLEGAL = re.compile(r"[#<>\[\]|{}:/\\\x00-\x1f\x7f]|~~~|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#")
@@ -72,10 +78,14 @@ def test_sanitize(text: str, expected: str) -> None:
 
 def test_empty_field_drops_its_separator() -> None:
     values = {"title": "Vasa", "creator": None, "accession": "S 1"}
-    assert build_filename("{title} - {creator} - {accession}", values, {"accession"}, "jpg") == "Vasa - S 1.jpg"
+    assert (
+        build_filename("{title} - {creator} - {accession}", values, {"accession"}, "jpg") == "Vasa - S 1.jpg"
+    )
     values = {"title": "", "creator": "x", "accession": "S 1"}
     assert build_filename("{title} - {creator} - {accession}", values, {"accession"}, "jpg") == "X - S 1.jpg"
-    assert build_filename("SMM {accession} - {title}", {"title": "", "accession": "1"}, (), "png") == "SMM 1.png"
+    assert (
+        build_filename("SMM {accession} - {title}", {"title": "", "accession": "1"}, (), "png") == "SMM 1.png"
+    )
     assert build_filename("{a}, {b} ({c})", {"a": "", "b": "B", "c": "C"}, (), "png") == "B (C).png"
 
 
@@ -107,7 +117,12 @@ def test_extension_is_normalised_and_never_doubled() -> None:
 def test_long_title_is_cut_on_a_word_boundary_never_the_identifier() -> None:
     title = "Fartyget ligger bi för babords halsar i orkan med våldsam överbrytande sjö " * 6
     accession = "S 3053:1 (ÖVERBRYTANDE SJÖ)"
-    name = build_filename(PATTERN, {"title": title, "institution": "Sjöhistoriska museet", "accession": accession}, {"accession"}, "tif")
+    name = build_filename(
+        PATTERN,
+        {"title": title, "institution": "Sjöhistoriska museet", "accession": accession},
+        {"accession"},
+        "tif",
+    )
     assert_valid(name, "tif")
     assert name.endswith(" - Sjöhistoriska museet - S 3053-1 (ÖVERBRYTANDE SJÖ).tif")
     kept = name.split(" - Sjöhistoriska museet")[0]
@@ -116,13 +131,20 @@ def test_long_title_is_cut_on_a_word_boundary_never_the_identifier() -> None:
 
 
 def test_longest_descriptive_part_is_cut_first() -> None:
-    name = build_filename(PATTERN, {"title": "ö" * 200, "institution": "Museum of Ships", "accession": "1"}, {"accession"}, "jpg")
+    name = build_filename(
+        PATTERN,
+        {"title": "ö" * 200, "institution": "Museum of Ships", "accession": "1"},
+        {"accession"},
+        "jpg",
+    )
     assert " - Museum of Ships - 1.jpg" in name and len(name.encode()) <= MAX_BYTES
 
 
 def test_identifier_that_cannot_fit_is_an_input_error() -> None:
     with pytest.raises(InputError):
-        build_filename(PATTERN, {"title": "t", "institution": "i", "accession": "9" * 240}, {"accession"}, "jpg")
+        build_filename(
+            PATTERN, {"title": "t", "institution": "i", "accession": "9" * 240}, {"accession"}, "jpg"
+        )
 
 
 def test_name_that_comes_out_empty_is_an_input_error() -> None:
@@ -132,15 +154,35 @@ def test_name_that_comes_out_empty_is_an_input_error() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["DSC_1234.JPG", "DSC01234.jpg", "DSCF0042.jpg", "IMG_0001.jpg", "IMG 0001", "P1010203.JPG", "DCP01234.JPG",
-     "MVC-001.JPG", "PICT0012.jpg", "DC1234S.JPG", "123-4567_IMG.JPG", "20150907.tif", "img_0001.jpeg"],
+    [
+        "DSC_1234.JPG",
+        "DSC01234.jpg",
+        "DSCF0042.jpg",
+        "IMG_0001.jpg",
+        "IMG 0001",
+        "P1010203.JPG",
+        "DCP01234.JPG",
+        "MVC-001.JPG",
+        "PICT0012.jpg",
+        "DC1234S.JPG",
+        "123-4567_IMG.JPG",
+        "20150907.tif",
+        "img_0001.jpeg",
+    ],
 )
 def test_camera_default_names_are_flagged(name: str) -> None:
     assert is_camera_default(name)
 
 
 @pytest.mark.parametrize(
-    "name", ["Vasa - S 3053.jpg", "DSC of the harbour.jpg", "Fo206798.jpg", "IMG of Stockholm 1890.jpg", "Sjöstrid - O 04929.tif"]
+    "name",
+    [
+        "Vasa - S 3053.jpg",
+        "DSC of the harbour.jpg",
+        "Fo206798.jpg",
+        "IMG of Stockholm 1890.jpg",
+        "Sjöstrid - O 04929.tif",
+    ],
 )
 def test_descriptive_names_are_not_flagged(name: str) -> None:
     assert not is_camera_default(name)
@@ -188,7 +230,9 @@ def smm_rows() -> list[dict[str, str]]:
     with SMM_CSV.open(encoding="utf-8", newline="") as stream:
         rows = list(csv.reader(stream, delimiter="|"))
     header = rows[0]
-    return [dict(zip(header, row)) for row in rows[1:]]  # repeated columns: the last one wins, fine here
+    return [
+        dict(zip(header, row, strict=True)) for row in rows[1:]
+    ]  # repeated columns: the last one wins, fine here
 
 
 def test_every_smm_record_gets_a_valid_unique_name() -> None:
@@ -204,11 +248,11 @@ def test_every_smm_record_gets_a_valid_unique_name() -> None:
         }
         names.append(allocator.allocate(row["Identifikationsnr"], values, "jpg"))
     assert len(set(names)) == len(names) == 597
-    for name, row in zip(names, rows):
+    for name, row in zip(names, rows, strict=True):
         assert_valid(name, "jpg")
         assert sanitize(row["Identifikationsnr"]) in name or sanitize(row["Identifikationsnr"])[1:] in name
         assert not is_camera_default(name)
-    owners = dict(zip(names, (row["Identifikationsnr"] for row in rows)))
+    owners = dict(zip(names, (row["Identifikationsnr"] for row in rows), strict=True))
     for collision in allocator.collisions:
         assert owners[collision.wanted] == collision.first_record_id
         assert owners[collision.allocated] == collision.record_id
@@ -220,8 +264,33 @@ EXTENSIONS = sorted({t.extension for t in media.media_types()})
 accessions = st.from_regex(r"[A-Z]{1,4} ?[0-9]{1,6}(?:[.-][0-9]{1,3})?", fullmatch=True)
 texts = st.one_of(
     st.text(max_size=300),
-    st.lists(st.sampled_from(["ord", "långt", "[x]", "a:b", " ", "_", "&amp;", "%2F", "~~~", ".jpg", "\u200b",
-                              "\u00a0", "\U0001f6a2", "e\u0301", "ß", "#", "|", "/", "\x00", "\ud800"]), max_size=120).map("".join),
+    st.lists(
+        st.sampled_from(
+            [
+                "ord",
+                "långt",
+                "[x]",
+                "a:b",
+                " ",
+                "_",
+                "&amp;",
+                "%2F",
+                "~~~",
+                ".jpg",
+                "\u200b",
+                "\u00a0",
+                "\U0001f6a2",
+                "e\u0301",
+                "ß",
+                "#",
+                "|",
+                "/",
+                "\x00",
+                "\ud800",
+            ]
+        ),
+        max_size=120,
+    ).map("".join),
 )
 
 
@@ -243,15 +312,28 @@ def test_built_names_are_valid_and_keep_identifier_and_extension(
     suffix = f" - {view}" if view else ""
     name = build_filename(PATTERN, values, {"accession"}, ext, suffix=suffix)
     assert_valid(name, ext)
-    assert name.endswith(f"{accession}{suffix}.{ext}") or name.endswith(f"{accession[0].upper()}{accession[1:]}{suffix}.{ext}")
+    assert name.endswith(f"{accession}{suffix}.{ext}") or name.endswith(
+        f"{accession[0].upper()}{accession[1:]}{suffix}.{ext}"
+    )
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["Vasa", "vasa", "Vasa ", "Kronan", "x" * 300, ""]), st.sampled_from(["1", "2", ""])), max_size=30))
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Vasa", "vasa", "Vasa ", "Kronan", "x" * 300, ""]),
+            st.sampled_from(["1", "2", ""]),
+        ),
+        max_size=30,
+    )
+)
 def test_allocator_names_are_unique_valid_and_deterministic(records: list[tuple[str, str]]) -> None:
     def run() -> list[str]:
         allocator = TitleAllocator("{title} - {accession}", {"accession"})
-        return [allocator.allocate(str(i), {"title": t or "untitled", "accession": a}, "jpg") for i, (t, a) in enumerate(records)]
+        return [
+            allocator.allocate(str(i), {"title": t or "untitled", "accession": a}, "jpg")
+            for i, (t, a) in enumerate(records)
+        ]
 
     names = run()
     assert len(set(names)) == len(names)

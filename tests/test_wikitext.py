@@ -16,7 +16,13 @@ from glamupload.wikitext import Wikitext, check_page, escape, render_file_page
 
 GOLDEN = Path(__file__).parent / "data" / "wikitext"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.json"))
-SMM_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "smm-sjohistoriska" / "Exportlista Wikimedia v5-2015-09-07.csv"
+SMM_CSV = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "data"
+    / "smm-sjohistoriska"
+    / "Exportlista Wikimedia v5-2015-09-07.csv"
+)
 
 
 def build_value(spec: Any) -> object:
@@ -24,8 +30,10 @@ def build_value(spec: Any) -> object:
     if not isinstance(spec, dict):
         return spec
     if "concat" in spec:
-        return wikitext.concat([build_value(part) for part in spec["concat"]], Wikitext(spec.get("separator", " ")))
-    (helper, args), = spec.items()
+        return wikitext.concat(
+            [build_value(part) for part in spec["concat"]], Wikitext(spec.get("separator", " "))
+        )
+    ((helper, args),) = spec.items()
     if helper == "wikitext":
         return Wikitext(args)
     if helper in ("institution", "creator"):
@@ -40,7 +48,9 @@ def load_case(name: str) -> dict[str, Any]:
 
 
 def render_case(case: dict[str, Any], templates_dir: Path | None = None) -> str:
-    return render_file_page(case["template"], case["params"], case["license"], case["categories"], templates_dir)
+    return render_file_page(
+        case["template"], case["params"], case["license"], case["categories"], templates_dir
+    )
 
 
 def check_case(case: dict[str, Any], text: str, templates_dir: Path | None = None) -> list[str]:
@@ -71,7 +81,12 @@ def test_adversarial_values_stay_inside_their_parameters() -> None:
     case = load_case("adversarial")
     page = mwparserfromhell.parse(render_case(case))
     templates = page.filter_templates()
-    assert [str(t.name).strip() for t in templates] == ["int:filedesc", "Information", "int:license-header", "cc-by-sa-4.0"]
+    assert [str(t.name).strip() for t in templates] == [
+        "int:filedesc",
+        "Information",
+        "int:license-header",
+        "cc-by-sa-4.0",
+    ]
     info = templates[1]
     assert [str(p.name).strip() for p in info.params] == ["description", "date", "source", "author"]
     assert [str(link.title) for link in page.filter_wikilinks()] == ["Category:Tests"]
@@ -139,7 +154,10 @@ def test_string_operations_on_wikitext_are_untrusted_again() -> None:
 def test_helpers_build_trusted_markup_around_escaped_values() -> None:
     assert wikitext.lang("sv", "a=b | c") == "{{sv|1=a&#61;b &#124; c}}"
     assert wikitext.lang("de-ch", "") == ""
-    assert wikitext.size("cm", {"height": "54", "width": "68,5", "depth": None}) == "{{Size|unit=cm|height=54|width=68,5}}"
+    assert (
+        wikitext.size("cm", {"height": "54", "width": "68,5", "depth": None})
+        == "{{Size|unit=cm|height=54|width=68,5}}"
+    )
     assert wikitext.size("cm", {"height": ""}) == ""
     assert wikitext.other_date("between", 1850, "1860") == "{{Other date|between|1850|1860}}"
     assert wikitext.other_date("circa", "1850}}{{x") == "{{Other date|circa|1850&#125;&#125;&#123;&#123;x}}"
@@ -187,7 +205,23 @@ def test_category_names_are_normalised(name: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["", "   ", "A]]B", "A''B", "A|sortkey", "A{{x}}", "A#section", "A<b>", "A~~~", "A&amp;B", "A%2FB", "..", "./A", ":A", "A\x00"],
+    [
+        "",
+        "   ",
+        "A]]B",
+        "A''B",
+        "A|sortkey",
+        "A{{x}}",
+        "A#section",
+        "A<b>",
+        "A~~~",
+        "A&amp;B",
+        "A%2FB",
+        "..",
+        "./A",
+        ":A",
+        "A\x00",
+    ],
 )
 def test_invalid_category_names_are_input_errors(name: str) -> None:
     with pytest.raises(InputError):
@@ -195,13 +229,17 @@ def test_invalid_category_names_are_input_errors(name: str) -> None:
 
 
 def test_render_drops_empty_parameters_and_duplicate_categories() -> None:
-    text = render_file_page("Information", {"description": "d", "date": None, "source": ""}, "{{CC0}}", ["X", "x", "Y"])
+    text = render_file_page(
+        "Information", {"description": "d", "date": None, "source": ""}, "{{CC0}}", ["X", "x", "Y"]
+    )
     assert "|date" not in text and "|source" not in text
     assert text.count("[[Category:X]]") == 1 and text.endswith("[[Category:Y]]")
 
 
 def test_render_writes_parameters_in_the_documented_order() -> None:
-    text = render_file_page("Artwork", {"source": "s", "accession number": "1", "artist": "a"}, "{{CC0}}", ["X"])
+    text = render_file_page(
+        "Artwork", {"source": "s", "accession number": "1", "artist": "a"}, "{{CC0}}", ["X"]
+    )
     assert text.index("|artist") < text.index("|accession number") < text.index("|source")
 
 
@@ -234,7 +272,10 @@ def test_template_catalogue_lists_aliases_and_suggestions() -> None:
 
 def test_broken_catalogue_names_the_file(tmp_path: Path) -> None:
     broken = tmp_path / "commons-templates.yaml"
-    broken.write_text("file_page_templates:\n  Artwork:\n    parameters: [a]\n    aliases: {b: c}\nhelper_templates: {Size: {parameters: []}, Other date: {types: []}}\n")
+    broken.write_text(
+        "file_page_templates:\n  Artwork:\n    parameters: [a]\n    aliases: {b: c}\n"
+        "helper_templates: {Size: {parameters: []}, Other date: {types: []}}\n"
+    )
     with pytest.raises(ConfigError) as raised:
         wikitext.load_template_catalogue(broken)
     assert raised.value.file == str(broken)
@@ -249,7 +290,8 @@ def test_users_templates_folder_overrides_by_name(tmp_path: Path) -> None:
     (tmp_path / "file-page.j2").write_text(
         "=={{int:filedesc}}==\n{{<< template >>\n<% for name, value in params.items() %>\n"
         "|<< name >> = << value >>\n<% endfor %>\n}}\n{{Uploaded with glamupload}}\n"
-        "=={{int:license-header}}==\n<< license >>\n<% for c in categories %>\n[[Category:<< c >>]]\n<% endfor %>\n"
+        "=={{int:license-header}}==\n<< license >>\n"
+        "<% for c in categories %>\n[[Category:<< c >>]]\n<% endfor %>\n"
         "<< params.get('title', '') >>\n",
         encoding="utf-8",
     )
@@ -295,8 +337,16 @@ def info_page(**replace: str) -> str:
     return text
 
 
-def problems_of(text: str, categories: list[str] | None = None, license_wikitext: str = "{{CC0}}") -> list[str]:
-    return check_page(text, template="Information", params=INFO, categories=categories or ["X"], license_wikitext=license_wikitext)
+def problems_of(
+    text: str, categories: list[str] | None = None, license_wikitext: str = "{{CC0}}"
+) -> list[str]:
+    return check_page(
+        text,
+        template="Information",
+        params=INFO,
+        categories=categories or ["X"],
+        license_wikitext=license_wikitext,
+    )
 
 
 def test_checker_accepts_the_rendered_page() -> None:
@@ -309,13 +359,25 @@ def test_checker_accepts_the_rendered_page() -> None:
         ("|description = d", "|description = d [[Category:Spam]]", "unexpected link [[Category:Spam]]"),
         ("|description = d", "|description = d {{Delete}}", "unexpected template {{Delete}}"),
         ("|description = d", "|description = d <ref>x</ref>", "unexpected tag <ref>"),
-        ("|description = d", "|description = d\n|author = x", "unexpected parameter 'author' of {{Information}}"),
+        (
+            "|description = d",
+            "|description = d\n|author = x",
+            "unexpected parameter 'author' of {{Information}}",
+        ),
         ("|description = d", "|description = e", "parameter 'description' holds 'e' instead of 'd'"),
         ("|description = d", "|description = d|x", "unexpected positional parameter 1= 'x'"),
         ("|source = s\n", "", "parameter 'source' is missing"),
-        ("[[Category:X]]", "[[Category:X]]\n{{Information|description=x}}", "expected exactly one {{Information}} template, found 2"),
+        (
+            "[[Category:X]]",
+            "[[Category:X]]\n{{Information|description=x}}",
+            "expected exactly one {{Information}} template, found 2",
+        ),
         ("=={{int:license-header}}==", "", "missing heading {{int:license-header}}"),
-        ("|description = d", "|description = e\u0301", "page text is not NFC-normalised (the wiki would change it)"),
+        (
+            "|description = d",
+            "|description = e\u0301",
+            "page text is not NFC-normalised (the wiki would change it)",
+        ),
         ("|source = s", "|source = s\n|source = s", "parameter 'source' appears twice"),
     ],
 )
@@ -344,7 +406,8 @@ def test_every_smm_record_renders_to_a_page_that_checks_clean() -> None:
     assert len(rows) == 597
     for row in rows:
         description = wikitext.concat(
-            [wikitext.lang("sv", row[column[name]]) for name in ("Beskrivning", "Motiv-beskrivning")], Wikitext("\n")
+            [wikitext.lang("sv", row[column[name]]) for name in ("Beskrivning", "Motiv-beskrivning")],
+            Wikitext("\n"),
         )
         params = {
             "artist": row[column["Namn-Konstnär"]] or row[column["Namn-Tillverkare"]],
@@ -358,4 +421,13 @@ def test_every_smm_record_renders_to_a_page_that_checks_clean() -> None:
         }
         categories = [f"Media contributed by {row[column['Samling']]}"]
         text = render_file_page("Artwork", params, "{{PD-old-70}}", categories)
-        assert check_page(text, template="Artwork", params=params, categories=categories, license_wikitext="{{PD-old-70}}") == []
+        assert (
+            check_page(
+                text,
+                template="Artwork",
+                params=params,
+                categories=categories,
+                license_wikitext="{{PD-old-70}}",
+            )
+            == []
+        )

@@ -23,19 +23,72 @@ PHP_TRIM = " \t\n\r\0\x0b"  # what MediaWiki strips from named template paramete
 LINE_BREAKS = re.compile("\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
 
 SNIPPETS = [
-    "|", "=", "{{", "}}", "{{{", "}}}", "[[", "]]", "[", "]", "<", ">", "<nowiki>", "</nowiki>", "<ref>",
-    "<br>", "<!--", "-->", "~~~", "~~~~", "__NOTOC__", "__", "''", "'''", "&", "&amp;", "&#124;", "&#x7C;",
-    "&lt", "{{!}}", "http://example.org/?a=b", "[http://x.org y]", "----", "*", "#", ":", ";", "!", "!!",
-    " ", "\t", "\n", "\r\n", "\r", "\u2028", "\u0338", "\u0301", "{|", "|}", "|-", "-{", "}-",
-    "[[Category:X]]", "{{Delete}}", "ISBN 0123456789", "\u037e", "\u3000", "e",
+    "|",
+    "=",
+    "{{",
+    "}}",
+    "{{{",
+    "}}}",
+    "[[",
+    "]]",
+    "[",
+    "]",
+    "<",
+    ">",
+    "<nowiki>",
+    "</nowiki>",
+    "<ref>",
+    "<br>",
+    "<!--",
+    "-->",
+    "~~~",
+    "~~~~",
+    "__NOTOC__",
+    "__",
+    "''",
+    "'''",
+    "&",
+    "&amp;",
+    "&#124;",
+    "&#x7C;",
+    "&lt",
+    "{{!}}",
+    "http://example.org/?a=b",
+    "[http://x.org y]",
+    "----",
+    "*",
+    "#",
+    ":",
+    ";",
+    "!",
+    "!!",
+    " ",
+    "\t",
+    "\n",
+    "\r\n",
+    "\r",
+    "\u2028",
+    "\u0338",
+    "\u0301",
+    "{|",
+    "|}",
+    "|-",
+    "-{",
+    "}-",
+    "[[Category:X]]",
+    "{{Delete}}",
+    "ISBN 0123456789",
+    "\u037e",
+    "\u3000",
+    "e",
 ]
 clean_char = st.characters(exclude_categories=("Cs", "Cc", "Cn"))
-clean_text = st.lists(
-    st.one_of(st.sampled_from(SNIPPETS), st.text(clean_char, max_size=4)), max_size=12
-).map("".join)
-any_text = st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=4), st.characters()), max_size=12).map(
+clean_text = st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(clean_char, max_size=4)), max_size=12).map(
     "".join
 )
+any_text = st.lists(
+    st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=4), st.characters()), max_size=12
+).map("".join)
 
 
 def intended(text: str) -> str:
@@ -60,7 +113,9 @@ def only_param(template: mwparserfromhell.nodes.Template, name: str) -> str:
 
 def page_with(params: dict[str, object], template: str = "Information", categories: tuple[str, ...] = ("X",)):
     text = render_file_page(template, params, "{{CC0}}", list(categories))
-    problems = check_page(text, template=template, params=params, categories=list(categories), license_wikitext="{{CC0}}")
+    problems = check_page(
+        text, template=template, params=params, categories=list(categories), license_wikitext="{{CC0}}"
+    )
     assert problems == []
     return parse_as_wiki(text)
 

@@ -42,8 +42,10 @@ class MediaType:
     signatures: tuple[tuple[tuple[int, bytes], ...], ...]
 
     def matches(self, head: bytes) -> bool:
-        return any(all(head[offset : offset + len(magic)] == magic for offset, magic in signature)
-                   for signature in self.signatures)
+        return any(
+            all(head[offset : offset + len(magic)] == magic for offset, magic in signature)
+            for signature in self.signatures
+        )
 
 
 @functools.lru_cache(maxsize=1)

@@ -20,7 +20,7 @@ from glamupload import media, resources
 from glamupload.errors import ConfigError, InputError
 
 MAX_BYTES = 240
-"""Longest file name (without ``File:``, with the extension) in UTF-8 bytes: MediaWiki's archive-name limit."""
+"""Longest file name (no ``File:``, with the extension) in UTF-8 bytes: MediaWiki's archive-name limit."""
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
@@ -35,7 +35,19 @@ _REMOVED = re.compile(
 )
 # Characters outside $wgLegalTitleChars plus $wgIllegalFileChars (: / \); brackets stay brackets.
 _ILLEGAL = str.maketrans(
-    {"[": "(", "]": ")", "{": "(", "}": ")", "<": "(", ">": ")", "#": "-", "|": "-", ":": "-", "/": "-", "\\": "-"}
+    {
+        "[": "(",
+        "]": ")",
+        "{": "(",
+        "}": ")",
+        "<": "(",
+        ">": ")",
+        "#": "-",
+        "|": "-",
+        ":": "-",
+        "/": "-",
+        "\\": "-",
+    }
 )
 _COLON_BEFORE_SPACE = re.compile(r"(?<=\S):(?= )")
 _SIGNATURE = re.compile(r"~{3,}")
@@ -162,13 +174,17 @@ def build_filename(
     parsed = pattern if isinstance(pattern, FilenamePattern) else FilenamePattern.parse(pattern)
     unknown = [name for name in parsed.fields if name not in values]
     if unknown:
-        raise ConfigError(f"file name pattern uses {unknown[0]!r}, which has no value source", field=unknown[0])
+        raise ConfigError(
+            f"file name pattern uses {unknown[0]!r}, which has no value source", field=unknown[0]
+        )
     ext = _extension(ext)
     cleaned = {name: _clean("" if values[name] is None else str(values[name])) for name in parsed.fields}
     cuttable = [name for name in parsed.fields if name not in protected]
 
     def assemble(cap: int) -> str:
-        parts = {name: _truncate(value, cap) if name in cuttable else value for name, value in cleaned.items()}
+        parts = {
+            name: _truncate(value, cap) if name in cuttable else value for name, value in cleaned.items()
+        }
         return _strip_extensions(sanitize(parsed.join(parts) + suffix))
 
     def fits(base: str) -> bool:
@@ -244,7 +260,9 @@ class TitleAllocator:
         while name in self._owners:
             number = self._next_number.get(wanted, 2)
             self._next_number[wanted] = number + 1
-            name = build_filename(self.pattern, values, self.protected, ext, suffix=f"{view_suffix} ({number})")
+            name = build_filename(
+                self.pattern, values, self.protected, ext, suffix=f"{view_suffix} ({number})"
+            )
         if name != wanted:
             self.collisions.append(Collision(record_id, wanted, name, self._owners[wanted]))
         self._owners[name] = record_id

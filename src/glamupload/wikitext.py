@@ -156,7 +156,7 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
     if bad:
         raise InputError(
             f"{namespace} name {text!r} cannot be a page title: it contains {bad.group()!r}",
-            hint="page titles cannot contain # < > [ ] | { }, ~~~, '', %XX, HTML entities or control characters",
+            hint="a title cannot contain # < > [ ] | { }, ~~~, '', %XX, HTML entities or control characters",
         )
     if len(f"{namespace}:{text}".encode()) > _TITLE_MAX_BYTES:
         raise InputError(f"{namespace} name {text[:40]!r}… is longer than {_TITLE_MAX_BYTES} bytes")
@@ -174,7 +174,9 @@ _TEMPLATE_NAME = re.compile(r"[^\n|{}\[\]<>#=]+")
 _LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 
-def template_call(name: str, positional: Sequence[object] = (), named: Mapping[str, object] | None = None) -> Wikitext:
+def template_call(
+    name: str, positional: Sequence[object] = (), named: Mapping[str, object] | None = None
+) -> Wikitext:
     """``{{name|pos1|pos2|key=value}}`` with every argument escaped; name and keys must be plain names."""
     for label in [name, *(named or {})]:
         if not _TEMPLATE_NAME.fullmatch(str(label)) or not str(label).strip():
@@ -256,7 +258,8 @@ class TemplateCatalogue:
             return self.file_page_templates[wanted]
         raise ConfigError(
             f"unknown file-page template {name!r}",
-            hint=_did_you_mean(name, list(self.file_page_templates)) or f"use one of {list(self.file_page_templates)}",
+            hint=_did_you_mean(name, list(self.file_page_templates))
+            or f"use one of {list(self.file_page_templates)}",
         )
 
 
@@ -364,7 +367,9 @@ def _page_template(spec: TemplateSpec, templates_dir: Path | None) -> jinja2.Tem
     try:
         return env.select_template([f"{slug}.j2", PAGE_TEMPLATE])
     except jinja2.TemplateSyntaxError as error:
-        raise ConfigError(f"page template syntax: {error.message}", file=error.filename, line=error.lineno) from error
+        raise ConfigError(
+            f"page template syntax: {error.message}", file=error.filename, line=error.lineno
+        ) from error
 
 
 def render_file_page(
@@ -396,6 +401,7 @@ def render_file_page(
 
 
 # --- checking -------------------------------------------------------------------------------------------
+
 
 def _constructs(text: str) -> Counter[tuple[str, str]]:
     """Every structural node of ``text`` (templates, links, tags, headings, comments, arguments)."""
@@ -461,7 +467,11 @@ def check_page(
     if unicodedata.normalize("NFC", text) != text:
         problems.append("page text is not NFC-normalised (the wiki would change it)")
     page = mwparserfromhell.parse(text)
-    calls = [node for node in page.filter_templates(recursive=False) if _normalise_title(str(node.name)) == spec.name]
+    calls = [
+        node
+        for node in page.filter_templates(recursive=False)
+        if _normalise_title(str(node.name)) == spec.name
+    ]
     if len(calls) != 1:
         problems.append(f"expected exactly one {{{{{spec.name}}}}} template, found {len(calls)}")
     else:
@@ -502,7 +512,9 @@ def _check_params(spec: TemplateSpec, call: Template, expected: Mapping[str, str
             problems.append(f"parameter {name!r} is missing")
         elif actual[name] != value:
             problems.append(f"parameter {name!r} holds {_shown(actual[name])} instead of {_shown(value)}")
-    problems += [f"unexpected parameter {name!r} of {{{{{spec.name}}}}}" for name in actual if name not in expected]
+    problems += [
+        f"unexpected parameter {name!r} of {{{{{spec.name}}}}}" for name in actual if name not in expected
+    ]
     return problems
 
 
