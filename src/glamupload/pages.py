@@ -45,6 +45,7 @@ TRANSCLUDED_NAMESPACES = ("institution", "creator")
 Kind = Literal["institution", "institution-category", "collection-category", "contributed-category",
                "tracking-category", "category", "transcluded"]
 Status = Literal["create", "unchanged", "update", "blocked", "manual"]
+CategoryState = Literal["exists", "will be created", "unknown"]
 Outcome = Literal["created", "updated", "unchanged", "skipped", "blocked", "manual"]
 
 STATUSES: tuple[Status, ...] = ("create", "unchanged", "update", "blocked", "manual")
@@ -202,6 +203,23 @@ def missing_pages_warning(batch: BatchConfig, wiki: Wiki, *,
             f"run `glamupload pages {batch.path}` first")
 
 
+def category_states(batch: BatchConfig, wiki: Wiki, *,
+                    files: Iterable[plan.PlannedFile] | None = None) -> dict[str, CategoryState]:
+    """For the dry-run report: each category the batch's files use, as "exists" on the wiki, "will be
+    created" by ``glamupload pages`` (parents known, or a page glamupload plans anyway) or "unknown"
+    (missing, and a person must create it)."""
+    files = list(plan.plan_batch(batch) if files is None else files)
+    planned = {_key(page.title): page for page in plan_pages(batch, wiki, files=files)}
+    states: dict[str, CategoryState] = {}
+    for name in file_page_uses(files).categories:
+        page = planned.get(_key(_category_title(name)))
+        if page is None or page.revid is not None:
+            states[name] = "exists"
+        else:
+            states[name] = "will be created" if page.status == "create" else "unknown"
+    return states
+
+
 # --- planning -----------------------------------------------------------------------------------------
 
 
@@ -249,8 +267,8 @@ def _structural_pages(batch: BatchConfig, names: _Names, namespace: str, render:
     given = names.parents
     institution_page = Wikitext(f"{namespace}:{names.institution_name}") if names.institution_name else None
     common = {"institution_page": institution_page, "institution_name": names.institution_name}
-    if names.institution is not None and names.institution_category and names.contributed:
-        home = names.institution_category
+    if names.institution is not None:
+        home, contributed = str(names.institution_category), str(names.contributed)
         pages.append(PlannedPage(
             str(institution_page), "institution",
             render("institution", institution=names.institution, page=institution_page, homecat=Wikitext(home)),
@@ -259,8 +277,8 @@ def _structural_pages(batch: BatchConfig, names: _Names, namespace: str, render:
         for collection in names.collections:
             pages.append(render.category("collection-category", collection, [home, *given.get(collection, [])],
                                          collection=collection, **common))
-        pages.append(render.category("contributed-category", names.contributed,
-                                     [home, *given.get(names.contributed, [])], **common))
+        pages.append(render.category("contributed-category", contributed, [home, *given.get(contributed, [])],
+                                     **common))
     if names.tracking and names.tracking != names.contributed:
         parents = [names.contributed] if names.contributed else []
         pages.append(render.category("tracking-category", names.tracking,
