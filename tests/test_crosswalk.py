@@ -222,3 +222,9 @@ def test_template_table_comes_from_the_catalogue() -> None:
     assert {"Artwork", "Photograph", "Information", "Art Photo", "Book"} <= set(params)
     assert "accession number" in params["Artwork"] and "photographer" in params["Photograph"]
     assert "other versions" in params["Artwork"]  # aliases are valid too
+
+
+def test_condition_with_a_bad_regular_expression(tmp_path: Path) -> None:
+    text = MINIMAL + "variants:\n  - when: {field: Typ av objekt, matches: '[Foto'}\n    template: Photograph\n"
+    err = error_for(tmp_path, text)
+    assert err.line == 14 and "not a regular expression" in err.message

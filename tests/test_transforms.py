@@ -363,3 +363,14 @@ def test_export_text_never_adds_templates_links_or_tags(text: str, chain_index: 
     # free URLs in the text stay (the wiki links them); a [bracketed link] only where the crosswalk wrote one
     assert {str(link.url) for link in code.filter_external_links() if link.brackets} <= {"https://x.org/"}
     assert {str(tag.tag) for tag in code.filter_tags()} <= {"br"}
+
+
+def test_a_bad_regular_expression_is_a_load_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as err:
+        step({"replace": {"pattern": "(unclosed"}}, tmp_path)
+    assert err.value.line == 7 and "not a regular expression" in err.value.message
+
+
+def test_a_replacement_naming_a_missing_group_warns_instead_of_failing() -> None:
+    out, ctx = run("replace", ["abc"], pattern="b", with_=r"\2")
+    assert out == ["abc"] and "failed on 'abc'" in ctx.warnings[0].problem

@@ -37,9 +37,6 @@ from glamupload.transforms import (
 from glamupload.wikitext import Wikitext
 from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean, load_yaml, suggest, validate
 
-FILE_PAGE_TEMPLATES = ("Artwork", "Information", "Photograph", "Book", "Art Photo", "Map")
-
-
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
@@ -63,7 +60,10 @@ class Condition(Strict):
         if len(tests) != 1:
             raise ValueError("a condition needs exactly one of: equals, in, matches, present")
         if self.matches is not None:
-            re.compile(self.matches)
+            try:
+                re.compile(self.matches)
+            except re.error as exc:
+                raise ValueError(f"matches: not a regular expression ({exc})") from None
         return self
 
     def holds(self, record: FieldSource) -> bool:
@@ -246,11 +246,6 @@ class Crosswalk:
             if variant.when.holds(record):
                 return variant.template, {**self.params, **params}
         return self.model.template, self.params
-
-    def templates_used(self) -> list[tuple[str, dict[str, CompiledSource]]]:
-        return [(self.model.template, self.params)] + [
-            (v.template, {**self.params, **p}) for v, p in self.variants
-        ]
 
 
 def resolve_path(name: str | Path, base: Path | None = None) -> Path:

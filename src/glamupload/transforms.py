@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from glamupload.errors import ConfigError, GlamuploadError
 from glamupload.resources import mappings_dir
@@ -166,6 +166,22 @@ def _same_trust(original: str, text: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
+# argument types checked when the crosswalk is loaded
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression ({exc})") from None
+    return pattern
+
+
+Regex = Annotated[str, AfterValidator(_compiles)]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z0-9]+)*$")]
+
+
+# --------------------------------------------------------------------------------------------------
 # text
 
 
@@ -248,13 +264,20 @@ def drop(values: Values, ctx: Context, values_: list[str]) -> Values:
 
 
 @transform("replace")
-def replace(values: Values, ctx: Context, pattern: str, with_: str = "") -> Values:
+def replace(values: Values, ctx: Context, pattern: Regex, with_: str = "") -> Values:
     """Regular-expression replacement on each value; the result is export text (escaped later).
 
-    ``replace: {pattern: "^Ram: ", with: ""}``
+    ``replace: {pattern: "^Ram: ", with: ""}``; ``with`` may use groups (``\\1``).
     """
     regex = re.compile(pattern)
-    return [regex.sub(with_, str(v)) for v in values]
+    out = []
+    for v in values:
+        try:
+            out.append(regex.sub(with_, str(v)))
+        except re.error as exc:  # e.g. a group the pattern does not have
+            ctx.warn(f"replace {pattern!r} → {with_!r} failed on {str(v)!r}: {exc}")
+            out.append(v)
+    return out
 
 
 @transform("default")
@@ -292,9 +315,6 @@ PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 def placeholders(template: str) -> list[str]:
     """Field names used as ``${Field}`` in a pattern (``value`` excluded)."""
     return [n for n in PLACEHOLDER.findall(template) if n != "value"]
-
-
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z0-9]+)*$")]
 
 
 @transform("lang")
