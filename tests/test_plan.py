@@ -314,3 +314,18 @@ def test_camera_default_names_are_refused(tmp_path: Path) -> None:
     assert camera.filename == "DSC 1234.jpg"
     assert any("camera's default name" in e["problem"] for e in camera.errors) and not camera.uploadable
     assert not any(e["field"] == "filename" for e in descriptive.errors)
+
+
+def test_batch_values_named_by_the_crosswalk_must_exist(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path)
+    crosswalk = (ROOT / "mappings" / "generic-csv.yaml").read_text(encoding="utf-8")
+    (batch.parent / "cw.yaml").write_text(crosswalk.replace("batch: institution.name", "batch: institution.nme"),
+                                          encoding="utf-8")
+    batch.write_text(batch.read_text(encoding="utf-8").replace("crosswalk: generic-csv", "crosswalk: cw.yaml"),
+                     encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        next(plan_batch(load_batch(batch)))
+    assert "no value 'institution.nme'" in err.value.message and "did you mean 'institution.name'?" in (
+        err.value.hint or "")
+    expected = next(n for n, line in enumerate(crosswalk.splitlines(), 1) if "batch: institution.name" in line)
+    assert err.value.line == expected

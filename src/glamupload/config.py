@@ -112,6 +112,11 @@ class BatchConfig:
         e = self.model.export
         return {"format": e.format, "encoding": e.encoding, "delimiter": e.delimiter, "sheet": e.sheet}
 
+    @staticmethod
+    def crosswalk_keys() -> list[str]:
+        """Every name a crosswalk's ``batch:`` source may use."""
+        return ["name"] + [f"institution.{key}" for key in Institution.model_fields]
+
     def values_for_crosswalk(self) -> dict[str, Any]:
         """What a crosswalk may read with ``batch:`` (``institution.name``, ``name``, ...)."""
         out: dict[str, Any] = {"name": self.name}

@@ -271,21 +271,24 @@ def load(
     fields: Sequence[str],
     *,
     lookup_overrides: Mapping[str, Path] | None = None,
+    batch_keys: Sequence[str] | None = None,
 ) -> Crosswalk:
     """Load and check the crosswalk at ``path`` against the export's ``fields``.
 
-    ``lookup_overrides`` replaces named lookup tables by a batch's own files (filled-in skeletons).
+    ``lookup_overrides`` replaces named lookup tables by a batch's own files (filled-in skeletons);
+    ``batch_keys``, when given, are the names ``batch:`` sources may use.
     """
     located = load_yaml(path)
     model: CrosswalkModel = validate(CrosswalkModel, located)
-    return _Checker(located, model, list(fields), dict(lookup_overrides or {})).compile()
+    return _Checker(located, model, list(fields), dict(lookup_overrides or {}), batch_keys).compile()
 
 
 class _Checker:
     """Walks a validated crosswalk, checking names against the export and the template table."""
 
     def __init__(self, located: LocatedYaml, model: CrosswalkModel, fields: list[str],
-                 lookup_overrides: dict[str, Path]) -> None:
+                 lookup_overrides: dict[str, Path], batch_keys: Sequence[str] | None) -> None:
+        self.batch_keys = batch_keys
         self.located = located
         self.model = model
         self.fields = fields
@@ -371,6 +374,9 @@ class _Checker:
             self._check_field(name, loc + ("field", i))
         if source.when is not None:
             self._condition(source.when, loc + ("when",))
+        if source.batch is not None and self.batch_keys is not None and source.batch not in self.batch_keys:
+            raise self.located.error(f"the batch file has no value {source.batch!r}", loc + ("batch",),
+                                     hint=did_you_mean(source.batch, self.batch_keys))
         raw_steps = self._raw(loc + ("transforms",)) or []
         steps = []
         for i, raw in enumerate(raw_steps):

@@ -73,7 +73,8 @@ class _ImageView:
 
 def load_crosswalk(batch: BatchConfig, fields: Iterable[str]) -> Crosswalk:
     """The batch's crosswalk, checked against the export's fields (before any record is read)."""
-    return load(batch.crosswalk_path, list(fields), lookup_overrides=batch.lookups)
+    return load(batch.crosswalk_path, list(fields), lookup_overrides=batch.lookups,
+                batch_keys=batch.crosswalk_keys())
 
 
 def plan_batch(batch: BatchConfig) -> Iterator[PlannedFile]:
