@@ -164,6 +164,7 @@ def test_helpers_build_trusted_markup_around_escaped_values() -> None:
     assert wikitext.institution("Institution:Sjöhistoriska_museet") == "{{Institution:Sjöhistoriska museet}}"
     assert wikitext.creator("herman af Sillén") == "{{Creator:Herman af Sillén}}"
     assert wikitext.concat(["a|", Wikitext("{{x}}")], " / ") == "a&#124; / {{x}}"
+    assert wikitext.concat(["a", "*b", " c", ";d"], Wikitext("\n")) == "a\n&#42;b\n&#32;c\n&#59;d"
 
 
 @pytest.mark.parametrize(

@@ -76,6 +76,7 @@ _UNWANTED = re.compile(
 _INLINE = re.compile(r"[|={}\[\]<]|&(?=[#A-Za-z0-9])|'{2,}|~{3,}|_{2,}|!{2,}")
 _LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
+_LEADING_SPACE = re.compile(r"^[ \t]+")
 _BR = "<br>"
 _WIKI_TRIM = " \t\n\r\0\x0b"
 """What MediaWiki trims from a named template parameter (PHP ``trim``), and so what we may trim."""
@@ -115,13 +116,19 @@ def escape(value: object) -> Wikitext:
 
 def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
     """Join values into one piece of wikitext; every part and the separator that is not ``Wikitext``
-    is escaped (e.g. several language wrappers separated by ``Wikitext("\\n")``). Spaces at the edges of
-    the pieces stay spaces: the wiki trims only the edges of the whole value."""
-
-    def piece(value: object) -> str:
-        return value if isinstance(value, Wikitext) else _escape_fragment(value)
-
-    return Wikitext(piece(separator).join(piece(part) for part in parts))
+    is escaped (e.g. several language wrappers separated by ``Wikitext("\\n")``). Spaces inside the
+    result stay spaces, except at the start of a line, where a space would open a ``<pre>`` block."""
+    joined = ""
+    for index, part in enumerate(parts):
+        for value in [separator, part] if index else [part]:
+            if isinstance(value, Wikitext):
+                joined += value
+            else:
+                text = _escape_fragment(value)
+                if joined.endswith("\n"):
+                    text = _LEADING_SPACE.sub(lambda m: _entities(m.group()), text)
+                joined += text
+    return Wikitext(joined)
 
 
 # --- titles used inside markup (categories, Institution:, Creator:) -------------------------------------
