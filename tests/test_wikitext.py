@@ -110,6 +110,7 @@ def test_adversarial_values_stay_inside_their_parameters() -> None:
         ("Smith & Sons", "Smith & Sons"),
         ("&amp; &#91;", "&amp;amp; &amp;#91;"),
         ("it's", "it's"),
+        ("'quoted'\n'", "&#39;quoted&#39;<br>&#39;"),
         ("''x''", "&#39;&#39;x&#39;&#39;"),
         ("~~ ~~~~", "~~ &#126;&#126;&#126;&#126;"),
         ("a_b __TOC__", "a_b &#95;&#95;TOC&#95;&#95;"),

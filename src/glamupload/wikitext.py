@@ -12,7 +12,8 @@ after the wiki has parsed the page structure):
   positional use, no template/parameter/table, no internal or bracketed external link, no HTML tag,
   comment, ``<nowiki>``/``<ref>`` or extension tag.
 * runs of ``''`` (bold/italic), ``~~~`` (signatures), ``__`` (``__MAGICWORDS__``) and ``!!`` (table
-  header cells) → every character of the run as an entity.
+  header cells) → every character of the run as an entity; so is a single ``'`` at the start or end of
+  a line, which would join the ``''`` of a template that shows the value in italics.
 * ``&`` that would start an entity (``&amp;``, ``&#91;``) → ``&amp;``, so literal text shows literally.
 * line breaks (``\\r\\n``, ``\\r``, ``\\n``, and the other Unicode line separators) → ``<br>``: the escaped
   value stays on one line, so no line start inside it can open a list, heading, ``<pre>``, table row or
@@ -73,7 +74,7 @@ _UNWANTED = re.compile(
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]"
 )
-_INLINE = re.compile(r"[|={}\[\]<]|&(?=[#A-Za-z0-9])|'{2,}|~{3,}|_{2,}|!{2,}")
+_INLINE = re.compile(r"[|={}\[\]<]|&(?=[#A-Za-z0-9])|'{2,}|^'|'$|~{3,}|_{2,}|!{2,}")
 _LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
 _LEADING_SPACE = re.compile(r"^[ \t]+")
