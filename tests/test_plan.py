@@ -329,3 +329,23 @@ def test_batch_values_named_by_the_crosswalk_must_exist(tmp_path: Path) -> None:
         err.value.hint or "")
     expected = next(n for n, line in enumerate(crosswalk.splitlines(), 1) if "batch: institution.name" in line)
     assert err.value.line == expected
+
+
+def test_iiif_service_with_a_suffix_and_a_record_without_id(tmp_path: Path) -> None:
+    (tmp_path / "export.csv").write_text(
+        "id,title,service\nA-1,Coin,https://iiif.example.org/iiif/coin-1\n,Medal,https://iiif.example.org/iiif/m/info.json\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "cw.yaml").write_text(
+        "record_id: id\ntemplate: Information\nparams: {description: title}\n"
+        "images: {iiif: service, suffix: {value: obverse}}\n"
+        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    coin, medal = plan_batch(load_batch(tmp_path / "batch.yaml"))
+    assert coin.source == "https://iiif.example.org/iiif/coin-1/full/max/0/default.jpg"
+    assert coin.filename == "Coin - A-1 - obverse.jpg"
+    assert medal.source == "https://iiif.example.org/iiif/m/full/max/0/default.jpg"
+    assert medal.record_id == "(line 3)"
+    assert {"field": "id", "problem": "empty: the record has no identifier"} in medal.errors

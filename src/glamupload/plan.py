@@ -103,9 +103,11 @@ class _Planner:
     def plan(self, record: Record) -> list[PlannedFile]:
         cw = self.crosswalk
         ctx = Context(record, "record_id", cw.tables)
-        record_id = ", ".join(as_values(record.get(cw.model.record_id))) or f"({record.position})"
+        record_id = ", ".join(as_values(record.get(cw.model.record_id)))
+        missing_id = [] if record_id else [Problem(cw.model.record_id, "empty: the record has no identifier")]
+        record_id = record_id or f"({record.position})"
         images = self._images(record, ctx)
-        drafts = [_Draft(view, source, errors=problems, warnings=list(ctx.warnings), number=number)
+        drafts = [_Draft(view, source, errors=missing_id + problems, warnings=list(ctx.warnings), number=number)
                   for number, (view, source, problems) in enumerate(images, start=1)]
         for draft in drafts:  # all names first: each page links the record's other files
             draft.filename = self._filename(draft, record_id, len(drafts))
