@@ -349,3 +349,21 @@ def test_iiif_service_with_a_suffix_and_a_record_without_id(tmp_path: Path) -> N
     assert medal.source == "https://iiif.example.org/iiif/m/full/max/0/default.jpg"
     assert medal.record_id == "(line 3)"
     assert {"field": "id", "problem": "empty: the record has no identifier"} in medal.errors
+
+
+def test_batch_lookup_tables_replace_the_crosswalks_and_bad_categories_are_errors(tmp_path: Path) -> None:
+    batch = make_batch(tmp_path, "lookups: {keywords: my-keywords.csv}\n")
+    (batch.parent / "my-keywords.csv").write_text(
+        "value,category\nportrait,category:portrait_paintings\nlandscape,Landscapes [Haarlem]\n", encoding="utf-8")
+    first, second, _ = plan_batch(load_batch(batch))
+    assert "Portrait paintings" in first.categories and first.errors == []  # normalised like the wiki does
+    assert "Landscapes [Haarlem]" not in second.categories
+    assert second.errors[0]["field"] == "categories" and "cannot be a page title" in second.errors[0]["problem"]
+
+
+def test_a_page_without_any_category_is_an_error(tmp_path: Path) -> None:
+    folder = tmp_path / "dc"
+    shutil.copytree(Path(__file__).resolve().parent / "golden" / "dublin-core", folder)
+    (folder / "batch.yaml").write_text("export: {path: oai_dc.xml}\ncrosswalk: dublin-core\n", encoding="utf-8")
+    first = next(plan_batch(load_batch(folder / "batch.yaml")))
+    assert first.categories == [] and {"field": "wikitext", "problem": "page has no category"} in first.errors

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,7 @@ from glamupload.yamlconfig import did_you_mean
 RECORDS_FILE = "records.jsonl"
 DEFAULT_EXTENSION = "jpg"
 NO_LICENSE = "page has no licence"  # wikitext.check_page's wording
+KINDS = typing.get_args(licenses.Kind)
 
 
 @dataclass
@@ -232,7 +234,7 @@ class _Planner:
             gallery = "\n".join(f"File:{n}" for n in other_names if n)
             params["other_versions"] = Wikitext(f"<gallery>\n{gallery}\n</gallery>")
         verdict = self._verdict(view, record_id, ctx)
-        categories = self._categories(view, ctx)
+        categories = self._categories(view, ctx, draft)
         page = self._page(template, params, verdict, categories, draft)
         planned = PlannedFile(
             index=self.index,
@@ -295,13 +297,14 @@ class _Planner:
                     ctx.warn(f"{value!r} is not a year (use the year transform)")
                     continue
                 found[name] = int(value)
-            elif name == "kind" and value not in ("2d", "3d", "photo"):
-                ctx.warn(f"kind {value!r} is not one of 2d, 3d, photo")
+            elif name == "kind" and value not in KINDS:
+                ctx.warn(f"kind {value!r} is not one of {', '.join(KINDS)}")
             else:
                 found[name] = value
         return licenses.Facts(**found)
 
-    def _categories(self, view: Any, ctx: Context) -> list[str]:
+    def _categories(self, view: Any, ctx: Context, draft: _Draft) -> list[str]:
+        """Fixed, per-record, the batch's extra and the tracking category: valid titles, no repeats."""
         cw = self.crosswalk
         names = list(cw.model.categories.fixed)
         for i, source in enumerate(cw.categories):
@@ -311,14 +314,13 @@ class _Planner:
         tracking = self.batch.model.categories.tracking or cw.model.categories.tracking
         if tracking:
             names.append(tracking)
-        seen: dict[str, None] = {}
+        valid: dict[str, None] = {}
         for name in names:
-            cleaned = " ".join(name.replace("_", " ").split())
-            if cleaned.casefold().startswith("category:"):
-                cleaned = cleaned[len("category:"):].strip()
-            if cleaned:
-                seen.setdefault(cleaned[:1].upper() + cleaned[1:], None)
-        return list(seen)
+            try:
+                valid.setdefault(str(wikitext.category_name(name)), None)
+            except GlamuploadError as exc:
+                draft.errors.append(Problem("categories", exc.message))
+        return list(valid)
 
 
 @dataclass
