@@ -337,3 +337,29 @@ def test_example_batch_pages(uploader: Wiki, sandbox_wiki: sandbox.SandboxInfo) 
     assert second.exit_code == 0
     expected = Counter("manual" if p["outcome"] == "manual" else "unchanged" for p in first["pages"])
     assert json.loads(second.stdout)["summary"] == dict(expected)
+
+
+def test_pages_command_dry_run_then_create_then_blocked(tmp_path: Path, admin: Wiki, unique_name: str,
+                                                         sandbox_wiki: sandbox.SandboxInfo) -> None:
+    path = tmp_path / "batch.yaml"
+    path.write_text(f"""
+export: {{path: "{SMM_EXPORT}", format: csv, encoding: utf-8, delimiter: "|"}}
+crosswalk: smm
+limit: 3
+institution: {{name: Museum {unique_name}, location: Göteborg}}
+categories: {{tracking: Batch {unique_name}}}
+""", encoding="utf-8")
+    runner = CliRunner()
+    args = [str(path), "--sandbox-dir", sandbox_wiki.dir]
+    dry = runner.invoke(pages_command, [*args, "--dry-run"], catch_exceptions=False)
+    assert dry.exit_code == 0 and dry.stdout == ""
+    assert f"create  Institution:Museum {unique_name}\n" in dry.stderr and "|Location = Göteborg" in dry.stderr
+    assert runner.invoke(pages_command, [*args, "--dry-run"]).stderr == dry.stderr  # the dry run wrote nothing
+
+    created = runner.invoke(pages_command, args, catch_exceptions=False)
+    assert f"created  Institution:Museum {unique_name}\n" in created.stderr
+    admin.edit(f"Institution:Museum {unique_name}", "{{Institution|wikidata=Q1}}", "curator")
+    blocked = runner.invoke(pages_command, [*args, "--update"], catch_exceptions=False)
+    assert blocked.exit_code == 1
+    assert f"blocked  Institution:Museum {unique_name}\n" in blocked.stderr
+    assert "last edited by Admin" in blocked.stderr and "-{{Institution|wikidata=Q1}}" in blocked.stderr

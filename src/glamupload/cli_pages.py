@@ -19,7 +19,7 @@ from glamupload.wiki import Wiki
 
 LABELS = {"create": "create", "unchanged": "unchanged", "update": "would update", "blocked": "blocked",
           "manual": "needs a person", "created": "created", "updated": "updated", "skipped": "kept (--update)",
-          None: "unchecked"}
+          "unchecked": "unchecked", None: "unchecked"}
 
 
 @click.command("pages")
@@ -51,6 +51,8 @@ def pages_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, dry_run
     else:
         for page in result:
             _describe(page, dry_run)
+        counts = pages.summary(result)
+        click.echo(", ".join(f"{n} {LABELS[key]}" for key, n in counts.items()), err=True)
     if any(page.status == "blocked" or page.outcome == "blocked" for page in result):
         raise click.exceptions.Exit(int(ExitStatus.RECORD_ERRORS))
 

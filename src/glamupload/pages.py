@@ -120,7 +120,7 @@ def plan_pages(batch: BatchConfig, wiki: Wiki | None = None, *,
                                   + transcluded)
     pages += [_category_page(name, names.parents.get(name, []), render)
               for name in categories if current[_category_title(name)] is None]
-    pages += [PlannedPage(title, "transcluded", None, note="the file pages transclude it; write it by hand")
+    pages += [PlannedPage(title, "transcluded", None, note="the file pages transclude it: write it by hand")
               for title in transcluded if current[title] is None]
     account = _account(wiki)
     for page in pages:
@@ -163,6 +163,8 @@ def apply_pages(planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False
     for page in pages:
         _classify(page, current[page.title], account)
         page.outcome = _write(page, wiki, update)
+        if page.outcome in ("created", "updated"):
+            page.editor = account
     return pages
 
 
@@ -285,15 +287,15 @@ def _structural_pages(batch: BatchConfig, names: _Names, namespace: str, render:
                                      [*parents, *given.get(names.tracking, [])], batch=batch.name, **common))
     for page in pages:
         if page.kind != "institution" and not page.parents:
-            page.note = "no parent categories known: add them under categories.parents in the batch file"
+            page.note = "no parent category known: name its parents under categories.parents"
     return pages
 
 
 def _category_page(name: str, parents: list[str], render: _Renderer) -> PlannedPage:
     if not parents:
         return PlannedPage(_category_title(name), "category", None, status="manual",
-                           note="used by the batch's files, missing on the wiki, and no parent category is "
-                                "known: create it by hand or add it under categories.parents")
+                           note="no parent category known: create it by hand, or name its parents under "
+                                "categories.parents")
     return render.category("category", name, parents)
 
 
@@ -338,10 +340,10 @@ def _classify(page: PlannedPage, current: Mapping[str, Any] | None, account: str
     if _same(current["text"], page.text):
         page.status = "unchanged"
         return
-    page.diff = "".join(difflib.unified_diff(
-        current["text"].rstrip().splitlines(keepends=True), page.text.splitlines(keepends=True),
+    page.diff = "".join(f"{line}\n" for line in difflib.unified_diff(
+        current["text"].rstrip().splitlines(), page.text.splitlines(),
         fromfile=f"{page.title} (wiki, revision {current['revid']} by {current['user']})",
-        tofile=f"{page.title} (glamupload)",
+        tofile=f"{page.title} (glamupload)", lineterm="",
     ))
     ours = current["user"] == account and str(current.get("comment", "")).startswith(SUMMARY_PREFIX)
     page.status = "update" if ours else "blocked"
