@@ -185,3 +185,106 @@ def build_kenom(folder: Path, records: int) -> Path:
 
 def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+# -- the sandbox wiki and counting its requests ---------------------------------------------------------
+
+
+def start_sandbox(folder: Path) -> dict[str, Any]:
+    """A fresh sandbox wiki in ``folder`` on a free port: ``{dir, api, username, password}``."""
+    from glamupload import sandbox
+
+    info = sandbox.start(folder, sandbox.free_port())
+    return {"dir": info.dir, "api": info.api, "username": info.username, "password": info.password}
+
+
+def stop_sandbox(wiki: dict[str, Any]) -> None:
+    from glamupload import sandbox
+
+    sandbox.stop(Path(wiki["dir"]))
+
+
+def wiki_requests(wiki: dict[str, Any]) -> int:
+    """API requests the sandbox has answered so far, counted at the wiki (its PHP server's access log)."""
+    with open(Path(wiki["dir"]) / "server.log", "rb") as fh:
+        return sum(1 for line in fh if b" /api.php" in line and b"]: " in line)
+
+
+_MULTIPART_FIELD = re.compile(rb'name="(action|prop|list|meta|stash|filekey|checkstatus)"\r\n\r\n([^\r]*)')
+
+
+def describe_request(body: bytes | str | None) -> str:
+    """``upload``, ``upload (chunk)``, ``query meta=tokens`` ...: what one API request asked for."""
+    from urllib.parse import parse_qs
+
+    if body is None:
+        return "GET"
+    raw = body.encode() if isinstance(body, str) else body
+    if raw.startswith(b"--"):
+        fields = {k.decode(): v.decode() for k, v in _MULTIPART_FIELD.findall(raw[:8192])}
+    else:
+        fields = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+    action = fields.get("action", "?")
+    if action == "query":
+        parts = [f"{key}={fields[key]}" for key in ("meta", "prop", "list") if key in fields]
+        return " ".join(["query", *parts])
+    if action == "upload":
+        if "checkstatus" in fields:
+            return "upload (stash status)"
+        if "stash" in fields:
+            return "upload (chunk)"
+        return "upload (publish stash)" if "filekey" in fields else "upload"
+    return action
+
+
+class RequestLog:
+    """Every API request a requests.Session sends, in order, as (seconds since start, description)."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.entries: list[tuple[float, str]] = []
+        self.on_request: Callable[[str], None] | None = None
+
+    def attach(self, session: Any) -> None:
+        session.hooks.setdefault("response", []).append(self._hook)
+
+    def _hook(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        what = describe_request(response.request.body)
+        self.entries.append((time.perf_counter() - self.start, what))
+        if self.on_request is not None:
+            self.on_request(what)
+
+    def counts(self) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for _, what in self.entries:
+            found[what] = found.get(what, 0) + 1
+        return dict(sorted(found.items(), key=lambda item: -item[1]))
+
+
+# -- files to upload -------------------------------------------------------------------------------------
+
+
+def stamp_jpeg(source: Path, target: Path, tag: str) -> Path:
+    """A copy of a JPEG made unique by a comment segment right after SOI (still a valid JPEG), so the
+    same image can be uploaded twice to one wiki without being a duplicate."""
+    data = source.read_bytes()
+    comment = tag.encode()
+    segment = b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment
+    target.write_bytes(data[:2] + segment + data[2:])
+    return target
+
+
+def smm_uploadable(count: int) -> list[dict[str, Any]]:
+    """The first ``count`` uploadable planned files of the SMM example (its records.jsonl lines)."""
+    import json as json_
+
+    from glamupload.config import load_batch
+    from glamupload.plan import plan_batch
+
+    found = []
+    for planned in plan_batch(load_batch(SMM_BATCH)):
+        if planned.uploadable:
+            found.append(json_.loads(planned.to_json()))
+            if len(found) == count:
+                return found
+    raise ValueError(f"the SMM example has only {len(found)} uploadable files")

@@ -1,0 +1,160 @@
+"""Figure 2 — upload overhead: glamupload's uploader against a bare loop of mwclient upload calls, over the
+same files and the same wikitext, on a fresh sandbox wiki.
+
+The files are the first N uploadable files of the SMM example (real wikitext, placeholder JPEGs). Each
+side uploads its own copy of every image, made unique by a JPEG comment (the wiki would otherwise refuse
+the second side's uploads as duplicates), under its own file names. Each side runs in a fresh process:
+
+- bare loop: mwclient login, one CSRF token, then one ``action=upload`` request per file (the least any
+  client can send);
+- glamupload: ``Wiki.connect``, ``uploader.prepare_state`` (plans the batch into the state database), then
+  ``Uploader.run`` (reconcile, preflight, upload, verify) for the same N records.
+
+Requests are counted at the wiki (its PHP server's access log, login included) and in the client (by
+kind). Targets: throughput ratio glamupload / bare >= 0.9; requests per file <= 1 + 1/25 (+ a constant).
+
+Usage: .venv/bin/python benchmarks/upload_overhead.py [--files N] [--workdir DIR] [--json FILE]
+Default: --files 100 (about 3 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import _common
+
+COMMENT = "Batch upload {batch} with glamupload (benchmark)"
+
+
+# -- the two sides (each called in a child process) ---------------------------------------------------
+
+
+def bare_loop(wiki: dict[str, Any], items: list[list[str]]) -> dict[str, Any]:
+    """mwclient: log in, fetch one token, one upload request per (path, filename, wikitext)."""
+    from urllib.parse import urlsplit
+
+    import mwclient
+
+    start = time.perf_counter()
+    parts = urlsplit(wiki["api"])
+    site = mwclient.Site(parts.netloc, path=parts.path[: -len("api.php")], scheme=parts.scheme)
+    site.login(wiki["username"], wiki["password"])
+    log = _common.RequestLog()
+    log.attach(site.connection)
+    token = site.get_token("csrf")
+    connected = time.perf_counter()
+    results: dict[str, int] = {}
+    for path, filename, text in items:
+        data = {"action": "upload", "format": "json", "filename": filename, "text": text,
+                "comment": COMMENT.format(batch="bare"), "token": token}
+        reply = json.loads(site.raw_call("api", data, {"file": (filename, Path(path).read_bytes())}))
+        result = reply.get("upload", {}).get("result") or reply.get("error", {}).get("code", "?")
+        results[result] = results.get(result, 0) + 1
+    done = time.perf_counter()
+    return {"connect_s": connected - start, "upload_s": done - connected, "total_s": done - start,
+            "results": results, "requests": log.counts()}
+
+
+def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str]) -> dict[str, Any]:
+    """glamupload: connect, plan into the state database, upload the given records."""
+    from glamupload import uploader
+    from glamupload.config import load_batch
+    from glamupload.wiki import Wiki
+
+    start = time.perf_counter()
+    batch = load_batch(batch_file)
+    wiki = Wiki.connect("sandbox", sandbox_dir=Path(sandbox_dir))
+    log = _common.RequestLog()
+    log.attach(wiki.site.connection)
+    connected = time.perf_counter()
+    with uploader.prepare_state(batch) as db:
+        planned = time.perf_counter()
+        options = uploader.UploadOptions(only=only, comment=COMMENT)
+        summary = uploader.Uploader(db, wiki, batch_name=batch.name, image_roots=batch.image_roots,
+                                    options=options).run()
+    done = time.perf_counter()
+    return {"connect_s": connected - start, "plan_s": planned - connected, "upload_s": done - planned,
+            "total_s": done - start, "results": summary.done, "requests": log.counts()}
+
+
+# -- the figure ------------------------------------------------------------------------------------------
+
+
+def prepare(folder: Path, count: int) -> tuple[list[dict[str, Any]], list[list[str]], Path]:
+    """The planned files, the bare loop's (path, filename, wikitext) items and glamupload's batch file."""
+    planned = _common.smm_uploadable(count)
+    bare, glam = folder / "bare", folder / "glamupload" / "images"
+    bare.mkdir(parents=True)
+    glam.mkdir(parents=True)
+    items = []
+    for item in planned:
+        source = Path(item["source"])
+        _common.stamp_jpeg(source, glam / source.name, "glamupload")
+        path = _common.stamp_jpeg(source, bare / source.name, "bare")
+        items.append([str(path), "Bare " + item["filename"], item["wikitext"]])
+    batch = _common._write_batch(_common.SMM_BATCH, folder / "glamupload", _common.SMM_CSV,
+                                 {"images": {"root": "."}, "state": "state.sqlite"})
+    return planned, items, batch
+
+
+def side(wiki: dict[str, Any], function: str, *args: Any) -> dict[str, Any]:
+    before = _common.wiki_requests(wiki)
+    preload = ("mwclient",) if function == "bare_loop" else ("glamupload.uploader", "glamupload.plan")
+    run = _common.in_child("upload_overhead", function, *args, preload=preload)
+    return {**run["result"], "peak_rss": run["peak_rss"], "wiki_requests": _common.wiki_requests(wiki) - before}
+
+
+def report(name: str, run: dict[str, Any], files: int) -> None:
+    extra = f", planning {run['plan_s']:.1f} s" if "plan_s" in run else ""
+    print(f"{name:<11} {run['upload_s']:7.1f} s uploading ({files / run['upload_s']:.2f} files/s), "
+          f"{run['total_s']:.1f} s in all (login {run['connect_s']:.1f} s{extra}); "
+          f"{run['wiki_requests']} API requests at the wiki = {run['wiki_requests'] / files:.3f} per file; "
+          f"peak RSS {_common.mib(run['peak_rss'])}")
+    print(f"{'':<11} outcomes {run['results']}; requests after login {run['requests']}")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--files", type=int, default=100, help="files to upload on each side")
+    parser.add_argument("--workdir", type=Path, help="where to put the sandbox and files")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args(argv)
+    info = _common.print_machine()
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        folder = Path(tmp)
+        planned, items, batch = prepare(folder, args.files)
+        size = sum(Path(item[0]).stat().st_size for item in items) / args.files
+        wiki = _common.start_sandbox(folder / "sandbox")
+        try:
+            bare = side(wiki, "bare_loop", wiki, items)
+            glam = side(wiki, "glamupload_run", str(batch), wiki["dir"], [p["record_id"] for p in planned])
+        finally:
+            _common.stop_sandbox(wiki)
+    files = args.files
+    print(f"\n{files} files of the SMM example ({size / 1024:.1f} kB"
+          " each on average, wikitext from the plan), sandbox MediaWiki on this machine")
+    report("bare loop", bare, files)
+    report("glamupload", glam, files)
+    ratio = bare["upload_s"] / glam["upload_s"]
+    whole = bare["total_s"] / glam["total_s"]
+    print(f"\nthroughput ratio glamupload / bare loop: {ratio:.2f} uploading (target >= 0.9), "
+          f"{whole:.2f} for the whole run including login and planning")
+    for name, run in (("glamupload", glam), ("bare loop", bare)):
+        after_login = sum(run["requests"].values())
+        print(f"{name}: {after_login - files} requests after login beyond one upload per file "
+              f"({(after_login - files) / files:.3f} per file; target for glamupload <= 1/25 = 0.04), "
+              f"{run['wiki_requests'] - after_login} for logging in")
+    result = {"machine": info, "files": files, "bare": bare, "glamupload": glam, "ratio_upload": ratio,
+              "ratio_whole": whole}
+    if args.json:
+        _common.write_json(args.json, result)
+    return result
+
+
+if __name__ == "__main__":
+    main()
