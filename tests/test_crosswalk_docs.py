@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from glamupload.config import BatchModel, ExportOptions, ImagesOptions, Institution
+from glamupload.config import BatchCategories, BatchModel, ExportOptions, ImagesOptions, Institution
 from glamupload.crosswalk import FACTS, Categories, Condition, CrosswalkModel, Filename, Images, LookupSpec, Rights, Source
 from glamupload.transforms import TRANSFORMS
 from glamupload.yamlconfig import field_names
@@ -37,7 +37,7 @@ def test_every_fact_is_documented() -> None:
         assert f"| `{fact}` |" in DOC, fact
 
 
-@pytest.mark.parametrize("model", [BatchModel, ExportOptions, ImagesOptions, Institution])
+@pytest.mark.parametrize("model", [BatchModel, ExportOptions, ImagesOptions, Institution, BatchCategories])
 def test_every_batch_key_is_in_the_example(model: type[BaseModel]) -> None:
     batch_section = DOC.split("## The batch file", 1)[1]
     for key in field_names(model):

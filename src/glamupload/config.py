@@ -59,10 +59,14 @@ class Institution(Strict):
 
 
 class BatchCategories(Strict):
-    """Categories every file of the batch gets: the hidden tracking category and any others."""
+    """Categories of the batch: every file gets ``tracking`` and ``extra``; ``contributed``,
+    ``collections`` and ``parents`` describe the category pages ``glamupload pages`` creates."""
 
     tracking: str | None = None
     extra: list[str] = []
+    contributed: str | None = None
+    collections: list[str] = []
+    parents: dict[str, list[str]] = {}
 
 
 class BatchModel(Strict):
