@@ -282,12 +282,29 @@ class Wiki:
 
     def file_info(self, titles: Iterable[str]) -> dict[str, dict[str, Any] | None]:
         """``{title: imageinfo or None}`` for file names (without ``File:``), 50 per request."""
+        return self.account_and_files(titles, account=False)[1]
+
+    def account_and_files(self, titles: Iterable[str], *, account: bool = True
+                          ) -> tuple[tuple[int, float] | None, dict[str, dict[str, Any] | None]]:
+        """The account's upload rate limit and :meth:`file_info`, asked together.
+
+        The rate limit and the CSRF token ride along with the first group of titles, so a preflight
+        of N files costs ceil(N / 50) requests in all.
+        """
         found: dict[str, dict[str, Any] | None] = {}
-        for group in chunked(titles):
-            reply = self.api(
-                "query", titles="|".join(f"File:{t}" for t in group), prop="imageinfo",
-                iiprop="sha1|size|mime|url|user|timestamp",
-            )["query"]
+        limit: tuple[int, float] | None = None
+        groups = list(chunked(titles)) or ([[]] if account else [])
+        for number, group in enumerate(groups):
+            params: dict[str, Any] = {"action": "query", "prop": "imageinfo",
+                                      "iiprop": "sha1|size|mime|url|user|timestamp", "continue": ""}
+            if group:
+                params["titles"] = "|".join(f"File:{t}" for t in group)
+            if account and number == 0:
+                params.update(meta="userinfo|tokens", uiprop="ratelimits", type="csrf")
+            reply = self.call(params)["query"]
+            if "userinfo" in reply:
+                limit = _upload_limit(reply["userinfo"])
+                self._csrf = str(reply["tokens"]["csrftoken"])
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
             pages = {p["title"]: p for p in reply.get("pages", {}).values()}
             for title in group:
@@ -295,20 +312,12 @@ class Wiki:
                 page = pages.get(full, {})
                 info = page.get("imageinfo")
                 found[title] = dict(info[0], title=full) if info else None
-        return found
+        return limit, found
 
     def files_with_sha1(self, sha1: str) -> list[str]:
         """Titles of the live files whose content has this SHA-1 (hex)."""
         reply = self.api("query", list="allimages", aisha1=sha1, ailimit=50)
         return [img["title"] for img in reply["query"]["allimages"]]
-
-    def upload_rate_limit(self) -> tuple[int, float] | None:
-        """The account's upload limit as (uploads, seconds), the strictest that applies; None if unlimited."""
-        reply = self.call({"action": "query", "meta": "userinfo", "uiprop": "ratelimits"})
-        limits = reply["query"]["userinfo"].get("ratelimits", {}).get("upload", {})
-        windows = [(int(v["hits"]), float(v["seconds"])) for v in limits.values()
-                   if isinstance(v, dict) and v.get("hits")]
-        return min(windows, key=lambda w: w[0] / w[1]) if windows else None
 
     def upload(self, path: Path, filename: str, text: str, comment: str) -> dict[str, Any]:
         """Upload one whole file (warnings are returned, never ignored)."""
@@ -402,6 +411,14 @@ class Wiki:
             params["baserevid"] = base_revid
             params["nocreate"] = 1
         return self.call({"action": "edit", **params}, write=True)["edit"]
+
+
+def _upload_limit(userinfo: dict[str, Any]) -> tuple[int, float] | None:
+    """The strictest upload limit of ``uiprop=ratelimits`` as (uploads, seconds); None if unlimited."""
+    limits = userinfo.get("ratelimits", {}).get("upload", {})
+    windows = [(int(v["hits"]), float(v["seconds"])) for v in limits.values()
+               if isinstance(v, dict) and v.get("hits")]
+    return min(windows, key=lambda w: w[0] / w[1]) if windows else None
 
 
 class _Transient(Exception):

@@ -1,0 +1,604 @@
+"""Batch upload: every planned file reaches the wiki exactly once, whatever interrupts the run.
+
+How exactly-once holds (docs/upload.md has the long version):
+
+* the state row is marked in flight (``uploading``) in its own transaction before any byte is sent,
+  and every outcome is written as soon as the wiki answers;
+* a publish never passes ``ignorewarnings`` blindly, so the wiki itself refuses a second copy (an
+  ``exists`` or ``duplicate`` warning) even when a lost reply makes us send a file twice;
+* a new run first reconciles rows left in flight with the wiki (the title exists with our SHA-1 →
+  uploaded; a stash key → the chunked upload continues from the server's offset).
+
+The wiki is asked as little as possible before uploading: titles 50 per request, and a SHA-1 query
+only for large files; for small files the upload request itself is the duplicate check (the wiki
+answers ``duplicate`` and publishes nothing), which keeps preflight within one request per 25 files.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import requests
+import yaml
+
+from glamupload import __version__, media, resources, sources, state
+from glamupload.config import BatchConfig
+from glamupload.errors import ConfigError, GlamuploadError, InputError
+from glamupload.exitcodes import ExitStatus
+from glamupload.state import BatchState, FileRow
+from glamupload.wiki import ApiError, Wiki, user_agent
+
+MIB = 1024 * 1024
+#: Wikimedia takes whole files up to 100 MiB; above the threshold files go through the stash.
+MAX_WHOLE_UPLOAD = 100 * MIB
+
+
+@dataclass
+class UploadOptions:
+    """How a run uploads; the defaults suit Commons."""
+
+    limit: int | None = None  #: upload at most this many files in this run
+    only: Sequence[str] | None = None  #: only these record ids
+    retry_failed: bool = False  #: failed rows become pending again first
+    workers: int = 1  #: parallel uploads; more than one only on the sandbox
+    chunk_threshold: int = 20 * MIB  #: files at least this large go by chunked upload
+    chunk_size: int = 4 * MIB
+    sha1_check_from: int = 1 * MIB  #: files at least this large are looked up by SHA-1 before sending
+    max_download: int = 2 * 1024 * MIB  #: refuse remote images larger than this
+    prepare_ahead: int = 4  #: files hashed/downloaded ahead of the one uploading
+    comment: str = "Batch upload {batch} with glamupload " + __version__
+    cache_dir: Path | None = None  #: downloads (default: next to the state database)
+
+    def check(self, wiki: Wiki) -> None:
+        if not 0 < self.chunk_threshold <= MAX_WHOLE_UPLOAD:
+            raise ConfigError(f"the chunked-upload threshold must be between 1 byte and {MAX_WHOLE_UPLOAD}")
+        if self.chunk_size < 1024:
+            raise ConfigError("the chunk size must be at least 1024 bytes")
+        if self.workers < 1:
+            raise ConfigError("--workers must be at least 1")
+        if self.workers > 1 and wiki.target.sandbox_dir is None:
+            raise ConfigError(
+                "--workers above 1 is only allowed on the sandbox wiki",
+                hint="Wikimedia asks for one write at a time; parallel uploads are for wikis you run",
+            )
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event for a progress bar (all counts are for this run)."""
+
+    kind: str  #: "start", "file" (a file finished), "bytes", "wait", "done"
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
+    rate: float  #: bytes per second since the run started
+    eta: float | None  #: seconds, when it can be estimated
+    current: str | None = None  #: the file being uploaded
+    message: str | None = None  #: e.g. "waiting 12 s: maxlag"
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass
+class UploadSummary:
+    """What a run did and where the batch stands afterwards."""
+
+    counts: dict[str, int]  #: the whole batch, per status, after the run
+    done: dict[str, int] = field(default_factory=dict)  #: outcomes of this run, per status
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    interrupted: bool = False
+    state_path: Path | None = None
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        """Interrupted, some records failed (or need review), or all done."""
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
+        if self.counts.get(state.FAILED) or self.counts.get(state.NEEDS_REVIEW):
+            return ExitStatus.RECORD_ERRORS
+        return ExitStatus.OK
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    title: str | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def warning_policy() -> tuple[dict[str, str], ...]:
+    """The ordered table of ``mappings/upload-warnings.yaml``."""
+    path = resources.mappings_dir() / "upload-warnings.yaml"
+    try:
+        return tuple(yaml.safe_load(path.read_text(encoding="utf-8"))["warnings"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
+        raise ConfigError(f"the upload warning table is unreadable: {exc}", file=path) from None
+
+
+class RatePacer:
+    """Spaces publishes to stay under the account's upload limit (hits per seconds), never silently."""
+
+    MARGIN = 1.1  #: a little slower than the limit: the wiki's window and our clock differ
+
+    def __init__(self, limit: tuple[int, float] | None, notify: Callable[[float, str], None]) -> None:
+        self.interval = limit[1] / limit[0] * self.MARGIN if limit else 0.0
+        self.notify = notify
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = time.monotonic()
+            delay = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if delay > 0:
+            self.notify(delay, "the account's upload rate limit")
+            time.sleep(delay)
+
+
+def _extension_matches(filename: str, mime: str) -> bool:
+    ext = PurePosixPath(filename).suffix.lower().lstrip(".")
+    return any(t.mime == mime and ext in (t.extension, *t.aliases) for t in media.media_types())
+
+
+class _Stop(Exception):
+    """Internal: the run was asked to stop (Ctrl-C) between two requests."""
+
+
+class Uploader:
+    """One run over a batch's state: reconcile, preflight, upload."""
+
+    def __init__(self, db: BatchState, wiki: Wiki, *, batch_name: str, image_roots: list[Path],
+                 allow_outside_root: bool = False, options: UploadOptions | None = None,
+                 progress: ProgressCallback | None = None) -> None:
+        self.db = db
+        self.wiki = wiki
+        self.options = options or UploadOptions()
+        self.options.check(wiki)
+        self.batch_name = batch_name
+        self.roots = image_roots
+        self.allow_outside = allow_outside_root
+        self.cache_dir = self.options.cache_dir or db.path.with_name(db.path.stem + ".cache")
+        self.progress_callback = progress
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._done: dict[str, int] = {}
+        self._files_total = self._files_done = self._bytes_total = self._bytes_done = 0
+        self._started = time.monotonic()
+        self._current: str | None = None
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = user_agent(wiki.username)
+        wiki.on_wait = self._waiting
+        self.pacer = RatePacer(None, self._waiting)
+
+    # --- progress ---------------------------------------------------------------------------------
+
+    def _emit(self, kind: str, message: str | None = None) -> None:
+        if self.progress_callback is None:
+            return
+        with self._lock:
+            elapsed = max(time.monotonic() - self._started, 1e-6)
+            rate = self._bytes_done / elapsed
+            left = self._bytes_total - self._bytes_done
+            eta = left / rate if rate > 0 and left >= 0 else None
+            event = Progress(kind, self._files_done, self._files_total, self._bytes_done, self._bytes_total,
+                             rate, eta, self._current, message)
+        self.progress_callback(event)
+
+    def _waiting(self, seconds: float, reason: str) -> None:
+        self._emit("wait", f"waiting {seconds:.0f} s: {reason}")
+
+    def _sent(self, count: int) -> None:
+        with self._lock:
+            self._bytes_done += count
+        self._emit("bytes")
+
+    def _record(self, row: FileRow, outcome: Outcome) -> None:
+        """Write a row's outcome (one transaction) and count it."""
+        self.db.finish(row.id, outcome.status, title=outcome.title, code=outcome.code, message=outcome.message)
+        with self._lock:
+            self._done[outcome.status] = self._done.get(outcome.status, 0) + 1
+            self._files_done += 1
+        self._emit("file", f"{row.filename}: {outcome.status}")
+
+    # --- the run ----------------------------------------------------------------------------------
+
+    def run(self) -> UploadSummary:
+        """Reconcile, preflight and upload; Ctrl-C stops after the current request."""
+        interrupted = False
+        try:
+            self.reconcile()
+            if self.options.retry_failed:
+                self.db.reopen([state.FAILED], only=self.options.only)
+            rows = self.db.rows([state.PENDING], only=self.options.only)
+            if self.options.limit is not None:
+                rows = rows[: self.options.limit]
+            ready = self.preflight(rows)
+            with self._lock:
+                self._files_total = len(rows)
+                self._files_done = len(rows) - len(ready)
+            self._emit("start")
+            self._upload_all(ready)
+        except KeyboardInterrupt:
+            self.stop.set()
+            interrupted = True
+        self._current = None
+        self._emit("done")
+        return UploadSummary(self.db.counts(), dict(self._done), self.db.problems(), interrupted, self.db.path)
+
+    def reconcile(self) -> None:
+        """Settle rows a previous run left in flight, by asking the wiki what it holds."""
+        rows = self.db.rows([state.UPLOADING], only=self.options.only)
+        if not rows:
+            return
+        found = self.wiki.file_info(r.filename for r in rows)
+        for row in rows:
+            info = found.get(row.filename)
+            if info is not None and info.get("sha1") == row.sha1:
+                self._record(row, Outcome(state.UPLOADED, info["title"]))
+            elif info is not None:
+                self._record(row, Outcome(state.FAILED, info["title"], "title-taken",
+                                          f"{info['title']} exists with other content"))
+            else:
+                self.db.requeue(row.id)  # a stash key, if any, is kept: the upload continues from it
+
+    def preflight(self, rows: Iterable[FileRow]) -> list[tuple[FileRow, dict[str, Any] | None]]:
+        """Settle what can be settled without sending bytes; return the rows to upload.
+
+        Each row to upload comes with the wiki's imageinfo when its title already exists (the SHA-1
+        comparison waits until the file is hashed).
+        """
+        candidates: list[FileRow] = []
+        for row in rows:
+            outcome = self._check_plan(row)
+            if outcome is None:
+                candidates.append(row)
+            else:
+                self._record(row, outcome)
+        if not candidates:
+            return []
+        limit, existing = self.wiki.account_and_files(r.filename for r in candidates)
+        self.pacer = RatePacer(limit, self._waiting)
+        return [(row, existing.get(row.filename)) for row in candidates]
+
+    def _check_plan(self, row: FileRow) -> Outcome | None:
+        """The local checks: plan errors, license, the file itself. None when the row may go on."""
+        planned = row.planned
+        if planned.get("errors"):
+            problems = "; ".join(str(e.get("message", e)) for e in planned["errors"])
+            return Outcome(state.FAILED, code="plan-error", message=problems)
+        license_ = planned.get("license") or {}
+        if license_.get("verdict") != "accept":
+            return Outcome(state.SKIPPED, code=f"license-{license_.get('verdict', 'missing')}",
+                           message=str(license_.get("reason") or "no accepted license"))
+        if not row.source:
+            return Outcome(state.FAILED, code="no-source", message="the record has no image")
+        if sources.is_url(row.source):
+            return None
+        try:
+            path = sources.local_path(row.source, self.roots, allow_outside=self.allow_outside)
+            mime = media.sniff_mime(path)
+        except InputError as exc:
+            return Outcome(state.FAILED, code="source", message=exc.message)
+        if not _extension_matches(row.filename, mime):
+            return Outcome(state.FAILED, code="mime-mismatch",
+                           message=f"{path.name} is {mime}, which does not match the name {row.filename}")
+        with self._lock:
+            self._bytes_total += path.stat().st_size
+        return None
+
+    def _prepare(self, row: FileRow) -> sources.Content | Outcome:
+        """Hash (and for URLs first download) the bytes to send; runs ahead of the uploads."""
+        if self.stop.is_set():
+            raise _Stop
+        try:
+            if sources.is_url(row.source):
+                path = sources.fetch(row.source, self.cache_dir, session=self._session,
+                                     max_bytes=self.options.max_download)
+                mime = media.sniff_mime(path)
+                if not _extension_matches(row.filename, mime):
+                    return Outcome(state.FAILED, code="mime-mismatch",
+                                   message=f"{row.source} delivers {mime}, which does not match {row.filename}")
+                content = sources.hash_file(path)
+                with self._lock:
+                    self._bytes_total += content.size
+                return content
+            return sources.hash_file(sources.local_path(row.source, self.roots, allow_outside=self.allow_outside))
+        except InputError as exc:
+            return Outcome(state.FAILED, code="source", message=exc.message)
+
+    def _upload_all(self, ready: list[tuple[FileRow, dict[str, Any] | None]]) -> None:
+        """Prepare ahead in one pool, upload in another (one worker unless --workers)."""
+        prepare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare")
+        upload = ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="upload")
+        window = self.options.workers + self.options.prepare_ahead
+        in_flight: deque[Future[None]] = deque()
+        try:
+            for row, existing in ready:
+                prepared = prepare.submit(self._prepare, row)
+                in_flight.append(upload.submit(self._process, row, existing, prepared))
+                while len(in_flight) >= window:
+                    in_flight.popleft().result()
+            while in_flight:
+                in_flight.popleft().result()
+        except BaseException:
+            self.stop.set()
+            raise
+        finally:
+            upload.shutdown(wait=True, cancel_futures=True)
+            prepare.shutdown(wait=True, cancel_futures=True)
+
+    def _process(self, row: FileRow, existing: dict[str, Any] | None,
+                 prepared: Future[sources.Content | Outcome]) -> None:
+        """Take one prepared file to its outcome."""
+        try:
+            content = prepared.result()
+        except _Stop:
+            return
+        if self.stop.is_set():
+            return
+        if isinstance(content, Outcome):
+            self._record(row, content)
+            return
+        self.db.set_content(row.id, content.size, content.sha1)
+        row = self.db.row(row.id)
+        outcome = self._settle_without_upload(row, existing)
+        if outcome is None:
+            self._current = row.filename
+            self._emit("bytes")
+            outcome = self._upload(row, content)
+        if outcome is not None:
+            self._record(row, outcome)
+
+    def _settle_without_upload(self, row: FileRow, existing: dict[str, Any] | None) -> Outcome | None:
+        """Title taken or already ours, identical content in this batch or (large files) on the wiki."""
+        if existing is not None:
+            if existing.get("sha1") == row.sha1:
+                return Outcome(state.UPLOADED, existing["title"])
+            return Outcome(state.FAILED, existing["title"], "title-taken",
+                           f"{existing['title']} exists with other content")
+        assert row.sha1 is not None and row.size is not None
+        same = self.db.uploaded_title_for_sha1(row.sha1, exclude=row.id)
+        if same is not None:
+            return Outcome(state.DUPLICATE, same, "duplicate", f"same content as {same} (this batch)")
+        if row.size >= self.options.sha1_check_from:
+            titles = self.wiki.files_with_sha1(row.sha1)
+            if titles:
+                return Outcome(state.DUPLICATE, titles[0], "duplicate", f"same content as {titles[0]}")
+        return None
+
+    # --- talking to the wiki ----------------------------------------------------------------------
+
+    def _upload(self, row: FileRow, content: sources.Content) -> Outcome | None:
+        """Upload one file and judge the reply; None when stopped mid-way (the row stays in flight)."""
+        comment = self.options.comment.format(batch=self.batch_name, record=row.record_id)
+        text = str(row.planned.get("wikitext", ""))
+        self.db.start_attempt(row.id)
+        try:
+            if content.size >= self.options.chunk_threshold or row.filekey:
+                filekey = self._send_chunks(row, content)
+                if filekey is None:
+                    return None
+                self.pacer.wait()
+                reply = self.wiki.publish_stash(row.filename, filekey, text, comment)
+            else:
+                self.pacer.wait()
+                reply = self.wiki.upload_bytes(content.path.read_bytes(), row.filename, text, comment)
+                self._sent(content.size)
+            outcome = self._judge(row, reply, text, comment)
+        except ApiError as exc:
+            outcome = self._after_error(row, exc)
+        self._current = None
+        return outcome
+
+    def _judge(self, row: FileRow, reply: dict[str, Any], text: str, comment: str) -> Outcome:
+        """Turn an upload reply into an outcome, judging each warning (never a blanket ignore)."""
+        if reply.get("result") == "Success":
+            return self._verify(row, reply)
+        warnings: dict[str, Any] = reply.get("warnings") or {}
+        if reply.get("result") != "Warning" or not warnings:
+            return Outcome(state.NEEDS_REVIEW, code="unexpected-reply", message=str(reply)[:500])
+        policy = {entry["key"]: entry for entry in warning_policy()}
+        for entry in warning_policy():
+            key = entry["key"]
+            if key not in warnings:
+                continue
+            value = warnings[key]
+            decided = self._warning_outcome(row, entry, value)
+            if decided is not None:
+                return decided
+        unknown = [key for key in warnings if key not in policy]
+        if unknown:
+            return Outcome(state.NEEDS_REVIEW, code=unknown[0], message=f"wiki warning {unknown[0]}: "
+                           f"{warnings[unknown[0]]}")
+        # every warning is informational: publish the stashed file, having judged each one
+        self.pacer.wait()
+        reply = self.wiki.publish_stash(row.filename, str(reply["filekey"]), text, comment, ignore_warnings=True)
+        return self._verify(row, reply)
+
+    def _warning_outcome(self, row: FileRow, entry: dict[str, str], value: Any) -> Outcome | None:
+        key, outcome = entry["key"], entry["outcome"]
+        if outcome == "proceed":
+            return None
+        if outcome == "compare-sha1":
+            info = self.wiki.file_info([row.filename])[row.filename]
+            if info is not None and info.get("sha1") == row.sha1:
+                return Outcome(state.UPLOADED, info["title"])
+            title = info["title"] if info else f"File:{row.filename}"
+            return Outcome(state.FAILED, title, "title-taken", f"{title} exists with other content")
+        if outcome == "uploaded":
+            return Outcome(state.UPLOADED, f"File:{row.filename}")
+        if outcome == "duplicate":
+            names = value if isinstance(value, list) else [value]
+            title = f"File:{names[0]}".replace("_", " ")
+            return Outcome(state.DUPLICATE, title, key, f"same content as {title}")
+        if outcome in (state.NEEDS_REVIEW, state.FAILED):
+            detail = f" ({value})" if value not in (None, "", True) else ""
+            return Outcome(outcome, code=key, message=f"{entry.get('reason', key)}{detail}")
+        raise ConfigError(f"unknown outcome {outcome!r} for warning {key!r} in upload-warnings.yaml")
+
+    def _verify(self, row: FileRow, reply: dict[str, Any]) -> Outcome:
+        """Compare the SHA-1 the wiki computed with ours (after publishing)."""
+        title = f"File:{reply.get('filename', row.filename)}".replace("_", " ")
+        server_sha1 = (reply.get("imageinfo") or {}).get("sha1")
+        if server_sha1 is None:
+            info = self.wiki.file_info([row.filename])[row.filename]
+            server_sha1 = info.get("sha1") if info else None
+        if server_sha1 != row.sha1:
+            return Outcome(state.NEEDS_REVIEW, title, "sha1-mismatch",
+                           f"the wiki holds SHA-1 {server_sha1}, the local file has {row.sha1}")
+        return Outcome(state.UPLOADED, title)
+
+    def _after_error(self, row: FileRow, exc: ApiError) -> Outcome:
+        """A refused upload fails the record, unless the wiki holds our file after all (lost reply)."""
+        if exc.code == "fileexists-no-change":
+            return Outcome(state.UPLOADED, f"File:{row.filename}")
+        title = self._holds_ours(row)
+        if title is not None:
+            return Outcome(state.UPLOADED, title)
+        return Outcome(state.FAILED, code=exc.code, message=exc.info)
+
+    def _holds_ours(self, row: FileRow) -> str | None:
+        """The title, when the wiki holds our file under our name (a reply we lost said Success)."""
+        info = self.wiki.file_info([row.filename])[row.filename]
+        return str(info["title"]) if info is not None and info.get("sha1") == row.sha1 else None
+
+    def _send_chunks(self, row: FileRow, content: sources.Content) -> str | None:
+        """Send the file to the stash chunk by chunk; the assembled file's key, or None when stopped.
+
+        The key and the server's offset are stored after every chunk, so an interrupted upload
+        continues where the server is, not where we think we were.
+        """
+        filekey, offset = self._stash_position(row, content.size)
+        restarted = False
+        self._sent(offset)
+        with content.path.open("rb") as fh:
+            while offset < content.size:
+                if self.stop.is_set():
+                    return None
+                fh.seek(offset)
+                chunk = fh.read(self.options.chunk_size)
+                try:
+                    reply = self.wiki.upload_chunk(row.filename, chunk, offset, content.size,
+                                                   filekey if offset else None)
+                except ApiError as exc:
+                    server_offset = exc.details.get("offset")
+                    if exc.code == "stashfailed" and server_offset is not None and int(server_offset) != offset:
+                        self._sent(int(server_offset) - offset)
+                        offset = int(server_offset)  # the server got a chunk whose reply we lost
+                        continue
+                    if restarted:
+                        raise
+                    # the session is gone (e.g. the last chunk's reply was lost): once more from the start
+                    restarted = True
+                    self._sent(-offset)
+                    filekey, offset = None, 0
+                    self.db.set_stash(row.id, None, None)
+                    continue
+                filekey = str(reply["filekey"])
+                new_offset = int(reply["offset"]) if reply.get("result") == "Continue" else content.size
+                self._sent(new_offset - offset)
+                offset = new_offset
+                self.db.set_stash(row.id, filekey, offset)
+        return filekey
+
+    def _stash_position(self, row: FileRow, size: int) -> tuple[str | None, int]:
+        """Where a chunked upload of an earlier run stands on the server (or a fresh start)."""
+        if not row.filekey:
+            return None, 0
+        if row.stash_offset == size:  # assembled in an earlier run: use it if the stash still holds it
+            stashed = self.wiki.stash_info(row.filekey)
+            return (row.filekey, size) if stashed and stashed.get("sha1") == row.sha1 else (None, 0)
+        try:
+            status = self.wiki.stash_status(row.filekey)
+        except ApiError:
+            return None, 0
+        if status.get("result") == "Continue" and "offset" in status:
+            return row.filekey, int(status["offset"])
+        return None, 0
+
+
+# --- the library API for the CLI ------------------------------------------------------------------
+
+def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
+    """Hashes of everything the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
+    paths: dict[str, Path | None] = {
+        "config": batch.path, "export": batch.export_path, "crosswalk": batch.crosswalk_path,
+        "overrides": batch.overrides_path, "templates": batch.templates_dir,
+    }
+    paths.update({f"lookup {name}": path for name, path in batch.lookups.items()})
+    return state.fingerprint(paths)
+
+
+def prepare_state(batch: BatchConfig, *, replan: bool = False) -> BatchState:
+    """Open the batch's state and make sure it holds the current plan.
+
+    The plan is stored once. When its inputs changed since, a :class:`ConfigError` names what
+    changed unless ``replan`` is given; finished rows are never touched by a replan.
+    """
+    from glamupload.plan import plan_batch  # planning pulls in readers and crosswalks: only when needed
+
+    db = BatchState(batch.state_path)
+    current = batch_fingerprint(batch)
+    changed = db.plan_changes(current) if db.has_plan else []
+    if db.has_plan and changed and not replan:
+        db.close()
+        raise ConfigError(
+            "the plan changed since the upload started: " + ", ".join(changed) + " differ",
+            file=batch.path, hint="run again with --replan to upload from the new plan "
+            "(files already uploaded are kept)",
+        )
+    if not db.has_plan or changed:
+        db.store_plan((_as_dict(p) for p in plan_batch(batch)), current)
+    return db
+
+
+def _as_dict(planned: Any) -> dict[str, Any]:
+    """A planned file as stored: exactly its records.jsonl line."""
+    return dict(json.loads(planned.to_json()))
+
+
+def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None, only: Sequence[str] | None = None,
+                 retry_failed: bool = False, replan: bool = False, workers: int = 1,
+                 progress_callback: ProgressCallback | None = None,
+                 options: UploadOptions | None = None) -> UploadSummary:
+    """Upload (or resume) a batch; returns the summary whose ``exit_status`` the CLI exits with.
+
+    Raises ConfigError (plan changed, bad options), AuthError, WikiError (wiki unreachable).
+    """
+    options = options or UploadOptions()
+    options.limit, options.only, options.retry_failed, options.workers = limit, only, retry_failed, workers
+    options.check(wiki)
+    with prepare_state(batch, replan=replan) as db:
+        return Uploader(db, wiki, batch_name=batch.name, image_roots=batch.image_roots,
+                        allow_outside_root=batch.model.images.allow_outside_root, options=options,
+                        progress=progress_callback).run()
+
+
+def batch_status(batch: BatchConfig) -> dict[str, Any]:
+    """Counts per status (``total``, ``uploaded``, ``duplicate``, ``failed``, ``skipped``, ``pending``,
+    ``uploading``, ``needs_review``) and the problems with their reasons. Never contacts the wiki."""
+    if not batch.state_path.exists():
+        return {**{s: 0 for s in state.STATUSES}, "total": 0, "planned": False, "problems": [],
+                "state": str(batch.state_path)}
+    with BatchState(batch.state_path) as db:
+        return {**db.counts(), "planned": db.has_plan, "problems": db.problems(), "state": str(db.path)}
+
+
+def resume_hint(batch_path: Path) -> str:
+    """The command that continues an interrupted upload."""
+    return f"glamupload upload {batch_path}"
+

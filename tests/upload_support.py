@@ -1,0 +1,123 @@
+"""Helpers for the upload tests: unique images, planned files, a state to upload, what the wiki holds.
+
+Run as a script it is the upload subprocess of the crash tests:
+``python upload_support.py STATE SANDBOX_DIR ROOT OPTIONS_JSON [API_URL]``.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from glamupload.state import BatchState
+from glamupload.uploader import UploadOptions, Uploader, UploadSummary
+from glamupload.wiki import Target, Wiki, resolve_credentials, resolve_target
+
+
+def make_image(path: Path, seed: int | str, pixels: int = 48) -> Path:
+    """A PNG of random noise: its content (SHA-1) is unique per seed, its size grows with ``pixels``²."""
+    rng = random.Random(str(seed))
+    image = Image.frombytes("RGB", (pixels, pixels), bytes(rng.getrandbits(8) for _ in range(pixels * pixels * 3)))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def planned(record_id: str, filename: str, source: str | Path, *, verdict: str = "accept",
+            errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """A planned file as plan.py writes it (only the fields the uploader reads matter)."""
+    return {
+        "index": 0, "record_id": record_id, "filename": filename,
+        "wikitext": f"== Summary ==\nRecord {record_id} of an upload test.\n[[Category:Upload tests]]",
+        "categories": ["Upload tests"],
+        "license": {"verdict": verdict, "wikitext": "{{CC0}}", "reason": f"test verdict {verdict}"},
+        "source": str(source), "template": "Information", "params": {},
+        "errors": errors or [], "warnings": [],
+    }
+
+
+def store(path: Path, files: list[dict[str, Any]]) -> BatchState:
+    db = BatchState(path)
+    db.store_plan(files, {"test": "1"})
+    return db
+
+
+def run(db: BatchState, wiki: Wiki, root: Path, **options: Any) -> UploadSummary:
+    return Uploader(db, wiki, batch_name="test", image_roots=[root], options=UploadOptions(**options)).run()
+
+
+@dataclass
+class History:
+    """What the wiki did for some titles: upload log entries and page revisions."""
+
+    uploads: Counter[str]
+    revisions: Counter[str]
+
+
+def history(wiki: Wiki, titles: list[str]) -> History:
+    """Upload log entries and page revisions per title: the upload log and every revision in the File
+    namespace by anyone (usercontribs needs a user, so the revisions come from the recent changes of
+    all kinds plus the uploads' own revisions, which MediaWiki lists under the page, not in RC)."""
+    wanted = {t if t.startswith("File:") else f"File:{t}" for t in titles}
+    uploads: Counter[str] = Counter()
+    revisions: Counter[str] = Counter()
+    for entry in _all(wiki, {"list": "logevents", "letype": "upload", "leprop": "title|type", "lelimit": "max"},
+                      "logevents"):
+        if entry["title"] in wanted:
+            uploads[entry["title"]] += 1
+    for group in _groups(sorted(wanted)):
+        reply = wiki.call({"action": "query", "prop": "info", "titles": "|".join(group), "continue": ""})
+        for page in reply["query"]["pages"].values():
+            if "missing" in page:
+                continue
+            first = wiki.call({"action": "query", "prop": "revisions", "titles": page["title"], "rvprop": "ids",
+                               "rvlimit": "max", "continue": ""})
+            revisions[page["title"]] = len(next(iter(first["query"]["pages"].values()))["revisions"])
+    return History(uploads, revisions)
+
+
+def _groups(items: list[str], size: int = 50) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def _all(wiki: Wiki, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """Every item of a list query, following continuation."""
+    params = {"action": "query", "continue": "", **params}
+    items: list[dict[str, Any]] = []
+    while True:
+        reply = wiki.call(params)
+        items.extend(reply["query"][key])
+        if "continue" not in reply:
+            return items
+        params.update(reply["continue"])
+
+
+def connect(sandbox_dir: Path, api: str | None = None) -> Wiki:
+    """The sandbox uploader, optionally through another address (the fault proxy)."""
+    target = resolve_target("sandbox", sandbox_dir)
+    username, password = resolve_credentials(target)
+    if api is not None:
+        target = Target("sandbox", api, target.sandbox_dir)
+    return Wiki(target, username, password)
+
+
+def main(argv: list[str]) -> None:
+    state_path, sandbox_dir, root, options = Path(argv[0]), Path(argv[1]), Path(argv[2]), json.loads(argv[3])
+    wiki = connect(sandbox_dir, argv[4] if len(argv) > 4 else None)
+    with BatchState(state_path) as db:
+        summary = run(db, wiki, root, **options)
+    print(json.dumps(summary.counts))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
