@@ -1,0 +1,75 @@
+"""The report with ``wiki=``: checked against the real sandbox MediaWiki the test session starts.
+
+Files already on the wiki by name and by content, categories that exist or not, and each page as the
+wiki renders it (action=parse), shown in the browser inside a sandboxed frame.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+from browser import chromium
+from PIL import Image
+from test_report import report_sections, write
+from test_report_browser import choose, open_report, shown
+
+from glamupload import report
+from glamupload.wiki import Wiki
+
+
+def noise_jpeg(path: Path, seed: int) -> Path:
+    """An image no other test uploads (its SHA-1 is this test's alone)."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (40, 30))
+    image.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(40 * 30)])
+    image.save(path, "JPEG")
+    return path
+
+
+def test_report_checks_files_categories_and_renders_pages(uploader: Wiki, unique_name: str, tmp_path: Path,
+                                                          ) -> None:
+    base = {"license": {"verdict": "accept", "reason": "cc-by-4.0", "wikitext": "{{cc-by-4.0}}"},
+            "template": "Information", "errors": [], "warnings": []}
+    exists, missing = f"{unique_name} exists", f"{unique_name} missing"
+    items: list[dict[str, Any]] = []
+    for n in range(4):
+        image = noise_jpeg(tmp_path / f"{n}.jpg", hash((unique_name, n)))
+        items.append(dict(base, record_id=f"R{n}", filename=f"{unique_name} {n}.jpg", source=str(image),
+                          categories=[exists, missing] if n == 0 else [exists],
+                          params={"description": f"Marker{n} text"},
+                          wikitext=f"=={{{{int:filedesc}}}}==\nMarker{n} '''text'''\n[[Category:{exists}]]"))
+    uploader.upload(Path(items[0]["source"]), items[0]["filename"], "test", "report test: same name")
+    uploader.upload(Path(items[1]["source"]), f"{unique_name} elsewhere.jpg", "test", "report test: same content")
+    uploader.edit(f"Category:{exists}", "A category that exists.", "report test")
+
+    result = report.build_report(write(items, tmp_path / "records.jsonl"), tmp_path / "out", wiki=uploader)
+    wiki = result.data["wiki"]
+    assert wiki["checked"] and wiki["api"] == uploader.target.api
+    assert [e["filename"] for e in wiki["by_title"]["examples"]] == [items[0]["filename"]]
+    assert {e["filename"]: e["existing"] for e in wiki["by_sha1"]["examples"]} == {
+        items[0]["filename"]: [f"File:{items[0]['filename']}"],
+        items[1]["filename"]: [f"File:{unique_name} elsewhere.jpg"],
+    }
+    assert wiki["categories"] == {"exist": [exists], "missing": [missing]}
+
+    html = result.html_path.read_text(encoding="utf-8")
+    details = [json.loads(line) for line in report_sections(html)["d0"].splitlines()]
+    for n, d in enumerate(details):  # the wiki's own rendering: the template and the text inside it
+        assert f"Marker{n} <b>text</b>" in d["r"]
+
+    with chromium() as page:
+        open_report(page, result.html_path)
+        choose(page, "f-problem", "title")
+        assert [r["row"] for r in shown(page)["rows"]] == [0]
+        choose(page, "f-problem", "sha1")
+        assert [r["row"] for r in shown(page)["rows"]] == [0, 1]
+        page.evaluate("[...document.querySelectorAll('#rows details')].forEach(d => d.open = true)")
+        frame = page.wait_for("""(() => { const f = document.querySelector('#rows iframe');
+            return f && {sandbox: f.getAttribute('sandbox'), text: f.srcdoc}; })()""")
+        assert frame["sandbox"] == "" and "Marker0 <b>text</b>" in frame["text"]
+        assert page.exceptions == [] and page.console_errors == []
+        page.screenshot(tmp_path / "wiki.png")
+
