@@ -11,6 +11,8 @@ from pathlib import Path
 import mwparserfromhell
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ConfigDict
 
 from glamupload import pages, plan, sandbox
@@ -305,10 +307,46 @@ def test_batch_templates_folder_overrides_a_page_template(tmp_path: Path, unique
     (tmp_path / "my-templates" / "pages").mkdir(parents=True)
     (tmp_path / "my-templates" / "pages" / "tracking-category.j2").write_text(
         "{{Hiddencat}}\nOur own words about << batch >>.\n")
-    planned = by_kind(pages.plan_pages(load_proposed(path), None, files=[]))
-    assert planned["tracking-category"].text == f"{{{{Hiddencat}}}}\nOur own words about {unique_name} batch."
-    assert planned["institution"].text is not None and planned["institution"].text.startswith("{{Institution")
-    assert {page.status for page in planned.values()} == {None}
+    planned = pages.plan_pages(load_proposed(path), None, files=files_using(
+        unique_name, f"Ship models {unique_name}", f"Unfiled {unique_name}"))
+    kinds = by_kind(planned)
+    assert kinds["tracking-category"].text == f"{{{{Hiddencat}}}}\nOur own words about {unique_name} batch."
+    assert kinds["institution"].text is not None and kinds["institution"].text.startswith("{{Institution")
+    # without a wiki nothing is known to be missing: only categories with configured parents are listed
+    assert [page.title for page in planned if page.kind == "category"] == [f"Category:Ship models {unique_name}"]
+    assert {page.status for page in planned} == {None}
+
+
+def test_batch_without_institution_plans_its_tracking_category_only(tmp_path: Path) -> None:
+    path = write_batch(tmp_path, "x")
+    text = path.read_text()
+    start, end = text.index("institution:"), text.index("categories:")
+    path.write_text(text[:start] + text[end:])
+    planned = pages.plan_pages(load_proposed(path), None, files=[])
+    assert [(page.kind, page.title) for page in planned] == [("tracking-category", "Category:Batch x")]
+    assert planned[0].note.startswith("no parent category known")
+
+
+institution_values = st.text(st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(location=institution_values, native_name=institution_values, established=institution_values)
+def test_any_institution_value_stays_inside_its_parameter(batch: BatchConfig, location: str, native_name: str,
+                                                          established: str) -> None:
+    assert batch.model.institution is not None
+    values = {"location": location, "native_name": native_name, "established": established}
+    model = batch.model.model_copy(update={"institution": batch.model.institution.model_copy(update=values)})
+    planned = by_kind(pages.plan_pages(BatchConfig(batch.path, model, batch.located), None, files=[]))
+    text = planned["institution"].text
+    assert text is not None
+    parsed = mwparserfromhell.parse(text)
+    assert [str(t.name).strip() for t in parsed.filter_templates()] == ["Institution"]
+    assert parsed.filter_wikilinks() == [] and all(str(tag.tag) == "br" for tag in parsed.filter_tags())
+    given_params = {"Native name": native_name, "Location": location, "Established": established}
+    names = [str(p.name).strip() for p in parsed.filter_templates()[0].params]
+    assert names == ["Wikidata", "Name", *[name for name, value in given_params.items() if value],
+                     "Website", "Homecat", "Linkback"]
 
 
 def test_example_batch_pages(uploader: Wiki, sandbox_wiki: sandbox.SandboxInfo) -> None:
