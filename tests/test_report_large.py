@@ -1,0 +1,42 @@
+"""A 100,000-file batch (the SMM plan repeated under new record ids and names): the report is written
+and a real browser opens it on its first page of rows. Time and size are measured by
+benchmarks/report_100k.py, not asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from browser import chromium
+from report_synthetic import multiply_records
+from test_report import planned
+from test_report_browser import PAGE_SIZE, choose, open_report, shown
+
+from glamupload import report
+
+FILES = 100_000
+
+
+def test_a_100k_file_report_opens_on_its_first_page(tmp_path: Path) -> None:
+    smm = planned("smm", tmp_path / "smm")
+    records = multiply_records(smm, tmp_path / "records.jsonl", FILES)
+    result = report.build_report(records, tmp_path / "out", base_dir=smm.parent)
+    assert result.data["planned_files"] == result.data["records"] == FILES
+    originals = [json.loads(line) for line in smm.read_text(encoding="utf-8").splitlines()]
+    accepted = sum(originals[i % len(originals)]["license"]["verdict"] == "accept" for i in range(FILES))
+    assert result.data["verdicts"]["accept"]["count"] == accepted
+
+    with chromium() as page:
+        open_report(page, result.html_path)
+        first = shown(page)
+        assert first["count"] == FILES
+        assert [r["row"] for r in first["rows"]] == list(range(PAGE_SIZE))
+        assert first["rows"][0]["name"].startswith("File:") and "(0)" in first["rows"][0]["name"]
+        # the DOM holds one page of rows, not the batch
+        assert page.evaluate("document.getElementsByTagName('*').length") < 5000
+        choose(page, "f-verdict", "accept")
+        assert shown(page)["count"] == accepted
+        assert page.exceptions == [] and page.console_errors == []
+        page.evaluate("document.getElementById('files').scrollIntoView()")
+        page.screenshot(tmp_path / "100k.png")
