@@ -1,0 +1,165 @@
+"""A fault-injecting HTTP proxy on 127.0.0.1 for the upload tests.
+
+It sits between the wiki layer and the real sandbox wiki and, for requests matching a schedule, does
+what a healthy local wiki never does: drops the connection (before or after the wiki handled the
+request), answers 503 with ``Retry-After``, answers ``maxlag``, answers slowly, or cuts the connection
+in the middle of a request body (a chunk half sent). Every other request is passed through unchanged.
+Each connection carries one request (HTTP/1.0), which keeps the proxy small.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import struct
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
+
+#: What each fault does; "after" faults let the wiki handle the request, then lose its reply.
+FAULTS = ("drop", "drop-after", "503", "maxlag", "slow", "cut")
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "proxy-connection"}
+
+
+def matches(kind: str, body: bytes) -> bool:
+    """Which requests a scheduled fault applies to: any, uploads, chunks, or publishes from the stash."""
+    upload = b'name="action"\r\n\r\nupload' in body or b"action=upload" in body
+    chunk = b'name="chunk"' in body
+    if kind == "upload":
+        return upload
+    if kind == "chunk":
+        return chunk
+    if kind == "publish":
+        return upload and not chunk and b"filekey=" in body and b"checkstatus" not in body
+    return kind == "any"
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A connection the proxy itself broke on purpose is not worth a traceback."""
+
+
+class FaultProxy:
+    """``with FaultProxy(upstream_api) as proxy:`` then point the wiki layer at ``proxy.api``."""
+
+    def __init__(self, upstream_api: str, *, retry_after: int = 1, slow_seconds: float = 1.5) -> None:
+        parts = urlsplit(upstream_api)
+        self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.path = parts.path
+        self.retry_after = retry_after
+        self.slow_seconds = slow_seconds
+        self.schedule: list[tuple[str, str]] = []  #: (which requests, fault), applied in order
+        self.applied: Counter[str] = Counter()
+        self.passed = 0
+        self._lock = threading.Lock()
+        self._server = _QuietServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}{self.path}"
+
+    def __enter__(self) -> FaultProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def add(self, kind: str, fault: str, times: int = 1) -> None:
+        assert fault in FAULTS, fault
+        with self._lock:
+            self.schedule.extend([(kind, fault)] * times)
+
+    def _next_fault(self, body: bytes) -> str | None:
+        with self._lock:
+            for i, (kind, fault) in enumerate(self.schedule):
+                if matches(kind, body):
+                    del self.schedule[i]
+                    self.applied[fault] += 1
+                    return fault
+            self.passed += 1
+        return None
+
+    def _forward(self, method: str, path: str, headers: list[tuple[str, str]], body: bytes
+                 ) -> tuple[int, list[tuple[str, str]], bytes]:
+        conn = http.client.HTTPConnection(*self.upstream, timeout=300)
+        try:
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            for name, value in headers:
+                if name.lower() not in HOP_BY_HOP:
+                    conn.putheader(name, value)
+            conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            response = conn.getresponse()
+            return response.status, response.getheaders(), response.read()
+        finally:
+            conn.close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                fault = None
+                if length:
+                    head = self.rfile.read(min(length, 4096))
+                    fault = proxy._next_fault(head)
+                    if fault == "cut":  # half the body arrived, then the line went dead
+                        self.rfile.read(max(0, length // 2 - len(head)))
+                        self._abort()
+                        return
+                    body = head + self.rfile.read(length - len(head))
+                else:
+                    body = b""
+                    fault = proxy._next_fault(body)
+                if fault == "drop":
+                    self._abort()
+                    return
+                if fault == "503":
+                    self._reply(503, b"Service Unavailable", [("Retry-After", str(proxy.retry_after))])
+                    return
+                if fault == "maxlag":
+                    error = {"error": {"code": "maxlag", "info": "Waiting for db1: 7 seconds lagged.",
+                                       "host": "db1", "lag": 7}}
+                    self._reply(200, json.dumps(error).encode(),
+                                [("Retry-After", str(proxy.retry_after)), ("X-Database-Lag", "7"),
+                                 ("Content-Type", "application/json")])
+                    return
+                if fault == "slow":
+                    time.sleep(proxy.slow_seconds)
+                status, headers, payload = proxy._forward(self.command, self.path, list(self.headers.items()), body)
+                if fault == "drop-after":
+                    self._abort()
+                    return
+                self._reply(status, payload, [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
+
+            def _reply(self, status: int, payload: bytes, headers: list[tuple[str, str]]) -> None:
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def _abort(self) -> None:
+                """Close with a reset, as a dropped mobile connection or a killed proxy would."""
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.close_connection = True
+                self.connection.close()
+
+            do_GET = do_POST = _handle
+
+        return Handler
