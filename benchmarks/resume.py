@@ -60,7 +60,8 @@ def resume_run(batch_file: str, sandbox_dir: str) -> dict[str, Any]:
         log.on_request = first_upload
         summary = run.run()
         counts = db.counts()
-    return {"marks": marks, "requests": [what for _, what in log.entries], "done": summary.done,
+    return {"marks": marks, "requests": [what for _, what in log.entries],
+            "request_times": [round(at, 3) for at, _ in log.entries], "done": summary.done,
             "counts": counts}
 
 
@@ -165,6 +166,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(f"glamupload: first new upload answered {first_s:.2f} s after the start (target < 2 s); "
           f"{marks['requests before it'] + login} requests before it: {login} logging in, then "
           f"{_summarise(before_first)}")
+    times = glam["request_times"][: marks["requests before it"]]
+    if times:
+        print(f"  the {len(times)} requests after logging in were answered between {times[0]:.2f} s and "
+              f"{times[-1]:.2f} s ({(times[-1] - marks['state open, plan checked']) / len(times):.2f} s each)")
     print(f"bare mwclient: first upload answered {bare['seconds']:.2f} s after the start, "
           f"{bare['wiki_requests'] - 1} requests before it")
     print(f"ratio glamupload / bare: {first_s / bare['seconds']:.1f}x; the run then stopped with "
