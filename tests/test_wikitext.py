@@ -90,7 +90,8 @@ def test_adversarial_values_stay_inside_their_parameters() -> None:
     info = templates[1]
     assert [str(p.name).strip() for p in info.params] == ["description", "date", "source", "author"]
     assert [str(link.title) for link in page.filter_wikilinks()] == ["Category:Tests"]
-    assert [str(tag.tag) for tag in page.filter_tags()] == ["br"] * 9  # one per line break of the description
+    # one <br> per line break of the description; <nowiki/> ends the URL in source before "["
+    assert [str(tag.tag) for tag in page.filter_tags()] == ["br"] * 9 + ["nowiki"]
     assert not page.filter_comments()
     assert [str(h.title) for h in page.filter_headings()] == ["{{int:filedesc}}", "{{int:license-header}}"]
     # no line of the page starts a list, table, rule or <pre> except the page's own markup
@@ -131,6 +132,10 @@ def test_adversarial_values_stay_inside_their_parameters() -> None:
         ("\u0338x", "&#824;x"),
         ("a\n\u0338", "a<br>&#824;"),
         ("http://example.org/?a=b", "http://example.org/?a&#61;b"),
+        (
+            "https://x.se/a[1] | mailto:a@b.se|x",
+            "https://x.se/a<nowiki/>&#91;1&#93; &#124; mailto:a@b.se<nowiki/>&#124;x",
+        ),
         (None, ""),
         (1850, "1850"),
     ],
@@ -223,6 +228,8 @@ def test_category_names_are_normalised(name: str, expected: str) -> None:
         "./A",
         ":A",
         "A\x00",
+        "A\ud800",
+        "A\ufffd",
     ],
 )
 def test_invalid_category_names_are_input_errors(name: str) -> None:

@@ -24,8 +24,9 @@ after the wiki has parsed the page structure):
   normalisation cannot fuse it with the markup in front of it (``=`` + U+0338 would become ``≠``).
 * control characters, surrogates and non-characters are dropped; the result is NFC, as the wiki stores it.
 
-Free URLs stay plain text and the wiki links them (wanted); ``ISBN``/``PMID``/``RFC`` magic links are left
-alone for the same reason.
+Free URLs stay plain text and the wiki links them (wanted); where one runs into ``| [ ] <`` a ``<nowiki/>``
+ends it, or the wiki would show that character percent-encoded as part of the URL. ``ISBN``/``PMID``/
+``RFC`` magic links are left alone: harmless, and useful.
 """
 
 from __future__ import annotations
@@ -79,6 +80,15 @@ _LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
 _LEADING_SPACE = re.compile(r"^[ \t]+")
 _BR = "<br>"
+# A free URL runs on through entities, and the wiki shows | [ ] < in it percent-encoded: end the URL
+# before such a character so the text shows as written. No word boundary is required before the
+# protocol because the escaped text has boundaries the raw text lacks (``__http://`` → ``&#95;&#95;http``).
+_URL_CUT = re.compile(
+    r"(?i)(?:bitcoin:|ftps?://|geo:|git://|gopher://|https?://|ircs?://|magnet:|mailto:|matrix:|mms://"
+    r"|news:|nntp://|redis://|sftp://|sips?:|sms:|ssh://|svn://|tel:|telnet://|urn:|worldwind://|xmpp:)"
+    r"[^\s\"\[\]<>|\x00-\x20\x7f\ufffd]*(?=[|\[\]<])"
+)
+_URL_END = "<nowiki/>"
 _WIKI_TRIM = " \t\n\r\0\x0b"
 """What MediaWiki trims from a named template parameter (PHP ``trim``), and so what we may trim."""
 
@@ -87,11 +97,16 @@ def _entities(text: str) -> str:
     return "".join(f"&#{ord(char)};" for char in text)
 
 
+def _escape_piece(text: str) -> str:
+    text = _INLINE.sub(lambda m: "&amp;" if m.group() == "&" else _entities(m.group()), text)
+    if text and unicodedata.combining(text[0]):
+        text = _entities(text[0]) + text[1:]
+    return text
+
+
 def _escape_line(line: str) -> str:
-    line = _INLINE.sub(lambda m: "&amp;" if m.group() == "&" else _entities(m.group()), line)
-    if line and unicodedata.combining(line[0]):
-        line = _entities(line[0]) + line[1:]
-    return line
+    cuts = [0, *(match.end() for match in _URL_CUT.finditer(line)), len(line)]
+    return _URL_END.join(_escape_piece(line[start:end]) for start, end in zip(cuts, cuts[1:], strict=False))
 
 
 def _escape_fragment(value: object) -> str:
@@ -136,7 +151,7 @@ def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
 
 _TITLE_SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _TITLE_INVALID = re.compile(
-    r"[#<>\[\]|{}\x00-\x1f\x7f]|~{3}|''|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
+    r"[#<>\[\]|{}\x00-\x1f\x7f\ud800-\udfff\ufffd]|~{3}|''|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
     r"|^\.\.?$|^\.\.?/|/\.\.?/|/\.\.?$|^:"
 )
 _TITLE_MAX_BYTES = 255
@@ -444,12 +459,13 @@ def _describe(key: tuple[str, str]) -> str:
 
 
 def _value_constructs(value: object) -> Counter[tuple[str, str]]:
-    """Constructs a parameter value is meant to carry: all of trusted Wikitext, only ``<br>`` and free
-    URLs of an escaped value (anything else there would be an injection)."""
+    """Constructs a parameter value is meant to carry: all of trusted Wikitext, only ``<br>``,
+    ``<nowiki/>`` and free URLs of an escaped value (anything else there would be an injection)."""
     found = _constructs(escape(value))
     if isinstance(value, Wikitext):
         return found
-    return Counter({key: n for key, n in found.items() if key == ("tag", "br") or key[0] == "external link"})
+    inert = {("tag", "br"), ("tag", "nowiki")}
+    return Counter({key: n for key, n in found.items() if key in inert or key[0] == "external link"})
 
 
 def check_page(

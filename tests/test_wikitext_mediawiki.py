@@ -1,0 +1,146 @@
+"""Escaping judged by MediaWiki itself: the sandbox wiki parses rendered pages (action=parse).
+
+mwparserfromhell is a model of the wiki's parser; this is the parser. A probe template stands in for
+{{Information}} and shows each value in the places that change meaning in real Commons templates: at the
+start of a line, in a table cell and in italics. The wiki must then report exactly the templates and
+categories the page was built with, and show exactly the text of each value.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from glamupload.wiki import Wiki
+from glamupload.wikitext import render_file_page
+
+PROBE = "Glamupload escape probe"
+PROBE_TEXT = """<div id="probe-description">
+{{{description|}}}
+</div>
+{| class="probe"
+|-
+! Date
+| {{{date|}}}
+|}
+<span id="probe-author">''{{{author|}}}''</span>
+"""
+HOSTILE = (
+    "a | b = c }} {{Delete}} [[Category:Spam]] [http://evil.example x] <nowiki>n</nowiki> <ref>r</ref> "
+    "<!-- c --> ~~~~ __NOTOC__ '''bold''' &amp; &#124; {{!}} {{{1}}} -{x}- ISBN-like\n* list\n#num\n:indent\n"
+    ";term\n----\n pre\n{| table\n|}\n== Heading ==\n!! header || cell\n'edge'"
+)
+SNIPPETS = [
+    "|",
+    "=",
+    "{{",
+    "}}",
+    "[[",
+    "]]",
+    "[",
+    "]",
+    "<",
+    ">",
+    "<ref>",
+    "<br>",
+    "<!--",
+    "~~~~",
+    "__NOTOC__",
+    "__",
+    "''",
+    "'",
+    "&",
+    "&amp;",
+    "&#124;",
+    "{{!}}",
+    "http://example.org/?a=b",
+    "----",
+    "*",
+    "#",
+    ":",
+    ";",
+    "!",
+    "!!",
+    " ",
+    "\n",
+    "{|",
+    "|}",
+    "|-",
+    "-{",
+    "}-",
+    "[[Category:X]]",
+    "{{Delete}}",
+    "e",
+    "Å",
+    "ж",
+]
+
+
+@pytest.fixture(scope="module")
+def wiki(uploader: Wiki) -> Wiki:
+    uploader.edit(f"Template:{PROBE}", PROBE_TEXT, "escape probe for glamupload tests")
+    return uploader
+
+
+def parse(wiki: Wiki, page: str) -> dict:
+    probe_page = page.replace("{{Information\n", "{{" + PROBE + "\n", 1)
+    reply = wiki.api(
+        "parse",
+        title="File:Escape probe.jpg",
+        text=probe_page,
+        contentmodel="wikitext",
+        pst=1,
+        prop="text|templates|categories|externallinks",
+        formatversion=2,
+        disablelimitreport=1,
+    )
+    return reply["parse"]
+
+
+def shown_text(html: str, element_id: str) -> str:
+    """The text the wiki shows in one element, ``<br>`` as line breaks, whitespace as a browser shows it."""
+    element = lxml.html.fromstring(html).get_element_by_id(element_id)
+    for br in element.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return normalise(element.text_content())
+
+
+def normalise(text: str) -> str:
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author") -> None:
+    page = render_file_page(
+        "Information",
+        {"description": description, "date": description, "author": author, "source": "s"},
+        "{{cc-by-sa-4.0}}",
+        ["Tests"],
+    )
+    parsed = parse(wiki, page)
+    assert {t["title"] for t in parsed["templates"]} == {f"Template:{PROBE}", "Template:Cc-by-sa-4.0"}
+    assert [c["category"] for c in parsed["categories"]] == ["Tests"]
+    html = parsed["text"]
+    # the only structure in the output is the probe's own and the two section headings
+    assert len(re.findall(r"<h2", html)) == 2
+    assert not re.search(r"<(ul|ol|dl|pre|hr|h[13456]|ref|b)[ >]", html)
+    assert html.count("<table") == 1 and html.count("<th") == 1 and html.count("<td") == 1
+    assert re.findall(r"<i>", html) == ["<i>"]
+    intended = normalise(description)
+    if intended:
+        assert shown_text(html, "probe-description") == intended
+    assert shown_text(html, "probe-author") == author
+
+
+def test_hostile_value_is_shown_as_text_by_mediawiki(wiki: Wiki) -> None:
+    check_with_mediawiki(wiki, HOSTILE)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=15).map("".join))
+def test_generated_values_are_shown_as_text_by_mediawiki(wiki: Wiki, description: str) -> None:
+    check_with_mediawiki(wiki, description)
