@@ -79,19 +79,23 @@ module = importlib.import_module(sys.argv[1])
 args = json.loads(sys.argv[3])
 for name in json.loads(sys.argv[4]):
     importlib.import_module(name)
-start = time.perf_counter()
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+start, cpu_start = time.perf_counter(), cpu()
 result = getattr(module, sys.argv[2])(*args)
-elapsed = time.perf_counter() - start
+elapsed, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "peak_rss": peak}}))
+print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "cpu_seconds": cpu_seconds, "peak_rss": peak}}))
 """
 
 
 def in_child(module: str, function: str, *args: Any, preload: tuple[str, ...] = (),
              env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``module.function(*args)`` (a module in benchmarks/) in a fresh Python; return its JSON result,
-    the seconds the call took and the process's peak resident memory in bytes. The ``preload`` modules
-    are imported before the clock starts, so import time is not counted."""
+    the seconds the call took (wall clock and this process's CPU time: on a shared machine the CPU time
+    is the steadier figure) and the process's peak resident memory in bytes. The ``preload`` modules are
+    imported before the clock starts, so import time is not counted."""
     code = _CHILD.format(benchmarks=str(BENCHMARKS))
     done = subprocess.run(
         [sys.executable, "-c", code, module, function, json.dumps(args), json.dumps(preload)],

@@ -119,20 +119,24 @@ def measure(kind: str, size: int, workdir: Path, report: bool) -> list[dict[str,
         shutil.rmtree(out, ignore_errors=True)
     for row in rows:
         row.update(kind=kind, records=records, file_mb=Path(export).stat().st_size / 1e6,
-                   ratio=row["seconds"] / base["seconds"], records_per_s=records / row["seconds"])
+                   ratio=row["seconds"] / base["seconds"], records_per_s=records / row["seconds"],
+                   cpu_ratio=row["cpu_seconds"] / base["cpu_seconds"],
+                   records_per_cpu_s=records / row["cpu_seconds"])
     shutil.rmtree(folder, ignore_errors=True)
     return rows
 
 
 def print_rows(rows: list[dict[str, Any]]) -> None:
-    print(f"{'export':<6}{'records':>9}{'MB':>7}  {'step':<26}{'seconds':>9}{'records/s':>11}"
-          f"{'x baseline':>11}{'peak RSS':>11}{'files':>8}")
+    """Wall clock and CPU time (the steadier figure on a shared machine), each with its ratio."""
+    print(f"{'export':<6}{'records':>9}{'MB':>6}  {'step':<26}{'wall s':>8}{'cpu s':>8}{'records/cpu s':>14}"
+          f"{'x base cpu':>11}{'x base wall':>12}{'peak RSS':>10}{'files':>8}")
     for row in rows:
         extra = row["result"].get("files", "")
         report = row["result"].get("report_seconds")
-        print(f"{row['kind']:<6}{row['records']:>9}{row['file_mb']:>7.0f}  {row['step']:<26}{row['seconds']:>9.2f}"
-              f"{row['records_per_s']:>11,.0f}{row['ratio']:>11.1f}{_common.mib(row['peak_rss']):>11}{extra:>8}"
-              + (f"   (report alone {report:.1f} s)" if report is not None else ""))
+        print(f"{row['kind']:<6}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<26}{row['seconds']:>8.1f}"
+              f"{row['cpu_seconds']:>8.1f}{row['records_per_cpu_s']:>14,.0f}{row['cpu_ratio']:>11.1f}"
+              f"{row['ratio']:>12.1f}{_common.mib(row['peak_rss']):>10}{extra:>8}"
+              + (f"   (report alone {report:.1f} s wall)" if report is not None else ""))
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
