@@ -254,7 +254,9 @@ class _Tally:
             text = str(value).strip()
             if text:
                 filled[name] += 1
-                values.setdefault(name, _ValueCounter()).add(text)
+                if name not in values:
+                    values[name] = _ValueCounter()
+                values[name].add(text)
         self.categories.update(item.get("categories") or [])
         self.uploadable += not item.get("errors") and verdict == "accept"
 
@@ -451,8 +453,8 @@ def _groups(items: Iterable[tuple[int, dict[str, Any]]], base_dir: Path) -> Iter
         local = None
         missing = not source
         if source and not is_remote(source):
-            path = Path(source) if Path(source).is_absolute() else base_dir / source
-            local, missing = (path, False) if path.is_file() else (None, True)
+            path = os.path.join(base_dir, source)  # an absolute source stays as it is
+            local, missing = (Path(path), False) if os.path.isfile(path) else (None, True)
         group.append(_Row(number, item, local, missing))
         if len(group) == WIKI_GROUP:
             yield group

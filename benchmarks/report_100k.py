@@ -1,0 +1,154 @@
+"""Benchmark: the dry-run report of a 100,000-file batch — build time, file sizes, memory, browser times.
+
+The batch is the SMM example's plan repeated under new record ids and names (tests/report_synthetic.py,
+the same batch tests/test_report_large.py opens). Each figure is printed next to the baseline it should
+be read against, measured in the same run on the same machine:
+  - build time vs. one plain streaming pass over records.jsonl (read + json.loads each line) and vs.
+    writing records.jsonl itself;
+  - report.html size vs. records.jsonl size;
+  - peak memory at 100,000 files vs. at 10,000 (flat memory means they are close);
+  - browser: time to the first page of rows, to a verdict filter, and to a full-text search.
+
+Run: .venv/bin/python benchmarks/report_100k.py [--files N] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from browser import chromium  # noqa: E402
+from report_synthetic import multiply_records  # noqa: E402
+
+from glamupload import plan, report  # noqa: E402
+from glamupload.config import load_batch  # noqa: E402
+
+READY = "document.getElementById('status') && document.getElementById('status').dataset.state === 'ready'"
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs (shared with other work); "
+            f"Python {platform.python_version()}")
+
+
+def _child(queue: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
+    start = time.perf_counter()
+    func(*args)
+    elapsed = time.perf_counter() - start
+    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
+def measured(func: Callable[..., Any], *args: Any) -> tuple[float, float]:
+    """Run ``func`` in a fresh process: (seconds, peak resident memory in MiB)."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(queue, func, args))
+    process.start()
+    result = queue.get()
+    process.join()
+    return result
+
+
+def read_pass(path: Path) -> None:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            json.loads(line)
+
+
+def build(records: Path, out: Path, base_dir: Path, thumbnails: bool) -> None:
+    report.build_report(records, out, base_dir=base_dir, thumbnails=thumbnails)
+
+
+def browser_times(html: Path) -> dict[str, float]:
+    times = {}
+    with chromium() as page:
+        start = time.perf_counter()
+        page.open(html.as_uri())
+        page.wait_for(READY, timeout=300)
+        times["first page of rows"] = time.perf_counter() - start
+        for label, script, until in [
+            ("verdict filter", "const s = document.getElementById('f-verdict'); s.value = 'review'; "
+                               "s.dispatchEvent(new Event('change'));", READY),
+            ("text search (incl. 250 ms typing pause)", "const s = document.getElementById('f-search'); s.value = 'Vasa'; "
+                                        "s.dispatchEvent(new Event('input'));",
+             f"location.hash.includes('q=Vasa') && {READY}"),
+        ]:
+            start = time.perf_counter()
+            page.evaluate(f"(() => {{ {script} }})()")
+            page.wait_for(until, timeout=300)
+            times[label] = time.perf_counter() - start
+        assert not page.exceptions, page.exceptions
+    return times
+
+
+def mib(path: Path) -> str:
+    return f"{path.stat().st_size / 2**20:8.1f} MiB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="Write into this folder and keep it (default: a temporary one).")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="glamupload-report-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        print(f"machine: {machine()}")
+        smm = plan.write_records_jsonl(plan.plan_batch(load_batch(REPO / "examples/smm/batch.yaml")), work / "smm")
+        small_n = max(1, args.files // 10)
+        small = multiply_records(smm, work / "small.jsonl", small_n)
+        write_s, _ = measured(multiply_records, smm, work / "records.jsonl", args.files)
+        records = work / "records.jsonl"
+        read_s, _ = measured(read_pass, records)
+        full_s, full_mem = measured(build, records, work / "out", smm.parent, True)
+        html = work / "out" / "report.html"
+        bare_s, _ = measured(build, records, work / "bare", smm.parent, False)
+        _, small_mem = measured(build, small, work / "small", smm.parent, True)
+
+        print(f"\nreport of {args.files:,} planned files (SMM plan x {args.files / 597:.0f}, 597 distinct images)")
+        print("build time")
+        print(f"  baseline: read + parse records.jsonl      {read_s:7.1f} s")
+        print(f"  baseline: write records.jsonl              {write_s:7.1f} s")
+        print(f"  report, with thumbnails                    {full_s:7.1f} s  ({full_s / read_s:.1f}x the read pass)")
+        print(f"  report, --no-thumbnails                    {bare_s:7.1f} s  ({bare_s / read_s:.1f}x the read pass)")
+        print("size")
+        print(f"  baseline: records.jsonl                   {mib(records)}")
+        print(f"  report.html, with thumbnails              {mib(html)}  "
+              f"({html.stat().st_size / records.stat().st_size:.1%} of records.jsonl)")
+        print(f"  report.html, --no-thumbnails              {mib(work / 'bare' / 'report.html')}")
+        print(f"  summary.json                              {mib(work / 'out' / 'summary.json')}")
+        print("peak memory of the process building the report")
+        print(f"  baseline: {small_n:>7,} files                      {small_mem:7.0f} MiB")
+        print(f"  {args.files:>17,} files                      {full_mem:7.0f} MiB")
+        print("browser (Debian chromium, headless, this machine)")
+        for label, seconds in browser_times(html).items():
+            print(f"  {label:<40} {seconds:7.2f} s")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
