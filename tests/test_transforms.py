@@ -83,6 +83,12 @@ def test_first_unique_drop() -> None:
     assert run("drop", ["Okänd fotograf", "okänd FOTOGRAF", "Anna"], values_=["Okänd fotograf"])[0] == ["Anna"]
 
 
+def test_keep_selects_by_regular_expression() -> None:
+    names = ["VASA", "Holm, Tore", "PRINCESS SVANEVIT"]
+    assert run("keep", names, matches="^[^,]+,[^,]+$")[0] == ["Holm, Tore"]
+    assert run("keep", names, matches=",", invert=True)[0] == ["VASA", "PRINCESS SVANEVIT"]
+
+
 def test_replace_gives_untrusted_text() -> None:
     out, _ = run("replace", ['"Quoted {{x}}"'], pattern='^"(.*)"$', with_=r"\1")
     assert out == ["Quoted {{x}}"] and not isinstance(out[0], Wikitext)

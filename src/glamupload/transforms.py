@@ -263,6 +263,16 @@ def drop(values: Values, ctx: Context, values_: list[str]) -> Values:
     return [v for v in values if normalise_key(v) not in unwanted]
 
 
+@transform("keep")
+def keep(values: Values, ctx: Context, matches: Regex, invert: bool = False) -> Values:
+    """Keep only the values a regular expression finds something in (``invert: true``: only the others).
+
+    ``keep: '^[^,]+, [^,]+$'`` keeps "Surname, Given" names from a column that also holds ship names.
+    """
+    regex = re.compile(matches)
+    return [v for v in values if bool(regex.search(v)) != invert]
+
+
 @transform("replace")
 def replace(values: Values, ctx: Context, pattern: Regex, with_: str = "") -> Values:
     """Regular-expression replacement on each value; the result is export text (escaped later).
