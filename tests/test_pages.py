@@ -237,11 +237,14 @@ def test_writes_are_guarded_against_edits_made_meanwhile(
     seen = uploader.page_revisions([page.title for page in targets])  # glamupload reads the wiki ...
     admin.edit(targets[0].title, "edited meanwhile", "curator")  # ... someone edits before it writes ...
     admin.edit(targets[1].title, "created meanwhile", "curator")
-    monkeypatch.setattr(uploader, "page_revisions", lambda titles: {t: seen[t] for t in titles})
+    real_read = uploader.page_revisions
+    stale_reads = iter([lambda titles: {t: seen[t] for t in titles}])  # apply's first read is the stale one
+    monkeypatch.setattr(uploader, "page_revisions", lambda titles: next(stale_reads, real_read)(titles))
     result = pages.apply_pages(targets, uploader, update=True)
-    assert [page.status for page in result] == ["update", "create"]  # what the stale read suggested
     assert [page.outcome for page in result] == ["blocked", "blocked"]  # ... and the wiki refused both writes
     assert [page.error.split(":")[0] for page in result] == ["editconflict", "articleexists"]
+    assert [page.editor for page in result] == ["Admin", "Admin"]
+    assert "-edited meanwhile" in result[0].diff and "-created meanwhile" in result[1].diff
     monkeypatch.undo()
     current = uploader.page_revisions([page.title for page in result])
     assert [current[page.title]["text"] for page in result] == ["edited meanwhile", "created meanwhile"]

@@ -162,9 +162,7 @@ def apply_pages(planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False
     account = _account(wiki)
     for page in pages:
         _classify(page, current[page.title], account)
-        page.outcome = _write(page, wiki, update)
-        if page.outcome in ("created", "updated"):
-            page.editor = account
+        page.outcome = _write(page, wiki, update, account)
     return pages
 
 
@@ -349,28 +347,35 @@ def _classify(page: PlannedPage, current: Mapping[str, Any] | None, account: str
     page.status = "update" if ours else "blocked"
 
 
-def _write(page: PlannedPage, wiki: Wiki, update: bool) -> Outcome:
+def _write(page: PlannedPage, wiki: Wiki, update: bool, account: str) -> Outcome:
     if page.status == "create":
-        assert page.text is not None
-        return _save(page, wiki, "created", create_only=True)
+        return _save(page, wiki, account, "created", create_only=True)
     if page.status == "update" and update:
-        return _save(page, wiki, "updated", base_revid=page.revid)
+        return _save(page, wiki, account, "updated", base_revid=page.revid)
     if page.status == "update":
         return "skipped"
     assert page.status in ("unchanged", "blocked", "manual")
     return page.status
 
 
-def _save(page: PlannedPage, wiki: Wiki, done: Outcome, **guard: Any) -> Outcome:
+def _save(page: PlannedPage, wiki: Wiki, account: str, done: Outcome, **guard: Any) -> Outcome:
+    """One guarded edit. When the wiki refuses it because the page changed since it was read, the page
+    is read again: glamupload's own text there (a retried request that had in fact succeeded) counts as
+    done; anything else is blocked, with the new editor and diff."""
     verb = "create" if done == "created" else "update"
     try:
         saved = wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
     except WikiError as exc:
         if exc.code not in ("articleexists", "editconflict", "missingtitle"):
             raise
-        page.error = f"{exc.code}: someone changed the page while glamupload was writing it"
+        _classify(page, wiki.page_revisions([page.title])[page.title], account)
+        if page.status == "unchanged" and page.editor == account:
+            return done
+        page.status = "blocked"
+        page.error = f"{exc.code}: the page changed after glamupload read it"
         return "blocked"
     page.revid = saved.get("newrevid", page.revid)
+    page.editor = account
     return done
 
 
