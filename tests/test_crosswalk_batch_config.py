@@ -106,3 +106,9 @@ def test_required_keys(batch_dir: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_batch(write(batch_dir, "crosswalk: smm\n"))
     assert "required key 'export' is missing" in err.value.message
+
+
+def test_sheet_index_stays_a_number_and_names_stay_text(batch_dir: Path) -> None:
+    batch = load_batch(write(batch_dir, BASIC.replace('  delimiter: ","', "  sheet: 0") + "name: 2015\n"))
+    assert batch.reader_options["sheet"] == 0
+    assert batch.name == "2015"

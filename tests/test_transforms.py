@@ -311,6 +311,11 @@ def test_iiif_full_asks_for_the_whole_image_at_max_size(url: str) -> None:
 # --- compiling steps ------------------------------------------------------------------------------------
 
 
+def test_numbers_in_yaml_are_text(tmp_path: Path) -> None:
+    assert step({"default": 1900}, tmp_path).args.value == "1900"
+    assert step({"split": 0}, tmp_path).args.separator == "0"
+
+
 def test_step_forms(tmp_path: Path) -> None:
     assert step("trim", tmp_path).spec.name == "trim"
     assert step({"split": ";"}, tmp_path).args.separator == ";"  # a scalar is the first argument

@@ -20,7 +20,7 @@ QId = Annotated[str, StringConstraints(pattern=r"^Q[1-9][0-9]*$")]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, coerce_numbers_to_str=True)
 
 
 class ExportOptions(Strict):

@@ -38,7 +38,7 @@ from glamupload.wikitext import Wikitext
 from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean, load_yaml, suggest, validate
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, coerce_numbers_to_str=True)
 
 
 def _str_list(value: Any) -> Any:
@@ -67,7 +67,7 @@ class Condition(Strict):
         return self
 
     def holds(self, record: FieldSource) -> bool:
-        values = as_values(record.get(self.field))
+        values = [v.strip() for v in as_values(record.get(self.field))]
         if self.present is not None:
             return bool(values) == self.present
         if self.equals is not None:

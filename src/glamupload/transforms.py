@@ -94,7 +94,8 @@ def transform(name: str) -> Callable[[Callable[..., Values]], Callable[..., Valu
                                           alias=p.name.rstrip("_")))
             for p in params
         }
-        model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid"), **fields)
+        model = create_model(f"{name}_args", __config__=ConfigDict(extra="forbid", coerce_numbers_to_str=True),
+                             **fields)
         TRANSFORMS[name] = TransformSpec(
             name, func, model, params[0].name.rstrip("_") if params else None, inspect.cleandoc(func.__doc__ or "")
         )
