@@ -336,6 +336,14 @@ def test_unknown_argument_suggests_the_closest(tmp_path: Path) -> None:
     assert "no argument 'tabel'" in err.value.message and "did you mean 'table'?" in err.value.hint
 
 
+def test_arguments_to_a_transform_without_any(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="transform 'trim' takes no arguments"):
+        step({"trim": "both"}, tmp_path)
+    with pytest.raises(ConfigError) as err:
+        step({"trim": {"side": "left"}}, tmp_path)
+    assert "no argument 'side'" in err.value.message and err.value.hint == "this transform takes no arguments"
+
+
 def test_missing_required_argument(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="'table'"):
         step({"lookup": {"column": "category"}}, tmp_path)

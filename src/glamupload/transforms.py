@@ -118,24 +118,21 @@ class Step:
 def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
     """Parse ``trim`` / ``{split: ","}`` / ``{lookup: {table: people}}`` into a Step, or raise ConfigError."""
     if isinstance(raw, str):
-        name, given, arg_loc = raw, {}, loc
+        name, value = raw, None
     elif isinstance(raw, dict) and len(raw) == 1:
         name, value = next(iter(raw.items()))
-        arg_loc = loc + (name,)
-        spec = TRANSFORMS.get(name)
-        if isinstance(value, dict):
-            given = value
-        elif value is None:
-            given = {}
-        elif spec is not None and spec.first_arg is not None:
-            given = {spec.first_arg: value}
-        else:
-            given = {"": value}
     else:
         raise located.error("a transform is a name (trim) or a one-key mapping (split: \",\")", loc)
     spec = TRANSFORMS.get(name)
     if spec is None:
         raise located.error(f"unknown transform {name!r}", loc, hint=did_you_mean(name, TRANSFORMS))
+    arg_loc = loc + (name,) if isinstance(raw, dict) else loc
+    if isinstance(value, dict) or value is None:
+        given = value or {}
+    elif spec.first_arg is not None:
+        given = {spec.first_arg: value}  # `split: ";"`: a scalar is the first argument
+    else:
+        raise located.error(f"transform {name!r} takes no arguments", arg_loc)
     try:
         args = spec.args.model_validate(given)
     except ValidationError as exc:
