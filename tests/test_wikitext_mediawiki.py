@@ -9,6 +9,7 @@ categories the page was built with, and show exactly the text of each value.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import lxml.html
 import pytest
@@ -130,7 +131,7 @@ def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author"
     assert not re.search(r"<(ul|ol|dl|pre|hr|h[13456]|ref|b)[ >]", html)
     assert html.count("<table") == 1 and html.count("<th") == 1 and html.count("<td") == 1
     assert re.findall(r"<i>", html) == ["<i>"]
-    intended = normalise(description)
+    intended = normalise(unicodedata.normalize("NFC", description))  # the wiki stores NFC
     if intended:
         assert shown_text(html, "probe-description") == intended
     assert shown_text(html, "probe-author") == author
