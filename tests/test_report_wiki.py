@@ -57,8 +57,15 @@ def test_report_checks_files_categories_and_renders_pages(uploader: Wiki, unique
 
     html = result.html_path.read_text(encoding="utf-8")
     details = [json.loads(line) for line in report_sections(html)["d0"].splitlines()]
-    for n, d in enumerate(details):  # the wiki's own rendering: the template and the text inside it
+    for n, d in enumerate(details):  # the wiki's own rendering of each page
         assert f"Marker{n} <b>text</b>" in d["r"]
+    assert wiki["rendered"] == len(items) and wiki["render_failed"]["count"] == 0
+
+    limited = report.build_report(tmp_path / "records.jsonl", tmp_path / "limited", wiki=uploader, render_limit=2)
+    assert limited.data["wiki"]["rendered"] == 2
+    details = [json.loads(line) for line in report_sections(limited.html_path.read_text(encoding="utf-8"))["d0"]
+               .splitlines()]
+    assert [d["r"] is not None for d in details] == [True, True, False, False]
 
     with chromium() as page:
         open_report(page, result.html_path)

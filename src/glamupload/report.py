@@ -31,7 +31,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from rich.table import Table
 
 from glamupload import pages, resources
-from glamupload.errors import ConfigError, GlamuploadError, InputError
+from glamupload.errors import ConfigError, GlamuploadError, InputError, WikiError
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
 from glamupload.wikitext import load_template_catalogue
@@ -45,6 +45,8 @@ THUMBNAIL_PX = 96
 THUMBNAIL_QUALITY = 70
 #: Rows per compressed part: the browser inflates a part only when one of its rows is shown or searched.
 PART_ROWS = 2000
+#: Pages rendered by the wiki (action=parse, one request per page) unless the caller asks for more.
+RENDER_LIMIT = 1000
 #: Files per round of wiki queries (the API's limit for multi-value parameters).
 WIKI_GROUP = 50
 #: How many of the most frequent values the summary lists per field, and how many distinct values a
@@ -311,13 +313,17 @@ def _verdict(item: Mapping[str, Any]) -> str:
 
 
 class _WikiChecks:
-    """Asks the wiki, WIKI_GROUP files at a time, which files it already has and how it renders each page."""
+    """Asks the wiki, WIKI_GROUP files at a time, which files it already has, and renders the first
+    ``render_limit`` pages with action=parse (one request each: a whole large batch would be too many)."""
 
-    def __init__(self, wiki: Wiki) -> None:
+    def __init__(self, wiki: Wiki, render_limit: int) -> None:
         self.wiki = wiki
+        self.render_limit = render_limit
         self.by_title = _Examples()
         self.by_sha1 = _Examples()
         self.unchecked_sha1 = 0
+        self.rendered = 0
+        self.render_failed = _Examples()
 
     def check(self, rows: list[_Row]) -> None:
         titles = [row.filename for row in rows if row.filename]
@@ -336,18 +342,26 @@ class _WikiChecks:
                     row.on_wiki["sha1"] = same
                     self.by_sha1.add({"record_id": row.item.get("record_id"), "filename": row.filename,
                                       "sha1": sha1, "existing": same})
-            if row.item.get("wikitext"):
-                row.rendered = self.render(row)
+            if row.item.get("wikitext") and self.rendered < self.render_limit:
+                self.render(row)
 
-    def render(self, row: _Row) -> str:
-        reply = self.wiki.api("parse", title=f"File:{row.filename or 'Example.jpg'}", text=row.item["wikitext"],
-                              contentmodel="wikitext", prop="text", disableeditsection=1,
-                              disablelimitreport=1, formatversion=2)
-        return str(reply["parse"]["text"])
+    def render(self, row: _Row) -> None:
+        """The page as the wiki renders it; a page the wiki refuses is noted, not fatal."""
+        try:
+            reply = self.wiki.api("parse", title=f"File:{row.filename or 'Example.jpg'}",
+                                  text=row.item["wikitext"], contentmodel="wikitext", prop="text",
+                                  disableeditsection=1, disablelimitreport=1, formatversion=2)
+        except WikiError as exc:
+            self.render_failed.add({"record_id": row.item.get("record_id"), "filename": row.filename,
+                                    "problem": str(exc)})
+            return
+        row.rendered = str(reply["parse"]["text"])
+        self.rendered += 1
 
     def to_json(self) -> dict[str, Any]:
         return {"checked": True, "by_title": self.by_title.to_json(), "by_sha1": self.by_sha1.to_json(),
-                "sha1_not_checked": self.unchecked_sha1}
+                "sha1_not_checked": self.unchecked_sha1, "rendered": self.rendered,
+                "render_limit": self.render_limit, "render_failed": self.render_failed.to_json()}
 
 
 class _Section:
@@ -465,19 +479,19 @@ def _groups(items: Iterable[tuple[int, dict[str, Any]]], base_dir: Path) -> Iter
 
 def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki | None = None,
                  thumbnails: bool = True, title: str | None = None, base_dir: str | Path | None = None,
-                 ) -> ReportSummary:
+                 render_limit: int = RENDER_LIMIT) -> ReportSummary:
     """Write ``summary.json`` and ``report.html`` for a records.jsonl file, in one streaming pass.
 
     ``wiki`` adds what only the wiki knows: files it has by title or SHA-1, which categories exist,
-    and each page as the wiki renders it. Relative image paths are resolved against ``base_dir``
-    (default: the folder of ``records_jsonl``).
+    and the first ``render_limit`` pages as the wiki renders them. Relative image paths are resolved
+    against ``base_dir`` (default: the folder of ``records_jsonl``).
     """
     records_path = Path(records_jsonl)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     base = Path(base_dir) if base_dir is not None else records_path.parent
     tally = _Tally()
-    checks = _WikiChecks(wiki) if wiki is not None else None
+    checks = _WikiChecks(wiki, render_limit) if wiki is not None else None
     # a batch may show one image many times (or, in tests, many batches the same): make each thumbnail once
     make_thumbnail = functools.lru_cache(maxsize=4096)(thumbnail) if thumbnails else None
     parts = 0
