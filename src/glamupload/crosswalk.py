@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from glamupload.transforms import (
     placeholders,
     run_chain,
 )
-from glamupload.wikitext import Wikitext
+from glamupload.wikitext import Wikitext, load_template_catalogue
 from glamupload.yamlconfig import LocatedYaml, Loc, did_you_mean, load_yaml, suggest, validate
 
 class Strict(BaseModel):
@@ -193,13 +192,12 @@ class CrosswalkModel(Strict):
     lookups: dict[str, LookupSpec] = {}
 
 
-@cache
 def template_parameters() -> dict[str, frozenset[str]]:
-    """Each file-page template's parameter names and aliases, from mappings/commons-templates.yaml."""
-    data = yaml.safe_load((mappings_dir() / "commons-templates.yaml").read_text(encoding="utf-8"))
+    """Each file-page template's parameter names and aliases (wikitext's catalogue,
+    mappings/commons-templates.yaml)."""
     return {
-        name: frozenset(spec.get("parameters", [])) | frozenset(spec.get("aliases", {}))
-        for name, spec in data["file_page_templates"].items()
+        name: frozenset(spec.parameters) | frozenset(spec.aliases)
+        for name, spec in load_template_catalogue().file_page_templates.items()
     }
 
 
@@ -209,7 +207,6 @@ class CompiledSource:
 
     spec: Source
     steps: list[Step]
-    name: str
 
     def values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         """The values for one record; warnings land in ``ctx``."""
@@ -394,7 +391,7 @@ class _Checker:
             if name == "fallback":
                 self._check_field(getattr(args, "field"), step_loc)
             steps.append(step)
-        return CompiledSource(source, steps, ".".join(str(p) for p in loc))
+        return CompiledSource(source, steps)
 
     def _raw(self, loc: Loc) -> Any:
         data: Any = self.located.data
