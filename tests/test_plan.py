@@ -367,3 +367,30 @@ def test_a_page_without_any_category_is_an_error(tmp_path: Path) -> None:
     (folder / "batch.yaml").write_text("export: {path: oai_dc.xml}\ncrosswalk: dublin-core\n", encoding="utf-8")
     first = next(plan_batch(load_batch(folder / "batch.yaml")))
     assert first.categories == [] and {"field": "wikitext", "problem": "page has no category"} in first.errors
+
+
+def test_json_export_with_nested_paths_and_an_image_list(tmp_path: Path) -> None:
+    (tmp_path / "export.json").write_text(json.dumps([
+        {"id": "J-1", "title": "Compass", "maker": {"name": "Doe, Jane", "died": "1850"},
+         "images": [{"url": "https://img.example.org/j1-a.png", "rights": "CC0"},
+                    {"url": "https://img.example.org/j1-b.tif", "rights": "CC BY-NC 4.0"}]},
+    ]), encoding="utf-8")
+    (tmp_path / "cw.yaml").write_text(textwrap.dedent(
+        """\
+        record_id: id
+        template: Artwork
+        params:
+          title: title
+          artist: {field: maker.name, transforms: [creator_name]}
+        rights:
+          image: image.rights
+          facts: {death_year: maker.died}
+        images: {each: images, url: image.url}
+        categories: {fixed: [Compasses]}
+        filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}
+        """), encoding="utf-8")
+    (tmp_path / "batch.yaml").write_text("export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    free, non_free = plan_batch(load_batch(tmp_path / "batch.yaml"))
+    assert free.params["artist"] == "Jane Doe"
+    assert (free.filename, non_free.filename) == ("Compass - J-1 - image 1.png", "Compass - J-1 - image 2.tif")
+    assert free.license["verdict"] == "accept" and non_free.license["verdict"] == "reject"
