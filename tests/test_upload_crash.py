@@ -1,0 +1,89 @@
+"""Crash safety with real processes: an upload subprocess is SIGKILLed at random moments (and once in
+the middle of a chunked upload), resumed each time, and the wiki ends up with every record exactly once."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from glamupload import sandbox
+from glamupload.state import BatchState
+from glamupload.wiki import Wiki
+
+from upload_support import history, make_image, planned, store
+
+HERE = Path(__file__).parent
+OPTIONS = {"chunk_threshold": 16 * 1024, "chunk_size": 2048}
+
+
+def _start(state_path: Path, sandbox_dir: Path, root: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HERE / "upload_support.py"), str(state_path), str(sandbox_dir), str(root),
+         json.dumps(OPTIONS)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def _mid_chunk(state_path: Path) -> bool:
+    """Whether the big file is half-way through its chunks (read without disturbing the writer)."""
+    with sqlite3.connect(f"file:{state_path}?mode=ro", uri=True, timeout=5) as db:
+        row = db.execute("SELECT stash_offset, size FROM files WHERE record_id = 'BIG'").fetchone()
+    return bool(row and row[0] and row[1] and 0 < row[0] < row[1])
+
+
+def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
+                                               tmp_path: Path) -> None:
+    rng = random.Random(os.environ.get("GLAMUPLOAD_CRASH_SEED", "glamupload"))
+    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 16))
+             for i in range(14)]
+    files.insert(3, planned("BIG", f"{unique_name} big.png", make_image(tmp_path / "big.png", unique_name, 100)))
+    state_path = tmp_path / "batch.sqlite"
+    store(state_path, files).close()
+    sandbox_dir = Path(sandbox_wiki.dir)
+    outputs: list[str] = []
+    kills = 0
+    for run in range(4):
+        proc = _start(state_path, sandbox_dir, tmp_path)
+        # the first run is killed in the middle of the big file's chunks, the others at random moments
+        deadline = time.monotonic() + (120.0 if run == 0 else rng.uniform(1.0, 4.0))
+        while proc.poll() is None and time.monotonic() < deadline:
+            if run == 0 and _mid_chunk(state_path):
+                break
+            time.sleep(0.02)
+        if run == 0:
+            assert proc.poll() is None, "the first upload ended before it could be killed mid-chunk"
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        out, err = proc.communicate()
+        outputs += [out, err]
+    final = _start(state_path, sandbox_dir, tmp_path)
+    out, err = final.communicate(timeout=300)
+    outputs += [out, err]
+    assert final.returncode == 0, err
+    assert kills >= 2
+    with BatchState(state_path) as db:
+        rows = db.rows()
+        assert {r.status for r in rows} == {"uploaded"}
+        assert max(r.attempts for r in rows) >= 1
+    names = [f["filename"] for f in files]
+    seen = history(uploader, names)
+    assert sorted(seen.uploads.values()) == [1] * len(files), seen.uploads
+    assert sorted(seen.revisions.values()) == [1] * len(files), seen.revisions
+    listed = uploader.call({"action": "query", "list": "allimages", "aiprefix": unique_name.replace(" ", "_"),
+                            "ailimit": "max"})["query"]["allimages"]
+    assert len(listed) == len(files)
+    # the password never leaves the sandbox's credentials file: not in output, not in the state
+    _, password = sandbox.credentials(sandbox_dir)
+    assert all(password not in text for text in outputs)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert password.encode() not in path.read_bytes(), path
