@@ -31,11 +31,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from browser import chromium  # noqa: E402
-from report_synthetic import multiply_records  # noqa: E402
+from browser import chromium
+from report_synthetic import multiply_records
 
-from glamupload import plan, report  # noqa: E402
-from glamupload.config import load_batch  # noqa: E402
+from glamupload import plan, report
+from glamupload.config import load_batch
 
 READY = "document.getElementById('status') && document.getElementById('status').dataset.state === 'ready'"
 
@@ -49,8 +49,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return (f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs (shared with other work); "
-            f"Python {platform.python_version()}")
+    return (
+        f"{platform.platform()}; {cpu}; {os.cpu_count()} CPUs (shared with other work); "
+        f"Python {platform.python_version()}"
+    )
 
 
 def _child(queue: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -88,15 +90,21 @@ def browser_times(html: Path) -> dict[str, float]:
         page.open(html.as_uri())
         page.wait_for(READY, timeout=300)
         times["first page of rows"] = time.perf_counter() - start
-        for label, script, until in [
-            ("verdict filter", "const s = document.getElementById('f-verdict'); s.value = 'review'; "
-                               "s.dispatchEvent(new Event('change'));", READY),
-            ("text search (incl. 250 ms typing pause)", "const s = document.getElementById('f-search'); s.value = 'Vasa'; "
-                                        "s.dispatchEvent(new Event('input'));",
-             f"location.hash.includes('q=Vasa') && {READY}"),
+        for label, element, value, event, until in [
+            ("verdict filter", "f-verdict", "review", "change", READY),
+            (
+                "text search (incl. 250 ms typing pause)",
+                "f-search",
+                "Vasa",
+                "input",
+                f"location.hash.includes('q=Vasa') && {READY}",
+            ),
         ]:
             start = time.perf_counter()
-            page.evaluate(f"(() => {{ {script} }})()")
+            page.evaluate(
+                f"(() => {{ const s = document.getElementById({element!r}); s.value = {value!r}; "
+                f"s.dispatchEvent(new Event({event!r})); }})()"
+            )
             page.wait_for(until, timeout=300)
             times[label] = time.perf_counter() - start
         assert not page.exceptions, page.exceptions
@@ -110,13 +118,17 @@ def mib(path: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100_000)
-    parser.add_argument("--keep", type=Path, help="Write into this folder and keep it (default: a temporary one).")
+    parser.add_argument(
+        "--keep", type=Path, help="Write into this folder and keep it (default: a temporary one)."
+    )
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="glamupload-report-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
         print(f"machine: {machine()}")
-        smm = plan.write_records_jsonl(plan.plan_batch(load_batch(REPO / "examples/smm/batch.yaml")), work / "smm")
+        smm = plan.write_records_jsonl(
+            plan.plan_batch(load_batch(REPO / "examples/smm/batch.yaml")), work / "smm"
+        )
         small_n = max(1, args.files // 10)
         small = multiply_records(smm, work / "small.jsonl", small_n)
         write_s, _ = measured(multiply_records, smm, work / "records.jsonl", args.files)
@@ -127,16 +139,24 @@ def main() -> None:
         bare_s, _ = measured(build, records, work / "bare", smm.parent, False)
         _, small_mem = measured(build, small, work / "small", smm.parent, True)
 
-        print(f"\nreport of {args.files:,} planned files (SMM plan x {args.files / 597:.0f}, 597 distinct images)")
+        print(
+            f"\nreport of {args.files:,} planned files (SMM plan x {args.files / 597:.0f}, 597 distinct images)"
+        )
         print("build time")
         print(f"  baseline: read + parse records.jsonl      {read_s:7.1f} s")
         print(f"  baseline: write records.jsonl              {write_s:7.1f} s")
-        print(f"  report, with thumbnails                    {full_s:7.1f} s  ({full_s / read_s:.1f}x the read pass)")
-        print(f"  report, --no-thumbnails                    {bare_s:7.1f} s  ({bare_s / read_s:.1f}x the read pass)")
+        print(
+            f"  report, with thumbnails                    {full_s:7.1f} s  ({full_s / read_s:.1f}x the read pass)"
+        )
+        print(
+            f"  report, --no-thumbnails                    {bare_s:7.1f} s  ({bare_s / read_s:.1f}x the read pass)"
+        )
         print("size")
         print(f"  baseline: records.jsonl                   {mib(records)}")
-        print(f"  report.html, with thumbnails              {mib(html)}  "
-              f"({html.stat().st_size / records.stat().st_size:.1%} of records.jsonl)")
+        print(
+            f"  report.html, with thumbnails              {mib(html)}  "
+            f"({html.stat().st_size / records.stat().st_size:.1%} of records.jsonl)"
+        )
         print(f"  report.html, --no-thumbnails              {mib(work / 'bare' / 'report.html')}")
         print(f"  summary.json                              {mib(work / 'out' / 'summary.json')}")
         print("peak memory of the process building the report")

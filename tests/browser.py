@@ -23,9 +23,17 @@ from typing import Any
 import websocket
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--mute-audio", "--remote-debugging-port=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--mute-audio",
+    "--remote-debugging-port=0",
 ]
 
 
@@ -63,7 +71,9 @@ class Page:
             details = params["exceptionDetails"]
             self.exceptions.append(details.get("exception", {}).get("description") or details.get("text", ""))
         elif method == "Runtime.consoleAPICalled" and params.get("type") == "error":
-            self.console_errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+            self.console_errors.append(
+                " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+            )
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
             self.console_errors.append(params["entry"]["text"])
         elif method == "Network.requestWillBeSent":
@@ -87,8 +97,13 @@ class Page:
         raise PageError(f"timed out waiting for {expression!r}; exceptions: {self.exceptions}")
 
     def open(self, url: str, width: int = 1200, height: int = 1400) -> None:
-        self.send("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=False)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         self.send("Page.navigate", url=url)
 
     def screenshot(self, path: Path) -> Path:
@@ -112,8 +127,11 @@ def chromium() -> Iterator[Page]:
     binary = shutil.which("chromium")
     assert binary, "Debian's chromium is not installed (scripts/bootstrap installs it)"
     with tempfile.TemporaryDirectory(prefix="glamupload-chromium-") as profile:
-        process = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             port_file = Path(profile) / "DevToolsActivePort"
             deadline = time.monotonic() + 30

@@ -72,8 +72,11 @@ def test_smm_summary_counts_what_records_jsonl_holds(smm: Path, tmp_path: Path) 
         assert data["verdicts"][verdict]["reasons"] == [[r, n] for r, n in reasons.most_common()]
     assert data["errors"]["files"] == sum(bool(i["errors"]) for i in items)
     assert data["warnings"]["files"] == sum(bool(i["warnings"]) for i in items)
-    assert data["warnings"]["total"] == sum(n for _, n in data["warnings"]["kinds"]) == sum(
-        len(i["warnings"]) for i in items)
+    assert (
+        data["warnings"]["total"]
+        == sum(n for _, n in data["warnings"]["kinds"])
+        == sum(len(i["warnings"]) for i in items)
+    )
     assert data["uploadable"] == sum(i["uploadable"] for i in items)
     assert data["missing_images"]["count"] == 0
     assert dict(data["categories"]["used"]) == Counter(c for i in items for c in i["categories"])
@@ -95,12 +98,26 @@ def test_coverage_lists_every_template_parameter_with_the_share_filled(smm: Path
 
 
 def test_top_values_count_repeated_values_and_give_up_on_free_text(tmp_path: Path) -> None:
-    base = {"filename": "", "license": {"verdict": "accept", "reason": "ok"}, "template": "Artwork",
-            "errors": [], "warnings": [], "source": ""}
-    items = [dict(base, record_id=str(n), filename=f"F {n}.jpg",
-                  params={"medium": "oil" if n % 3 else "ink", "description": f"unique text {n}"})
-             for n in range(report.DISTINCT_LIMIT + 5)]
-    top = report.build_report(write(items, tmp_path / "records.jsonl"), tmp_path, thumbnails=False).data["top_values"]
+    base = {
+        "filename": "",
+        "license": {"verdict": "accept", "reason": "ok"},
+        "template": "Artwork",
+        "errors": [],
+        "warnings": [],
+        "source": "",
+    }
+    items = [
+        dict(
+            base,
+            record_id=str(n),
+            filename=f"F {n}.jpg",
+            params={"medium": "oil" if n % 3 else "ink", "description": f"unique text {n}"},
+        )
+        for n in range(report.DISTINCT_LIMIT + 5)
+    ]
+    top = report.build_report(write(items, tmp_path / "records.jsonl"), tmp_path, thumbnails=False).data[
+        "top_values"
+    ]
     expected = Counter(i["params"]["medium"] for i in items)
     assert top["Artwork.medium"] == {"distinct": 2, "top": [[v, n] for v, n in expected.most_common()]}
     assert top["Artwork.description"] == {"distinct": f"more than {report.DISTINCT_LIMIT}", "top": []}
@@ -129,12 +146,19 @@ def crafted(smm: Path, tmp_path: Path) -> list[dict[str, Any]]:
     """Six real SMM planned files, given the problems a real batch can have."""
     items = read(smm)[:6]
     items[0]["errors"] = [problem("wikitext", "the page has no license section")]
-    items[1]["warnings"] = [problem("params.date", "date '1887?' not recognised; kept as text"),
-                            problem("params.date", "date 'ca 1900-talet' not recognised; kept as text")]
+    items[1]["warnings"] = [
+        problem("params.date", "date '1887?' not recognised; kept as text"),
+        problem("params.date", "date 'ca 1900-talet' not recognised; kept as text"),
+    ]
     items[2]["source"] = "images/not-there.jpg"
     items[2]["errors"] = [problem("images", "image file 'images/not-there.jpg' not found under /x")]
-    items[3]["warnings"] = [problem("filename", f"{items[4]['filename']!r} is already planned for record "
-                                                f"{items[4]['record_id']}; this file becomes {items[3]['filename']!r}")]
+    items[3]["warnings"] = [
+        problem(
+            "filename",
+            f"{items[4]['filename']!r} is already planned for record "
+            f"{items[4]['record_id']}; this file becomes {items[3]['filename']!r}",
+        )
+    ]
     items[4]["source"] = "https://example.org/image.jpg"
     items[5]["source"] = ""
     return items
@@ -142,28 +166,52 @@ def crafted(smm: Path, tmp_path: Path) -> list[dict[str, Any]]:
 
 def test_problems_are_grouped_by_kind_and_listed(crafted: list[dict[str, Any]], tmp_path: Path) -> None:
     data = report.build_report(write(crafted, tmp_path / "in" / "records.jsonl"), tmp_path).data
-    assert data["errors"] == {"files": 2, "total": 2, "kinds": [
-        ["wikitext: the page has no license section", 1], ["images: image file '…' not found under /x", 1]]}
+    assert data["errors"] == {
+        "files": 2,
+        "total": 2,
+        "kinds": [
+            ["wikitext: the page has no license section", 1],
+            ["images: image file '…' not found under /x", 1],
+        ],
+    }
     assert data["warnings"]["kinds"] == [
         ["params.date: date '…' not recognised; kept as text", 2],
-        [report.COLLISION_KIND, 1]]
+        [report.COLLISION_KIND, 1],
+    ]
     assert data["collisions"]["count"] == 1
     assert data["collisions"]["examples"][0]["filename"] == crafted[3]["filename"]
     # a path that is not there and a file with no source at all are missing; a URL is not checked here
-    assert data["missing_images"] == {"count": 2, "examples": [
-        {"record_id": crafted[2]["record_id"], "filename": crafted[2]["filename"], "source": "images/not-there.jpg"},
-        {"record_id": crafted[5]["record_id"], "filename": crafted[5]["filename"], "source": ""}]}
+    assert data["missing_images"] == {
+        "count": 2,
+        "examples": [
+            {
+                "record_id": crafted[2]["record_id"],
+                "filename": crafted[2]["filename"],
+                "source": "images/not-there.jpg",
+            },
+            {"record_id": crafted[5]["record_id"], "filename": crafted[5]["filename"], "source": ""},
+        ],
+    }
 
 
-@pytest.mark.parametrize(("fail_on", "errors", "warnings", "expected"), [
-    ("error", True, True, ExitStatus.RECORD_ERRORS),
-    ("error", False, True, ExitStatus.OK),
-    ("warning", False, True, ExitStatus.RECORD_ERRORS),
-    ("warning", False, False, ExitStatus.OK),
-    ("never", True, True, ExitStatus.OK),
-])
-def test_exit_status_follows_fail_on(crafted: list[dict[str, Any]], tmp_path: Path, fail_on: report.FailOn,
-                                     errors: bool, warnings: bool, expected: ExitStatus) -> None:
+@pytest.mark.parametrize(
+    ("fail_on", "errors", "warnings", "expected"),
+    [
+        ("error", True, True, ExitStatus.RECORD_ERRORS),
+        ("error", False, True, ExitStatus.OK),
+        ("warning", False, True, ExitStatus.RECORD_ERRORS),
+        ("warning", False, False, ExitStatus.OK),
+        ("never", True, True, ExitStatus.OK),
+    ],
+)
+def test_exit_status_follows_fail_on(
+    crafted: list[dict[str, Any]],
+    tmp_path: Path,
+    fail_on: report.FailOn,
+    errors: bool,
+    warnings: bool,
+    expected: ExitStatus,
+) -> None:
     for item in crafted:
         item["source"] = ""
         item["errors"] = item["errors"] if errors else []
@@ -194,8 +242,11 @@ def test_report_html_is_self_contained_and_its_data_decodes(smm: Path, tmp_path:
     sections = report_sections(html)
     index = [json.loads(line) for line in sections["index"].splitlines()]
     assert [(row[0], row[1]) for row in index] == [(i["record_id"], i["filename"]) for i in items]
-    details = [json.loads(line) for n in range(len(items) // report.PART_ROWS + 1)
-               for line in sections[f"d{n}"].splitlines()]
+    details = [
+        json.loads(line)
+        for n in range(len(items) // report.PART_ROWS + 1)
+        for line in sections[f"d{n}"].splitlines()
+    ]
     assert [d["w"] for d in details] == [i["wikitext"] for i in items]
     thumbs = sections["t0"].splitlines()
     assert all(row[7] >= 0 for row in index)  # every SMM file has its image here, so a thumbnail
@@ -206,19 +257,33 @@ def test_report_html_is_self_contained_and_its_data_decodes(smm: Path, tmp_path:
 
 def report_sections(html: str) -> dict[str, str]:
     """The embedded data sections, decoded as the page's script decodes them: base64 lines, then gzip."""
-    found = re.findall(r'<script type="application/x-gzip-base64" id="(\w+)">\n(.*?)</script>', html, re.S)
-    return {name: zlib.decompress(b"".join(base64.b64decode(line) for line in body.split()), 31).decode("utf-8")
-            for name, body in found}
+    found = re.findall(
+        r'<script type="application/x-gzip-base64" id="(\w+)">\n(.*?)</script>', html, re.DOTALL
+    )
+    return {
+        name: zlib.decompress(b"".join(base64.b64decode(line) for line in body.split()), 31).decode("utf-8")
+        for name, body in found
+    }
 
 
 @settings(max_examples=40, deadline=None)
 @given(value=st.text(min_size=1, max_size=60))
-def test_any_text_from_metadata_stays_text_in_the_html(tmp_path_factory: pytest.TempPathFactory, value: str) -> None:
+def test_any_text_from_metadata_stays_text_in_the_html(
+    tmp_path_factory: pytest.TempPathFactory, value: str
+) -> None:
     out = tmp_path_factory.mktemp("hostile")
-    item = {"record_id": value, "filename": value + ".jpg", "wikitext": value, "categories": [value],
-            "license": {"verdict": "reject", "reason": value}, "source": "", "template": "Artwork",
-            "params": {"title": value, "medium": value}, "errors": [problem("title", value)],
-            "warnings": [problem("filename", value)]}
+    item = {
+        "record_id": value,
+        "filename": value + ".jpg",
+        "wikitext": value,
+        "categories": [value],
+        "license": {"verdict": "reject", "reason": value},
+        "source": "",
+        "template": "Artwork",
+        "params": {"title": value, "medium": value},
+        "errors": [problem("title", value)],
+        "warnings": [problem("filename", value)],
+    }
     report.build_report(write([item, dict(item)], out / "records.jsonl"), out)
     with (out / "report.html").open(encoding="utf-8", newline="") as fh:
         html = fh.read()
@@ -240,13 +305,24 @@ def test_terminal_table_names_the_figures(kenom: Path, tmp_path: Path) -> None:
 
 def test_dry_run_command_writes_the_three_files_and_exits_by_fail_on(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok = CliRunner().invoke(dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out), "--json"])
+    ok = CliRunner().invoke(
+        dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out), "--json"]
+    )
     assert ok.exit_code == 0, ok.output
     assert {p.name for p in out.iterdir()} == {"records.jsonl", "summary.json", "report.html"}
     printed = json.loads(ok.stdout)
     assert printed["verdicts"]["reject"]["count"] == printed["planned_files"]
     assert f"Report: {out / 'report.html'}" in ok.stderr
-    strict = CliRunner().invoke(dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out),
-                                                  "--fail-on", "warning", "--no-thumbnails"])
+    strict = CliRunner().invoke(
+        dry_run_command,
+        [
+            str(EXAMPLES / "kenom" / "batch.yaml"),
+            "--out",
+            str(out),
+            "--fail-on",
+            "warning",
+            "--no-thumbnails",
+        ],
+    )
     expected = ExitStatus.RECORD_ERRORS if printed["warnings"]["files"] else ExitStatus.OK
     assert strict.exit_code == expected

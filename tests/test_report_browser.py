@@ -7,7 +7,6 @@ error. Screenshots land in each test's tmp folder for a person to look at.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,17 +59,20 @@ def search(page: Page, text: str) -> None:
 
 
 def shown(page: Page) -> dict[str, Any]:
-    return dict(page.evaluate("""(() => ({
+    return dict(
+        page.evaluate("""(() => ({
         count: Number(document.getElementById('count').dataset.count),
         rows: [...document.querySelectorAll('#rows > li')].map((li) => ({
             row: Number(li.dataset.row), cls: li.className, name: li.querySelector('h3').textContent,
             verdict: li.querySelector('.verdict').textContent })),
         start: document.getElementById('rows').start,
-    }))()"""))
+    }))()""")
+    )
 
 
-def test_smm_report_filters_searches_and_pages(page: Page, smm_report: tuple[Path, list[dict[str, Any]]],
-                                               tmp_path: Path) -> None:
+def test_smm_report_filters_searches_and_pages(
+    page: Page, smm_report: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
     html, items = smm_report
     open_report(page, html)
     first = shown(page)
@@ -94,7 +96,9 @@ def test_smm_report_filters_searches_and_pages(page: Page, smm_report: tuple[Pat
     page.screenshot(tmp_path / "smm-filtered.png")
 
     if len(expected_rows) > PAGE_SIZE:  # the next page continues where the first stopped
-        page.evaluate("[...document.querySelectorAll('.pager button')].find(b => b.textContent === 'next ›').click()")
+        page.evaluate(
+            "[...document.querySelectorAll('.pager button')].find(b => b.textContent === 'next ›').click()"
+        )
         page.wait_for(f"document.getElementById('rows').start === {PAGE_SIZE + 1} && {READY}")
         assert shown(page)["rows"][0]["row"] == expected_rows[PAGE_SIZE]
 
@@ -106,19 +110,36 @@ def test_smm_report_filters_searches_and_pages(page: Page, smm_report: tuple[Pat
     choose(page, "f-problem", "")
     term = "Vasamuseet"
     search(page, term.lower())
-    expected = [n for n, i in enumerate(items) if term.lower() in "\n".join(
-        [i["record_id"], i["filename"], i["license"]["reason"], i["wikitext"], i["source"], *i["categories"]]).lower()]
+    expected = [
+        n
+        for n, i in enumerate(items)
+        if term.lower()
+        in "\n".join(
+            [
+                i["record_id"],
+                i["filename"],
+                i["license"]["reason"],
+                i["wikitext"],
+                i["source"],
+                *i["categories"],
+            ]
+        ).lower()
+    ]
     assert 0 < len(expected) < len(items)
     assert shown(page)["count"] == len(expected)
     assert [r["row"] for r in shown(page)["rows"]] == expected[:PAGE_SIZE]
 
     # the whole wikitext of a file is one click away, exactly as planned
     page.evaluate("document.querySelector('#rows details').open = true")
-    assert page.evaluate("document.querySelector('#rows details pre').textContent") == items[expected[0]]["wikitext"]
+    assert (
+        page.evaluate("document.querySelector('#rows details pre').textContent")
+        == items[expected[0]]["wikitext"]
+    )
 
 
-def test_a_link_with_filters_in_its_hash_opens_filtered(page: Page,
-                                                        smm_report: tuple[Path, list[dict[str, Any]]]) -> None:
+def test_a_link_with_filters_in_its_hash_opens_filtered(
+    page: Page, smm_report: tuple[Path, list[dict[str, Any]]]
+) -> None:
     html, items = smm_report
     accepted = [n for n, i in enumerate(items) if i["license"]["verdict"] == "accept"]
     open_report(page, html, "#verdict=accept&page=2&size=20")
@@ -144,10 +165,18 @@ def test_kenom_rows_show_the_rejection_and_its_reason(page: Page, tmp_path: Path
 
 def test_hostile_metadata_stays_text(page: Page, tmp_path: Path) -> None:
     attack = '<img src=x onerror="document.body.dataset.pwned=1"></script><script>document.body.dataset.pwned=2</script>'
-    item = {"record_id": attack, "filename": attack + ".jpg", "wikitext": attack, "categories": [attack],
-            "license": {"verdict": "review", "reason": attack, "basis": attack}, "source": attack,
-            "template": "Artwork", "params": {"title": attack}, "errors": [{"field": attack, "problem": attack}],
-            "warnings": []}
+    item = {
+        "record_id": attack,
+        "filename": attack + ".jpg",
+        "wikitext": attack,
+        "categories": [attack],
+        "license": {"verdict": "review", "reason": attack, "basis": attack},
+        "source": attack,
+        "template": "Artwork",
+        "params": {"title": attack},
+        "errors": [{"field": attack, "problem": attack}],
+        "warnings": [],
+    }
     html = report.build_report(write([item], tmp_path / "records.jsonl"), tmp_path).html_path
     open_report(page, html)
     page.evaluate("document.querySelector('#rows details').open = true")

@@ -29,20 +29,36 @@ def noise_jpeg(path: Path, seed: int) -> Path:
     return path
 
 
-def test_report_checks_files_categories_and_renders_pages(uploader: Wiki, unique_name: str, tmp_path: Path,
-                                                          ) -> None:
-    base = {"license": {"verdict": "accept", "reason": "cc-by-4.0", "wikitext": "{{cc-by-4.0}}"},
-            "template": "Information", "errors": [], "warnings": []}
+def test_report_checks_files_categories_and_renders_pages(
+    uploader: Wiki,
+    unique_name: str,
+    tmp_path: Path,
+) -> None:
+    base = {
+        "license": {"verdict": "accept", "reason": "cc-by-4.0", "wikitext": "{{cc-by-4.0}}"},
+        "template": "Information",
+        "errors": [],
+        "warnings": [],
+    }
     exists, missing = f"{unique_name} exists", f"{unique_name} missing"
     items: list[dict[str, Any]] = []
     for n in range(4):
         image = noise_jpeg(tmp_path / f"{n}.jpg", hash((unique_name, n)))
-        items.append(dict(base, record_id=f"R{n}", filename=f"{unique_name} {n}.jpg", source=str(image),
-                          categories=[exists, missing] if n == 0 else [exists],
-                          params={"description": f"Marker{n} text"},
-                          wikitext=f"=={{{{int:filedesc}}}}==\nMarker{n} '''text'''\n[[Category:{exists}]]"))
+        items.append(
+            dict(
+                base,
+                record_id=f"R{n}",
+                filename=f"{unique_name} {n}.jpg",
+                source=str(image),
+                categories=[exists, missing] if n == 0 else [exists],
+                params={"description": f"Marker{n} text"},
+                wikitext=f"=={{{{int:filedesc}}}}==\nMarker{n} '''text'''\n[[Category:{exists}]]",
+            )
+        )
     uploader.upload(Path(items[0]["source"]), items[0]["filename"], "test", "report test: same name")
-    uploader.upload(Path(items[1]["source"]), f"{unique_name} elsewhere.jpg", "test", "report test: same content")
+    uploader.upload(
+        Path(items[1]["source"]), f"{unique_name} elsewhere.jpg", "test", "report test: same content"
+    )
     uploader.edit(f"Category:{exists}", "A category that exists.", "report test")
 
     result = report.build_report(write(items, tmp_path / "records.jsonl"), tmp_path / "out", wiki=uploader)
@@ -61,10 +77,14 @@ def test_report_checks_files_categories_and_renders_pages(uploader: Wiki, unique
         assert f"Marker{n} <b>text</b>" in d["r"]
     assert wiki["rendered"] == len(items) and wiki["render_failed"]["count"] == 0
 
-    limited = report.build_report(tmp_path / "records.jsonl", tmp_path / "limited", wiki=uploader, render_limit=2)
+    limited = report.build_report(
+        tmp_path / "records.jsonl", tmp_path / "limited", wiki=uploader, render_limit=2
+    )
     assert limited.data["wiki"]["rendered"] == 2
-    details = [json.loads(line) for line in report_sections(limited.html_path.read_text(encoding="utf-8"))["d0"]
-               .splitlines()]
+    details = [
+        json.loads(line)
+        for line in report_sections(limited.html_path.read_text(encoding="utf-8"))["d0"].splitlines()
+    ]
     assert [d["r"] is not None for d in details] == [True, True, False, False]
 
     with chromium() as page:
@@ -79,4 +99,3 @@ def test_report_checks_files_categories_and_renders_pages(uploader: Wiki, unique
         assert frame["sandbox"] == "" and "Marker0 <b>text</b>" in frame["text"]
         assert page.exceptions == [] and page.console_errors == []
         page.screenshot(tmp_path / "wiki.png")
-

@@ -20,21 +20,52 @@ from glamupload.wiki import Wiki
 
 @click.command("dry-run")
 @click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Folder for records.jsonl, summary.json and report.html (created if needed).")
-@click.option("--wiki", default=None,
-              help="Also ask this wiki ('sandbox', 'commons' or an api.php URL) which files and categories it "
-                   "has, and how it renders each page.")
-@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
-@click.option("--render-limit", type=click.IntRange(0), default=report.RENDER_LIMIT, show_default=True,
-              help="With --wiki, how many pages to have the wiki render (one request each).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="error", show_default=True,
-              help="Exit 1 when some file has an error (or, with 'warning', a warning too); 'never' always exits 0.")
-@click.option("--no-thumbnails", is_flag=True, help="Leave image thumbnails out of report.html (a smaller file).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder for records.jsonl, summary.json and report.html (created if needed).",
+)
+@click.option(
+    "--wiki",
+    default=None,
+    help="Also ask this wiki ('sandbox', 'commons' or an api.php URL) which files and categories it "
+    "has, and how it renders each page.",
+)
+@click.option(
+    "--sandbox-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Sandbox folder, for --wiki sandbox (default: the per-user one).",
+)
+@click.option(
+    "--render-limit",
+    type=click.IntRange(0),
+    default=report.RENDER_LIMIT,
+    show_default=True,
+    help="With --wiki, how many pages to have the wiki render (one request each).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when some file has an error (or, with 'warning', a warning too); 'never' always exits 0.",
+)
+@click.option(
+    "--no-thumbnails", is_flag=True, help="Leave image thumbnails out of report.html (a smaller file)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Also print summary.json on stdout.")
-def dry_run_command(batch_file: Path, out_dir: Path, wiki: str | None, sandbox_dir: Path | None,
-                    render_limit: int, fail_on: report.FailOn, no_thumbnails: bool, as_json: bool) -> None:
+def dry_run_command(
+    batch_file: Path,
+    out_dir: Path,
+    wiki: str | None,
+    sandbox_dir: Path | None,
+    render_limit: int,
+    fail_on: report.FailOn,
+    no_thumbnails: bool,
+    as_json: bool,
+) -> None:
     """Plan BATCH_FILE without uploading and write a report to review.
 
     \b
@@ -45,8 +76,15 @@ def dry_run_command(batch_file: Path, out_dir: Path, wiki: str | None, sandbox_d
     batch = load_batch(batch_file)
     site = Wiki.connect(wiki, sandbox_dir) if wiki else None
     records = plan.write_records_jsonl(plan.plan_batch(batch), out_dir)
-    summary = report.build_report(records, out_dir, wiki=site, thumbnails=not no_thumbnails,
-                                  title=batch.name, base_dir=batch.folder, render_limit=render_limit)
+    summary = report.build_report(
+        records,
+        out_dir,
+        wiki=site,
+        thumbnails=not no_thumbnails,
+        title=batch.name,
+        base_dir=batch.folder,
+        render_limit=render_limit,
+    )
     if as_json:
         click.echo(json.dumps(summary.data, ensure_ascii=False, indent=2))
     Console(stderr=True).print(report.summary_table(summary))

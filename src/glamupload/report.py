@@ -122,7 +122,8 @@ def problem_kind(problem: Mapping[str, Any]) -> str:
 def is_collision(problem: Mapping[str, Any]) -> bool:
     """A file name that was wanted by an earlier file and resolved to another (titles.TitleAllocator)."""
     return problem.get("kind") == "collision" or (
-        problem.get("field") == "filename" and "already planned" in str(problem.get("problem", "")))
+        problem.get("field") == "filename" and "already planned" in str(problem.get("problem", ""))
+    )
 
 
 def is_remote(source: str) -> bool:
@@ -244,10 +245,13 @@ class _Tally:
             self.problems[severity].update(problem_kind(p) for p in problems)
         for problem in item.get("warnings") or []:
             if is_collision(problem):
-                self.collisions.add({"record_id": record_id, "filename": row.filename,
-                                     "problem": problem.get("problem", "")})
+                self.collisions.add(
+                    {"record_id": record_id, "filename": row.filename, "problem": problem.get("problem", "")}
+                )
         if row.missing:
-            self.missing.add({"record_id": record_id, "filename": row.filename, "source": item.get("source", "")})
+            self.missing.add(
+                {"record_id": record_id, "filename": row.filename, "source": item.get("source", "")}
+            )
         template = str(item.get("template") or "")
         self.templates[template] += 1
         filled = self.filled.setdefault(template, Counter())
@@ -278,8 +282,7 @@ class _Tally:
             except ConfigError:
                 names = []
             names += [n for n in filled if n not in names]
-            out[template] = {"files": files,
-                             "parameters": {n: round(filled[n] / files, 4) for n in names}}
+            out[template] = {"files": files, "parameters": {n: round(filled[n] / files, 4) for n in names}}
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -288,18 +291,28 @@ class _Tally:
             "planned_files": self.files,
             "uploadable": self.uploadable,
             "verdicts": {
-                verdict: {"count": sum(reasons.values()),
-                          "reasons": [[reason, n] for reason, n in reasons.most_common()]}
+                verdict: {
+                    "count": sum(reasons.values()),
+                    "reasons": [[reason, n] for reason, n in reasons.most_common()],
+                }
                 for verdict, reasons in self.verdicts.items()
             },
-            **{severity: {"files": self.files_with[severity], "total": sum(kinds.values()),
-                          "kinds": [[kind, n] for kind, n in kinds.most_common()]}
-               for severity, kinds in self.problems.items()},
+            **{
+                severity: {
+                    "files": self.files_with[severity],
+                    "total": sum(kinds.values()),
+                    "kinds": [[kind, n] for kind, n in kinds.most_common()],
+                }
+                for severity, kinds in self.problems.items()
+            },
             "coverage": self.coverage(),
             "top_values": {
                 "license_id": self.licenses.to_json(),
-                **{f"{template}.{name}": counter.to_json()
-                   for template, params in self.values.items() for name, counter in params.items()},
+                **{
+                    f"{template}.{name}": counter.to_json()
+                    for template, params in self.values.items()
+                    for name, counter in params.items()
+                },
             },
             "collisions": self.collisions.to_json(),
             "missing_images": self.missing.to_json(),
@@ -340,28 +353,48 @@ class _WikiChecks:
                 same = self.wiki.files_with_sha1(sha1)
                 if same:
                     row.on_wiki["sha1"] = same
-                    self.by_sha1.add({"record_id": row.item.get("record_id"), "filename": row.filename,
-                                      "sha1": sha1, "existing": same})
+                    self.by_sha1.add(
+                        {
+                            "record_id": row.item.get("record_id"),
+                            "filename": row.filename,
+                            "sha1": sha1,
+                            "existing": same,
+                        }
+                    )
             if row.item.get("wikitext") and self.rendered < self.render_limit:
                 self.render(row)
 
     def render(self, row: _Row) -> None:
         """The page as the wiki renders it; a page the wiki refuses is noted, not fatal."""
         try:
-            reply = self.wiki.api("parse", title=f"File:{row.filename or 'Example.jpg'}",
-                                  text=row.item["wikitext"], contentmodel="wikitext", prop="text",
-                                  disableeditsection=1, disablelimitreport=1, formatversion=2)
+            reply = self.wiki.api(
+                "parse",
+                title=f"File:{row.filename or 'Example.jpg'}",
+                text=row.item["wikitext"],
+                contentmodel="wikitext",
+                prop="text",
+                disableeditsection=1,
+                disablelimitreport=1,
+                formatversion=2,
+            )
         except WikiError as exc:
-            self.render_failed.add({"record_id": row.item.get("record_id"), "filename": row.filename,
-                                    "problem": str(exc)})
+            self.render_failed.add(
+                {"record_id": row.item.get("record_id"), "filename": row.filename, "problem": str(exc)}
+            )
             return
         row.rendered = str(reply["parse"]["text"])
         self.rendered += 1
 
     def to_json(self) -> dict[str, Any]:
-        return {"checked": True, "by_title": self.by_title.to_json(), "by_sha1": self.by_sha1.to_json(),
-                "sha1_not_checked": self.unchecked_sha1, "rendered": self.rendered,
-                "render_limit": self.render_limit, "render_failed": self.render_failed.to_json()}
+        return {
+            "checked": True,
+            "by_title": self.by_title.to_json(),
+            "by_sha1": self.by_sha1.to_json(),
+            "sha1_not_checked": self.unchecked_sha1,
+            "rendered": self.rendered,
+            "render_limit": self.render_limit,
+            "render_failed": self.render_failed.to_json(),
+        }
 
 
 class _Section:
@@ -380,7 +413,9 @@ class _Section:
         self.pending += data
         cut = len(self.pending) if final else len(self.pending) - len(self.pending) % _B64_BLOCK
         for start in range(0, cut, _B64_BLOCK):
-            self.out.write(base64.b64encode(self.pending[start:min(start + _B64_BLOCK, cut)]).decode("ascii") + "\n")
+            self.out.write(
+                base64.b64encode(self.pending[start : min(start + _B64_BLOCK, cut)]).decode("ascii") + "\n"
+            )
         self.pending = self.pending[cut:]
 
     def close(self) -> None:
@@ -391,7 +426,9 @@ class _Section:
 class _Part:
     """A run of PART_ROWS rows: their details (one JSON line each) and their thumbnails."""
 
-    def __init__(self, out: IO[str], number: int, make_thumbnail: Callable[[Path], str | None] | None) -> None:
+    def __init__(
+        self, out: IO[str], number: int, make_thumbnail: Callable[[Path], str | None] | None
+    ) -> None:
         self.details = _Section(out, f"d{number}")
         self.make_thumbnail = make_thumbnail
         self.out = out
@@ -449,10 +486,23 @@ class _Index:
         errors = item.get("errors") or []
         warnings = item.get("warnings") or []
         kinds = sorted({self._number(self.kinds, problem_kind(p)) for p in [*errors, *warnings]})
-        flags = (row.missing * 1 | bool(row.on_wiki.get("title")) * 2 | bool(row.on_wiki.get("sha1")) * 4
-                 | any(is_collision(p) for p in warnings) * 8)
-        entry = [str(item.get("record_id") or ""), row.filename, VERDICTS.index(_verdict(item)),
-                 self._number(self.reasons, reason), kinds, len(errors), len(warnings), thumb, flags]
+        flags = (
+            row.missing * 1
+            | bool(row.on_wiki.get("title")) * 2
+            | bool(row.on_wiki.get("sha1")) * 4
+            | any(is_collision(p) for p in warnings) * 8
+        )
+        entry = [
+            str(item.get("record_id") or ""),
+            row.filename,
+            VERDICTS.index(_verdict(item)),
+            self._number(self.reasons, reason),
+            kinds,
+            len(errors),
+            len(warnings),
+            thumb,
+            flags,
+        ]
         self.section.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
 
     @staticmethod
@@ -477,9 +527,16 @@ def _groups(items: Iterable[tuple[int, dict[str, Any]]], base_dir: Path) -> Iter
         yield group
 
 
-def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki | None = None,
-                 thumbnails: bool = True, title: str | None = None, base_dir: str | Path | None = None,
-                 render_limit: int = RENDER_LIMIT) -> ReportSummary:
+def build_report(
+    records_jsonl: str | Path,
+    out_dir: str | Path,
+    *,
+    wiki: Wiki | None = None,
+    thumbnails: bool = True,
+    title: str | None = None,
+    base_dir: str | Path | None = None,
+    render_limit: int = RENDER_LIMIT,
+) -> ReportSummary:
     """Write ``summary.json`` and ``report.html`` for a records.jsonl file, in one streaming pass.
 
     ``wiki`` adds what only the wiki knows: files it has by title or SHA-1, which categories exist,
@@ -495,8 +552,10 @@ def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki |
     # a batch may show one image many times (or, in tests, many batches the same): make each thumbnail once
     make_thumbnail = functools.lru_cache(maxsize=4096)(thumbnail) if thumbnails else None
     parts = 0
-    with (tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as body,
-          tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as index_body):
+    with (
+        tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as body,
+        tempfile.TemporaryFile("w+", encoding="utf-8", dir=out) as index_body,
+    ):
         index = _Index(index_body)
         part: _Part | None = None
         for group in _groups(read_records(records_path), base):
@@ -520,8 +579,15 @@ def build_report(records_jsonl: str | Path, out_dir: str | Path, *, wiki: Wiki |
         data["wiki"] = _wiki_summary(checks, tally.categories, wiki)
         summary_path = out / SUMMARY_FILE
         _write_atomically(summary_path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2))
-        meta = {"files": tally.files, "parts": parts, "partRows": PART_ROWS, "rendered": wiki is not None,
-                "verdicts": VERDICTS, "reasons": list(index.reasons), "kinds": list(index.kinds)}
+        meta = {
+            "files": tally.files,
+            "parts": parts,
+            "partRows": PART_ROWS,
+            "rendered": wiki is not None,
+            "verdicts": VERDICTS,
+            "reasons": list(index.reasons),
+            "kinds": list(index.kinds),
+        }
         html_path = out / REPORT_FILE
         _write_atomically(html_path, lambda fh: _render_html(fh, data, meta, [index_body, body]))
     return ReportSummary(summary_path, html_path, data)
@@ -532,8 +598,10 @@ def _wiki_summary(checks: _WikiChecks | None, categories: Counter[str], wiki: Wi
         return {"checked": False}
     status = pages.categories_status(list(categories), wiki)
     result = checks.to_json()
-    result["categories"] = {"exist": sorted(c for c in categories if status.get(c)),
-                            "missing": sorted(c for c in categories if not status.get(c))}
+    result["categories"] = {
+        "exist": sorted(c for c in categories if status.get(c)),
+        "missing": sorted(c for c in categories if not status.get(c)),
+    }
     result["api"] = wiki.target.api
     return result
 
@@ -558,15 +626,22 @@ def _script_json(value: Any) -> Markup:
 
 @functools.cache
 def _page_template() -> Template:
-    env = Environment(loader=FileSystemLoader(resources.templates_dir() / "report"), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(resources.templates_dir() / "report"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env.get_template("report.html.j2")
 
 
 def _render_html(out: IO[str], data: dict[str, Any], meta: dict[str, Any], sections: list[IO[str]]) -> None:
     """The page: template and summary first, then the embedded data sections copied from ``sections``."""
     stream = _page_template().generate(
-        summary=data, meta=_script_json(meta), verdicts=VERDICTS,
+        summary=data,
+        meta=_script_json(meta),
+        verdicts=VERDICTS,
         data=(Markup(chunk) for chunk in _chunks(sections)),
     )
     for chunk in stream:
@@ -576,7 +651,8 @@ def _render_html(out: IO[str], data: dict[str, Any], meta: dict[str, Any], secti
 def _chunks(files: list[IO[str]]) -> Iterator[str]:
     for fh in files:
         fh.seek(0)
-        yield from iter(lambda: fh.read(1 << 20), "")
+        while chunk := fh.read(1 << 20):
+            yield chunk
 
 
 def summary_table(summary: ReportSummary) -> Table:
