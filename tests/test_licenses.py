@@ -501,7 +501,9 @@ def test_bad_yaml_override_names_its_line(tmp_path: Path) -> None:
                     encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_overrides(path)
-    assert info.value.line == 6 and "'reviewer' is missing" in str(info.value)
+    # the misspelt key is named on its own line, with the valid name suggested
+    assert info.value.line == 8
+    assert "unknown key 'reviewr'" in str(info.value) and "did you mean 'reviewer'" in str(info.value)
 
 
 # --- verdict shape --------------------------------------------------------------------------------
