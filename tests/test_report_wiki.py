@@ -12,11 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from browser import chromium
+from click.testing import CliRunner
 from PIL import Image
 from test_report import report_sections, write
 from test_report_browser import choose, open_report, shown
 
 from glamupload import report
+from glamupload.cli_report import dry_run_command
+from glamupload.sandbox import SandboxInfo
 from glamupload.wiki import Wiki
 
 
@@ -99,3 +102,19 @@ def test_report_checks_files_categories_and_renders_pages(
         assert frame["sandbox"] == "" and "Marker0 <b>text</b>" in frame["text"]
         assert page.exceptions == [] and page.console_errors == []
         page.screenshot(tmp_path / "wiki.png")
+
+
+def test_dry_run_command_with_wiki_checks_and_renders(sandbox_wiki: SandboxInfo, tmp_path: Path) -> None:
+    batch = Path(__file__).resolve().parent.parent / "examples" / "kenom" / "batch.yaml"
+    args = [str(batch), "--out", str(tmp_path), "--wiki", "sandbox", "--sandbox-dir", str(sandbox_wiki.dir)]
+    result = CliRunner().invoke(dry_run_command, [*args, "--render-limit", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    wiki = data["wiki"]
+    assert wiki["checked"] and wiki["rendered"] == 3
+    assert (
+        wiki["sha1_not_checked"] == data["planned_files"]
+    )  # KENOM images are URLs: not fetched in a dry run
+    used = {name for name, _ in data["categories"]["used"]}
+    assert set(wiki["categories"]["exist"]) | set(wiki["categories"]["missing"]) == used
+    assert "already on the wiki (SHA-1)" in result.stderr
