@@ -15,7 +15,10 @@ from typing import Any, TypeVar
 
 import click
 
-from glamupload import __version__, licenses, sandbox
+from glamupload import __version__, licenses, plan, sandbox
+from glamupload.cli_pages import pages_command
+from glamupload.cli_report import dry_run_command
+from glamupload.config import load_batch
 from glamupload.errors import AuthError, ConfigError, GlamuploadError, InputError, SandboxError, WikiError
 from glamupload.exitcodes import ExitStatus
 
@@ -186,3 +189,38 @@ def license_command(value: str, death_year: int | None, created: int | None, pub
             click.echo(f"  wikitext: {verdict.wikitext}", err=True)
         click.echo(f"  reason:   {verdict.reason}", err=True)
     click.get_current_context().exit(int(ExitStatus.OK if verdict.accepted else ExitStatus.RECORD_ERRORS))
+
+
+@cli.command("values")
+@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("field")
+@click.option("--skeleton", type=click.Path(path_type=Path, dir_okay=False),
+              help="Also write the values as a lookup-table CSV to fill in (value, count, wikitext, category, "
+              "wikidata).")
+@click.option("--limit", type=click.IntRange(1), help="Show only the N most frequent values.")
+@json_option
+def values_command(batch_file: Path, field: str, skeleton: Path | None, limit: int | None, as_json: bool) -> None:
+    """List the distinct values of one export field, most frequent first.
+
+    Use it to build lookup tables that map creators, places or keywords to categories and Wikidata
+    ids, the way Commons batch uploaders crowd-source such mappings:
+
+    \b
+      glamupload values examples/smm/batch.yaml "Namn-Fotograf"
+      glamupload values examples/smm/batch.yaml Ämnesord --skeleton keywords.csv
+    """
+    counted = plan.distinct_values(load_batch(batch_file), field)
+    if skeleton is not None:
+        plan.write_lookup_skeleton(counted, skeleton)
+        click.echo(f"Wrote {len(counted)} values to {skeleton}; fill in its empty columns.", err=True)
+    shown = counted[:limit] if limit else counted
+    if as_json:
+        emit_json([{"value": value, "count": count} for value, count in shown])
+        return
+    for value, count in shown:
+        click.echo(f"{count:>7}  {value}")
+    click.echo(f"{len(counted)} distinct values in {field!r}.", err=True)
+
+
+cli.add_command(dry_run_command)
+cli.add_command(pages_command)
