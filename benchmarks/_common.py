@@ -76,8 +76,8 @@ import json, resource, sys, time
 sys.path.insert(0, {benchmarks!r})
 import importlib
 module = importlib.import_module(sys.argv[1])
-args = json.loads(sys.argv[3])
-for name in json.loads(sys.argv[4]):
+args = json.loads(sys.stdin.read())
+for name in json.loads(sys.argv[3]):
     importlib.import_module(name)
 def cpu():
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -98,8 +98,8 @@ def in_child(module: str, function: str, *args: Any, preload: tuple[str, ...] = 
     imported before the clock starts, so import time is not counted."""
     code = _CHILD.format(benchmarks=str(BENCHMARKS))
     done = subprocess.run(
-        [sys.executable, "-c", code, module, function, json.dumps(args), json.dumps(preload)],
-        capture_output=True, text=True, env={**os.environ, **(env or {})},
+        [sys.executable, "-c", code, module, function, json.dumps(preload)],
+        input=json.dumps(args), capture_output=True, text=True, env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:
         raise RuntimeError(f"{module}.{function} failed:\n{done.stderr[-4000:]}")

@@ -16,6 +16,7 @@ Target: the dry run within 3x of the baseline's time; peak memory that does not 
 
 Usage: .venv/bin/python benchmarks/mapping_throughput.py [--csv N ...] [--lido N ...] [--no-report]
        [--workdir DIR] [--json FILE]
+       .venv/bin/python benchmarks/mapping_throughput.py --profile N   (cProfile of a dry run of N SMM rows)
 Defaults (about 4 minutes on 2 cores): --csv 4000 16000 --lido 400 1600.
 Figures in benchmarks/README.md: --csv 50000 200000 --lido 5000 20000.
 """
@@ -126,6 +127,23 @@ def measure(kind: str, size: int, workdir: Path, report: bool) -> list[dict[str,
     return rows
 
 
+def profile(records: int, workdir: Path | None, top: int = 25) -> None:
+    """Where a dry run's time goes: cProfile over ``records`` synthetic SMM rows, the heaviest functions."""
+    import cProfile
+    import pstats
+
+    from glamupload.config import load_batch
+    from glamupload.plan import plan_batch, write_records_jsonl
+
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        batch = load_batch(_common.build_smm(Path(tmp) / "csv", records))
+        profiler = cProfile.Profile()
+        profiler.runcall(lambda: write_records_jsonl(plan_batch(batch), Path(tmp) / "out"))
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
 def print_rows(rows: list[dict[str, Any]]) -> None:
     """Wall clock and CPU time (the steadier figure on a shared machine), each with its ratio."""
     print(f"{'export':<6}{'records':>9}{'MB':>6}  {'step':<26}{'wall s':>8}{'cpu s':>8}{'records/cpu s':>14}"
@@ -146,8 +164,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--no-report", action="store_true", help="skip the dry run with the report")
     parser.add_argument("--workdir", type=Path, help="where to build the exports (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    parser.add_argument("--profile", type=int, metavar="N", help="instead: profile a dry run of N SMM records")
     args = parser.parse_args(argv)
     info = _common.print_machine()
+    if args.profile:
+        profile(args.profile, args.workdir)
+        return []
     report = not args.no_report and report_available()
     if not args.no_report and not report:
         print("glamupload.report is not installed: the dry run with the report is skipped")

@@ -1,0 +1,87 @@
+"""Each benchmark script runs end to end at a tiny size and measures what it says (no timing asserted).
+
+The wiki benchmarks start their own sandbox (about half a minute each).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS))
+
+import _common  # noqa: E402
+
+
+def test_synthetic_smm_export_has_unique_ids_and_real_images(tmp_path: Path) -> None:
+    batch = _common.build_smm(tmp_path, 1300)
+    lines = (tmp_path / "export.csv").read_bytes().decode("utf-8").split("\r\n")
+    rows = [line.split("|") for line in lines[1:] if line]
+    assert len(rows) == 1300
+    assert len({row[0] for row in rows}) == 1300
+    assert len({row[-1] for row in rows}) == 1300
+    assert all((tmp_path / "images" / f"{row[-1]}.jpg").is_file() for row in rows)
+    assert batch.is_file()
+
+
+def test_synthetic_lido_export_has_new_record_ids(tmp_path: Path) -> None:
+    from glamupload.readers import open_export
+
+    _common.build_kenom(tmp_path, 45)
+    ids = [record.get("lidoRecID") for record in open_export(tmp_path / "export.xml", format="lido")]
+    assert len(ids) == 45
+    assert len(set(ids)) == 45
+
+
+def test_describe_request_names_the_api_module() -> None:
+    assert _common.describe_request(b"action=query&prop=imageinfo&titles=File%3AA.jpg") == "query prop=imageinfo"
+    multipart = (b'--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nupload\r\n'
+                 b'--x\r\nContent-Disposition: form-data; name="stash"\r\n\r\n1\r\n--x--\r\n')
+    assert _common.describe_request(multipart) == "upload (chunk)"
+
+
+def test_mapping_throughput(tmp_path: Path) -> None:
+    import mapping_throughput
+
+    rows = mapping_throughput.main(["--csv", "600", "--lido", "20", "--workdir", str(tmp_path)])
+    dry = {(row["kind"], row["step"]): row for row in rows}
+    assert dry["csv", "dry run (report off)"]["result"]["files"] == 600
+    assert dry["lido", "dry run (report off)"]["result"]["files"] == 32  # 20 KENOM records, 32 images
+    assert dry["csv", "baseline: pandas.read_csv"]["result"]["records"] == 600
+    assert all(row["peak_rss"] > 0 and row["cpu_seconds"] >= 0 for row in rows)
+
+
+@pytest.mark.parametrize("script, argv", [
+    ("upload_overhead", ["--files", "3"]),
+    ("pipelining", ["--files", "3", "--latency", "0.1"]),
+])
+def test_upload_benchmarks(tmp_path: Path, script: str, argv: list[str]) -> None:
+    module = __import__(script)
+    result = module.main([*argv, "--workdir", str(tmp_path)])
+    glam = result["glamupload"]
+    assert glam["results"] == {"uploaded": 3}
+    bare = result.get("bare") or result["sequential"]
+    assert bare["results"] == {"Success": 3}
+
+
+def test_resume(tmp_path: Path) -> None:
+    import resume
+
+    result = resume.main(["--files", "1200", "--done", "0.9", "--workdir", str(tmp_path)])
+    glam = result["glamupload"]
+    assert "first upload answered" in glam["marks"]
+    assert glam["counts"]["uploaded"] == 1081  # 1080 done before, one new
+    assert result["bare"]["result"] == "Success"
+
+
+def test_large_file(tmp_path: Path) -> None:
+    import large_file
+
+    result = large_file.main(["--size", "24", "--workdir", str(tmp_path)])
+    runs = result["runs"]
+    assert runs["glamupload"]["result"]["result"] == {"uploaded": 1}
+    assert runs["glamupload"]["result"]["requests"]["upload (chunk)"] == 6
+    assert runs["bare loop"]["result"]["result"] == "Success"
