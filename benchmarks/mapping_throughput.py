@@ -87,7 +87,7 @@ def dry_run(batch_file: str, out_dir: str, report: bool) -> dict[str, Any]:
         from glamupload.report import build_report
 
         start = time.perf_counter()
-        build_report(records_path, Path(out_dir) / "report")
+        build_report(records_path, out_dir, title=batch.name, base_dir=batch.folder)  # as `glamupload dry-run`
         result["report_seconds"] = time.perf_counter() - start
     return result
 
