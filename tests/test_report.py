@@ -24,7 +24,7 @@ from PIL import Image
 from rich.console import Console
 
 from glamupload import plan, report
-from glamupload.cli_report import dry_run_command
+from glamupload.cli import cli
 from glamupload.config import load_batch
 from glamupload.errors import InputError
 from glamupload.exitcodes import ExitStatus
@@ -305,24 +305,26 @@ def test_terminal_table_names_the_figures(kenom: Path, tmp_path: Path) -> None:
 
 def test_dry_run_command_writes_the_three_files_and_exits_by_fail_on(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    ok = CliRunner().invoke(
-        dry_run_command, [str(EXAMPLES / "kenom" / "batch.yaml"), "--out", str(out), "--json"]
-    )
+    kenom = str(EXAMPLES / "kenom" / "batch.yaml")
+    ok = CliRunner().invoke(cli, ["dry-run", kenom, "--out", str(out), "--json"])
     assert ok.exit_code == 0, ok.output
     assert {p.name for p in out.iterdir()} == {"records.jsonl", "summary.json", "report.html"}
     printed = json.loads(ok.stdout)
     assert printed["verdicts"]["reject"]["count"] == printed["planned_files"]
     assert f"Report: {out / 'report.html'}" in ok.stderr
     strict = CliRunner().invoke(
-        dry_run_command,
-        [
-            str(EXAMPLES / "kenom" / "batch.yaml"),
-            "--out",
-            str(out),
-            "--fail-on",
-            "warning",
-            "--no-thumbnails",
-        ],
+        cli, ["dry-run", kenom, "--out", str(out), "--fail-on", "warning", "--no-thumbnails"]
     )
     expected = ExitStatus.RECORD_ERRORS if printed["warnings"]["files"] else ExitStatus.OK
     assert strict.exit_code == expected
+
+
+def test_a_config_mistake_exits_2_and_writes_no_report(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.yaml"
+    batch.write_text(
+        f"export:\n  path: {EXAMPLES / 'kenom' / 'kenom_oai_chunk20.xml'}\ncrosswalk: kenom\nimagez: 1\n"
+    )
+    result = CliRunner().invoke(cli, ["dry-run", str(batch), "--out", str(tmp_path / "out")])
+    assert result.exit_code == ExitStatus.USAGE
+    assert "imagez" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "out" / "report.html").exists()
