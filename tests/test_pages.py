@@ -83,7 +83,7 @@ def admin(sandbox_wiki: sandbox.SandboxInfo) -> Wiki:
     return Wiki(resolve_target("sandbox", directory), *sandbox.credentials(directory, "admin"))
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def existing_category(admin: Wiki) -> str:
     """A category the wiki already has, which the test batches' files use and the parents name."""
     admin.edit("Category:Museums in Sweden", "[[Category:Museums]]", "setup")
@@ -96,9 +96,9 @@ def batch(tmp_path: Path, unique_name: str) -> BatchConfig:
 
 
 @pytest.fixture
-def files(unique_name: str) -> list[plan.PlannedFile]:
+def files(unique_name: str, existing_category: str) -> list[plan.PlannedFile]:
     return files_using(unique_name, f"Batch {unique_name}", f"Ship models {unique_name}",
-                       f"Unfiled {unique_name}", "Museums in Sweden")
+                       f"Unfiled {unique_name}", existing_category)
 
 
 def by_kind(planned: list[pages.PlannedPage]) -> dict[str, pages.PlannedPage]:
@@ -404,3 +404,11 @@ categories: {{tracking: Batch {unique_name}}}
     assert blocked.exit_code == 1
     assert f"blocked  Institution:Museum {unique_name}\n" in blocked.stderr
     assert "last edited by Admin" in blocked.stderr and "-{{Institution|wikidata=Q1}}" in blocked.stderr
+
+
+def test_file_page_uses_reads_categories_and_transclusions() -> None:
+    files = files_using("x", "ship models", "Bad ]] name", "Ship_models")
+    files[0].wikitext += "\n|artist = {{Creator:Jacob Hägg}}\n{{Information field|value={{institution:Vasamuseet}}}}"
+    uses = pages.file_page_uses(files)
+    assert uses.categories == ["Ship models"]  # normalised once; the invalid name is the record's error
+    assert uses.transcluded == ["Institution:Museum x", "Creator:Jacob Hägg", "Institution:Vasamuseet"]

@@ -48,8 +48,6 @@ Status = Literal["create", "unchanged", "update", "blocked", "manual"]
 CategoryState = Literal["exists", "will be created", "unknown"]
 Outcome = Literal["created", "updated", "unchanged", "skipped", "blocked", "manual"]
 
-STATUSES: tuple[Status, ...] = ("create", "unchanged", "update", "blocked", "manual")
-
 
 @dataclass
 class PlannedPage:
@@ -141,7 +139,11 @@ def file_page_uses(files: Iterable[plan.PlannedFile]) -> FilePageUses:
     categories: dict[str, None] = {}
     transcluded: dict[str, None] = {}
     for planned_file in files:
-        categories.update(dict.fromkeys(_unique(planned_file.categories)))
+        for name in planned_file.categories:
+            try:
+                categories.setdefault(str(wikitext.category_name(name)))
+            except InputError:
+                continue  # plan.py reports it as an error of that record; it can never be a page
         for template in mwparserfromhell.parse(planned_file.wikitext).filter_templates(recursive=True):
             prefix, colon, rest = str(template.name).strip().partition(":")
             if colon and prefix.strip().casefold() in TRANSCLUDED_NAMESPACES and rest.strip():
