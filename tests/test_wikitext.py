@@ -440,3 +440,14 @@ def test_every_smm_record_renders_to_a_page_that_checks_clean() -> None:
             )
             == []
         )
+
+
+@pytest.mark.parametrize("injected", ["{{Delete}}", "[[Category:Spam]]", "<ref>x</ref>"])
+def test_checker_notices_an_injected_construct_wherever_it_lands(injected: str) -> None:
+    case = load_case("smm-ship-portrait")
+    text = render_case(case)
+    for position in range(len(text) + 1):
+        tampered = text[:position] + injected + text[position:]
+        assert check_case(case, tampered), (
+            f"not noticed at {position}: {tampered[max(0, position - 30) : position + 40]!r}"
+        )
