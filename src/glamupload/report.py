@@ -88,8 +88,8 @@ class ReportSummary:
         return ExitStatus.RECORD_ERRORS if failing else ExitStatus.OK
 
 
-def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """``(line number, planned file)`` for each line of a records.jsonl file, streaming."""
+def read_records(path: Path) -> Iterator[dict[str, Any]]:
+    """The planned files of a records.jsonl file, one line at a time; a broken line names its number."""
     try:
         with path.open(encoding="utf-8") as fh:
             for number, line in enumerate(fh, start=1):
@@ -101,7 +101,7 @@ def read_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                     raise InputError(f"not a JSON line: {exc.msg}", file=path, line=number) from None
                 if not isinstance(item, dict) or "filename" not in item:
                     raise InputError("not a planned file (an object with a filename)", file=path, line=number)
-                yield number, item
+                yield item
     except OSError as exc:
         raise InputError(f"cannot read the planned files: {exc.strerror}", file=path) from None
     except UnicodeDecodeError as exc:
@@ -127,6 +127,7 @@ def is_collision(problem: Mapping[str, Any]) -> bool:
 
 
 def is_remote(source: str) -> bool:
+    """A URL (fetched only at upload) rather than a local path."""
     return "://" in source
 
 
@@ -145,6 +146,7 @@ def thumbnail(path: Path, size: int = THUMBNAIL_PX) -> str | None:
 
 
 def sha1_of(path: Path) -> str:
+    """The hex SHA-1 of a file's bytes, as the wiki's duplicate search wants it (read in 1 MiB blocks)."""
     digest = hashlib.sha1()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -196,7 +198,6 @@ class _Examples:
 class _Row:
     """One planned file on its way into the report."""
 
-    number: int
     item: dict[str, Any]
     local: Path | None
     missing: bool
@@ -236,7 +237,7 @@ class _Tally:
             self._last_record = record_id
         verdict = _verdict(item)
         license_ = item.get("license") or {}
-        self.verdicts.setdefault(verdict, Counter())[str(license_.get("reason") or "")] += 1
+        self.verdicts[verdict][str(license_.get("reason") or "")] += 1
         if license_.get("license_id"):
             self.licenses.add(str(license_["license_id"]))
         for severity in ("errors", "warnings"):
@@ -264,7 +265,7 @@ class _Tally:
                     values[name] = _ValueCounter()
                 values[name].add(text)
         self.categories.update(item.get("categories") or [])
-        self.uploadable += not item.get("errors") and verdict == "accept"
+        self.uploadable += bool(item.get("uploadable", not item.get("errors") and verdict == "accept"))
 
     def coverage(self) -> dict[str, Any]:
         """Per template, the share of its files that fill each parameter (unfilled ones included)."""
@@ -510,16 +511,17 @@ class _Index:
         return table.setdefault(value, len(table))
 
 
-def _groups(items: Iterable[tuple[int, dict[str, Any]]], base_dir: Path) -> Iterator[list[_Row]]:
+def _groups(items: Iterable[dict[str, Any]], base_dir: Path) -> Iterator[list[_Row]]:
+    """Rows WIKI_GROUP at a time, each with its local image found (or found missing)."""
     group: list[_Row] = []
-    for number, item in items:
+    for item in items:
         source = str(item.get("source") or "")
         local = None
         missing = not source
         if source and not is_remote(source):
             path = os.path.join(base_dir, source)  # an absolute source stays as it is
             local, missing = (Path(path), False) if os.path.isfile(path) else (None, True)
-        group.append(_Row(number, item, local, missing))
+        group.append(_Row(item, local, missing))
         if len(group) == WIKI_GROUP:
             yield group
             group = []
