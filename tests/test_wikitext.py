@@ -451,3 +451,11 @@ def test_checker_notices_an_injected_construct_wherever_it_lands(injected: str) 
         assert check_case(case, tampered), (
             f"not noticed at {position}: {tampered[max(0, position - 30) : position + 40]!r}"
         )
+
+
+def test_render_template_renders_any_page_template_with_escaping(tmp_path: Path) -> None:
+    (tmp_path / "note.j2").write_text("{{Note|1=<< text >>}} << markup >>", encoding="utf-8")
+    text = wikitext.render_template("note.j2", {"text": "a|b", "markup": Wikitext("''x''")}, tmp_path)
+    assert text == "{{Note|1=a&#124;b}} ''x''"
+    with pytest.raises(ConfigError, match="missing.j2"):
+        wikitext.render_template(["missing.j2"], {}, tmp_path)

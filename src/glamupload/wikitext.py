@@ -382,17 +382,29 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
-def _page_template(spec: TemplateSpec, templates_dir: Path | None) -> jinja2.Template:
+def render_template(
+    names: str | Sequence[str], context: Mapping[str, object], templates_dir: Path | None = None
+) -> str:
+    """Render the first existing page template of ``names`` (file names under ``templates/``) with
+    ``context``; every output not ``Wikitext`` is escaped. ``templates_dir`` is a batch's own templates
+    folder, searched first (files override the shipped ones by name). Template mistakes are
+    ``ConfigError``s naming the template file and line. Other page renderers (Institution and category
+    pages) use this too."""
     if templates_dir is not None and not Path(templates_dir).is_dir():
         raise ConfigError("templates folder does not exist", file=templates_dir)
     env = _environment(Path(templates_dir).resolve() if templates_dir else None)
-    slug = spec.name.lower().replace(" ", "-")
     try:
-        return env.select_template([f"{slug}.j2", PAGE_TEMPLATE])
+        page = env.select_template([names] if isinstance(names, str) else list(names))
     except jinja2.TemplateSyntaxError as error:
         raise ConfigError(
             f"page template syntax: {error.message}", file=error.filename, line=error.lineno
         ) from error
+    except jinja2.TemplateNotFound as error:
+        raise ConfigError(f"no page template {error.name}", file=templates_dir) from error
+    try:
+        return page.render(**context).strip()
+    except jinja2.TemplateError as error:
+        raise ConfigError(f"page template failed: {error}", file=page.filename) from error
 
 
 def render_file_page(
@@ -405,22 +417,19 @@ def render_file_page(
     """The whole file page: summary with the file-page ``template`` and its ``params``, the licence
     section with ``license_wikitext`` (trusted: it comes from the license engine), then the categories.
 
-    Parameter values are escaped unless they are ``Wikitext``; parameters with empty values are left out;
-    an unknown or doubled parameter name is a ``ConfigError``, an invalid category an ``InputError``.
-    ``templates_dir`` is a batch's own templates folder, searched before the shipped one.
+    Parameter values are escaped unless they are ``Wikitext``; blank parameters are left out; an
+    unknown or doubled parameter name is a ``ConfigError``, an invalid category an ``InputError``.
+    The page template is ``<template-slug>.j2`` (``art-photo.j2``) if there is one, else ``file-page.j2``.
     """
     spec = load_template_catalogue().template(template)
-    page = _page_template(spec, templates_dir)
-    try:
-        text = page.render(
-            template=Wikitext(spec.name),
-            params={Wikitext(name): value for name, value in _ordered_params(spec, params).items()},
-            license=Wikitext(license_wikitext.strip()),
-            categories=_unique_categories(categories),
-        )
-    except jinja2.TemplateError as error:
-        raise ConfigError(f"page template failed: {error}", file=page.filename) from error
-    return text.strip()
+    context = {
+        "template": Wikitext(spec.name),
+        "params": {Wikitext(name): value for name, value in _ordered_params(spec, params).items()},
+        "license": Wikitext(license_wikitext.strip()),
+        "categories": _unique_categories(categories),
+    }
+    slug = spec.name.lower().replace(" ", "-")
+    return render_template([f"{slug}.j2", PAGE_TEMPLATE], context, templates_dir)
 
 
 # --- checking -------------------------------------------------------------------------------------------
