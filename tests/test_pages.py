@@ -412,3 +412,25 @@ def test_file_page_uses_reads_categories_and_transclusions() -> None:
     uses = pages.file_page_uses(files)
     assert uses.categories == ["Ship models"]  # normalised once; the invalid name is the record's error
     assert uses.transcluded == ["Institution:Museum x", "Creator:Jacob Hägg", "Institution:Vasamuseet"]
+
+
+def test_parents_from_the_crosswalk_lookup_tables(tmp_path: Path, uploader: Wiki, unique_name: str) -> None:
+    path = write_batch(tmp_path, unique_name, extra="limit: 5\nlookups: {keywords: keywords.csv}\n")
+    (tmp_path / "keywords.csv").write_text(
+        "value,category,parents\n"
+        f"Fartygsporträtt,Ship portraits {unique_name},Ships in art {unique_name}; Portraits {unique_name}\n"
+        f"Brigg,Brigs {unique_name},\n", encoding="utf-8")
+    planned = {page.title: page for page in pages.plan_pages(load_proposed(path), uploader)}
+    portraits = planned[f"Category:Ship portraits {unique_name}"]
+    assert (portraits.status, portraits.parents) == ("create", [f"Ships in art {unique_name}",
+                                                                 f"Portraits {unique_name}"])
+    assert links(portraits.text or "") == [f"Category:Ships in art {unique_name}",
+                                           f"Category:Portraits {unique_name}"]
+    assert planned[f"Category:Brigs {unique_name}"].status == "manual"
+
+
+def test_invalid_parent_in_a_lookup_table_names_the_table(tmp_path: Path) -> None:
+    path = write_batch(tmp_path, "x", extra="lookups: {keywords: keywords.csv}\n")
+    (tmp_path / "keywords.csv").write_text("value,category,parents\nBrigg,Brigs,Ships {{of}} war\n")
+    with pytest.raises(ConfigError, match=r"keywords.csv.*lookup table 'keywords'.*cannot be a page title"):
+        pages.plan_pages(load_proposed(path), None, files=[])

@@ -26,6 +26,7 @@ import mwparserfromhell
 
 from glamupload import plan, wikitext
 from glamupload.config import BatchConfig
+from glamupload.crosswalk import Crosswalk
 from glamupload.errors import ConfigError, InputError, WikiError
 from glamupload.readers import open_export
 from glamupload.wiki import Wiki
@@ -229,16 +230,19 @@ def _names(batch: BatchConfig) -> _Names:
     """Structural page names from the config, each checked to be a valid title (else a ConfigError)."""
     model = batch.model
     cats = model.categories
-    parents = {
-        _config_name(batch, name, ("categories", "parents", name)): [
-            _config_name(batch, p, ("categories", "parents", name, i)) for i, p in enumerate(values)
-        ]
-        for name, values in (getattr(cats, "parents", None) or {}).items()
-    }
+    crosswalk = plan.load_crosswalk(batch, open_export(batch.export_path, **batch.reader_options).fields)
+    parents = _lookup_parents(crosswalk)
+    for name, values in (getattr(cats, "parents", None) or {}).items():
+        key = _config_name(batch, name, ("categories", "parents", name))
+        given = [_config_name(batch, p, ("categories", "parents", name, i)) for i, p in enumerate(values)]
+        parents[key] = list(dict.fromkeys([*parents.get(key, []), *given]))
     collections = [_config_name(batch, c, ("categories", "collections", i))
                    for i, c in enumerate(getattr(cats, "collections", None) or [])]
-    tracking = cats.tracking and _config_name(batch, cats.tracking, ("categories", "tracking"))
-    tracking = tracking or _crosswalk_tracking(batch)
+    if cats.tracking:
+        tracking: str | None = _config_name(batch, cats.tracking, ("categories", "tracking"))
+    else:  # as plan.py does: the crosswalk's tracking category when the batch names none
+        tracking = crosswalk.model.categories.tracking and str(
+            wikitext.category_name(crosswalk.model.categories.tracking))
     if model.institution is None:
         return _Names(None, None, None, None, collections, tracking, parents)
     institution = model.institution.model_dump()
@@ -249,11 +253,23 @@ def _names(batch: BatchConfig) -> _Names:
     return _Names(institution, name, homecat, contributed, collections, tracking, parents)
 
 
-def _crosswalk_tracking(batch: BatchConfig) -> str | None:
-    """The crosswalk's tracking category, used when the batch config names none (as plan.py does)."""
-    fields = open_export(batch.export_path, **batch.reader_options).fields
-    tracking = plan.load_crosswalk(batch, fields).model.categories.tracking
-    return str(wikitext.category_name(tracking)) if tracking else None
+def _lookup_parents(crosswalk: Crosswalk) -> dict[str, list[str]]:
+    """Parent categories from the crosswalk's lookup tables: a row's ``parents`` cell (names split on
+    ``;``) files each category of its ``category`` cell. An invalid name there is a ConfigError."""
+    found: dict[str, list[str]] = {}
+    for table in crosswalk.tables.values():
+        for row in table.rows.values():
+            if not row.get("parents") or not row.get("category"):
+                continue
+            try:
+                parents = [str(wikitext.category_name(p)) for p in row["parents"].split(";") if p.strip()]
+                for category in (c for c in row["category"].split(";") if c.strip()):
+                    key = str(wikitext.category_name(category))
+                    found[key] = list(dict.fromkeys([*found.get(key, []), *parents]))
+            except InputError as exc:
+                raise ConfigError(f"lookup table {table.name!r}: {exc.message}", file=table.origin,
+                                  field="parents", hint=exc.hint) from None
+    return found
 
 
 def _config_name(batch: BatchConfig, value: str, loc: tuple[str | int, ...],
