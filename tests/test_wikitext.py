@@ -164,7 +164,7 @@ def test_helpers_build_trusted_markup_around_escaped_values() -> None:
         wikitext.size("cm", {"height": "54", "width": "68,5", "depth": None})
         == "{{Size|unit=cm|height=54|width=68,5}}"
     )
-    assert wikitext.size("cm", {"height": ""}) == ""
+    assert wikitext.size("cm", {"height": "", "width": " "}) == ""
     assert wikitext.other_date("between", 1850, "1860") == "{{Other date|between|1850|1860}}"
     assert wikitext.other_date("circa", "1850}}{{x") == "{{Other date|circa|1850&#125;&#125;&#123;&#123;x}}"
     assert wikitext.institution("Institution:Sjöhistoriska_museet") == "{{Institution:Sjöhistoriska museet}}"

@@ -151,8 +151,9 @@ def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
 
 _TITLE_SPACES = re.compile("[ _\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _TITLE_INVALID = re.compile(
-    r"[#<>\[\]|{}\x00-\x1f\x7f\ud800-\udfff\ufffd]|~{3}|''|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"
-    r"|^\.\.?$|^\.\.?/|/\.\.?/|/\.\.?$|^:"
+    r"[#<>\[\]|{}\x00-\x1f\x7f\ud800-\udfff\ufffd]|~{3}|''|%[0-9A-Fa-f]{2}"  # illegal, signature, %XX
+    r"|&[A-Za-z0-9\x80-\U0010ffff]+;|&#[0-9]+;|&#x[0-9A-Fa-f]+;"  # HTML entities
+    r"|^\.\.?$|^\.\.?/|/\.\.?/|/\.\.?$|^:"  # relative paths, leading colon
 )
 _TITLE_MAX_BYTES = 255
 
@@ -225,7 +226,7 @@ def size(unit: str, dimensions: Mapping[str, object]) -> Wikitext:
     unknown = [key for key in dimensions if key not in allowed or key == "unit"]
     if unknown:
         raise ConfigError(f"unknown {{{{Size}}}} dimension {unknown[0]!r}", hint=f"use one of {allowed[1:]}")
-    present = {key: value for key, value in dimensions.items() if escape(value)}
+    present = {key: value for key, value in dimensions.items() if value is not None and str(value).strip()}
     return template_call("Size", named={"unit": unit, **present}) if present else Wikitext("")
 
 
