@@ -261,6 +261,9 @@ def test_existence_is_checked_fifty_titles_per_request(
     status = pages.categories_status(names, uploader)
     assert status == {name: i < 3 for i, name in enumerate(names)}
     assert len(calls) == 3
+    # keyed as given: spellings the wiki normalises, and names that cannot be titles
+    odd = [names[0].replace(" ", "_"), names[0][0].lower() + names[0][1:], "Bad [[name"]
+    assert pages.categories_status(odd, uploader) == dict(zip(odd, [True, True, False]))
 
 
 def test_upload_warning_until_pages_exist(uploader: Wiki, admin: Wiki, batch: BatchConfig,

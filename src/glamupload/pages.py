@@ -182,10 +182,16 @@ def summary(pages: Iterable[PlannedPage]) -> dict[str, int]:
 
 
 def categories_status(categories: Iterable[str], wiki: Wiki) -> dict[str, bool]:
-    """``{category name: exists on the wiki}``, 50 names per request; names are given without ``Category:``."""
-    names = _unique(categories)
-    current = wiki.page_revisions(_category_title(name) for name in names)
-    return {name: current[_category_title(name)] is not None for name in names}
+    """``{category name: exists on the wiki}`` for names given without ``Category:``, keyed as given;
+    50 names per request. A name that cannot be a title does not exist."""
+    titles: dict[str, str | None] = {}
+    for name in categories:
+        try:
+            titles[name] = _category_title(wikitext.category_name(name))
+        except InputError:
+            titles[name] = None
+    current = wiki.page_revisions(dict.fromkeys(t for t in titles.values() if t))
+    return {name: title is not None and current[title] is not None for name, title in titles.items()}
 
 
 def missing_pages_warning(batch: BatchConfig, wiki: Wiki, *,
