@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,15 +56,26 @@ def machine() -> str:
     )
 
 
+@dataclass(frozen=True)
+class Run:
+    wall: float  #: seconds on the clock
+    cpu: float  #: seconds of CPU the process used (less disturbed by other work on a shared machine)
+    memory: float  #: peak resident memory, MiB
+
+    def line(self, label: str, baseline: Run | None = None) -> str:
+        ratio = f"  ({self.cpu / baseline.cpu:.1f}x the read pass, by CPU)" if baseline else ""
+        return f"  {label:<40} {self.wall:6.1f} s wall {self.cpu:6.1f} s CPU{ratio}"
+
+
 def _child(queue: Any, func: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    start = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     func(*args)
-    elapsed = time.perf_counter() - start
-    queue.put((elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put(Run(time.perf_counter() - wall, time.process_time() - cpu, usage.ru_maxrss / 1024))
 
 
-def measured(func: Callable[..., Any], *args: Any, repeat: int = 1) -> tuple[float, float]:
-    """Run ``func`` in a fresh process ``repeat`` times: (best seconds, peak resident memory in MiB).
+def measured(func: Callable[..., Any], *args: Any, repeat: int = 1) -> Run:
+    """Run ``func`` in a fresh process ``repeat`` times; the best times and the highest memory.
     The best of several runs is the figure least disturbed by other work on a shared machine."""
     context = multiprocessing.get_context("spawn")
     runs = []
@@ -73,7 +85,7 @@ def measured(func: Callable[..., Any], *args: Any, repeat: int = 1) -> tuple[flo
         process.start()
         runs.append(queue.get())
         process.join()
-    return min(t for t, _ in runs), max(m for _, m in runs)
+    return Run(min(r.wall for r in runs), min(r.cpu for r in runs), max(r.memory for r in runs))
 
 
 def read_pass(path: Path) -> None:
@@ -135,26 +147,22 @@ def main() -> None:
         )
         small_n = max(1, args.files // 10)
         small = multiply_records(smm, work / "small.jsonl", small_n)
-        write_s, _ = measured(multiply_records, smm, work / "records.jsonl", args.files, repeat=args.repeat)
+        write = measured(multiply_records, smm, work / "records.jsonl", args.files, repeat=args.repeat)
         records = work / "records.jsonl"
-        read_s, _ = measured(read_pass, records, repeat=args.repeat)
-        full_s, full_mem = measured(build, records, work / "out", smm.parent, True, repeat=args.repeat)
+        read = measured(read_pass, records, repeat=args.repeat)
+        full = measured(build, records, work / "out", smm.parent, True, repeat=args.repeat)
         html = work / "out" / "report.html"
-        bare_s, _ = measured(build, records, work / "bare", smm.parent, False, repeat=args.repeat)
-        _, small_mem = measured(build, small, work / "small", smm.parent, True)
+        bare = measured(build, records, work / "bare", smm.parent, False, repeat=args.repeat)
+        small_run = measured(build, small, work / "small", smm.parent, True)
 
         print(
             f"\nreport of {args.files:,} planned files (SMM plan x {args.files / 597:.0f}, 597 distinct images)"
         )
         print(f"build time (best of {args.repeat} runs, each in a fresh process)")
-        print(f"  baseline: read + parse records.jsonl      {read_s:7.1f} s")
-        print(f"  baseline: write records.jsonl              {write_s:7.1f} s")
-        print(
-            f"  report, with thumbnails                    {full_s:7.1f} s  ({full_s / read_s:.1f}x the read pass)"
-        )
-        print(
-            f"  report, --no-thumbnails                    {bare_s:7.1f} s  ({bare_s / read_s:.1f}x the read pass)"
-        )
+        print(read.line("baseline: read + parse records.jsonl"))
+        print(write.line("baseline: write records.jsonl"))
+        print(full.line("report, with thumbnails", baseline=read))
+        print(bare.line("report, --no-thumbnails", baseline=read))
         print("size")
         print(f"  baseline: records.jsonl                   {mib(records)}")
         print(
@@ -164,8 +172,8 @@ def main() -> None:
         print(f"  report.html, --no-thumbnails              {mib(work / 'bare' / 'report.html')}")
         print(f"  summary.json                              {mib(work / 'out' / 'summary.json')}")
         print("peak memory of the process building the report")
-        print(f"  baseline: {small_n:>7,} files                      {small_mem:7.0f} MiB")
-        print(f"  {args.files:>17,} files                      {full_mem:7.0f} MiB")
+        print(f"  baseline: {small_n:>7,} files                      {small_run.memory:7.0f} MiB")
+        print(f"  {args.files:>17,} files                      {full.memory:7.0f} MiB")
         print("browser (Debian chromium, headless, this machine)")
         for label, seconds in browser_times(html).items():
             print(f"  {label:<68} {seconds:6.2f} s")
