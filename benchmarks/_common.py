@@ -197,8 +197,17 @@ def write_json(path: Path, data: Any) -> None:
 def start_sandbox(folder: Path) -> dict[str, Any]:
     """A fresh sandbox wiki in ``folder`` on a free port: ``{dir, api, username, password}``."""
     from glamupload import sandbox
+    from glamupload.errors import SandboxError
 
-    info = sandbox.start(folder, sandbox.free_port())
+    for attempt in range(3):
+        try:
+            info = sandbox.start(folder, sandbox.free_port())
+            break
+        except SandboxError:
+            # the install fails now and then (a random password starting with "-" is read by
+            # createAndPromote.php as an option); start() removed the half-made wiki, so try again
+            if attempt == 2:
+                raise
     return {"dir": info.dir, "api": info.api, "username": info.username, "password": info.password}
 
 
