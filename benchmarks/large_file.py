@@ -74,8 +74,11 @@ def bare_chunked(wiki: dict[str, Any], path: str, filename: str, text: str) -> d
                     "filesize": size, "ignorewarnings": 1, "token": token}
             if filekey:
                 data["filekey"] = filekey
-            reply = json.loads(site.raw_call("api", data, {"chunk": (filename, chunk)}))["upload"]
+            answer = json.loads(site.raw_call("api", data, {"chunk": (filename, chunk)}))
             requests += 1
+            if "upload" not in answer:
+                raise RuntimeError(f"chunk at offset {offset}: {answer}")
+            reply = answer["upload"]
             filekey = reply["filekey"]
             offset = int(reply.get("offset", size))
     data = {"action": "upload", "format": "json", "filename": filename, "filekey": filekey, "text": text,
