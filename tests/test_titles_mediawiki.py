@@ -7,10 +7,10 @@ import csv
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_titles import PATTERN, SMM_CSV
 
 from glamupload.titles import TitleAllocator, build_filename
 from glamupload.wiki import Wiki
-from test_titles import PATTERN, SMM_CSV
 
 TRICKY = [
     "fartyg: [Vasa] #1 &amp; co / x.jpg",
