@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jinja2
 import mwparserfromhell
 
 from glamupload import plan, wikitext
@@ -325,19 +324,10 @@ class _Renderer:
     """Renders the page templates, the batch's templates folder first (files override by name)."""
 
     def __init__(self, templates_dir: Path | None) -> None:
-        if templates_dir is not None and not templates_dir.is_dir():
-            raise ConfigError("templates folder does not exist", file=templates_dir)
-        self.env = wikitext._environment(templates_dir.resolve() if templates_dir else None)
+        self.templates_dir = templates_dir
 
     def __call__(self, template: str, **context: Any) -> str:
-        try:
-            page = self.env.get_template(f"pages/{template}.j2")
-            return page.render(**context).strip()
-        except jinja2.TemplateSyntaxError as error:
-            raise ConfigError(f"page template syntax: {error.message}", file=error.filename,
-                              line=error.lineno) from None
-        except jinja2.TemplateError as error:
-            raise ConfigError(f"page template {template}.j2 failed: {error}") from None
+        return wikitext.render_template(f"pages/{template}.j2", context, self.templates_dir)
 
     def category(self, kind: Kind, name: str, parents: list[str], **context: Any) -> PlannedPage:
         parents = _unique(parents)
