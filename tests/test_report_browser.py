@@ -185,3 +185,11 @@ def test_hostile_metadata_stays_text(page: Page, tmp_path: Path) -> None:
     assert page.evaluate("document.querySelector('#rows h3').textContent") == f"File:{attack}.jpg"
     assert page.evaluate("document.querySelector('#rows pre').textContent") == attack
     assert page.evaluate("document.querySelector('#reasons-review td').textContent") == attack
+
+
+def test_an_empty_batch_gives_a_report_that_says_so(page: Page, tmp_path: Path) -> None:
+    result = report.build_report(write([], tmp_path / "records.jsonl"), tmp_path)
+    assert result.data["planned_files"] == 0 and result.exit_status() == 0
+    open_report(page, result.html_path)
+    assert shown(page) == {"count": 0, "rows": [], "start": 1}
+    assert page.evaluate("document.getElementById('count').textContent") == "0 files"
