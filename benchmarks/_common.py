@@ -10,7 +10,6 @@ import json
 import os
 import platform
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -85,8 +84,13 @@ def cpu():
 start, cpu_start = time.perf_counter(), cpu()
 result = getattr(module, sys.argv[2])(*args)
 elapsed, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "cpu_seconds": cpu_seconds, "peak_rss": peak}}))
+try:  # this process's own high-water mark (ru_maxrss would include the parent's, inherited at fork)
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "cpu_seconds": cpu_seconds,
+                          "peak_rss": peak}}))
 """
 
 
@@ -104,17 +108,6 @@ def in_child(module: str, function: str, *args: Any, preload: tuple[str, ...] = 
     if done.returncode != 0:
         raise RuntimeError(f"{module}.{function} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def peak_rss_self() -> int:
-    """This process's peak resident memory in bytes so far."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def timed(func: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
 
 
 def mib(size: float) -> str:

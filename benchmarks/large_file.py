@@ -101,7 +101,8 @@ def glamupload_run(state_file: str, sandbox_dir: str, folder: str) -> dict[str, 
         start = time.perf_counter()
         summary = uploader.Uploader(db, wiki, batch_name="large file", image_roots=[Path(folder)]).run()
         seconds = time.perf_counter() - start
-    return {"seconds": seconds, "result": summary.done, "problems": summary.problems, "requests": log.counts()}
+    return {"seconds": seconds, "result": summary.done, "problems": summary.problems,
+            "requests": log.counts()}
 
 
 # -- the figure ------------------------------------------------------------------------------------------
@@ -143,13 +144,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in ("bare loop", "glamupload"):
         run, idle_rss = runs[name], runs[f"{name.split()[0]} idle"]["peak_rss"]
         seconds = run["result"]["seconds"]
-        print(f"{name:<11} {seconds:7.1f} s = {args.size / seconds:6.1f} MiB/s; peak RSS {_common.mib(run['peak_rss'])}"
-              f" ({_common.mib(run['peak_rss'] - idle_rss)} above the idle process's {_common.mib(idle_rss)}); "
+        peak = run["peak_rss"]
+        print(f"{name:<11} {seconds:7.1f} s = {args.size / seconds:6.1f} MiB/s; peak RSS {_common.mib(peak)}"
+              f" ({_common.mib(peak - idle_rss)} above the idle process's {_common.mib(idle_rss)}); "
               f"outcome {run['result']['result']}")
     glam, bare = runs["glamupload"], runs["bare loop"]
     print(f"glamupload requests: {glam['result']['requests']}")
-    print(f"throughput ratio glamupload / bare loop: {bare['result']['seconds'] / glam['result']['seconds']:.2f}; "
-          f"peak memory above idle: glamupload {(glam['peak_rss'] - runs['glamupload idle']['peak_rss']) / CHUNK:.1f}"
+    ratio = bare["result"]["seconds"] / glam["result"]["seconds"]
+    glam_above = glam["peak_rss"] - runs["glamupload idle"]["peak_rss"]
+    print(f"throughput ratio glamupload / bare loop: {ratio:.2f}; "
+          f"peak memory above idle: glamupload {glam_above / CHUNK:.1f}"
           f" chunks, bare loop {(bare['peak_rss'] - runs['bare idle']['peak_rss']) / CHUNK:.1f} chunks")
     result = {"machine": info, "size_mib": args.size, "runs": runs}
     if args.json:

@@ -87,7 +87,8 @@ def dry_run(batch_file: str, out_dir: str, report: bool) -> dict[str, Any]:
         from glamupload.report import build_report
 
         start = time.perf_counter()
-        build_report(records_path, out_dir, title=batch.name, base_dir=batch.folder)  # as `glamupload dry-run`
+        # as `glamupload dry-run` does
+        build_report(records_path, out_dir, title=batch.name, base_dir=batch.folder)
         result["report_seconds"] = time.perf_counter() - start
     return result
 
@@ -151,7 +152,8 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         extra = row["result"].get("files", "")
         report = row["result"].get("report_seconds")
-        print(f"{row['kind']:<6}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<26}{row['seconds']:>8.1f}"
+        print(f"{row['kind']:<6}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<26}"
+              f"{row['seconds']:>8.1f}"
               f"{row['cpu_seconds']:>8.1f}{row['records_per_cpu_s']:>14,.0f}{row['cpu_ratio']:>11.1f}"
               f"{row['ratio']:>12.1f}{_common.mib(row['peak_rss']):>10}{extra:>8}"
               + (f"   (report alone {report:.1f} s wall)" if report is not None else ""))
@@ -162,9 +164,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--csv", type=int, nargs="*", default=[4000, 16000], help="SMM CSV sizes (records)")
     parser.add_argument("--lido", type=int, nargs="*", default=[400, 1600], help="KENOM LIDO sizes (records)")
     parser.add_argument("--no-report", action="store_true", help="skip the dry run with the report")
-    parser.add_argument("--workdir", type=Path, help="where to build the exports (default: a temporary folder)")
+    parser.add_argument("--workdir", type=Path, help="where to build the exports")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
-    parser.add_argument("--profile", type=int, metavar="N", help="instead: profile a dry run of N SMM records")
+    parser.add_argument("--profile", type=int, metavar="N", help="profile a dry run of N SMM rows")
     args = parser.parse_args(argv)
     info = _common.print_machine()
     if args.profile:

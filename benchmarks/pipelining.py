@@ -74,8 +74,8 @@ def sequential(wiki: dict[str, Any], items: list[list[str]]) -> dict[str, Any]:
         response = http.get(url, timeout=60)
         response.raise_for_status()
         t1 = time.perf_counter()
-        data = {"action": "upload", "format": "json", "filename": filename, "text": text, "comment": "sequential",
-                "token": token}
+        data = {"action": "upload", "format": "json", "filename": filename, "text": text,
+                "comment": "sequential", "token": token}
         reply = json.loads(site.raw_call("api", data, {"file": (filename, response.content)}))
         download_s += t1 - t0
         upload_s += time.perf_counter() - t1

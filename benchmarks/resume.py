@@ -145,8 +145,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         wiki = _common.start_sandbox(folder / "sandbox")
         try:
             before = _common.wiki_requests(wiki)
-            bare = _common.in_child("resume", "bare_first_upload", wiki, str(bare_image), "Bare " + first["filename"],
-                                    first["wikitext"], preload=("mwclient",))["result"]
+            bare = _common.in_child("resume", "bare_first_upload", wiki, str(bare_image),
+                                    "Bare " + first["filename"], first["wikitext"],
+                                    preload=("mwclient",))["result"]
             bare["wiki_requests"] = _common.wiki_requests(wiki) - before
             before = _common.wiki_requests(wiki)
             glam = _common.in_child("resume", "resume_run", str(batch_file), wiki["dir"],
@@ -169,7 +170,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     times = glam["request_times"][: marks["requests before it"]]
     if times:
         print(f"  the {len(times)} requests after logging in were answered between {times[0]:.2f} s and "
-              f"{times[-1]:.2f} s ({(times[-1] - marks['state open, plan checked']) / len(times):.2f} s each)")
+              f"{times[-1]:.2f} s ({(times[-1] - marks['state open, plan checked']) / len(times):.2f} s each"
+              " on average, local preflight work included)")
     print(f"bare mwclient: first upload answered {bare['seconds']:.2f} s after the start, "
           f"{bare['wiki_requests'] - 1} requests before it")
     print(f"ratio glamupload / bare: {first_s / bare['seconds']:.1f}x; the run then stopped with "

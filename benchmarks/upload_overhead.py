@@ -106,7 +106,8 @@ def side(wiki: dict[str, Any], function: str, *args: Any) -> dict[str, Any]:
     before = _common.wiki_requests(wiki)
     preload = ("mwclient",) if function == "bare_loop" else ("glamupload.uploader", "glamupload.plan")
     run = _common.in_child("upload_overhead", function, *args, preload=preload)
-    return {**run["result"], "peak_rss": run["peak_rss"], "wiki_requests": _common.wiki_requests(wiki) - before}
+    requests = _common.wiki_requests(wiki) - before
+    return {**run["result"], "peak_rss": run["peak_rss"], "wiki_requests": requests}
 
 
 def report(name: str, run: dict[str, Any], files: int) -> None:

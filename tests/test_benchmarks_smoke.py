@@ -37,7 +37,8 @@ def test_synthetic_lido_export_has_new_record_ids(tmp_path: Path) -> None:
 
 
 def test_describe_request_names_the_api_module() -> None:
-    assert _common.describe_request(b"action=query&prop=imageinfo&titles=File%3AA.jpg") == "query prop=imageinfo"
+    query = b"action=query&prop=imageinfo&titles=File%3AA.jpg"
+    assert _common.describe_request(query) == "query prop=imageinfo"
     multipart = (b'--x\r\nContent-Disposition: form-data; name="action"\r\n\r\nupload\r\n'
                  b'--x\r\nContent-Disposition: form-data; name="stash"\r\n\r\n1\r\n--x--\r\n')
     assert _common.describe_request(multipart) == "upload (chunk)"
