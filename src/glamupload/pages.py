@@ -243,11 +243,8 @@ def _names(batch: BatchConfig) -> _Names:
         parents[key] = list(dict.fromkeys([*parents.get(key, []), *given]))
     collections = [_config_name(batch, c, ("categories", "collections", i))
                    for i, c in enumerate(getattr(cats, "collections", None) or [])]
-    if cats.tracking:
-        tracking: str | None = _config_name(batch, cats.tracking, ("categories", "tracking"))
-    else:  # as plan.py does: the crosswalk's tracking category when the batch names none
-        tracking = crosswalk.model.categories.tracking and str(
-            wikitext.category_name(crosswalk.model.categories.tracking))
+    tracking_name = plan.tracking_category(batch, crosswalk)
+    tracking = tracking_name and _config_name(batch, tracking_name, ("categories", "tracking"))
     if model.institution is None:
         return _Names(None, None, None, None, collections, tracking, parents)
     institution = model.institution.model_dump()

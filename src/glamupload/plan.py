@@ -79,6 +79,12 @@ def load_crosswalk(batch: BatchConfig, fields: Iterable[str]) -> Crosswalk:
                 batch_keys=batch.crosswalk_keys())
 
 
+def tracking_category(batch: BatchConfig, crosswalk: Crosswalk) -> str | None:
+    """The batch's hidden tracking category: the batch config's, else the crosswalk's (one rule for the
+    file pages and the category pages)."""
+    return batch.model.categories.tracking or crosswalk.model.categories.tracking or None
+
+
 def plan_batch(batch: BatchConfig) -> Iterator[PlannedFile]:
     """Map every record of the batch's export to planned files, streaming, in export order."""
     reader = open_export(batch.export_path, **batch.reader_options)
@@ -311,7 +317,7 @@ class _Planner:
             ctx.field = f"categories.from.{i}"
             names.extend(str(v) for v in source.values(view, ctx, self.batch_values))
         names.extend(self.batch.model.categories.extra)
-        tracking = self.batch.model.categories.tracking or cw.model.categories.tracking
+        tracking = tracking_category(self.batch, cw)
         if tracking:
             names.append(tracking)
         valid: dict[str, None] = {}
