@@ -1,0 +1,133 @@
+"""The upload state database: plan storage, replans, status changes that survive a killed process."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from glamupload import state
+from glamupload.errors import ConfigError
+from glamupload.state import BatchState, fingerprint, plan_keys
+
+from upload_support import planned
+
+
+def _plan(*ids: str) -> list[dict[str, object]]:
+    return [planned(record_id, f"File {record_id} {i}.png", f"/img/{i}.png") for i, record_id in enumerate(ids)]
+
+
+@given(st.lists(st.sampled_from(["A", "B", "C", "D"]), max_size=30))
+def test_plan_keys_are_unique_and_number_each_records_files(ids: list[str]) -> None:
+    keys = list(plan_keys(ids))
+    assert len(set(keys)) == len(keys)
+    for i, record_id in enumerate(ids):
+        assert keys[i] == f"{record_id}#{ids[: i + 1].count(record_id)}"
+
+
+def test_plan_is_stored_in_order_with_counts(tmp_path: Path) -> None:
+    with BatchState(tmp_path / "s.sqlite") as db:
+        assert not db.has_plan
+        assert db.store_plan(_plan("A", "B", "A"), {"export": "1"}) == 3
+        assert db.has_plan
+        rows = db.rows()
+        assert [r.key for r in rows] == ["A#1", "B#1", "A#2"]
+        assert rows[0].planned["wikitext"].startswith("== Summary ==")
+        assert db.counts() == {**{s: 0 for s in state.STATUSES}, "pending": 3, "total": 3}
+    with sqlite3.connect(tmp_path / "s.sqlite") as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_status_changes_are_durable_and_reported(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with BatchState(path) as db:
+        db.store_plan(_plan("A", "B", "C"), {})
+        a, b, c = db.rows()
+        db.set_content(a.id, 10, "ab" * 20)
+        db.start_attempt(a.id)
+        db.set_stash(a.id, "key.1", 4)
+        db.start_attempt(b.id)
+        db.finish(b.id, state.FAILED, code="abusefilter-disallowed", message="This action is not allowed")
+        db.finish(c.id, state.SKIPPED, code="license-reject", message="CC BY-NC")
+    with BatchState(path) as db:
+        a, b, c = db.rows()
+        assert (a.status, a.attempts, a.filekey, a.stash_offset, a.size) == ("uploading", 1, "key.1", 4, 10)
+        assert (b.status, b.error_code) == ("failed", "abusefilter-disallowed")
+        problems = {p["record_id"]: p for p in db.problems()}
+        assert problems["B"]["message"] == "This action is not allowed" and problems["C"]["status"] == "skipped"
+        db.finish(a.id, state.UPLOADED, title="File:A.png")
+        assert db.row(a.id).filekey is None
+        assert db.reopen([state.FAILED]) == 1
+        assert db.row(b.id).status == "pending" and db.row(b.id).error_code is None
+        with pytest.raises(ValueError):
+            db.finish(a.id, "done")
+
+
+def test_replan_keeps_finished_and_in_flight_rows(tmp_path: Path) -> None:
+    with BatchState(tmp_path / "s.sqlite") as db:
+        db.store_plan(_plan("done", "flying", "failed", "dropped", "dropped-done"), {"crosswalk": "1"})
+        rows = {r.record_id: r for r in db.rows()}
+        db.finish(rows["done"].id, state.UPLOADED, title="File:done.png")
+        db.finish(rows["dropped-done"].id, state.DUPLICATE, title="File:other.png")
+        db.start_attempt(rows["flying"].id)
+        db.finish(rows["failed"].id, state.FAILED, code="x", message="y")
+        assert db.plan_changes({"crosswalk": "2"}) == ["crosswalk"]
+        assert db.plan_changes({"crosswalk": "1", "lookup places": "9"}) == ["lookup places"]
+        new = [planned(r, f"New {r}.png", "/img/new.png") for r in ("done", "flying", "failed", "added")]
+        db.store_plan(new, {"crosswalk": "2"})
+        after = {r.record_id: r for r in db.rows()}
+        assert set(after) == {"done", "flying", "failed", "dropped-done", "added"}
+        assert after["done"].filename == "File done 0.png" and after["done"].status == "uploaded"
+        assert after["flying"].status == "uploading" and after["flying"].filename == "File flying 1.png"
+        assert after["failed"].status == "pending" and after["failed"].filename == "New failed.png"
+        assert after["added"].status == "pending"
+        assert db.plan_changes({"crosswalk": "2"}) == []
+
+
+def test_fingerprint_names_each_changed_input(tmp_path: Path) -> None:
+    export, templates = tmp_path / "export.csv", tmp_path / "templates"
+    export.write_text("a|b\n")
+    templates.mkdir()
+    (templates / "page.j2").write_text("{{ x }}")
+    before = fingerprint({"export": export, "templates": templates, "overrides": None})
+    assert set(before) == {"export", "templates"}
+    (templates / "page.j2").write_text("{{ y }}")
+    after = fingerprint({"export": export, "templates": templates})
+    assert before["export"] == after["export"] and before["templates"] != after["templates"]
+
+
+def test_a_killed_transaction_leaves_the_previous_state(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    with BatchState(path) as db:
+        db.store_plan(_plan("A"), {})
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from glamupload.state import BatchState\n"
+        "db = BatchState(Path(sys.argv[1]))\n"
+        "with db.transaction() as tx:\n"
+        "    tx.execute(\"UPDATE files SET status = 'uploaded'\")\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, str(path)], check=False)
+    assert proc.returncode == -9
+    with BatchState(path) as db:
+        assert db.rows()[0].status == "pending"
+
+
+def test_unreadable_or_foreign_databases_are_config_errors(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(ConfigError, match="cannot be opened"):
+        BatchState(junk)
+    newer = tmp_path / "newer.sqlite"
+    BatchState(newer).close()
+    with sqlite3.connect(newer) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
+    with pytest.raises(ConfigError, match="schema 99"):
+        BatchState(newer)
