@@ -533,6 +533,18 @@ class Uploader:
 
 # --- the library API for the CLI ------------------------------------------------------------------
 
+class PlanChanged(ConfigError):
+    """The export, crosswalk or config changed since the plan was stored; ``changed`` names them."""
+
+    def __init__(self, changed: list[str], batch_path: Path) -> None:
+        super().__init__(
+            "the plan changed since the upload started: " + ", ".join(changed) + " differ",
+            file=batch_path, hint="run again with --replan to upload from the new plan "
+            "(files already uploaded are kept)",
+        )
+        self.changed = changed
+
+
 def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
     """Hashes of everything the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
     paths: dict[str, Path | None] = {
@@ -546,7 +558,7 @@ def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
 def prepare_state(batch: BatchConfig, *, replan: bool = False) -> BatchState:
     """Open the batch's state and make sure it holds the current plan.
 
-    The plan is stored once. When its inputs changed since, a :class:`ConfigError` names what
+    The plan is stored once. When its inputs changed since, :class:`PlanChanged` names what
     changed unless ``replan`` is given; finished rows are never touched by a replan.
     """
     from glamupload.plan import plan_batch  # planning pulls in readers and crosswalks: only when needed
@@ -556,11 +568,7 @@ def prepare_state(batch: BatchConfig, *, replan: bool = False) -> BatchState:
     changed = db.plan_changes(current) if db.has_plan else []
     if db.has_plan and changed and not replan:
         db.close()
-        raise ConfigError(
-            "the plan changed since the upload started: " + ", ".join(changed) + " differ",
-            file=batch.path, hint="run again with --replan to upload from the new plan "
-            "(files already uploaded are kept)",
-        )
+        raise PlanChanged(changed, batch.path)
     if not db.has_plan or changed:
         db.store_plan((_as_dict(p) for p in plan_batch(batch)), current)
     return db
@@ -577,7 +585,7 @@ def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None, on
                  options: UploadOptions | None = None) -> UploadSummary:
     """Upload (or resume) a batch; returns the summary whose ``exit_status`` the CLI exits with.
 
-    Raises ConfigError (plan changed, bad options), AuthError, WikiError (wiki unreachable).
+    Raises PlanChanged (a ConfigError), ConfigError (bad options), AuthError, WikiError (wiki unreachable).
     """
     options = options or UploadOptions()
     options.limit, options.only, options.retry_failed, options.workers = limit, only, retry_failed, workers
@@ -596,9 +604,4 @@ def batch_status(batch: BatchConfig) -> dict[str, Any]:
                 "state": str(batch.state_path)}
     with BatchState(batch.state_path) as db:
         return {**db.counts(), "planned": db.has_plan, "problems": db.problems(), "state": str(db.path)}
-
-
-def resume_hint(batch_path: Path) -> str:
-    """The command that continues an interrupted upload."""
-    return f"glamupload upload {batch_path}"
 

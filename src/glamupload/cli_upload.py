@@ -1,0 +1,167 @@
+"""``glamupload upload`` and ``glamupload status``: the click commands over uploader.py.
+
+Registered by cli.py with ``cli.add_command(upload_command)`` and ``cli.add_command(status_command)``.
+They parse options, call ``uploader.upload_batch`` / ``uploader.batch_status`` and format the result:
+a progress bar and the summary on stderr, ``--json`` data on stdout, the exit status from the summary.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from glamupload import state, uploader
+from glamupload.config import load_batch
+from glamupload.exitcodes import ExitStatus
+from glamupload.wiki import Wiki
+
+#: How many problems the summary lists on stderr (``status`` lists them all).
+SHOWN_PROBLEMS = 20
+
+
+def _size(count: float) -> str:
+    for unit in ("B", "kB", "MB", "GB"):
+        if abs(count) < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} GB"
+
+
+class ProgressBar:
+    """Draws upload progress events on stderr: files, bytes, rate, ETA, current file; waits as lines."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[files]}"),
+            TextColumn("{task.fields[bytes]}"), TextColumn("{task.fields[rate]}"), TimeRemainingColumn(),
+            console=console, transient=True,
+        )
+        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="")
+
+    def __enter__(self) -> ProgressBar:
+        self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.stop()
+
+    def __call__(self, event: uploader.Progress) -> None:
+        if event.kind == "wait" and event.message:
+            self.console.print(f"[yellow]{event.message}[/yellow]")
+        current = event.current or ("done" if event.kind == "done" else "uploading")
+        self.bar.update(
+            self.task, description=current[:50], total=event.bytes_total or None, completed=event.bytes_done,
+            files=f"{event.files_done}/{event.files_total} files",
+            bytes=f"{_size(event.bytes_done)}/{_size(event.bytes_total)}", rate=f"{_size(event.rate)}/s",
+        )
+
+
+def _print_problems(problems: list[dict[str, Any]], limit: int | None) -> None:
+    for problem in problems[:limit]:
+        reason = f"{problem['code']}: {problem['message']}" if problem.get("code") else problem.get("message")
+        click.echo(f"  {problem['status']:>12}  {problem['record_id']}  {problem['filename']}", err=True)
+        click.echo(f"{'':>16}{reason}", err=True)
+    if limit is not None and len(problems) > limit:
+        click.echo(f"  … and {len(problems) - limit} more: see `glamupload status --json`", err=True)
+
+
+def _counts_line(counts: dict[str, int]) -> str:
+    shown = [f"{counts[s]} {s.replace('_', ' ')}" for s in state.STATUSES if counts.get(s)]
+    return f"{counts.get('total', 0)} files: " + (", ".join(shown) or "nothing planned")
+
+
+def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, workers: int) -> str:
+    """The command that continues this upload (selections like --limit are the user's to repeat)."""
+    args = ["glamupload", "upload", str(batch_file)]
+    if wiki != "sandbox":
+        args += ["--wiki", wiki]
+    if sandbox_dir is not None:
+        args += ["--sandbox-dir", str(sandbox_dir)]
+    if workers > 1:
+        args += ["--workers", str(workers)]
+    return shlex.join(args)
+
+
+@click.command("upload")
+@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--wiki", default="sandbox", show_default=True, help="'sandbox', 'commons' or the URL of an api.php.")
+@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
+@click.option("--limit", type=click.IntRange(min=1), help="Upload at most N files in this run (e.g. a test run).")
+@click.option("--only", multiple=True, metavar="ID", help="Only this record id (repeatable).")
+@click.option("--retry-failed", is_flag=True, help="Try failed files again (after fixing their cause).")
+@click.option("--replan", is_flag=True, help="Take the new plan when the export, crosswalk or config changed.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Parallel uploads; above 1 only on the sandbox (Wikimedia asks for serial writes).")
+@click.option("--chunk-threshold", type=click.IntRange(min=1, max=100), default=20, show_default=True,
+              metavar="MiB", help="Files this large or larger go by chunked upload.")
+@click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None, only: tuple[str, ...],
+                   retry_failed: bool, replan: bool, workers: int, chunk_threshold: int, yes: bool,
+                   as_json: bool) -> None:
+    """Upload BATCH_FILE's files, or resume where the last run stopped.
+
+    Checks every file first (license accepted, file readable and inside the batch's folders, type
+    matching the name, title free on the wiki), then uploads each file exactly once: duplicates on
+    the wiki are recorded, not uploaded again; failures are recorded with the wiki's reason and the
+    batch goes on. Ctrl-C stops cleanly; the same command resumes.
+
+    Exit status: 0 all done, 1 some files failed or need review, 2 config error, 3 login failed,
+    4 wiki unreachable, 130 interrupted.
+    """
+    interactive = sys.stdin.isatty() and not yes
+    batch = load_batch(batch_file)
+    site = Wiki.connect(wiki, sandbox_dir)
+    if interactive and site.target.sandbox_dir is None:
+        click.confirm(f"Upload to {site.target.api} as {site.username}?", abort=True, err=True)
+    try:
+        uploader.prepare_state(batch, replan=replan).close()
+    except uploader.PlanChanged as changed:
+        if not interactive:
+            raise
+        click.confirm(f"{changed.message}. Upload from the new plan?", abort=True, err=True)
+        uploader.prepare_state(batch, replan=True).close()
+    options = uploader.UploadOptions(chunk_threshold=chunk_threshold * uploader.MIB)
+    with ProgressBar(Console(stderr=True)) as bar:
+        summary = uploader.upload_batch(batch, site, limit=limit, only=list(only) or None, retry_failed=retry_failed,
+                                        workers=workers, progress_callback=bar, options=options)
+    click.echo(f"This run: {', '.join(f'{n} {s}' for s, n in summary.done.items()) or 'nothing to do'}", err=True)
+    click.echo(_counts_line(summary.counts), err=True)
+    _print_problems(summary.problems, SHOWN_PROBLEMS)
+    if summary.interrupted:
+        click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
+        click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers), err=True)
+    if as_json:
+        click.echo(json.dumps({"counts": summary.counts, "this_run": summary.done, "problems": summary.problems,
+                               "interrupted": summary.interrupted, "state": str(summary.state_path)},
+                              ensure_ascii=False, indent=2))
+    if summary.exit_status != ExitStatus.OK:
+        raise click.exceptions.Exit(int(summary.exit_status))
+
+
+@click.command("status")
+@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+def status_command(batch_file: Path, as_json: bool) -> None:
+    """Where BATCH_FILE's upload stands: files per status, and the failures with their reasons.
+
+    Reads the batch's state database only; it never contacts the wiki.
+    """
+    status = uploader.batch_status(load_batch(batch_file))
+    if as_json:
+        click.echo(json.dumps(status, ensure_ascii=False, indent=2))
+        return
+    if not status["planned"]:
+        click.echo("Nothing uploaded yet: run `glamupload upload` first.", err=True)
+        return
+    click.echo(_counts_line(status), err=True)
+    _print_problems(status["problems"], None)
