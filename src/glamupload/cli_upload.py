@@ -136,7 +136,10 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
                                         workers=workers, progress_callback=bar, options=options)
     click.echo(f"This run: {', '.join(f'{n} {s}' for s, n in summary.done.items()) or 'nothing to do'}", err=True)
     click.echo(_counts_line(summary.counts), err=True)
-    _print_problems(summary.problems, SHOWN_PROBLEMS)
+    _print_problems([p for p in summary.problems if p["status"] != state.SKIPPED], SHOWN_PROBLEMS)
+    if summary.counts.get(state.SKIPPED):
+        click.echo(f"  {summary.counts[state.SKIPPED]} skipped (license not accepted): "
+                   "`glamupload status` lists them with reasons", err=True)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers), err=True)
