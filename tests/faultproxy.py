@@ -107,7 +107,7 @@ class FaultProxy:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.0"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _handle(self) -> None:
@@ -139,11 +139,13 @@ class FaultProxy:
                     return
                 if fault == "slow":
                     time.sleep(proxy.slow_seconds)
-                status, headers, payload = proxy._forward(self.command, self.path, list(self.headers.items()), body)
+                headers = list(self.headers.items())
+                status, answer_headers, payload = proxy._forward(self.command, self.path, headers, body)
                 if fault == "drop-after":
                     self._abort()
                     return
-                self._reply(status, payload, [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP])
+                kept = [(k, v) for k, v in answer_headers if k.lower() not in HOP_BY_HOP]
+                self._reply(status, payload, kept)
 
             def _reply(self, status: int, payload: bytes, headers: list[tuple[str, str]]) -> None:
                 self.send_response(status)

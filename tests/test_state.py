@@ -19,7 +19,8 @@ from upload_support import planned
 
 
 def _plan(*ids: str) -> list[dict[str, object]]:
-    return [planned(record_id, f"File {record_id} {i}.png", f"/img/{i}.png") for i, record_id in enumerate(ids)]
+    return [planned(record_id, f"File {record_id} {i}.png", f"/img/{i}.png")
+            for i, record_id in enumerate(ids)]
 
 
 @given(st.lists(st.sampled_from(["A", "B", "C", "D"]), max_size=30))
@@ -59,7 +60,8 @@ def test_status_changes_are_durable_and_reported(tmp_path: Path) -> None:
         assert (a.status, a.attempts, a.filekey, a.stash_offset, a.size) == ("uploading", 1, "key.1", 4, 10)
         assert (b.status, b.error_code) == ("failed", "abusefilter-disallowed")
         problems = {p["record_id"]: p for p in db.problems()}
-        assert problems["B"]["message"] == "This action is not allowed" and problems["C"]["status"] == "skipped"
+        assert problems["B"]["message"] == "This action is not allowed"
+        assert problems["C"]["status"] == "skipped"
         db.finish(a.id, state.UPLOADED, title="File:A.png")
         assert db.row(a.id).filekey is None
         assert db.reopen([state.FAILED]) == 1

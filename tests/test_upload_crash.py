@@ -18,7 +18,7 @@ from glamupload import sandbox
 from glamupload.state import BatchState
 from glamupload.wiki import Wiki
 
-from upload_support import history, make_image, planned, store
+from upload_support import history, make_image, numbered, planned, store
 
 HERE = Path(__file__).parent
 OPTIONS = {"chunk_threshold": 16 * 1024, "chunk_size": 2048}
@@ -42,9 +42,9 @@ def _mid_chunk(state_path: Path) -> bool:
 def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
                                                tmp_path: Path) -> None:
     rng = random.Random(os.environ.get("GLAMUPLOAD_CRASH_SEED", "glamupload"))
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 16))
-             for i in range(14)]
-    files.insert(3, planned("BIG", f"{unique_name} big.png", make_image(tmp_path / "big.png", unique_name, 100)))
+    files = numbered(tmp_path, unique_name, 14)
+    big = make_image(tmp_path / "big.png", unique_name, 100)  # 30 kB: 15 chunks of 2 kB
+    files.insert(3, planned("BIG", f"{unique_name} big.png", big))
     state_path = tmp_path / "batch.sqlite"
     store(state_path, files).close()
     sandbox_dir = Path(sandbox_wiki.dir)

@@ -11,7 +11,7 @@ from glamupload.uploader import Progress, UploadOptions, Uploader
 from glamupload.wiki import RetryPolicy, Wiki
 
 from faultproxy import FaultProxy
-from upload_support import connect, history, make_image, planned, store
+from upload_support import connect, history, make_image, numbered, planned, store
 
 
 def _files_named(wiki: Wiki, prefix: str) -> list[dict[str, Any]]:
@@ -30,8 +30,7 @@ def _faulty_wiki(sandbox_wiki: Any, proxy: FaultProxy) -> Wiki:
 def test_batch_completes_exactly_once_through_faults(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
                                                      tmp_path: Path) -> None:
     prefix = unique_name.replace(" ", "_")
-    small = [planned(f"S{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 16))
-             for i in range(6)]
+    small = numbered(tmp_path, unique_name, 6, prefix="S")
     big_image = make_image(tmp_path / "big.png", unique_name + "big", 64)
     big = planned("B", f"{unique_name} big.png", big_image)
     db = store(tmp_path / "s.sqlite", [*small, big])
@@ -86,8 +85,9 @@ def test_lost_reply_of_the_last_chunk_restarts_the_stash_once(sandbox_wiki: Any,
             return original(body)
 
         proxy._next_fault = lose_the_last_chunk  # type: ignore[method-assign]
-        summary = Uploader(db, wiki, batch_name="t", image_roots=[tmp_path],
-                           options=UploadOptions(chunk_threshold=1024, chunk_size=chunk), progress=events.append).run()
+        options = UploadOptions(chunk_threshold=1024, chunk_size=chunk)
+        summary = Uploader(db, wiki, batch_name="t", image_roots=[tmp_path], options=options,
+                           progress=events.append).run()
         assert proxy.applied["drop-after"] == 1
     assert summary.counts["uploaded"] == 1, summary.problems
     info = uploader.file_info([f"{unique_name}.png"])[f"{unique_name}.png"]
@@ -98,8 +98,7 @@ def test_lost_reply_of_the_last_chunk_restarts_the_stash_once(sandbox_wiki: Any,
 def test_session_loss_and_bad_token_are_recovered(sandbox_wiki: Any, unique_name: str, tmp_path: Path,
                                                    monkeypatch: Any) -> None:
     wiki = connect(Path(sandbox_wiki.dir))
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 8))
-             for i in range(2)]
+    files = numbered(tmp_path, unique_name, 2, pixels=8)
     stale = wiki.csrf_token()
     wiki.site.connection.cookies.clear()  # a new session behind our back: the token we hold is stale
     wiki.site.login()
@@ -113,10 +112,12 @@ def test_session_loss_and_bad_token_are_recovered(sandbox_wiki: Any, unique_name
         return reply
 
     monkeypatch.setattr(Wiki, "call", watching)
-    first = Uploader(store(tmp_path / "a.sqlite", files[:1]), wiki, batch_name="t", image_roots=[tmp_path]).run()
+    first = Uploader(store(tmp_path / "a.sqlite", files[:1]), wiki, batch_name="t",
+                     image_roots=[tmp_path]).run()
     assert first.counts["uploaded"] == 1
     assert sent_tokens and sent_tokens[0] != stale
     wiki.site.connection.cookies.clear()  # the session expired while the laptop slept
-    second = Uploader(store(tmp_path / "b.sqlite", files[1:]), wiki, batch_name="t", image_roots=[tmp_path]).run()
+    second = Uploader(store(tmp_path / "b.sqlite", files[1:]), wiki, batch_name="t",
+                      image_roots=[tmp_path]).run()
     assert second.counts["uploaded"] == 1
     assert wiki.call({"action": "query", "meta": "userinfo"})["query"]["userinfo"]["name"] == "Uploader"

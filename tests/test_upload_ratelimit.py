@@ -14,7 +14,7 @@ from glamupload import sandbox
 from glamupload.uploader import Progress, UploadOptions, Uploader
 from glamupload.wiki import Wiki
 
-from upload_support import connect, history, make_image, planned, store
+from upload_support import connect, history, make_image, numbered, store
 
 HITS, SECONDS = 3, 6
 
@@ -42,7 +42,7 @@ def _upload(wiki: Wiki, tmp_path: Path, files: list[dict[str, object]]) -> tuple
 
 
 def test_the_batch_is_paced_to_the_accounts_upload_limit(limited_wiki: Wiki, tmp_path: Path) -> None:
-    files = [planned(f"R{i}", f"Paced {i}.png", make_image(tmp_path / f"{i}.png", f"paced{i}", 8)) for i in range(7)]
+    files = numbered(tmp_path, "Paced", 7, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
     assert counts["uploaded"] == 7
     assert sum("upload rate limit" in w for w in waits) >= 7 - HITS
@@ -53,7 +53,7 @@ def test_the_batch_is_paced_to_the_accounts_upload_limit(limited_wiki: Wiki, tmp
 def test_ratelimited_answers_are_waited_out(limited_wiki: Wiki, tmp_path: Path) -> None:
     for i in range(HITS + 1):  # use up the window behind the uploader's back
         limited_wiki.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
-    files = [planned(f"R{i}", f"Waited {i}.png", make_image(tmp_path / f"{i}.png", f"waited{i}", 8)) for i in range(2)]
+    files = numbered(tmp_path, "Waited", 2, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
     assert counts["uploaded"] == 2
     assert any("ratelimited" in w for w in waits)

@@ -15,7 +15,7 @@ from glamupload.errors import ConfigError
 from glamupload.uploader import Progress, UploadOptions, Uploader
 from glamupload.wiki import Wiki
 
-from upload_support import connect, history, make_image, planned, run, store
+from upload_support import connect, history, make_image, numbered, planned, run, store
 
 
 @pytest.fixture
@@ -38,8 +38,7 @@ def _sends_bytes(params: dict[str, Any]) -> bool:
 
 def test_batch_uploads_each_file_once_with_its_wikitext(uploader: Wiki, unique_name: str, tmp_path: Path,
                                                         requests_made: list[dict[str, Any]]) -> None:
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}"))
-             for i in range(6)]
+    files = numbered(tmp_path, unique_name, 6)
     db = store(tmp_path / "s.sqlite", files)
     summary = run(db, uploader, tmp_path)
     assert summary.counts["uploaded"] == 6 and summary.counts["total"] == 6
@@ -64,14 +63,14 @@ def test_batch_uploads_each_file_once_with_its_wikitext(uploader: Wiki, unique_n
 def test_preflight_costs_at_most_one_request_per_25_files(sandbox_wiki: Any, unique_name: str, tmp_path: Path,
                                                           requests_made: list[dict[str, Any]]) -> None:
     fresh = connect(Path(sandbox_wiki.dir))  # no token yet: asking for it counts
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 8))
-             for i in range(50)]
+    files = numbered(tmp_path, unique_name, 50, pixels=8)
     summary = run(store(tmp_path / "s.sqlite", files), fresh, tmp_path)
     assert summary.counts["uploaded"] == 50
     uploads = [p for p in requests_made if _sends_bytes(p)]
     others = [p for p in requests_made if not _sends_bytes(p)]
     assert len(uploads) == 50
-    assert len(others) <= 50 / 25, Counter(str(p.get("meta") or p.get("prop") or p.get("list")) for p in others)
+    asked = Counter(str(p.get("meta") or p.get("prop") or p.get("list")) for p in others)
+    assert len(others) <= 50 / 25, asked
 
 
 def test_license_plan_and_file_problems_never_reach_the_wiki(uploader: Wiki, unique_name: str, tmp_path: Path,
@@ -81,8 +80,10 @@ def test_license_plan_and_file_problems_never_reach_the_wiki(uploader: Wiki, uni
     outside = make_image(tmp_path / "outside.png", unique_name + "outside")
     files = [
         planned("ok", f"{unique_name} ok.png", good),
-        planned("nc", f"{unique_name} nc.png", make_image(root / "nc.png", unique_name + "nc"), verdict="reject"),
-        planned("rv", f"{unique_name} rv.png", make_image(root / "rv.png", unique_name + "rv"), verdict="review"),
+        planned("nc", f"{unique_name} nc.png", make_image(root / "nc.png", unique_name + "nc"),
+                verdict="reject"),
+        planned("rv", f"{unique_name} rv.png", make_image(root / "rv.png", unique_name + "rv"),
+                verdict="review"),
         planned("err", f"{unique_name} err.png", make_image(root / "err.png", unique_name + "e"),
                 errors=[{"field": "title", "message": "no title"}]),
         planned("out", f"{unique_name} out.png", root / ".." / "outside.png"),
@@ -153,8 +154,9 @@ def test_chunked_upload_through_the_stash(uploader: Wiki, unique_name: str, tmp_
     size = image.stat().st_size
     events: list[Progress] = []
     db = store(tmp_path / "s.sqlite", [planned("big", f"{unique_name}.png", image)])
-    summary = Uploader(db, uploader, batch_name="t", image_roots=[tmp_path],
-                       options=UploadOptions(chunk_threshold=8192, chunk_size=8192), progress=events.append).run()
+    options = UploadOptions(chunk_threshold=8192, chunk_size=8192)
+    summary = Uploader(db, uploader, batch_name="t", image_roots=[tmp_path], options=options,
+                       progress=events.append).run()
     assert summary.counts["uploaded"] == 1
     chunks = [p for p in requests_made if p.get("stash")]
     assert len(chunks) == -(-size // 8192)
@@ -164,9 +166,8 @@ def test_chunked_upload_through_the_stash(uploader: Wiki, unique_name: str, tmp_
     assert events[-1].kind == "done" and events[-1].bytes_done == size and events[-1].files_done == 1
 
 
-def test_interrupted_chunked_upload_continues_from_the_servers_offset(uploader: Wiki, unique_name: str,
-                                                                      tmp_path: Path,
-                                                                      requests_made: list[dict[str, Any]]) -> None:
+def test_interrupted_chunked_upload_continues_from_the_servers_offset(
+        uploader: Wiki, unique_name: str, tmp_path: Path, requests_made: list[dict[str, Any]]) -> None:
     image = make_image(tmp_path / "big.png", unique_name, 120)
     size = image.stat().st_size
     db = store(tmp_path / "s.sqlite", [planned("big", f"{unique_name}.png", image)])
@@ -196,7 +197,8 @@ def test_interrupted_chunked_upload_continues_from_the_servers_offset(uploader: 
 def test_retry_failed_reopens_failed_rows_only(uploader: Wiki, unique_name: str, tmp_path: Path) -> None:
     source = tmp_path / "late.png"
     files = [planned("late", f"{unique_name}.png", source),
-             planned("nc", f"{unique_name} nc.png", make_image(tmp_path / "nc.png", unique_name), verdict="reject")]
+             planned("nc", f"{unique_name} nc.png", make_image(tmp_path / "nc.png", unique_name),
+                     verdict="reject")]
     db = store(tmp_path / "s.sqlite", files)
     assert run(db, uploader, tmp_path).counts["failed"] == 1
     make_image(source, unique_name + "late")
@@ -206,8 +208,7 @@ def test_retry_failed_reopens_failed_rows_only(uploader: Wiki, unique_name: str,
 
 
 def test_limit_and_only_select_rows(uploader: Wiki, unique_name: str, tmp_path: Path) -> None:
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 8))
-             for i in range(5)]
+    files = numbered(tmp_path, unique_name, 5, pixels=8)
     db = store(tmp_path / "s.sqlite", files)
     assert run(db, uploader, tmp_path, only=["R3"]).done == {"uploaded": 1}
     assert run(db, uploader, tmp_path, limit=2).done == {"uploaded": 2}
@@ -224,8 +225,7 @@ def test_parallel_workers_are_refused_outside_the_sandbox(uploader: Wiki, tmp_pa
 
 def test_parallel_workers_on_the_sandbox_upload_each_file_once(uploader: Wiki, unique_name: str,
                                                                tmp_path: Path) -> None:
-    files = [planned(f"R{i}", f"{unique_name} {i}.png", make_image(tmp_path / f"{i}.png", f"{unique_name}{i}", 8))
-             for i in range(12)]
+    files = numbered(tmp_path, unique_name, 12, pixels=8)
     summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path, workers=3)
     assert summary.counts["uploaded"] == 12
     seen = history(uploader, [f["filename"] for f in files])

@@ -25,7 +25,8 @@ from glamupload.wiki import Target, Wiki, resolve_credentials, resolve_target
 def make_image(path: Path, seed: int | str, pixels: int = 48) -> Path:
     """A PNG of random noise: its content (SHA-1) is unique per seed, its size grows with ``pixels``²."""
     rng = random.Random(str(seed))
-    image = Image.frombytes("RGB", (pixels, pixels), bytes(rng.getrandbits(8) for _ in range(pixels * pixels * 3)))
+    noise = bytes(rng.getrandbits(8) for _ in range(pixels * pixels * 3))
+    image = Image.frombytes("RGB", (pixels, pixels), noise)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,6 +45,14 @@ def planned(record_id: str, filename: str, source: str | Path, *, verdict: str =
         "source": str(source), "template": "Information", "params": {},
         "errors": errors or [], "warnings": [],
     }
+
+
+def numbered(folder: Path, stem: str, count: int, *, pixels: int = 16,
+             prefix: str = "R") -> list[dict[str, Any]]:
+    """``count`` planned files ``{stem} {i}.png`` with distinct images in ``folder`` (records R0, R1, …)."""
+    return [planned(f"{prefix}{i}", f"{stem} {i}.png",
+                    make_image(folder / f"{prefix}{i}.png", f"{stem}{prefix}{i}", pixels))
+            for i in range(count)]
 
 
 def store(path: Path, files: list[dict[str, Any]]) -> BatchState:
@@ -71,8 +80,8 @@ def history(wiki: Wiki, titles: list[str]) -> History:
     wanted = {t if t.startswith("File:") else f"File:{t}" for t in titles}
     uploads: Counter[str] = Counter()
     revisions: Counter[str] = Counter()
-    for entry in _all(wiki, {"list": "logevents", "letype": "upload", "leprop": "title|type", "lelimit": "max"},
-                      "logevents"):
+    log = {"list": "logevents", "letype": "upload", "leprop": "title|type", "lelimit": "max"}
+    for entry in _all(wiki, log, "logevents"):
         if entry["title"] in wanted:
             uploads[entry["title"]] += 1
     for group in _groups(sorted(wanted)):
@@ -80,9 +89,9 @@ def history(wiki: Wiki, titles: list[str]) -> History:
         for page in reply["query"]["pages"].values():
             if "missing" in page:
                 continue
-            first = wiki.call({"action": "query", "prop": "revisions", "titles": page["title"], "rvprop": "ids",
-                               "rvlimit": "max", "continue": ""})
-            revisions[page["title"]] = len(next(iter(first["query"]["pages"].values()))["revisions"])
+            listed = wiki.call({"action": "query", "prop": "revisions", "titles": page["title"],
+                                "rvprop": "ids", "rvlimit": "max", "continue": ""})
+            revisions[page["title"]] = len(next(iter(listed["query"]["pages"].values()))["revisions"])
     return History(uploads, revisions)
 
 

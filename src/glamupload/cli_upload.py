@@ -92,22 +92,25 @@ def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, worke
 
 @click.command("upload")
 @click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--wiki", default="sandbox", show_default=True, help="'sandbox', 'commons' or the URL of an api.php.")
+@click.option("--wiki", default="sandbox", show_default=True,
+              help="'sandbox', 'commons' or the URL of an api.php.")
 @click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
               help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
-@click.option("--limit", type=click.IntRange(min=1), help="Upload at most N files in this run (e.g. a test run).")
+@click.option("--limit", type=click.IntRange(min=1),
+              help="Upload at most N files in this run (e.g. a test run).")
 @click.option("--only", multiple=True, metavar="ID", help="Only this record id (repeatable).")
 @click.option("--retry-failed", is_flag=True, help="Try failed files again (after fixing their cause).")
-@click.option("--replan", is_flag=True, help="Take the new plan when the export, crosswalk or config changed.")
+@click.option("--replan", is_flag=True,
+              help="Take the new plan when the export, crosswalk or config changed.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Parallel uploads; above 1 only on the sandbox (Wikimedia asks for serial writes).")
 @click.option("--chunk-threshold", type=click.IntRange(min=1, max=100), default=20, show_default=True,
               metavar="MiB", help="Files this large or larger go by chunked upload.")
 @click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
-def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None, only: tuple[str, ...],
-                   retry_failed: bool, replan: bool, workers: int, chunk_threshold: int, yes: bool,
-                   as_json: bool) -> None:
+def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None,
+                   only: tuple[str, ...], retry_failed: bool, replan: bool, workers: int,
+                   chunk_threshold: int, yes: bool, as_json: bool) -> None:
     """Upload BATCH_FILE's files, or resume where the last run stopped.
 
     Checks every file first (license accepted, file readable and inside the batch's folders, type
@@ -132,9 +135,11 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
         uploader.prepare_state(batch, replan=True).close()
     options = uploader.UploadOptions(chunk_threshold=chunk_threshold * uploader.MIB)
     with ProgressBar(Console(stderr=True)) as bar:
-        summary = uploader.upload_batch(batch, site, limit=limit, only=list(only) or None, retry_failed=retry_failed,
-                                        workers=workers, progress_callback=bar, options=options)
-    click.echo(f"This run: {', '.join(f'{n} {s}' for s, n in summary.done.items()) or 'nothing to do'}", err=True)
+        summary = uploader.upload_batch(batch, site, limit=limit, only=list(only) or None,
+                                        retry_failed=retry_failed, workers=workers, progress_callback=bar,
+                                        options=options)
+    this_run = ", ".join(f"{n} {s}" for s, n in summary.done.items()) or "nothing to do"
+    click.echo(f"This run: {this_run}", err=True)
     click.echo(_counts_line(summary.counts), err=True)
     _print_problems([p for p in summary.problems if p["status"] != state.SKIPPED], SHOWN_PROBLEMS)
     if summary.counts.get(state.SKIPPED):
@@ -144,9 +149,9 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers), err=True)
     if as_json:
-        click.echo(json.dumps({"counts": summary.counts, "this_run": summary.done, "problems": summary.problems,
-                               "interrupted": summary.interrupted, "state": str(summary.state_path)},
-                              ensure_ascii=False, indent=2))
+        report = {"counts": summary.counts, "this_run": summary.done, "problems": summary.problems,
+                  "interrupted": summary.interrupted, "state": str(summary.state_path)}
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     if summary.exit_status != ExitStatus.OK:
         raise click.exceptions.Exit(int(summary.exit_status))
 

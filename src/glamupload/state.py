@@ -200,8 +200,8 @@ class BatchState:
                 status = kept.get(key)
                 if status is None:
                     db.execute(
-                        "INSERT INTO files (key, record_id, filename, source, planned, status, created, updated)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (key, *values, PENDING, now, now))
+                        "INSERT INTO files (key, record_id, filename, source, planned, status, created,"
+                        " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (key, *values, PENDING, now, now))
                 elif status not in FINISHED and status != UPLOADING:
                     db.execute(
                         "UPDATE files SET record_id = ?, filename = ?, source = ?, planned = ?, status = ?,"
@@ -217,7 +217,8 @@ class BatchState:
 
     # --- reading ----------------------------------------------------------------------------------
 
-    def rows(self, statuses: Iterable[str] | None = None, *, only: Iterable[str] | None = None) -> list[FileRow]:
+    def rows(self, statuses: Iterable[str] | None = None, *,
+             only: Iterable[str] | None = None) -> list[FileRow]:
         """Rows in plan order, optionally limited to some statuses and some record ids."""
         sql, args = "SELECT * FROM files", []
         clauses = []
@@ -236,7 +237,8 @@ class BatchState:
 
     def row(self, row_id: int) -> FileRow:
         with self._lock:
-            return FileRow.from_sql(self._db.execute("SELECT * FROM files WHERE id = ?", (row_id,)).fetchone())
+            found = self._db.execute("SELECT * FROM files WHERE id = ?", (row_id,)).fetchone()
+        return FileRow.from_sql(found)
 
     def counts(self) -> dict[str, int]:
         """Rows per status (every status present, zero included) and ``total``."""
@@ -301,6 +303,7 @@ class BatchState:
         rows = self.rows(statuses, only=only)
         with self.transaction() as db:
             db.executemany(
-                "UPDATE files SET status = ?, error_code = NULL, error_message = NULL, updated = ? WHERE id = ?",
+                "UPDATE files SET status = ?, error_code = NULL, error_message = NULL, updated = ?"
+                " WHERE id = ?",
                 [(PENDING, _now(), r.id) for r in rows])
         return len(rows)

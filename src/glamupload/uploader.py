@@ -32,7 +32,7 @@ import yaml
 
 from glamupload import __version__, media, resources, sources, state
 from glamupload.config import BatchConfig
-from glamupload.errors import ConfigError, GlamuploadError, InputError
+from glamupload.errors import ConfigError, InputError
 from glamupload.exitcodes import ExitStatus
 from glamupload.state import BatchState, FileRow
 from glamupload.wiki import ApiError, Wiki, user_agent
@@ -208,7 +208,8 @@ class Uploader:
 
     def _record(self, row: FileRow, outcome: Outcome) -> None:
         """Write a row's outcome (one transaction) and count it."""
-        self.db.finish(row.id, outcome.status, title=outcome.title, code=outcome.code, message=outcome.message)
+        self.db.finish(row.id, outcome.status, title=outcome.title, code=outcome.code,
+                       message=outcome.message)
         with self._lock:
             self._done[outcome.status] = self._done.get(outcome.status, 0) + 1
             self._files_done += 1
@@ -237,7 +238,8 @@ class Uploader:
             interrupted = True
         self._current = None
         self._emit("done")
-        return UploadSummary(self.db.counts(), dict(self._done), self.db.problems(), interrupted, self.db.path)
+        return UploadSummary(self.db.counts(), dict(self._done), self.db.problems(), interrupted,
+                             self.db.path)
 
     def reconcile(self) -> None:
         """Settle rows a previous run left in flight, by asking the wiki what it holds."""
@@ -311,14 +313,17 @@ class Uploader:
                 mime = media.sniff_mime(path)
                 if not _extension_matches(row.filename, mime):
                     return Outcome(state.FAILED, code="mime-mismatch",
-                                   message=f"{row.source} delivers {mime}, which does not match {row.filename}")
+                                   message=f"{row.source} delivers {mime}, not matching {row.filename}")
                 content = sources.hash_file(path)
                 with self._lock:
                     self._bytes_total += content.size
                 return content
-            return sources.hash_file(sources.local_path(row.source, self.roots, allow_outside=self.allow_outside))
+            path = sources.local_path(row.source, self.roots, allow_outside=self.allow_outside)
+            return sources.hash_file(path)
         except InputError as exc:
             return Outcome(state.FAILED, code="source", message=exc.message)
+        except OSError as exc:  # removed or unreadable since the preflight
+            return Outcome(state.FAILED, code="source", message=f"{row.source}: {exc.strerror}")
 
     def _upload_all(self, ready: list[tuple[FileRow, dict[str, Any] | None]]) -> None:
         """Prepare ahead in one pool, upload in another (one worker unless --workers)."""
@@ -426,7 +431,8 @@ class Uploader:
                            f"{warnings[unknown[0]]}")
         # every warning is informational: publish the stashed file, having judged each one
         self.pacer.wait()
-        reply = self.wiki.publish_stash(row.filename, str(reply["filekey"]), text, comment, ignore_warnings=True)
+        reply = self.wiki.publish_stash(row.filename, str(reply["filekey"]), text, comment,
+                                        ignore_warnings=True)
         return self._verify(row, reply)
 
     def _warning_outcome(self, row: FileRow, entry: dict[str, str], value: Any) -> Outcome | None:
@@ -495,10 +501,10 @@ class Uploader:
                     reply = self.wiki.upload_chunk(row.filename, chunk, offset, content.size,
                                                    filekey if offset else None)
                 except ApiError as exc:
-                    server_offset = exc.details.get("offset")
-                    if exc.code == "stashfailed" and server_offset is not None and int(server_offset) != offset:
-                        self._sent(int(server_offset) - offset)
-                        offset = int(server_offset)  # the server got a chunk whose reply we lost
+                    expected = exc.details.get("offset")
+                    if exc.code == "stashfailed" and expected is not None and int(expected) != offset:
+                        self._sent(int(expected) - offset)
+                        offset = int(expected)  # the server got a chunk whose reply we lost
                         continue
                     if restarted:
                         raise
@@ -546,7 +552,7 @@ class PlanChanged(ConfigError):
 
 
 def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
-    """Hashes of everything the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
+    """Hashes of what the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
     paths: dict[str, Path | None] = {
         "config": batch.path, "export": batch.export_path, "crosswalk": batch.crosswalk_path,
         "overrides": batch.overrides_path, "templates": batch.templates_dir,
@@ -579,9 +585,9 @@ def _as_dict(planned: Any) -> dict[str, Any]:
     return dict(json.loads(planned.to_json()))
 
 
-def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None, only: Sequence[str] | None = None,
-                 retry_failed: bool = False, replan: bool = False, workers: int = 1,
-                 progress_callback: ProgressCallback | None = None,
+def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None,
+                 only: Sequence[str] | None = None, retry_failed: bool = False, replan: bool = False,
+                 workers: int = 1, progress_callback: ProgressCallback | None = None,
                  options: UploadOptions | None = None) -> UploadSummary:
     """Upload (or resume) a batch; returns the summary whose ``exit_status`` the CLI exits with.
 
