@@ -117,7 +117,7 @@ def mib(size: float) -> str:
 # -- synthetic exports -----------------------------------------------------------------------------------
 
 
-def _write_batch(example: Path, folder: Path, export: Path, extra: dict[str, Any] | None = None) -> Path:
+def write_batch(example: Path, folder: Path, export: Path, extra: dict[str, Any] | None = None) -> Path:
     """A copy of an example batch file pointing at a synthetic export (the shipped crosswalk is kept)."""
     data = yaml.safe_load(example.read_text(encoding="utf-8"))
     data["export"]["path"] = str(export)
@@ -128,13 +128,14 @@ def _write_batch(example: Path, folder: Path, export: Path, extra: dict[str, Any
     return path
 
 
-def build_smm(folder: Path, records: int) -> Path:
+def build_smm(folder: Path, records: int, extra: dict[str, Any] | None = None) -> Path:
     """An SMM-shaped CSV export of ``records`` rows, cycling through the 597 real rows.
 
     Each copy gets a new ``Identifikationsnr`` (``<original>-<copy>``, so file names stay unique) and a
     new ``Dimukode`` (``<copy>-<original>``); the image the crosswalk names, ``images/<Dimukode>.jpg``,
     is a hard link to the real placeholder of the original row, so every record has a real image file
-    to sniff (as in a real batch), with no disk space spent. Returns the batch file.
+    to sniff (as in a real batch), with no disk space spent. Returns the batch file (``extra`` keys are
+    added to it).
     """
     folder.mkdir(parents=True, exist_ok=True)
     images = folder / "images"
@@ -157,7 +158,7 @@ def build_smm(folder: Path, records: int) -> Path:
                 link = images / f"{dimukode}.jpg"
                 if not link.exists():
                     os.link(placeholder, link)
-    return _write_batch(SMM_BATCH, folder, export, {"images": {"root": "."}})
+    return write_batch(SMM_BATCH, folder, export, {"images": {"root": "."}, **(extra or {})})
 
 
 def build_kenom(folder: Path, records: int) -> Path:
@@ -177,7 +178,7 @@ def build_kenom(folder: Path, records: int) -> Path:
             fh.write(record_id.sub(lambda m: f"{m[1]}{m[2]}-{copy}{m[3]}", originals[original], count=1))
             fh.write("\n")
         fh.write(tail)
-    return _write_batch(KENOM_BATCH, folder, export)
+    return write_batch(KENOM_BATCH, folder, export)
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -106,9 +106,7 @@ def build_state(folder: Path, total: int, done: float) -> tuple[Path, dict[str, 
     from glamupload.plan import plan_batch
     from glamupload.state import BatchState
 
-    batch_file = _common.build_smm(folder, total)
-    text = batch_file.read_text(encoding="utf-8") + "state: state.sqlite\n"
-    batch_file.write_text(text, encoding="utf-8")
+    batch_file = _common.build_smm(folder, total, {"state": "state.sqlite"})
     batch = load_batch(batch_file)
     planned = [json.loads(p.to_json()) for p in plan_batch(load_batch(_common.SMM_BATCH))]
     with BatchState(batch.state_path) as db:

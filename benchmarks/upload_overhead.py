@@ -97,7 +97,7 @@ def prepare(folder: Path, count: int) -> tuple[list[dict[str, Any]], list[list[s
         _common.stamp_jpeg(source, glam / source.name, "glamupload")
         path = _common.stamp_jpeg(source, bare / source.name, "bare")
         items.append([str(path), "Bare " + item["filename"], item["wikitext"]])
-    batch = _common._write_batch(_common.SMM_BATCH, folder / "glamupload", _common.SMM_CSV,
+    batch = _common.write_batch(_common.SMM_BATCH, folder / "glamupload", _common.SMM_CSV,
                                  {"images": {"root": "."}, "state": "state.sqlite"})
     return planned, items, batch
 
