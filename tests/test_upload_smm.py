@@ -1,20 +1,27 @@
-"""The SMM example batch (597 real records, placeholder images) uploads completely to a sandbox of its
-own: one file per uploadable planned file, one revision each, the planned wikitext; the rest skipped
-or failed with a reason; a second run does nothing; a changed crosswalk asks for --replan."""
+"""The SMM example batch (597 real records, placeholder images) on a sandbox of its own (its file names
+are fixed, so it stays out of the shared wiki): it uploads completely — one file per uploadable
+planned file, one revision each, the planned wikitext — the rest is skipped with a reason, a second
+run does nothing, a changed config asks for --replan; then the same through ``glamupload upload`` /
+``status`` (cli_upload.py)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from glamupload import sandbox
+from glamupload.cli import GlamuploadGroup
+from glamupload.cli_upload import status_command, upload_command
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import plan_batch
-from glamupload.uploader import batch_status, upload_batch
+from glamupload.uploader import Uploader, batch_status, upload_batch
 from glamupload.wiki import Wiki
 
 from conftest import EXAMPLES
@@ -22,17 +29,29 @@ from upload_support import connect, history
 
 
 @pytest.fixture(scope="module")
-def smm_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wiki]:
+def smm_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.SandboxInfo]:
     directory = tmp_path_factory.mktemp("smm") / "wiki"
-    sandbox.start(directory, sandbox.free_port())
-    yield connect(directory)
+    info = sandbox.start(directory, sandbox.free_port())
+    yield info
     sandbox.stop(directory)
 
 
-def test_smm_example_uploads_completely_and_exactly_once(smm_wiki: Wiki, tmp_path: Path) -> None:
+@pytest.fixture
+def smm_wiki(smm_sandbox: sandbox.SandboxInfo) -> Wiki:
+    return connect(Path(smm_sandbox.dir))
+
+
+@pytest.fixture
+def batch_file(tmp_path: Path) -> Path:
+    """A copy of the example batch, so its state database and cache stay out of the repository."""
     folder = tmp_path / "smm"
     shutil.copytree(EXAMPLES / "smm", folder, ignore=shutil.ignore_patterns("*.sqlite*", "*.cache"))
-    batch = load_batch(folder / "batch.yaml")
+    return folder / "batch.yaml"
+
+
+def test_smm_example_uploads_completely_and_exactly_once(smm_wiki: Wiki, batch_file: Path) -> None:
+    folder = batch_file.parent
+    batch = load_batch(batch_file)
     plan = list(plan_batch(batch))
     uploadable = [p for p in plan if p.uploadable]
     assert len(plan) == 597 and uploadable
@@ -68,3 +87,42 @@ def test_smm_example_uploads_completely_and_exactly_once(smm_wiki: Wiki, tmp_pat
     # skipped records are judged again under the new plan; nothing already uploaded is sent again
     assert replanned.done == {"skipped": len(plan) - len(uploadable)}
     assert replanned.counts == summary.counts
+
+
+def test_upload_and_status_commands(smm_sandbox: sandbox.SandboxInfo, batch_file: Path,
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    cli = GlamuploadGroup()
+    cli.add_command(upload_command)
+    cli.add_command(status_command)
+    batch = batch_file
+    runner = CliRunner()
+    wiki_args = ["--sandbox-dir", smm_sandbox.dir]
+    first = runner.invoke(cli, ["upload", str(batch), *wiki_args, "--limit", "6", "--json"])
+    assert first.exit_code == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert sum(report["this_run"].values()) == 6 and report["this_run"].get("uploaded")
+    assert "597 files:" in first.stderr
+
+    status = runner.invoke(cli, ["status", str(batch), "--json"])
+    counts = json.loads(status.stdout)
+    assert counts["total"] == 597 and counts["pending"] == 591
+    assert counts["uploaded"] == report["this_run"]["uploaded"]
+    assert {"duplicate", "failed", "skipped"} <= set(counts)
+    people = runner.invoke(cli, ["status", str(batch)])
+    assert "591 pending" in people.stderr
+
+    batch.write_text(batch.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    changed = runner.invoke(cli, ["upload", str(batch), *wiki_args, "--limit", "1"])
+    assert changed.exit_code == 2 and "--replan" in changed.stderr and "config" in changed.stderr
+
+    def interrupted(self: Uploader, ready: list[Any]) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Uploader, "_upload_all", interrupted)
+    stopped = runner.invoke(cli, ["upload", str(batch), *wiki_args, "--replan", "--limit", "2"])
+    assert stopped.exit_code == 130
+    assert f"glamupload upload {batch} --sandbox-dir {smm_sandbox.dir}" in stopped.stderr
+
+    _, password = sandbox.credentials(Path(smm_sandbox.dir))
+    for result in (first, status, people, changed, stopped):
+        assert password not in result.stdout + result.stderr
