@@ -45,7 +45,7 @@ def is_url(source: str) -> bool:
 
 def hash_file(path: Path) -> Content:
     """Size and SHA-1 of a file, read in blocks (archival TIFFs can be gigabytes)."""
-    digest = hashlib.sha1()  # noqa: S324 - the wiki identifies files by SHA-1
+    digest = hashlib.sha1()
     size = 0
     with path.open("rb") as fh:
         while block := fh.read(READ_BLOCK):
