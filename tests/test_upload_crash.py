@@ -32,6 +32,11 @@ def _start(state_path: Path, sandbox_dir: Path, root: Path) -> subprocess.Popen[
     )
 
 
+def _count(state_path: Path, status: str) -> int:
+    with sqlite3.connect(f"file:{state_path}?mode=ro", uri=True, timeout=5) as db:
+        return int(db.execute("SELECT COUNT(*) FROM files WHERE status = ?", (status,)).fetchone()[0])
+
+
 def _mid_chunk(state_path: Path) -> bool:
     """Whether the big file is half-way through its chunks (read without disturbing the writer)."""
     with sqlite3.connect(f"file:{state_path}?mode=ro", uri=True, timeout=5) as db:
@@ -87,3 +92,27 @@ def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert password.encode() not in path.read_bytes(), path
+
+
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
+                                                           tmp_path: Path) -> None:
+    files = numbered(tmp_path, unique_name, 30, pixels=8)
+    state_path = tmp_path / "batch.sqlite"
+    store(state_path, files).close()
+    proc = _start(state_path, Path(sandbox_wiki.dir), tmp_path)
+    deadline = time.monotonic() + 120
+    while _count(state_path, "uploaded") < 3 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the upload ended before Ctrl-C"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    stopped = json.loads(out)
+    assert 3 <= stopped["uploaded"] < 30 and stopped["uploading"] == 0
+    resumed = _start(state_path, Path(sandbox_wiki.dir), tmp_path)
+    out, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    assert json.loads(out)["uploaded"] == 30
+    seen = history(uploader, [f["filename"] for f in files])
+    assert sorted(seen.uploads.values()) == [1] * 30

@@ -126,6 +126,7 @@ def main(argv: list[str]) -> None:
     with BatchState(state_path) as db:
         summary = run(db, wiki, root, **options)
     print(json.dumps(summary.counts))
+    sys.exit(int(summary.exit_status))
 
 
 if __name__ == "__main__":
