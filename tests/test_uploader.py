@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from glamupload import state
+from glamupload import sandbox, state
 from glamupload.errors import ConfigError
 from glamupload.uploader import Progress, UploadOptions, Uploader
-from glamupload.wiki import Wiki
+from glamupload.wiki import Wiki, resolve_target
 
 from upload_support import connect, history, make_image, numbered, planned, run, store
 
@@ -230,3 +231,26 @@ def test_parallel_workers_on_the_sandbox_upload_each_file_once(uploader: Wiki, u
     assert summary.counts["uploaded"] == 12
     seen = history(uploader, [f["filename"] for f in files])
     assert sorted(seen.uploads.values()) == [1] * 12
+
+
+def test_permanent_refusals_fail_the_record_and_the_batch_goes_on(sandbox_wiki: Any, uploader: Wiki,
+                                                                  unique_name: str, tmp_path: Path) -> None:
+    directory = Path(sandbox_wiki.dir)
+    admin = Wiki(resolve_target("sandbox", directory), *sandbox.credentials(directory, "admin"))
+    blacklist = admin.page_revisions(["MediaWiki:Titleblacklist"])["MediaWiki:Titleblacklist"]
+    admin.edit("MediaWiki:Titleblacklist", (blacklist["text"] if blacklist else "")
+               + f"\n.*{re.escape(unique_name)} forbidden.*\n", "upload test")
+    script = tmp_path / "script.svg"
+    script.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    files = [
+        planned("blacklisted", f"{unique_name} forbidden.png", make_image(tmp_path / "a.png", unique_name + "a")),
+        planned("script", f"{unique_name} script.svg", script),
+        planned("fine", f"{unique_name} fine.png", make_image(tmp_path / "b.png", unique_name + "b")),
+    ]
+    summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path)
+    problems = {p["record_id"]: p for p in summary.problems}
+    assert problems["blacklisted"]["code"].startswith("titleblacklist-forbidden")
+    assert problems["blacklisted"]["status"] == "failed" and problems["blacklisted"]["message"]
+    assert problems["script"]["code"] == "verification-error" and problems["script"]["status"] == "failed"
+    assert summary.counts["uploaded"] == 1 and summary.exit_status == 1
+    assert uploader.file_info([f"{unique_name} fine.png"])[f"{unique_name} fine.png"] is not None
