@@ -94,8 +94,8 @@ def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki
             assert password.encode() not in path.read_bytes(), path
 
 
-def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
-                                                           tmp_path: Path) -> None:
+def test_ctrl_c_stops_cleanly_and_the_same_command_resumes(sandbox_wiki: Any, uploader: Wiki,
+                                                           unique_name: str, tmp_path: Path) -> None:
     files = numbered(tmp_path, unique_name, 30, pixels=8)
     state_path = tmp_path / "batch.sqlite"
     store(state_path, files).close()

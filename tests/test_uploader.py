@@ -243,7 +243,8 @@ def test_permanent_refusals_fail_the_record_and_the_batch_goes_on(sandbox_wiki: 
     script = tmp_path / "script.svg"
     script.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
     files = [
-        planned("blacklisted", f"{unique_name} forbidden.png", make_image(tmp_path / "a.png", unique_name + "a")),
+        planned("blacklisted", f"{unique_name} forbidden.png",
+                make_image(tmp_path / "a.png", unique_name + "a")),
         planned("script", f"{unique_name} script.svg", script),
         planned("fine", f"{unique_name} fine.png", make_image(tmp_path / "b.png", unique_name + "b")),
     ]
