@@ -255,3 +255,24 @@ def test_permanent_refusals_fail_the_record_and_the_batch_goes_on(sandbox_wiki: 
     assert problems["script"]["code"] == "verification-error" and problems["script"]["status"] == "failed"
     assert summary.counts["uploaded"] == 1 and summary.exit_status == 1
     assert uploader.file_info([f"{unique_name} fine.png"])[f"{unique_name} fine.png"] is not None
+
+
+def test_deleted_files_need_review_and_renamed_names_fail(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
+                                                          tmp_path: Path) -> None:
+    directory = Path(sandbox_wiki.dir)
+    admin = Wiki(resolve_target("sandbox", directory), *sandbox.credentials(directory, "admin"))
+    deleted = make_image(tmp_path / "deleted.png", unique_name + "deleted")
+    uploader.upload(deleted, f"{unique_name} gone.png", "x", "x")
+    admin.call({"action": "delete", "title": f"File:{unique_name} gone.png", "reason": "test"}, write=True)
+    files = [
+        planned("archive", f"{unique_name} again.png", deleted),  # bytes of a deleted file
+        planned("name", f"{unique_name} gone.png", make_image(tmp_path / "new.png", unique_name + "new")),
+        planned("colon", f"{unique_name} a:b.png", make_image(tmp_path / "colon.png", unique_name + "colon")),
+    ]
+    summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path)
+    problems = {p["record_id"]: p for p in summary.problems}
+    assert (problems["archive"]["status"], problems["archive"]["code"]) == ("needs_review", "duplicate-archive")
+    assert (problems["name"]["status"], problems["name"]["code"]) == ("needs_review", "was-deleted")
+    assert (problems["colon"]["status"], problems["colon"]["code"]) == ("failed", "badfilename")
+    assert "rename" in problems["colon"]["message"]
+    assert summary.counts["uploaded"] == 0 and summary.exit_status == 1
