@@ -257,8 +257,8 @@ def test_permanent_refusals_fail_the_record_and_the_batch_goes_on(sandbox_wiki: 
     assert uploader.file_info([f"{unique_name} fine.png"])[f"{unique_name} fine.png"] is not None
 
 
-def test_deleted_files_need_review_and_renamed_names_fail(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
-                                                          tmp_path: Path) -> None:
+def test_deleted_files_need_review_and_renamed_names_fail(sandbox_wiki: Any, uploader: Wiki,
+                                                          unique_name: str, tmp_path: Path) -> None:
     directory = Path(sandbox_wiki.dir)
     admin = Wiki(resolve_target("sandbox", directory), *sandbox.credentials(directory, "admin"))
     deleted = make_image(tmp_path / "deleted.png", unique_name + "deleted")
