@@ -270,9 +270,8 @@ def test_deleted_files_need_review_and_renamed_names_fail(sandbox_wiki: Any, upl
         planned("colon", f"{unique_name} a:b.png", make_image(tmp_path / "colon.png", unique_name + "colon")),
     ]
     summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path)
-    problems = {p["record_id"]: p for p in summary.problems}
-    assert (problems["archive"]["status"], problems["archive"]["code"]) == ("needs_review", "duplicate-archive")
-    assert (problems["name"]["status"], problems["name"]["code"]) == ("needs_review", "was-deleted")
-    assert (problems["colon"]["status"], problems["colon"]["code"]) == ("failed", "badfilename")
-    assert "rename" in problems["colon"]["message"]
+    problems = {p["record_id"]: (p["status"], p["code"], p["message"]) for p in summary.problems}
+    assert problems["archive"][:2] == ("needs_review", "duplicate-archive")
+    assert problems["name"][:2] == ("needs_review", "was-deleted")
+    assert problems["colon"][:2] == ("failed", "badfilename") and "rename" in problems["colon"][2]
     assert summary.counts["uploaded"] == 0 and summary.exit_status == 1
