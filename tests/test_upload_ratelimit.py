@@ -1,12 +1,14 @@
-"""Rate limits from the real wiki: an ordinary account under a low ``$wgRateLimits`` completes the batch,
-pacing to the advertised limit and waiting out ``ratelimited`` answers, and says that it waits.
+"""Settings of the real wiki that the shared sandbox does not have: an ordinary account under a low
+``$wgRateLimits`` completes the batch, pacing to the advertised limit and waiting out ``ratelimited``
+answers, and says that it waits; an informational warning (``large-file``) is judged, then published.
 
-This module runs its own sandbox so the low limit slows no other test."""
+This module runs its own sandbox so these settings slow no other test."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,3 +61,28 @@ def test_ratelimited_answers_are_waited_out(limited_wiki: Wiki, tmp_path: Path) 
     assert any("ratelimited" in w for w in waits)
     seen = history(limited_wiki, [f["filename"] for f in files])
     assert sorted(seen.uploads.values()) == [1, 1]
+
+
+def test_informational_warnings_are_judged_then_published(limited_wiki: Wiki, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    published: list[dict[str, Any]] = []
+    original = Wiki.publish_stash
+
+    def watching(self: Wiki, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        reply = original(self, *args, **kwargs)
+        published.append(dict(kwargs, result=reply["result"]))
+        return reply
+
+    monkeypatch.setattr(Wiki, "publish_stash", watching)
+    settings = Path(limited_wiki.target.sandbox_dir or ".") / "LocalSettings.local.php"
+    before = settings.read_text()
+    settings.write_text(before + "$wgUploadSizeWarning = 100;\n")  # every file is "large"
+    try:
+        files = numbered(tmp_path, "Large", 2, pixels=8)
+        counts, _ = _upload(limited_wiki, tmp_path, files)
+    finally:
+        settings.write_text(before)
+    assert counts["uploaded"] == 2
+    assert published == [{"ignore_warnings": True, "result": "Success"}] * 2  # after the large-file warning
+    seen = history(limited_wiki, [f["filename"] for f in files])
+    assert sorted(seen.uploads.values()) == [1, 1] and sorted(seen.revisions.values()) == [1, 1]
