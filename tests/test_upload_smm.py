@@ -100,16 +100,17 @@ def test_upload_and_status_commands(smm_sandbox: sandbox.SandboxInfo, batch_file
     first = runner.invoke(cli, ["upload", str(batch), *wiki_args, "--limit", "6", "--json"])
     assert first.exit_code == 0, first.stderr
     report = json.loads(first.stdout)
-    assert sum(report["this_run"].values()) == 6 and report["this_run"].get("uploaded")
+    assert report["this_run"]["uploaded"] == 6  # --limit counts files sent, not files skipped
     assert "597 files:" in first.stderr
+    examined = sum(report["this_run"].values())
 
     status = runner.invoke(cli, ["status", str(batch), "--json"])
     counts = json.loads(status.stdout)
-    assert counts["total"] == 597 and counts["pending"] == 591
-    assert counts["uploaded"] == report["this_run"]["uploaded"]
+    assert counts["total"] == 597 and counts["pending"] == 597 - examined
+    assert counts["uploaded"] == 6 and counts["skipped"] == examined - 6
     assert {"duplicate", "failed", "skipped"} <= set(counts)
     people = runner.invoke(cli, ["status", str(batch)])
-    assert "591 pending" in people.stderr
+    assert f"{597 - examined} pending" in people.stderr
 
     batch.write_text(batch.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
     changed = runner.invoke(cli, ["upload", str(batch), *wiki_args, "--limit", "1"])

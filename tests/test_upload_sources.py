@@ -127,3 +127,6 @@ def test_batch_from_urls_uploads_the_downloaded_bytes(server: ImageServer, uploa
     assert problems["gone"]["code"] == "source" and "404" in problems["gone"]["message"]
     info = uploader.file_info([f"{unique_name} url.png"])[f"{unique_name} url.png"]
     assert info["sha1"] == hashlib.sha1(good).hexdigest()
+    cache = tmp_path / "s.cache"  # next to the state database
+    assert not cache_path(server.url("/good.png"), cache).exists()  # uploaded: no longer kept
+    assert cache_path(server.url("/page.html"), cache).exists()  # failed: kept for --retry-failed

@@ -46,7 +46,7 @@ MAX_WHOLE_UPLOAD = 100 * MIB
 class UploadOptions:
     """How a run uploads; the defaults suit Commons."""
 
-    limit: int | None = None  #: upload at most this many files in this run
+    limit: int | None = None  #: send at most this many files in this run (skipped ones do not count)
     only: Sequence[str] | None = None  #: only these record ids
     retry_failed: bool = False  #: failed rows become pending again first
     workers: int = 1  #: parallel uploads; more than one only on the sandbox
@@ -224,13 +224,9 @@ class Uploader:
             self.reconcile()
             if self.options.retry_failed:
                 self.db.reopen([state.FAILED], only=self.options.only)
-            rows = self.db.rows([state.PENDING], only=self.options.only)
-            if self.options.limit is not None:
-                rows = rows[: self.options.limit]
-            ready = self.preflight(rows)
+            ready = self.preflight(self.db.rows([state.PENDING], only=self.options.only))
             with self._lock:
-                self._files_total = len(rows)
-                self._files_done = len(rows) - len(ready)
+                self._files_total = self._files_done + len(ready)
             self._emit("start")
             self._upload_all(ready)
         except KeyboardInterrupt:
@@ -258,13 +254,16 @@ class Uploader:
                 self.db.requeue(row.id)  # a stash key, if any, is kept: the upload continues from it
 
     def preflight(self, rows: Iterable[FileRow]) -> list[tuple[FileRow, dict[str, Any] | None]]:
-        """Settle what can be settled without sending bytes; return the rows to upload.
+        """Settle what can be settled without sending bytes; return the rows to upload (at most
+        ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap).
 
         Each row to upload comes with the wiki's imageinfo when its title already exists (the SHA-1
         comparison waits until the file is hashed).
         """
         candidates: list[FileRow] = []
         for row in rows:
+            if self.options.limit is not None and len(candidates) >= self.options.limit:
+                break
             outcome = self._check_plan(row)
             if outcome is None:
                 candidates.append(row)
@@ -367,6 +366,8 @@ class Uploader:
             outcome = self._upload(row, content)
         if outcome is not None:
             self._record(row, outcome)
+            if outcome.status in state.FINISHED and sources.is_url(row.source):
+                content.path.unlink(missing_ok=True)  # the cache holds only what may still be sent
 
     def _settle_without_upload(self, row: FileRow, existing: dict[str, Any] | None) -> Outcome | None:
         """Title taken or already ours, identical content in this batch or (large files) on the wiki."""
