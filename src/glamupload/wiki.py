@@ -34,6 +34,8 @@ TRANSIENT_CODES = frozenset({"maxlag", "ratelimited", "readonly", "concurrency-l
 #: API error codes that mean the session was lost: log in again and repeat the request.
 SESSION_LOST_CODES = frozenset({"assertuserfailed", "assertnameduserfailed", "mustbeloggedin",
                                 "notloggedin"})
+#: Failures of the connection itself (refused, reset, timed out, cut in the middle of a reply).
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 #: HTTP statuses worth repeating (rate limiting, overload, gateway trouble).
 TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -217,7 +219,6 @@ class Wiki:
         attempt = 0
         refreshed = relogged = False
         while True:
-            response: requests.Response | None = None
             try:
                 response = self.site.connection.post(
                     self.target.api, data=data, files=files, timeout=self.timeout)
@@ -246,7 +247,7 @@ class Wiki:
                     relogged = True
                     continue
                 raise ApiError(code, info, error)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except NETWORK_ERRORS as exc:
                 reason = f"network: {type(exc).__name__}"
                 retry_after = None
             except _Transient as exc:
