@@ -10,8 +10,9 @@ How exactly-once holds (docs/upload.md has the long version):
   uploaded; a stash key → the chunked upload continues from the server's offset).
 
 The wiki is asked as little as possible before uploading: titles 50 per request, and a SHA-1 query
-only for large files; for small files the upload request itself is the duplicate check (the wiki
-answers ``duplicate`` and publishes nothing), which keeps preflight within one request per 25 files.
+only for files sent in chunks (where the wiki's duplicate warning would come after the last chunk);
+for other files the upload request itself is the duplicate check (the wiki answers ``duplicate`` and
+publishes nothing), which keeps preflight within one request per 25 files.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ class UploadOptions:
     workers: int = 1  #: parallel uploads; more than one only on the sandbox
     chunk_threshold: int = 20 * MIB  #: files at least this large go by chunked upload
     chunk_size: int = 4 * MIB
-    sha1_check_from: int = 1 * MIB  #: files at least this large are looked up by SHA-1 before sending
+    #: files at least this large are looked up by SHA-1 before sending (None: the files sent in chunks)
+    sha1_check_from: int | None = None
     max_download: int = 2 * 1024 * MIB  #: refuse remote images larger than this
     prepare_ahead: int = 4  #: files hashed/downloaded ahead of the one uploading
     comment: str = "Batch upload {batch} with glamupload " + __version__
@@ -380,7 +382,8 @@ class Uploader:
         same = self.db.uploaded_title_for_sha1(row.sha1, exclude=row.id)
         if same is not None:
             return Outcome(state.DUPLICATE, same, "duplicate", f"same content as {same} (this batch)")
-        if row.size >= self.options.sha1_check_from:
+        check_from = self.options.sha1_check_from
+        if row.size >= (self.options.chunk_threshold if check_from is None else check_from):
             titles = self.wiki.files_with_sha1(row.sha1)
             if titles:
                 return Outcome(state.DUPLICATE, titles[0], "duplicate", f"same content as {titles[0]}")
