@@ -56,7 +56,7 @@ def test_mapping_throughput(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("script, argv", [
-    ("upload_overhead", ["--files", "3"]),
+    ("upload_overhead", ["--files", "3", "--rounds", "2"]),
     ("pipelining", ["--files", "3", "--latency", "0.1"]),
 ])
 def test_upload_benchmarks(tmp_path: Path, script: str, argv: list[str]) -> None:
