@@ -295,3 +295,25 @@ def smm_uploadable(count: int) -> list[dict[str, Any]]:
             if len(found) == count:
                 return found
     raise ValueError(f"the SMM example has only {len(found)} uploadable files")
+
+
+WARM_UP = 10  #: uploads before measuring: a fresh sandbox's first requests are several times slower
+
+
+def warm_up(wiki: dict[str, Any], folder: Path, planned: list[dict[str, Any]]) -> None:
+    """Upload a few throwaway copies (mwclient, in this process, not measured) to warm a fresh wiki up."""
+    from urllib.parse import urlsplit
+
+    import mwclient
+
+    parts = urlsplit(wiki["api"])
+    site = mwclient.Site(parts.netloc, path=parts.path[: -len("api.php")], scheme=parts.scheme)
+    site.login(wiki["username"], wiki["password"])
+    token = site.get_token("csrf")
+    (folder / "warm-up").mkdir(exist_ok=True)
+    for number in range(WARM_UP):
+        item = planned[number % len(planned)]
+        path = stamp_jpeg(Path(item["source"]), folder / "warm-up" / f"{number}.jpg", f"warm-up {number}")
+        data = {"action": "upload", "format": "json", "filename": f"Warm-up {number} {item['filename']}",
+                "text": item["wikitext"], "comment": "warm-up", "token": token}
+        site.raw_call("api", data, {"file": (path.name, path.read_bytes())})

@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             db.store_plan(rows, {"benchmark": "pipelining"})
         wiki = _common.start_sandbox(folder / "sandbox")
         try:
+            _common.warm_up(wiki, folder, planned)
             seq = _common.in_child("pipelining", "sequential", wiki, items, preload=("mwclient",))["result"]
             glam = _common.in_child("pipelining", "glamupload_run", str(state_file), wiki["dir"], str(folder),
                                     preload=("glamupload.uploader",))["result"]

@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         bare_image = _common.stamp_jpeg(Path(first["source"]), folder / "bare.jpg", "bare")
         wiki = _common.start_sandbox(folder / "sandbox")
         try:
+            _common.warm_up(wiki, folder, [first])
             before = _common.wiki_requests(wiki)
             bare = _common.in_child("resume", "bare_first_upload", wiki, str(bare_image),
                                     "Bare " + first["filename"], first["wikitext"],

@@ -32,7 +32,6 @@ from typing import Any
 import _common
 
 COMMENT = "Batch upload {batch} with glamupload (benchmark)"
-WARM_UP = 10  #: files uploaded before measuring: a fresh wiki's first requests are slow
 
 
 # -- the two sides (each called in a child process) ---------------------------------------------------
@@ -106,17 +105,6 @@ def prepare(folder: Path, count: int) -> tuple[list[dict[str, Any]], list[list[s
     return planned, items, batch
 
 
-def warm_up(folder: Path, planned: list[dict[str, Any]]) -> list[list[str]]:
-    """Files for the uploads that warm the fresh wiki up (not measured)."""
-    (folder / "warm-up").mkdir()
-    items = []
-    for item in planned:
-        source = Path(item["source"])
-        path = _common.stamp_jpeg(source, folder / "warm-up" / source.name, "warm-up")
-        items.append([str(path), "Warm-up " + item["filename"], item["wikitext"]])
-    return items
-
-
 def side(wiki: dict[str, Any], function: str, *args: Any) -> dict[str, Any]:
     before = _common.wiki_requests(wiki)
     preload = ("mwclient",) if function == "bare_loop" else ("glamupload.uploader", "glamupload.plan")
@@ -170,7 +158,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         size = sum(Path(item[0]).stat().st_size for item in items) / args.files
         wiki = _common.start_sandbox(folder / "sandbox")
         try:
-            side(wiki, "bare_loop", wiki, warm_up(folder, planned[:WARM_UP]))
+            _common.warm_up(wiki, folder, planned)
             for number in range(args.rounds):
                 part = slice(number * args.files // args.rounds, (number + 1) * args.files // args.rounds)
                 sides = {
@@ -185,7 +173,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     bare, glam = merge(runs["bare"]), merge(runs["glamupload"])
     files = args.files
     print(f"\n{files} files of the SMM example ({size / 1024:.1f} kB each on average, wikitext from the "
-          f"plan) in {args.rounds} rounds, on the sandbox wiki (warmed up by {WARM_UP} uploads)")
+          f"plan) in {args.rounds} rounds, on the sandbox wiki (warmed up by {_common.WARM_UP} uploads)")
     report("bare loop", bare, files)
     report("glamupload", glam, files)
     ratio = bare["upload_s"] / glam["upload_s"]
