@@ -6,6 +6,8 @@ This module runs its own sandbox so these settings slow no other test."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,20 +16,36 @@ import pytest
 
 from glamupload import sandbox
 from glamupload.uploader import Progress, UploadOptions, Uploader
-from glamupload.wiki import Wiki
+from glamupload.wiki import RetryPolicy, Wiki, WikiUnavailable
 
 from upload_support import connect, history, make_image, numbered, store
 
 HITS, SECONDS = 3, 6
+LIMITS = f"$wgRateLimits['upload']['user'] = [{HITS}, {SECONDS}];"
+
+
+def configure(wiki: Wiki, php: str) -> None:
+    """Write the sandbox's LocalSettings.local.php and wait until the wiki runs with it (PHP's opcache
+    may serve the previous version for a moment); the site name carries a token to see that."""
+    token = secrets.token_hex(4)
+    settings = Path(wiki.target.sandbox_dir or ".") / "LocalSettings.local.php"
+    settings.write_text(f'<?php\n{php}\n$wgSitename = "sandbox {token}";\n')
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        general = wiki.call({"action": "query", "meta": "siteinfo"})["query"]["general"]
+        if general["sitename"].endswith(token):
+            return
+        time.sleep(0.2)
+    pytest.fail("the sandbox did not take the new settings")
 
 
 @pytest.fixture(scope="module")
 def limited_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wiki]:
     directory = tmp_path_factory.mktemp("limited") / "wiki"
     sandbox.start(directory, sandbox.free_port())
-    (directory / "LocalSettings.local.php").write_text(
-        f"<?php\n$wgRateLimits['upload']['user'] = [{HITS}, {SECONDS}];\n")
-    yield connect(directory)
+    wiki = connect(directory)
+    configure(wiki, LIMITS)
+    yield wiki
     sandbox.stop(directory)
 
 
@@ -53,8 +71,16 @@ def test_the_batch_is_paced_to_the_accounts_upload_limit(limited_wiki: Wiki, tmp
 
 
 def test_ratelimited_answers_are_waited_out(limited_wiki: Wiki, tmp_path: Path) -> None:
-    for i in range(HITS + 1):  # use up the window behind the uploader's back
-        limited_wiki.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
+    eager = connect(Path(limited_wiki.target.sandbox_dir or "."))
+    eager.retry = RetryPolicy(attempts=1)  # stop at the first "ratelimited": the window is full now
+    for i in range(2 * HITS + 1):
+        try:
+            eager.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
+        except WikiUnavailable as refused:
+            assert "ratelimited" in refused.info
+            break
+    else:
+        pytest.fail("the wiki never answered ratelimited")
     files = numbered(tmp_path, "Waited", 2, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
     assert counts["uploaded"] == 2
@@ -74,14 +100,13 @@ def test_informational_warnings_are_judged_then_published(limited_wiki: Wiki, tm
         return reply
 
     monkeypatch.setattr(Wiki, "publish_stash", watching)
-    settings = Path(limited_wiki.target.sandbox_dir or ".") / "LocalSettings.local.php"
-    before = settings.read_text()
-    settings.write_text(before + "$wgUploadSizeWarning = 100;\n")  # every file is "large"
+
+    configure(limited_wiki, LIMITS + "\n$wgUploadSizeWarning = 100;")  # every file is "large"
     try:
         files = numbered(tmp_path, "Large", 2, pixels=8)
         counts, _ = _upload(limited_wiki, tmp_path, files)
     finally:
-        settings.write_text(before)
+        configure(limited_wiki, LIMITS)
     assert counts["uploaded"] == 2
     assert published == [{"ignore_warnings": True, "result": "Success"}] * 2  # after the large-file warning
     seen = history(limited_wiki, [f["filename"] for f in files])

@@ -17,6 +17,7 @@ publishes nothing), which keeps preflight within one request per 25 files.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import threading
@@ -597,8 +598,8 @@ def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None,
 
     Raises PlanChanged (a ConfigError), ConfigError (bad options), AuthError, WikiError (wiki unreachable).
     """
-    options = options or UploadOptions()
-    options.limit, options.only, options.retry_failed, options.workers = limit, only, retry_failed, workers
+    options = dataclasses.replace(options or UploadOptions(), limit=limit, only=only,
+                                  retry_failed=retry_failed, workers=workers)
     options.check(wiki)
     with prepare_state(batch, replan=replan) as db:
         return Uploader(db, wiki, batch_name=batch.name, image_roots=batch.image_roots,
