@@ -103,7 +103,7 @@ def in_child(module: str, function: str, *args: Any, preload: tuple[str, ...] = 
     code = _CHILD.format(benchmarks=str(BENCHMARKS))
     done = subprocess.run(
         [sys.executable, "-c", code, module, function, json.dumps(preload)],
-        input=json.dumps(args), capture_output=True, text=True, env={**os.environ, **(env or {})},
+        input=json.dumps(args), capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"{module}.{function} failed:\n{done.stderr[-4000:]}")
@@ -168,14 +168,14 @@ def build_kenom(folder: Path, records: int) -> Path:
     text = KENOM_LIDO.read_text(encoding="utf-8")
     head = text[: text.index("<lido:lido>")]
     tail = text[text.rindex("</lido:lido>") + len("</lido:lido>"):]
-    originals = re.findall(r"<lido:lido>.*?</lido:lido>", text, re.S)
+    originals = re.findall(r"<lido:lido>.*?</lido:lido>", text, re.DOTALL)
     record_id = re.compile(r"(<lido:lidoRecID[^>]*>)([^<]*)(</lido:lidoRecID>)")
     export = folder / "export.xml"
     with export.open("w", encoding="utf-8") as fh:
         fh.write(head)
         for n in range(records):
             copy, original = divmod(n, len(originals))
-            fh.write(record_id.sub(lambda m: f"{m[1]}{m[2]}-{copy}{m[3]}", originals[original], count=1))
+            fh.write(record_id.sub(rf"\g<1>\g<2>-{copy}\g<3>", originals[original], count=1))
             fh.write("\n")
         fh.write(tail)
     return write_batch(KENOM_BATCH, folder, export)

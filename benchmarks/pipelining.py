@@ -36,11 +36,11 @@ class SlowHandler(SimpleHTTPRequestHandler):
 
     latency = 0.0
 
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         time.sleep(self.latency)
         super().do_GET()
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the http.server API
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 

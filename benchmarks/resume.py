@@ -29,7 +29,6 @@ from typing import Any
 
 import _common
 
-
 # -- the two sides (each called in a child process) ---------------------------------------------------
 
 
@@ -116,7 +115,7 @@ def build_state(folder: Path, total: int, done: float) -> tuple[Path, dict[str, 
         con.executemany(
             "UPDATE files SET status = 'uploaded', wiki_title = 'File:' || filename, sha1 = ?, size = 7800 "
             "WHERE id = ?",
-            ((hashlib.sha1(str(i).encode()).hexdigest(), i) for i in range(1, finished + 1)))  # noqa: S324
+            ((hashlib.sha1(str(i).encode()).hexdigest(), i) for i in range(1, finished + 1)))
         row = con.execute("SELECT planned FROM files WHERE id > ? AND json_extract(planned, '$.uploadable')"
                           " ORDER BY id LIMIT 1", (finished,)).fetchone()
     return batch_file, json.loads(row[0])

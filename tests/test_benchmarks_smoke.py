@@ -13,7 +13,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
-import _common  # noqa: E402
+import _common
 
 
 def test_synthetic_smm_export_has_unique_ids_and_real_images(tmp_path: Path) -> None:
