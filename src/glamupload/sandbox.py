@@ -172,7 +172,8 @@ def _install(directory: Path, port: int) -> None:
     os.chmod(directory, 0o700)
     for sub in ("data", "images", "cache", "tmp"):
         (directory / sub).mkdir(exist_ok=True)
-    admin_password = secrets.token_urlsafe(18)
+    # Hex passwords: a urlsafe one can start with '-', which the maintenance scripts read as an option.
+    admin_password = secrets.token_hex(16)
     _php(
         directory, "install.php", "--dbtype", "sqlite", "--dbpath", str(directory / "data"),
         "--dbname", "wiki", "--server", f"http://127.0.0.1:{port}", "--scriptpath", "",
@@ -184,7 +185,7 @@ def _install(directory: Path, port: int) -> None:
     _write_settings(directory, port)
     _php(directory, "update.php", "--quick")  # tables of the extensions loaded above
     uploader_password = secrets.token_hex(16)  # bot passwords must be 32 characters or more
-    _php(directory, "createAndPromote.php", UPLOADER_USER, secrets.token_urlsafe(18))
+    _php(directory, "createAndPromote.php", UPLOADER_USER, secrets.token_hex(16))
     bot_password = _php(
         directory, "createBotPassword.php", "--appid", BOT_NAME,
         "--grants", "basic,highvolume,uploadfile,uploadeditmovefile,createeditmovepage,editpage",
