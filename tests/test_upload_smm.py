@@ -102,6 +102,8 @@ def test_upload_and_status_commands(smm_sandbox: sandbox.SandboxInfo, batch_file
     report = json.loads(first.stdout)
     assert report["this_run"]["uploaded"] == 6  # --limit counts files sent, not files skipped
     assert "597 files:" in first.stderr
+    # the first run warns that `glamupload pages` has not created the pages the file pages use
+    assert "do not exist on sandbox yet" in first.stderr and "glamupload pages" in first.stderr
     examined = sum(report["this_run"].values())
 
     status = runner.invoke(cli, ["status", str(batch), "--json"])
@@ -127,3 +129,26 @@ def test_upload_and_status_commands(smm_sandbox: sandbox.SandboxInfo, batch_file
     _, password = sandbox.credentials(Path(smm_sandbox.dir))
     for result in (first, status, people, changed, stopped):
         assert password not in result.stdout + result.stderr
+
+
+def test_a_state_belongs_to_one_wiki(smm_sandbox: sandbox.SandboxInfo, sandbox_wiki: sandbox.SandboxInfo,
+                                     batch_file: Path) -> None:
+    """Rehearsing on one wiki must not make the upload to another skip every file."""
+    cli = GlamuploadGroup()
+    cli.add_command(upload_command)
+    cli.add_command(status_command)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["upload", str(batch_file), "--sandbox-dir", smm_sandbox.dir, "--limit", "1"])
+    assert first.exit_code == 0, first.stderr
+    other = ["upload", str(batch_file), "--sandbox-dir", sandbox_wiki.dir, "--only", "no-such-record"]
+    refused = runner.invoke(cli, other)
+    assert refused.exit_code == 2
+    assert f"records uploads to {smm_sandbox.api}, not to {sandbox_wiki.api}" in refused.stderr
+    assert "--state" in refused.stderr
+    own_state = batch_file.parent / "other-wiki.sqlite"
+    accepted = runner.invoke(cli, [*other, "--state", str(own_state)])
+    assert accepted.exit_code == 0, accepted.stderr
+    fresh = json.loads(runner.invoke(cli, ["status", str(batch_file), "--state", str(own_state), "--json"]).stdout)
+    assert fresh["uploaded"] == 0 and fresh["total"] == 597
+    rehearsed = json.loads(runner.invoke(cli, ["status", str(batch_file), "--json"]).stdout)
+    assert rehearsed["uploaded"] == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from glamupload import state, uploader
+from glamupload import pages, plan, state, uploader
 from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
@@ -78,9 +79,12 @@ def _counts_line(counts: dict[str, int]) -> str:
     return f"{counts.get('total', 0)} files: " + (", ".join(shown) or "nothing planned")
 
 
-def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, workers: int) -> str:
+def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, workers: int,
+                    state_file: Path | None) -> str:
     """The command that continues this upload (selections like --limit are the user's to repeat)."""
     args = ["glamupload", "upload", str(batch_file)]
+    if state_file is not None:
+        args += ["--state", str(state_file)]
     if wiki != "sandbox":
         args += ["--wiki", wiki]
     if sandbox_dir is not None:
@@ -88,6 +92,23 @@ def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, worke
     if workers > 1:
         args += ["--workers", str(workers)]
     return shlex.join(args)
+
+
+def state_option(func: Any) -> Any:
+    """``--state``: which state database to use (each wiki needs its own)."""
+    return click.option(
+        "--state", "state_file", type=click.Path(path_type=Path, dir_okay=False),
+        help="The batch's state database (default: the config's `state`, else BATCH.state.sqlite beside "
+        "the batch file). Each wiki needs its own.",
+    )(func)
+
+
+def _load(batch_file: Path, state_file: Path | None) -> Any:
+    """The batch config, with ``--state`` overriding where its state lives."""
+    batch = load_batch(batch_file)
+    if state_file is not None:
+        batch.state_path = state_file.resolve()
+    return batch
 
 
 @click.command("upload")
@@ -106,11 +127,12 @@ def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, worke
               help="Parallel uploads; above 1 only on the sandbox (Wikimedia asks for serial writes).")
 @click.option("--chunk-threshold", type=click.IntRange(min=1, max=100), default=20, show_default=True,
               metavar="MiB", help="Files this large or larger go by chunked upload.")
+@state_option
 @click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None,
                    only: tuple[str, ...], retry_failed: bool, replan: bool, workers: int,
-                   chunk_threshold: int, yes: bool, as_json: bool) -> None:
+                   chunk_threshold: int, state_file: Path | None, yes: bool, as_json: bool) -> None:
     """Upload BATCH_FILE's files, or resume where the last run stopped.
 
     Checks every file first (license accepted, file readable and inside the batch's folders, type
@@ -122,17 +144,24 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
     4 wiki unreachable, 130 interrupted.
     """
     interactive = sys.stdin.isatty() and not yes
-    batch = load_batch(batch_file)
+    batch = _load(batch_file, state_file)
     site = Wiki.connect(wiki, sandbox_dir)
     if interactive and site.target.sandbox_dir is None:
         click.confirm(f"Upload to {site.target.api} as {site.username}?", abort=True, err=True)
+    first_run = not batch.state_path.exists()
     try:
-        uploader.prepare_state(batch, replan=replan).close()
+        db = uploader.prepare_state(batch, replan=replan)
     except uploader.PlanChanged as changed:
         if not interactive:
             raise
         click.confirm(f"{changed.message}. Upload from the new plan?", abort=True, err=True)
-        uploader.prepare_state(batch, replan=True).close()
+        db = uploader.prepare_state(batch, replan=True)
+    with closing(db):
+        if first_run:  # a resume must start at once: the pages were checked when the batch began
+            waiting = [plan.PlannedFile.from_dict(row.planned) for row in db.rows([state.PENDING])]
+            warning = pages.missing_pages_warning(batch, site, files=waiting) if waiting else None
+            if warning:
+                click.secho(f"Warning: {warning}", fg="yellow", err=True)
     options = uploader.UploadOptions(chunk_threshold=chunk_threshold * uploader.MIB)
     with ProgressBar(Console(stderr=True)) as bar:
         summary = uploader.upload_batch(batch, site, limit=limit, only=list(only) or None,
@@ -147,7 +176,7 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
                    "`glamupload status` lists them with reasons", err=True)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
-        click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers), err=True)
+        click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers, state_file), err=True)
     if as_json:
         report = {"counts": summary.counts, "this_run": summary.done, "problems": summary.problems,
                   "interrupted": summary.interrupted, "state": str(summary.state_path)}
@@ -158,13 +187,14 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
 
 @click.command("status")
 @click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@state_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-def status_command(batch_file: Path, as_json: bool) -> None:
+def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> None:
     """Where BATCH_FILE's upload stands: files per status, and the failures with their reasons.
 
     Reads the batch's state database only; it never contacts the wiki.
     """
-    status = uploader.batch_status(load_batch(batch_file))
+    status = uploader.batch_status(_load(batch_file, state_file))
     if as_json:
         click.echo(json.dumps(status, ensure_ascii=False, indent=2))
         return

@@ -12,7 +12,7 @@ import json
 import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +54,12 @@ class PlannedFile:
     def uploadable(self) -> bool:
         """Only a file without errors and with an accepted license may ever be uploaded."""
         return not self.errors and self.license.get("verdict") == "accept"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> PlannedFile:
+        """A planned file back from its records.jsonl line (or the upload state's copy of it)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in names})
 
     def to_json(self) -> str:
         """One line of records.jsonl."""

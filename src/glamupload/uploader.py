@@ -602,9 +602,28 @@ def upload_batch(batch: BatchConfig, wiki: Wiki, *, limit: int | None = None,
                                   retry_failed=retry_failed, workers=workers)
     options.check(wiki)
     with prepare_state(batch, replan=replan) as db:
+        bind_to_wiki(db, wiki, batch.state_path)
         return Uploader(db, wiki, batch_name=batch.name, image_roots=batch.image_roots,
                         allow_outside_root=batch.model.images.allow_outside_root, options=options,
                         progress=progress_callback).run()
+
+
+def bind_to_wiki(db: BatchState, wiki: Wiki, state_path: Path) -> None:
+    """Tie a state database to the wiki its uploads went to.
+
+    Finished rows mean "on this wiki": reusing the state for another wiki (rehearsing on the sandbox,
+    then uploading to Commons) would skip every file, so that is refused with a way out.
+    """
+    recorded = db.meta("wiki")
+    if recorded is None:
+        db.set_meta("wiki", wiki.target.api)
+    elif recorded != wiki.target.api:
+        raise ConfigError(
+            f"this state database records uploads to {recorded}, not to {wiki.target.api}",
+            file=state_path,
+            hint="each wiki needs its own state: pass --state with another file, "
+            f"e.g. --state {state_path.with_name(f'{state_path.stem}-{wiki.target.name}.sqlite')}",
+        )
 
 
 def batch_status(batch: BatchConfig) -> dict[str, Any]:
