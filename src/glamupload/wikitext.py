@@ -299,7 +299,14 @@ def _did_you_mean(word: str, choices: Sequence[str]) -> str | None:
 
 def load_template_catalogue(path: Path | None = None) -> TemplateCatalogue:
     """Read ``mappings/commons-templates.yaml`` (or ``path``); cached for the shipped file."""
-    return _load_catalogue(path or resources.mappings_dir() / CATALOGUE_FILE)
+    return _load_catalogue(path or _shipped_catalogue_path())
+
+
+@functools.cache
+def _shipped_catalogue_path() -> Path:
+    """Resolved once: every rendered and checked page needs the catalogue, and finding the package
+    folder through importlib cost more than reading the cached catalogue."""
+    return resources.mappings_dir() / CATALOGUE_FILE
 
 
 @functools.lru_cache(maxsize=4)
@@ -391,17 +398,25 @@ def render_template(
     folder, searched first (files override the shipped ones by name). Template mistakes are
     ``ConfigError``s naming the template file and line. Other page renderers (Institution and category
     pages) use this too."""
+    return _render(_select_template(names, templates_dir), context)
+
+
+def _select_template(names: str | Sequence[str], templates_dir: Path | None) -> jinja2.Template:
+    """The compiled template to render; Jinja keeps it cached and reloads it when its file changes."""
     if templates_dir is not None and not Path(templates_dir).is_dir():
         raise ConfigError("templates folder does not exist", file=templates_dir)
     env = _environment(Path(templates_dir).resolve() if templates_dir else None)
     try:
-        page = env.select_template([names] if isinstance(names, str) else list(names))
+        return env.select_template([names] if isinstance(names, str) else list(names))
     except jinja2.TemplateSyntaxError as error:
         raise ConfigError(
             f"page template syntax: {error.message}", file=error.filename, line=error.lineno
         ) from error
     except jinja2.TemplateNotFound as error:
         raise ConfigError(f"no page template {error.name}", file=templates_dir) from error
+
+
+def _render(page: jinja2.Template, context: Mapping[str, object]) -> str:
     try:
         return page.render(**context).strip()
     except jinja2.TemplateError as error:
@@ -423,14 +438,30 @@ def render_file_page(
     The page template is ``<template-slug>.j2`` (``art-photo.j2``) if there is one, else ``file-page.j2``.
     """
     spec = load_template_catalogue().template(template)
+    return _render_file_page(
+        spec, _file_page_template(spec, templates_dir), _ordered_params(spec, params), license_wikitext, categories
+    )
+
+
+def _file_page_template(spec: TemplateSpec, templates_dir: Path | None) -> jinja2.Template:
+    slug = spec.name.lower().replace(" ", "-")
+    return _select_template([f"{slug}.j2", PAGE_TEMPLATE], templates_dir)
+
+
+def _render_file_page(
+    spec: TemplateSpec,
+    page: jinja2.Template,
+    ordered_params: Mapping[str, Wikitext],
+    license_wikitext: str,
+    categories: Iterable[str],
+) -> str:
     context = {
         "template": Wikitext(spec.name),
-        "params": {Wikitext(name): value for name, value in _ordered_params(spec, params).items()},
+        "params": {Wikitext(name): value for name, value in ordered_params.items()},
         "license": Wikitext(license_wikitext.strip()),
         "categories": _unique_categories(categories),
     }
-    slug = spec.name.lower().replace(" ", "-")
-    return render_template([f"{slug}.j2", PAGE_TEMPLATE], context, templates_dir)
+    return _render(page, context)
 
 
 # --- checking -------------------------------------------------------------------------------------------
@@ -438,8 +469,12 @@ def render_file_page(
 
 def _constructs(text: str) -> Counter[tuple[str, str]]:
     """Every structural node of ``text`` (templates, links, tags, headings, comments, arguments)."""
+    return _tree_constructs(mwparserfromhell.parse(text))
+
+
+def _tree_constructs(tree: mwparserfromhell.wikicode.Wikicode) -> Counter[tuple[str, str]]:
     found: Counter[tuple[str, str]] = Counter()
-    for node in mwparserfromhell.parse(text).filter(recursive=True):
+    for node in tree.filter(recursive=True):
         if isinstance(node, Template):
             found["template", _normalise_title(str(node.name))] += 1
         elif isinstance(node, Wikilink):
@@ -468,14 +503,57 @@ def _describe(key: tuple[str, str]) -> str:
     }.get(kind, f"{kind} {name}".strip())
 
 
+# Where mwparserfromhell can start a node we count: ``{{``/``{|`` (templates, arguments, tables), ``[``
+# (links), ``<`` (tags, comments), ``''`` (bold/italic), ``:`` (a free URL's scheme), a line start
+# (lists, headings, ``----``); ``|`` ``}`` ``]`` ``>`` only act inside those. Text with none of these
+# parses to text and entities alone, so parsing it is skipped (tests/test_wikitext_check_fast.py).
+_MAY_BUILD_NODES = re.compile(r"[{}\[\]<>|':\n]|^[#*;=!-]")
+
+
 def _value_constructs(value: object) -> Counter[tuple[str, str]]:
     """Constructs a parameter value is meant to carry: all of trusted Wikitext, only ``<br>``,
     ``<nowiki/>`` and free URLs of an escaped value (anything else there would be an injection)."""
-    found = _constructs(escape(value))
-    if isinstance(value, Wikitext):
-        return found
+    return Counter(dict(_text_constructs(str(escape(value)), isinstance(value, Wikitext))))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_constructs(text: str, trusted: bool) -> tuple[tuple[tuple[str, str], int], ...]:
+    """``_value_constructs`` of one escaped text, as immutable pairs: cached because the same values
+    (institution, licence, object types, dates) recur on most pages of a batch."""
+    if not _MAY_BUILD_NODES.search(text):
+        return ()
+    found = _constructs(text)
+    if trusted:
+        return tuple(found.items())
     inert = {("tag", "br"), ("tag", "nowiki")}
-    return Counter({key: n for key, n in found.items() if key in inert or key[0] == "external link"})
+    return tuple((key, n) for key, n in found.items() if key in inert or key[0] == "external link")
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """The page template's own constructs, and how often it places each value and the licence."""
+
+    constructs: Counter[tuple[str, str]]
+    value_uses: tuple[int, ...]
+    license_uses: int
+
+
+_LICENSE_MARKER = "glamuploadlicensex"
+
+
+@functools.lru_cache(maxsize=256)
+def _skeleton(page: jinja2.Template, template: str, names: tuple[str, ...]) -> _Skeleton:
+    """The page rendered with a marker for every value: it depends only on the compiled template (a
+    new object when its file changes) and the parameter names, not on the values, so one render and
+    parse serves every page of a batch that uses the same parameters."""
+    spec = load_template_catalogue().template(template)
+    markers = {name: Wikitext(f"glamuploadvalue{index}x") for index, name in enumerate(names)}
+    text = _render_file_page(spec, page, markers, _LICENSE_MARKER, [])
+    return _Skeleton(
+        constructs=_constructs(text),
+        value_uses=tuple(text.count(marker) for marker in markers.values()),
+        license_uses=text.count(_LICENSE_MARKER),
+    )
 
 
 def check_page(
@@ -516,16 +594,15 @@ def check_page(
         problems.append("page has no category")
 
     # The page template's own markup, plus each value's and the licence's as often as the template uses them.
-    markers = {name: f"glamuploadvalue{index}x" for index, name in enumerate(expected)}
-    skeleton = render_file_page(template, markers, "glamuploadlicensex", [], templates_dir)
-    intended = _constructs(skeleton)
-    for name, marker in markers.items():
-        for _ in range(skeleton.count(marker)):
+    skeleton = _skeleton(_file_page_template(spec, templates_dir), spec.name, tuple(expected))
+    intended = Counter(skeleton.constructs)
+    for name, uses in zip(expected, skeleton.value_uses, strict=True):
+        for _ in range(uses):
             intended += _value_constructs(params[name])
-    for _ in range(skeleton.count("glamuploadlicensex")):
+    for _ in range(skeleton.license_uses):
         intended += _value_constructs(Wikitext(license_wikitext))
     intended += Counter(("link", _normalise_title(f"Category:{name}")) for name in wanted_categories)
-    actual = _constructs(text)
+    actual = _tree_constructs(page)
     problems += [f"unexpected {_describe(key)}" for key in sorted((actual - intended).elements())]
     problems += [f"missing {_describe(key)}" for key in sorted((intended - actual).elements())]
     return problems
