@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from glamupload import __version__, licenses, plan, sandbox
+from glamupload.cli_options import batch_argument, json_option
 from glamupload.cli_pages import pages_command
 from glamupload.cli_report import dry_run_command
 from glamupload.cli_upload import status_command, upload_command
@@ -62,10 +63,6 @@ def sandbox_dir_option(func: F) -> F:
     )(func)
 
 
-def json_option(func: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")(func)
-
-
 @click.group(cls=GlamuploadGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="glamupload")
 def cli() -> None:
@@ -103,7 +100,7 @@ def _print_sandbox(info: sandbox.SandboxInfo, as_json: bool, verb: str) -> None:
 @sandbox_group.command("start")
 @sandbox_dir_option
 @click.option("--port", type=click.IntRange(1, 65535), help=f"Port on 127.0.0.1 (default {sandbox.DEFAULT_PORT}).")
-@json_option
+@json_option()
 def sandbox_start(directory: Path | None, port: int | None, as_json: bool) -> None:
     """Create the sandbox wiki on first use and start it.
 
@@ -123,7 +120,7 @@ def sandbox_stop(directory: Path | None) -> None:
 
 @sandbox_group.command("status")
 @sandbox_dir_option
-@json_option
+@json_option()
 def sandbox_status(directory: Path | None, as_json: bool) -> None:
     """Show whether the sandbox runs, its URL and how many files it holds."""
     info = sandbox.status(directory)
@@ -145,7 +142,7 @@ def sandbox_status(directory: Path | None, as_json: bool) -> None:
 @sandbox_dir_option
 @click.option("--port", type=click.IntRange(1, 65535), help="Port for the new sandbox.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@json_option
+@json_option()
 def sandbox_reset(directory: Path | None, port: int | None, yes: bool, as_json: bool) -> None:
     """Wipe the sandbox (pages, files, accounts) and create it anew."""
     if not yes and sys.stdin.isatty():
@@ -162,7 +159,7 @@ def sandbox_reset(directory: Path | None, port: int | None, yes: bool, as_json: 
 @click.option("--kind", type=click.Choice(["2d", "3d", "photo"]),
               help="2d: reproduction of a flat work; 3d: photo of an object; photo: a photograph itself.")
 @click.option("--photo-license", help="License of the photograph of a 3D object.")
-@json_option
+@json_option()
 def license_command(value: str, death_year: int | None, created: int | None, published: int | None,
                     country: str | None, kind: str | None, photo_license: str | None, as_json: bool) -> None:
     """Show how one rights statement is judged for Commons.
@@ -193,13 +190,13 @@ def license_command(value: str, death_year: int | None, created: int | None, pub
 
 
 @cli.command("values")
-@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@batch_argument
 @click.argument("field")
 @click.option("--skeleton", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write the values as a lookup-table CSV to fill in (value, count, wikitext, category, "
               "wikidata).")
 @click.option("--limit", type=click.IntRange(1), help="Show only the N most frequent values.")
-@json_option
+@json_option()
 def values_command(batch_file: Path, field: str, skeleton: Path | None, limit: int | None, as_json: bool) -> None:
     """List the distinct values of one export field, most frequent first.
 

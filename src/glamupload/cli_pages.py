@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from glamupload import pages
+from glamupload.cli_options import batch_argument, json_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
@@ -23,14 +24,11 @@ LABELS = {"create": "create", "unchanged": "unchanged", "update": "would update"
 
 
 @click.command("pages")
-@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--wiki", default="sandbox", show_default=True,
-              help="'sandbox', 'commons' or the URL of an api.php.")
-@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
+@batch_argument
+@wiki_options()
 @click.option("--dry-run", is_flag=True, help="Only show what would be created or updated, with text and diffs.")
 @click.option("--update", is_flag=True, help="Also rewrite pages glamupload wrote last (never others' edits).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@json_option()
 def pages_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, dry_run: bool, update: bool,
                   as_json: bool) -> None:
     """Create the Institution: page and the categories BATCH_FILE's files use.

@@ -14,12 +14,13 @@ import click
 from rich.console import Console
 
 from glamupload import plan, report
+from glamupload.cli_options import batch_argument, json_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.wiki import Wiki
 
 
 @click.command("dry-run")
-@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@batch_argument
 @click.option(
     "--out",
     "out_dir",
@@ -27,16 +28,10 @@ from glamupload.wiki import Wiki
     type=click.Path(path_type=Path, file_okay=False),
     help="Folder for records.jsonl, summary.json and report.html (created if needed).",
 )
-@click.option(
-    "--wiki",
+@wiki_options(
     default=None,
     help="Also ask this wiki ('sandbox', 'commons' or an api.php URL) which files and categories it "
     "has, and how it renders each page.",
-)
-@click.option(
-    "--sandbox-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Sandbox folder, for --wiki sandbox (default: the per-user one).",
 )
 @click.option(
     "--render-limit",
@@ -55,7 +50,7 @@ from glamupload.wiki import Wiki
 @click.option(
     "--no-thumbnails", is_flag=True, help="Leave image thumbnails out of report.html (a smaller file)."
 )
-@click.option("--json", "as_json", is_flag=True, help="Also print summary.json on stdout.")
+@json_option("Also print summary.json on stdout.")
 def dry_run_command(
     batch_file: Path,
     out_dir: Path,

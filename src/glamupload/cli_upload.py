@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from glamupload import pages, plan, state, uploader
+from glamupload.cli_options import batch_argument, json_option, state_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
@@ -94,15 +95,6 @@ def _resume_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, worke
     return shlex.join(args)
 
 
-def state_option(func: Any) -> Any:
-    """``--state``: which state database to use (each wiki needs its own)."""
-    return click.option(
-        "--state", "state_file", type=click.Path(path_type=Path, dir_okay=False),
-        help="The batch's state database (default: the config's `state`, else BATCH.state.sqlite beside "
-        "the batch file). Each wiki needs its own.",
-    )(func)
-
-
 def _load(batch_file: Path, state_file: Path | None) -> Any:
     """The batch config, with ``--state`` overriding where its state lives."""
     batch = load_batch(batch_file)
@@ -112,11 +104,8 @@ def _load(batch_file: Path, state_file: Path | None) -> Any:
 
 
 @click.command("upload")
-@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--wiki", default="sandbox", show_default=True,
-              help="'sandbox', 'commons' or the URL of an api.php.")
-@click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Sandbox folder, for --wiki sandbox (default: the per-user one).")
+@batch_argument
+@wiki_options()
 @click.option("--limit", type=click.IntRange(min=1),
               help="Upload at most N files in this run (e.g. a test run).")
 @click.option("--only", multiple=True, metavar="ID", help="Only this record id (repeatable).")
@@ -129,7 +118,7 @@ def _load(batch_file: Path, state_file: Path | None) -> Any:
               metavar="MiB", help="Files this large or larger go by chunked upload.")
 @state_option
 @click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@json_option("Print the summary as one JSON object on stdout.")
 def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None,
                    only: tuple[str, ...], retry_failed: bool, replan: bool, workers: int,
                    chunk_threshold: int, state_file: Path | None, yes: bool, as_json: bool) -> None:
@@ -186,9 +175,9 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
 
 
 @click.command("status")
-@click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@batch_argument
 @state_option
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@json_option()
 def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> None:
     """Where BATCH_FILE's upload stands: files per status, and the failures with their reasons.
 

@@ -1,0 +1,43 @@
+"""Options shared by several commands, declared once so they read and behave the same everywhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+WIKI_HELP = "'sandbox' (the local rehearsal wiki), 'commons', or the URL of an api.php."
+
+
+def batch_argument(func: F) -> F:
+    """``BATCH_FILE``: the batch configuration (YAML)."""
+    return click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))(func)
+
+
+def wiki_options(default: str | None = "sandbox", help: str = WIKI_HELP) -> Callable[[F], F]:
+    """``--wiki`` and ``--sandbox-dir``: which wiki a command talks to."""
+
+    def decorate(func: F) -> F:
+        func = click.option("--sandbox-dir", type=click.Path(path_type=Path, file_okay=False),
+                            help="Sandbox folder, for --wiki sandbox (default: the per-user one).")(func)
+        return click.option("--wiki", default=default, show_default=default is not None, help=help)(func)
+
+    return decorate
+
+
+def json_option(help: str = "Print one JSON object on stdout.") -> Callable[[F], F]:
+    """``--json``: data for scripts on stdout (people's messages stay on stderr)."""
+    return click.option("--json", "as_json", is_flag=True, help=help)
+
+
+def state_option(func: F) -> F:
+    """``--state``: which state database to use (each wiki needs its own)."""
+    return click.option(
+        "--state", "state_file", type=click.Path(path_type=Path, dir_okay=False),
+        help="The batch's state database (default: the config's `state`, else BATCH.state.sqlite beside "
+        "the batch file). Each wiki needs its own.",
+    )(func)
