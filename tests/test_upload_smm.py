@@ -143,7 +143,8 @@ def test_a_state_belongs_to_one_wiki(smm_sandbox: sandbox.SandboxInfo, sandbox_w
     other = ["upload", str(batch_file), "--sandbox-dir", sandbox_wiki.dir, "--only", "no-such-record"]
     refused = runner.invoke(cli, other)
     assert refused.exit_code == 2
-    assert f"records uploads to {smm_sandbox.api}, not to {sandbox_wiki.api}" in refused.stderr
+    assert f"records uploads to {smm_sandbox.api} (sandbox " in refused.stderr
+    assert f"not to {sandbox_wiki.api} (sandbox " in refused.stderr
     assert "--state" in refused.stderr
     own_state = batch_file.parent / "other-wiki.sqlite"
     accepted = runner.invoke(cli, [*other, "--state", str(own_state)])

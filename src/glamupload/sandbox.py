@@ -194,6 +194,7 @@ def _install(directory: Path, port: int) -> None:
     if "success" not in bot_password.lower():
         raise SandboxError("could not create the uploader's bot password: " + bot_password.strip())
     _write_private(directory / "credentials.json", json.dumps({
+        "instance": secrets.token_hex(8),  # tells a reset sandbox from the one an upload state knew
         "admin": {"username": ADMIN_USER, "password": admin_password},
         "uploader": {"username": f"{UPLOADER_USER}@{BOT_NAME}", "password": uploader_password},
     }, indent=2))
@@ -206,6 +207,12 @@ def credentials(directory: Path, account: str = "uploader") -> tuple[str, str]:
     except FileNotFoundError as exc:
         raise SandboxError("no sandbox here; run `glamupload sandbox start` first", file=directory) from exc
     return data[account]["username"], data[account]["password"]
+
+
+def instance_id(directory: Path) -> str:
+    """An id that changes when the sandbox is created anew (``reset``), so upload states notice."""
+    data = json.loads((directory / "credentials.json").read_text())
+    return str(data.get("instance") or (directory / "data" / "wiki.sqlite").stat().st_ctime_ns)
 
 
 def _pid_alive(pid: int) -> bool:

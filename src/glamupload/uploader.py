@@ -616,13 +616,16 @@ def bind_to_wiki(db: BatchState, wiki: Wiki, state_path: Path) -> None:
     """
     recorded = db.meta("wiki")
     if recorded is None:
-        db.set_meta("wiki", wiki.target.api)
-    elif recorded != wiki.target.api:
+        db.set_meta("wiki", wiki.target.identity)
+    elif recorded != wiki.target.identity:
+        reset = recorded.split(" (sandbox")[0] == wiki.target.api
         raise ConfigError(
-            f"this state database records uploads to {recorded}, not to {wiki.target.api}",
+            f"this state database records uploads to {recorded}, not to {wiki.target.identity}"
+            + (" (the sandbox was reset since)" if reset else ""),
             file=state_path,
-            hint="each wiki needs its own state: pass --state with another file, "
-            f"e.g. --state {state_path.with_name(f'{state_path.stem}-{wiki.target.name}.sqlite')}",
+            hint=(f"the uploads it records are gone with the old sandbox: delete {state_path} to start over"
+                  if reset else "each wiki needs its own state: pass --state with another file, "
+                  f"e.g. --state {state_path.with_name(f'{state_path.stem}-{wiki.target.name}.sqlite')}"),
         )
 
 

@@ -47,6 +47,12 @@ class Target:
     name: str
     api: str
     sandbox_dir: Path | None = None
+    #: What an upload state records as "the wiki": the API URL, plus the instance for a sandbox.
+    identity: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.identity:
+            object.__setattr__(self, "identity", self.api)
 
 
 def resolve_target(wiki: str, sandbox_dir: Path | None = None) -> Target:
@@ -59,7 +65,8 @@ def resolve_target(wiki: str, sandbox_dir: Path | None = None) -> Target:
                 "there is no sandbox wiki yet", file=directory,
                 hint="start one with `glamupload sandbox start`",
             )
-        return Target("sandbox", state.api, directory)
+        return Target("sandbox", state.api, directory,
+                      identity=f"{state.api} (sandbox {sandbox.instance_id(directory)})")
     if wiki == "commons":
         return Target("commons", COMMONS_API)
     parts = urlsplit(wiki)
