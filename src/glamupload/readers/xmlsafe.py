@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from lxml import etree
@@ -61,21 +62,25 @@ def check_document(path: Path) -> None:
 
     Reads only up to the root element's start tag: libxml2 has parsed the whole prolog by then.
     """
-    context = etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS)
-    try:
-        for _event, element in context:
+    with _reading(path):
+        for _event, element in etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS):
             docinfo = element.getroottree().docinfo
             dtd = docinfo.internalDTD
             declares_entities = dtd is not None and any(True for _ in dtd.iterentities())
             if declares_entities or docinfo.system_url or docinfo.public_id:
                 raise InputError(UNSAFE_MESSAGE, file=path, line=1, hint=_UNSAFE_HINT)
             return
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Parser and file errors become InputErrors naming the export (and the line, for broken XML)."""
+    try:
+        yield
     except etree.XMLSyntaxError as exc:
         raise _syntax_error(path, exc) from None
     except OSError as exc:
         raise InputError(f"cannot read the export: {exc}", file=path) from None
-    finally:
-        del context
 
 
 def _prune(element: etree._Element) -> None:
@@ -93,16 +98,9 @@ def iter_elements(path: Path, tag: str) -> Iterator[tuple[etree._Element, int | 
     original is pruned at once.
     """
     check_document(path)
-    context = etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS)
-    try:
-        for _event, element in context:
+    with _reading(path):
+        for _event, element in etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS):
             line = element.sourceline
             standalone = copy.deepcopy(element)
             _prune(element)
             yield standalone, line
-    except etree.XMLSyntaxError as exc:
-        raise _syntax_error(path, exc) from None
-    except OSError as exc:
-        raise InputError(f"cannot read the export: {exc}", file=path) from None
-    finally:
-        del context
