@@ -110,9 +110,15 @@ class Step:
 
     spec: TransformSpec
     args: BaseModel
+    kwargs: Mapping[str, Any] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Read once: a step runs for every value of every record, and pydantic's field lookup is slow.
+        kwargs = {name: getattr(self.args, name) for name in type(self.args).model_fields}
+        object.__setattr__(self, "kwargs", kwargs)
 
     def __call__(self, values: Values, ctx: Context) -> Values:
-        return self.spec.func(values, ctx, **{name: getattr(self.args, name) for name in type(self.args).model_fields})
+        return self.spec.func(values, ctx, **self.kwargs)
 
 
 def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
