@@ -143,3 +143,10 @@ def test_skeleton_follows_an_edited_page_template(tmp_path: Path) -> None:
     after = render_file_page("Information", args["params"], "{{CC0}}", ["X"], tmp_path)
     assert check_page(after, **args) == []
     assert check_page(before, **args) == ["missing template {{Uploaded with glamupload}}"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text)
+def test_the_walk_visits_the_nodes_the_parser_filter_finds(value: str) -> None:
+    tree = mwparserfromhell.parse(value)
+    assert sorted(map(id, wikitext._all_nodes(tree))) == sorted(map(id, tree.filter(recursive=True)))

@@ -36,7 +36,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +44,7 @@ import jinja2
 import mwparserfromhell
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from mwparserfromhell.nodes import Argument, Comment, ExternalLink, Heading, Tag, Template, Wikilink
+from mwparserfromhell.nodes import Argument, Comment, ExternalLink, Heading, Node, Tag, Template, Wikilink
 
 from glamupload import resources
 from glamupload.errors import ConfigError, InputError
@@ -158,6 +158,7 @@ _TITLE_INVALID = re.compile(
 _TITLE_MAX_BYTES = 255
 
 
+@functools.lru_cache(maxsize=4096)  # the same template and category names recur on every page
 def _normalise_title(text: str) -> str:
     text = _TITLE_SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return text[:1].upper() + text[1:] if len(text[:1].upper()) == 1 else text
@@ -474,7 +475,7 @@ def _constructs(text: str) -> Counter[tuple[str, str]]:
 
 def _tree_constructs(tree: mwparserfromhell.wikicode.Wikicode) -> Counter[tuple[str, str]]:
     found: Counter[tuple[str, str]] = Counter()
-    for node in tree.filter(recursive=True):
+    for node in _all_nodes(tree):
         if isinstance(node, Template):
             found["template", _normalise_title(str(node.name))] += 1
         elif isinstance(node, Wikilink):
@@ -490,6 +491,17 @@ def _tree_constructs(tree: mwparserfromhell.wikicode.Wikicode) -> Counter[tuple[
         elif isinstance(node, Argument):
             found["argument", str(node.name).strip()] += 1
     return found
+
+
+def _all_nodes(tree: mwparserfromhell.wikicode.Wikicode) -> Iterator[Node]:
+    """Every node of the tree, nested ones included: the nodes of ``tree.filter(recursive=True)``,
+    without its per-node generator chains, which cost as much as the parse itself."""
+    stack = list(tree.nodes)
+    while stack:
+        node = stack.pop()
+        yield node
+        for code in node.__children__():
+            stack.extend(code.nodes)
 
 
 def _describe(key: tuple[str, str]) -> str:
