@@ -17,8 +17,9 @@ from PIL import Image
 from test_report import report_sections, write
 from test_report_browser import choose, open_report, shown
 
-from glamupload import report
+from glamupload import pages, report
 from glamupload.cli_report import dry_run_command
+from glamupload.config import load_batch
 from glamupload.sandbox import SandboxInfo
 from glamupload.wiki import Wiki
 
@@ -72,7 +73,9 @@ def test_report_checks_files_categories_and_renders_pages(
         items[0]["filename"]: [f"File:{items[0]['filename']}"],
         items[1]["filename"]: [f"File:{unique_name} elsewhere.jpg"],
     }
-    assert wiki["categories"] == {"exist": [exists], "missing": [missing]}
+    # without the batch's page plan, no missing category is known to be created by `glamupload pages`
+    assert wiki["categories"] == {"exist": [exists], "missing": [missing], "will_be_created": [],
+                                  "unknown": [missing]}
 
     html = result.html_path.read_text(encoding="utf-8")
     details = [json.loads(line) for line in report_sections(html)["d0"].splitlines()]
@@ -117,4 +120,11 @@ def test_dry_run_command_with_wiki_checks_and_renders(sandbox_wiki: SandboxInfo,
     )  # KENOM images are URLs: not fetched in a dry run
     used = {name for name, _ in data["categories"]["used"]}
     assert set(wiki["categories"]["exist"]) | set(wiki["categories"]["missing"]) == used
+    # each missing category is either one `glamupload pages` creates or one a person must create
+    missing = wiki["categories"]
+    assert set(missing["will_be_created"]) | set(missing["unknown"]) == set(missing["missing"])
+    assert not set(missing["will_be_created"]) & set(missing["unknown"])
+    creatable = pages.creatable_categories(load_batch(batch))
+    assert set(missing["will_be_created"]) == set(missing["missing"]) & creatable
+    assert missing["will_be_created"], "the KENOM batch's own categories are not on the wiki yet"
     assert "already on the wiki (SHA-1)" in result.stderr

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from glamupload import plan, report
+from glamupload import pages, plan, report
 from glamupload.cli_options import batch_argument, json_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.wiki import Wiki
@@ -79,6 +79,7 @@ def dry_run_command(
         title=batch.name,
         base_dir=batch.folder,
         render_limit=render_limit,
+        creatable=pages.creatable_categories(batch) if site else (),
     )
     if as_json:
         click.echo(json.dumps(summary.data, ensure_ascii=False, indent=2))

@@ -211,6 +211,15 @@ def missing_pages_warning(batch: BatchConfig, wiki: Wiki, *,
             f"run `glamupload pages {batch.path}` first")
 
 
+def creatable_categories(batch: BatchConfig) -> set[str]:
+    """The categories ``glamupload pages`` creates when the wiki lacks them: the batch's own (institution,
+    collections, "Media contributed by", tracking) and every category whose parents are known. For the
+    dry-run report, which tells these apart from the ones a person must create."""
+    names = _names(batch)
+    own = [names.institution_category, names.contributed, names.tracking, *names.collections, *names.parents]
+    return {name for name in own if name}
+
+
 def category_states(batch: BatchConfig, wiki: Wiki, *,
                     files: Iterable[plan.PlannedFile] | None = None) -> dict[str, CategoryState]:
     """For the dry-run report: each category the batch's files use, as "exists" on the wiki, "will be

@@ -20,7 +20,7 @@ import re
 import tempfile
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -538,11 +538,13 @@ def build_report(
     title: str | None = None,
     base_dir: str | Path | None = None,
     render_limit: int = RENDER_LIMIT,
+    creatable: Collection[str] = (),
 ) -> ReportSummary:
     """Write ``summary.json`` and ``report.html`` for a records.jsonl file, in one streaming pass.
 
-    ``wiki`` adds what only the wiki knows: files it has by title or SHA-1, which categories exist,
-    and the first ``render_limit`` pages as the wiki renders them. Relative image paths are resolved
+    ``wiki`` adds what only the wiki knows: files it has by title or SHA-1, which categories exist (a
+    missing one "will be created" when it is in ``creatable``, what ``glamupload pages`` creates, else it
+    is "unknown": a person must create it), and the first ``render_limit`` pages as the wiki renders them. Relative image paths are resolved
     against ``base_dir`` (default: the folder of ``records_jsonl``).
     """
     records_path = Path(records_jsonl)
@@ -578,7 +580,7 @@ def build_report(
         data = tally.to_json()
         data["title"] = title or records_path.parent.name
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-        data["wiki"] = _wiki_summary(checks, tally.categories, wiki)
+        data["wiki"] = _wiki_summary(checks, tally.categories, wiki, creatable)
         summary_path = out / SUMMARY_FILE
         _write_atomically(summary_path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2))
         meta = {
@@ -595,14 +597,18 @@ def build_report(
     return ReportSummary(summary_path, html_path, data)
 
 
-def _wiki_summary(checks: _WikiChecks | None, categories: Counter[str], wiki: Wiki | None) -> dict[str, Any]:
+def _wiki_summary(checks: _WikiChecks | None, categories: Counter[str], wiki: Wiki | None,
+                  creatable: Collection[str]) -> dict[str, Any]:
     if checks is None or wiki is None:
         return {"checked": False}
     status = pages.categories_status(list(categories), wiki)
     result = checks.to_json()
+    missing = sorted(c for c in categories if not status.get(c))
     result["categories"] = {
         "exist": sorted(c for c in categories if status.get(c)),
-        "missing": sorted(c for c in categories if not status.get(c)),
+        "missing": missing,
+        "will_be_created": [c for c in missing if c in creatable],
+        "unknown": [c for c in missing if c not in creatable],
     }
     result["api"] = wiki.target.api
     return result
@@ -677,4 +683,6 @@ def summary_table(summary: ReportSummary) -> Table:
         table.add_row("already on the wiki (title)", str(wiki["by_title"]["count"]))
         table.add_row("already on the wiki (SHA-1)", str(wiki["by_sha1"]["count"]))
         table.add_row("categories missing on the wiki", str(len(wiki["categories"]["missing"])))
+        table.add_row("  will be created by `pages`", str(len(wiki["categories"]["will_be_created"])))
+        table.add_row("  unknown (a person creates)", str(len(wiki["categories"]["unknown"])))
     return table
