@@ -131,3 +131,35 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+def create_abuse_filter(sandbox_dir: Path, rules: str, description: str) -> int:
+    """Create an enabled AbuseFilter that disallows what ``rules`` match, as the sandbox's admin; its id.
+
+    The API cannot create filters, so this logs in and posts Special:AbuseFilter/new like a browser."""
+    import re
+
+    import requests
+
+    from glamupload import sandbox
+
+    info = sandbox.status(sandbox_dir)
+    assert info is not None and info.running, f"no running sandbox in {sandbox_dir}"
+    username, password = sandbox.credentials(sandbox_dir, "admin")
+    session = requests.Session()
+    token = session.get(info.api, params={"action": "query", "meta": "tokens", "type": "login",
+                                          "format": "json"}, timeout=60).json()["query"]["tokens"]["logintoken"]
+    login = session.post(info.api, data={"action": "clientlogin", "username": username, "password": password,
+                                         "logintoken": token, "loginreturnurl": info.url, "format": "json"},
+                         timeout=60).json()
+    assert login["clientlogin"]["status"] == "PASS", login
+    form = session.get(info.url, params={"title": "Special:AbuseFilter/new"}, timeout=60).text
+    edit_token = re.search(r'value="([^"]+)" name="wpEditToken"', form)
+    assert edit_token is not None, "Special:AbuseFilter/new shows no edit form"
+    saved = session.post(info.url, params={"title": "Special:AbuseFilter/new"}, allow_redirects=False, timeout=60,
+                         data={"wpEditToken": edit_token.group(1), "wpFilterRules": rules,
+                               "wpFilterDescription": description, "wpFilterEnabled": "1",
+                               "wpFilterActionDisallow": "1", "wpFilterDisallowMessage": "abusefilter-disallowed"})
+    changed = re.search(r"result=success&changedfilter=(\d+)", saved.headers.get("Location", ""))
+    assert changed is not None, f"the filter was not saved (HTTP {saved.status_code})"
+    return int(changed.group(1))
