@@ -340,3 +340,14 @@ def test_allocator_names_are_unique_valid_and_deterministic(records: list[tuple[
     assert names == run()
     for name in names:
         assert_valid(name, "jpg")
+
+
+def test_collision_reports_name_the_first_record_exactly_whatever_its_id() -> None:
+    """The allocator keeps names and ids outside Python objects; ids come back as given."""
+    allocator = TitleAllocator("{title}")
+    odd_ids = ["\ud800 lone surrogate", "nul\x00id", "Σ🚢", ""]
+    for number, record_id in enumerate(odd_ids):
+        allocator.allocate(record_id, {"title": f"Vasa {number}"}, "jpg")
+        allocator.allocate("later", {"title": f"Vasa {number}"}, "jpg")
+    assert [c.first_record_id for c in allocator.collisions] == odd_ids
+    assert [c.record_id for c in allocator.collisions] == ["later"] * 4

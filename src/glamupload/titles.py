@@ -8,8 +8,10 @@ silently (spaces, first letter, entities, illegal characters) is done here, wher
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import re
+import sqlite3
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -243,13 +245,17 @@ class TitleAllocator:
     depends only on the records and their order in the export, so a re-run plans the same names. Every
     such case is kept in ``collisions`` for the report. Multi-image records pass ``view`` (``recto``,
     ``page 003``), which becomes a `` - view`` suffix.
+
+    The names taken are kept as 16-byte digests with their record ids in a private temporary SQLite
+    database, which spills to a temporary file beyond a few MiB: memory does not grow with the batch
+    (a dict of names and ids took ~250 bytes per file).
     """
 
     def __init__(self, pattern: str, protected: Collection[str] = ()) -> None:
         self.pattern = FilenamePattern.parse(pattern)
         self.protected = frozenset(protected)
         self.collisions: list[Collision] = []
-        self._owners: dict[str, str] = {}
+        self._owners = _OwnerTable()
         self._next_number: dict[str, int] = {}
 
     def allocate(self, record_id: str, values: Mapping[str, object], ext: str, *, view: str = "") -> str:
@@ -257,13 +263,40 @@ class TitleAllocator:
         view_suffix = f" - {view}" if _clean(view) else ""
         wanted = build_filename(self.pattern, values, self.protected, ext, suffix=view_suffix)
         name = wanted
-        while name in self._owners:
+        first_owner = owner = self._owners.get(name)
+        while owner is not None:
             number = self._next_number.get(wanted, 2)
             self._next_number[wanted] = number + 1
             name = build_filename(
                 self.pattern, values, self.protected, ext, suffix=f"{view_suffix} ({number})"
             )
-        if name != wanted:
-            self.collisions.append(Collision(record_id, wanted, name, self._owners[wanted]))
-        self._owners[name] = record_id
+            owner = self._owners.get(name)
+        if first_owner is not None:
+            self.collisions.append(Collision(record_id, wanted, name, first_owner))
+        self._owners.add(name, record_id)
         return name
+
+
+class _OwnerTable:
+    """File name → the record that took it, on disk once it outgrows SQLite's page cache."""
+
+    def __init__(self) -> None:
+        # "" is a private temporary database, deleted on close; one writer, never concurrent, so the
+        # connection may follow a generator that is resumed in another thread.
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE owner (name BLOB PRIMARY KEY, record_id BLOB NOT NULL) WITHOUT ROWID")
+
+    @staticmethod
+    def _bytes(text: str) -> bytes:
+        return text.encode("utf-8", "surrogatepass")  # an id from JSON may hold a lone surrogate
+
+    def get(self, name: str) -> str | None:
+        key = hashlib.blake2b(self._bytes(name), digest_size=16).digest()
+        row = self._db.execute("SELECT record_id FROM owner WHERE name = ?", (key,)).fetchone()
+        return None if row is None else row[0].decode("utf-8", "surrogatepass")
+
+    def add(self, name: str, record_id: str) -> None:
+        key = hashlib.blake2b(self._bytes(name), digest_size=16).digest()
+        self._db.execute("INSERT INTO owner VALUES (?, ?)", (key, self._bytes(record_id)))
