@@ -12,7 +12,7 @@ import json
 import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -63,7 +63,9 @@ class PlannedFile:
 
     def to_json(self) -> str:
         """One line of records.jsonl."""
-        return json.dumps({**asdict(self), "uploadable": self.uploadable}, ensure_ascii=False)
+        # The fields hold only JSON values already: no deep copy (asdict) for every line written.
+        shallow = {f.name: getattr(self, f.name) for f in fields(self)}
+        return json.dumps({**shallow, "uploadable": self.uploadable}, ensure_ascii=False)
 
 
 @dataclass
