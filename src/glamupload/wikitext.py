@@ -439,9 +439,8 @@ def render_file_page(
     The page template is ``<template-slug>.j2`` (``art-photo.j2``) if there is one, else ``file-page.j2``.
     """
     spec = load_template_catalogue().template(template)
-    return _render_file_page(
-        spec, _file_page_template(spec, templates_dir), _ordered_params(spec, params), license_wikitext, categories
-    )
+    page = _file_page_template(spec, templates_dir)
+    return _render_file_page(spec, page, _ordered_params(spec, params), license_wikitext, categories)
 
 
 def _file_page_template(spec: TemplateSpec, templates_dir: Path | None) -> jinja2.Template:
@@ -528,10 +527,10 @@ def _value_constructs(value: object) -> Counter[tuple[str, str]]:
     return Counter(dict(_text_constructs(str(escape(value)), isinstance(value, Wikitext))))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _text_constructs(text: str, trusted: bool) -> tuple[tuple[tuple[str, str], int], ...]:
     """``_value_constructs`` of one escaped text, as immutable pairs: cached because the same values
-    (institution, licence, object types, dates) recur on most pages of a batch."""
+    (institution, licence, object types, dates) recur on most pages of a batch; a few MiB at most."""
     if not _MAY_BUILD_NODES.search(text):
         return ()
     found = _constructs(text)
