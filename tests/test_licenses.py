@@ -434,7 +434,7 @@ def test_crosswalk_declarations_are_validated() -> None:
 
 def test_smm_export_every_record_gets_a_verdict() -> None:
     """The real SMM export: both labels judged per record, none left unrecognised."""
-    path = Path("/work/shared/data/smm-sjohistoriska/Exportlista Wikimedia v5-2015-09-07.csv")
+    path = Path(__file__).resolve().parents[1] / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
     with path.open(encoding="utf-8") as handle:
         rows = list(csv.reader(handle, delimiter="|"))[1:]
     counts: dict[tuple[str, str], int] = {}

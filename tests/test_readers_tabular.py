@@ -18,7 +18,7 @@ from glamupload.readers import open_export
 from glamupload.readers.tabular import column_names
 
 DATA = Path(__file__).parent / "data" / "readers"
-SMM = Path("/work/shared/data/smm-sjohistoriska/Exportlista Wikimedia v5-2015-09-07.csv")
+SMM = Path(__file__).resolve().parents[1] / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
 
 
 # --- the real SMM export -------------------------------------------------------------------------

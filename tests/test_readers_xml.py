@@ -14,7 +14,8 @@ from glamupload.readers.lido import FIELDS
 from glamupload.readers.xmlsafe import UNSAFE_MESSAGE
 
 DATA = Path(__file__).parent / "data" / "readers"
-LIDO_SAMPLES = Path("/work/shared/data/lido-nfdi4objects")
+# the shared sample data sits beside the repository (in CI too)
+LIDO_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "data" / "lido-nfdi4objects"
 KENOM = LIDO_SAMPLES / "kenom_oai_chunk20.xml"
 CC_BY_NC = "http://creativecommons.org/licenses/by-nc/4.0/"
 CC_BY = "http://creativecommons.org/licenses/by/4.0/"

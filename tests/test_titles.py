@@ -15,13 +15,8 @@ from glamupload import media
 from glamupload.errors import ConfigError, InputError
 from glamupload.titles import MAX_BYTES, TitleAllocator, build_filename, is_camera_default, sanitize
 
-SMM_CSV = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "smm-sjohistoriska"
-    / "Exportlista Wikimedia v5-2015-09-07.csv"
-)
+# the example batch's copy of the real SMM export (byte-identical to ../shared/data's)
+SMM_CSV = Path(__file__).resolve().parents[1] / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
 PATTERN = "{title} - {institution} - {accession}"
 
 ILLEGAL = re.compile(r"[#<>\[\]|{}:/\\\x00-\x1f\x7f]|~~~|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#")

@@ -16,13 +16,8 @@ from glamupload.wikitext import Wikitext, check_page, escape, render_file_page
 
 GOLDEN = Path(__file__).parent / "data" / "wikitext"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.json"))
-SMM_CSV = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "smm-sjohistoriska"
-    / "Exportlista Wikimedia v5-2015-09-07.csv"
-)
+# the example batch's copy of the real SMM export (byte-identical to ../shared/data's)
+SMM_CSV = Path(__file__).resolve().parents[1] / "examples" / "smm" / "Exportlista Wikimedia v5-2015-09-07.csv"
 
 
 def build_value(spec: Any) -> object:

@@ -69,6 +69,8 @@ $wgExtraNamespaces[101] = "Creator_talk";
 $wgExtraNamespaces[106] = "Institution";
 $wgExtraNamespaces[107] = "Institution_talk";
 $wgNamespacesWithSubpages[106] = true;
+# As on Wikimedia wikis: a leading ß stays ß in titles (MediaWiki's default makes it SS).
+$wgOverrideUcfirstCharacters["ß"] = "ß";
 {extensions}
 $wgGroupPermissions["sysop"]["abusefilter-modify"] = true;
 $wgGroupPermissions["sysop"]["abusefilter-log-detail"] = true;
