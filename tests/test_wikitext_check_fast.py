@@ -150,3 +150,26 @@ def test_skeleton_follows_an_edited_page_template(tmp_path: Path) -> None:
 def test_the_walk_visits_the_nodes_the_parser_filter_finds(value: str) -> None:
     tree = mwparserfromhell.parse(value)
     assert sorted(map(id, wikitext._all_nodes(tree))) == sorted(map(id, tree.filter(recursive=True)))
+
+
+wordy = st.lists(
+    st.one_of(
+        st.characters(categories=("L", "N", "M", "Zs", "Cn", "Co")),
+        st.sampled_from(list(",.()/-_ :|'&\u212b\u0345\ufdd0") + ["\U0001fffe", "  "]),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(wordy, text, st.text()))
+def test_plain_text_shortcut_escapes_exactly_as_the_rules_do(value: str) -> None:
+    assert wikitext._escape_fragment(value) == wikitext._apply_escaping_rules(value)
+
+
+def test_plain_text_shortcut_is_taken_for_ordinary_values_only() -> None:
+    for value in ["Herman af Sillén", "1788-90", "O 04929-0", "Anneli Karlsson / Sjöhistoriska museet"]:
+        assert wikitext._PLAIN.fullmatch(value)
+    # not NFC, a combining mark first, edge or odd characters: the rules decide
+    for value in ["\u212b", "\u0345x", " a", "a ", "a_b", "-a", "a:b", "a\u00a0b"]:
+        assert wikitext._escape_fragment(value) == wikitext._apply_escaping_rules(value)

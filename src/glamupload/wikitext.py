@@ -109,11 +109,25 @@ def _escape_line(line: str) -> str:
     return _URL_END.join(_escape_piece(line[start:end]) for start, end in zip(cuts, cuts[1:], strict=False))
 
 
+# Letters and digits, ``, . ( ) / -`` and inner spaces, starting with a letter or digit: no rule above
+# applies to such text once it is NFC and does not start with a combining mark (no letter or digit is
+# one in Unicode 15; checked in case a later version makes one). Most metadata values look like this,
+# so they skip the rules (tests/test_wikitext_check_fast.py holds the two equal).
+_PLAIN = re.compile(r"[^\W_](?:[^\W_]|[,.()/-]| +(?=\S))*")
+
+
 def _escape_fragment(value: object) -> str:
     """Everything ``escape`` does except protecting edge whitespace, which only matters for a whole value."""
     if isinstance(value, (list, tuple, set, frozenset, dict)):
         raise TypeError(f"escape() takes one value, not a {type(value).__name__}; join the values first")
     text = "" if value is None else str(value)
+    plain = _PLAIN.fullmatch(text) and unicodedata.is_normalized("NFC", text)
+    if plain and not unicodedata.combining(text[0]):
+        return text
+    return _apply_escaping_rules(text)
+
+
+def _apply_escaping_rules(text: str) -> str:
     text = unicodedata.normalize("NFC", _UNWANTED.sub("", text))
     escaped = _BR.join(_escape_line(line) for line in _LINE_BREAK.split(text))
     return _LINE_START.sub(lambda m: _entities(m.group()), escaped)
