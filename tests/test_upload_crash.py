@@ -47,7 +47,7 @@ def _mid_chunk(state_path: Path) -> bool:
 def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki, unique_name: str,
                                                tmp_path: Path) -> None:
     rng = random.Random(os.environ.get("GLAMUPLOAD_CRASH_SEED", "glamupload"))
-    files = numbered(tmp_path, unique_name, 14)
+    files = numbered(tmp_path, unique_name, 30)
     big = make_image(tmp_path / "big.png", unique_name, 100)  # 30 kB: 15 chunks of 2 kB
     files.insert(3, planned("BIG", f"{unique_name} big.png", big))
     state_path = tmp_path / "batch.sqlite"
@@ -57,24 +57,27 @@ def test_killed_uploads_resume_to_exactly_once(sandbox_wiki: Any, uploader: Wiki
     kills = 0
     for run in range(4):
         proc = _start(state_path, sandbox_dir, tmp_path)
-        # the first run is killed in the middle of the big file's chunks, the others at random moments
-        deadline = time.monotonic() + (120.0 if run == 0 else rng.uniform(1.0, 4.0))
+        # the first run is killed in the middle of the big file's chunks; the others after 1-3 more files
+        # are done plus a random fraction of the next one (moments tied to progress, not to the clock, so
+        # a fast machine cannot finish the batch before the kill)
+        target = _count(state_path, "uploaded") + rng.randint(1, 3)
+        deadline = time.monotonic() + 120.0
         while proc.poll() is None and time.monotonic() < deadline:
-            if run == 0 and _mid_chunk(state_path):
+            if _mid_chunk(state_path) if run == 0 else _count(state_path, "uploaded") >= target:
                 break
             time.sleep(0.02)
-        if run == 0:
-            assert proc.poll() is None, "the first upload ended before it could be killed mid-chunk"
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
+        if run:
+            time.sleep(rng.uniform(0.0, 0.1))
+        assert proc.poll() is None, f"run {run} ended before it could be killed"
+        proc.send_signal(signal.SIGKILL)
+        kills += 1
         out, err = proc.communicate()
         outputs += [out, err]
     final = _start(state_path, sandbox_dir, tmp_path)
     out, err = final.communicate(timeout=300)
     outputs += [out, err]
     assert final.returncode == 0, err
-    assert kills >= 2
+    assert kills == 4
     with BatchState(state_path) as db:
         rows = db.rows()
         assert {r.status for r in rows} == {"uploaded"}
