@@ -42,4 +42,4 @@ def uploader(sandbox_wiki: sandbox.SandboxInfo) -> Wiki:
 def unique_name(request: pytest.FixtureRequest) -> str:
     """A file-name stem no other test uses in this session."""
     stem = f"T{os.getpid()} {request.node.name[:60]} {next(_counter)}"
-    return stem.replace("_", " ").replace("[", "(").replace("]", ")")
+    return " ".join(stem.replace("_", " ").replace("[", "(").replace("]", ")").split())

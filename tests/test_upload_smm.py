@@ -16,12 +16,13 @@ import pytest
 from click.testing import CliRunner
 
 from glamupload import sandbox
+from glamupload import uploader as uploader_module
 from glamupload.cli import GlamuploadGroup
 from glamupload.cli_upload import status_command, upload_command
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import plan_batch
-from glamupload.uploader import Uploader, batch_status, upload_batch
+from glamupload.uploader import UploadOptions, Uploader, batch_status, upload_batch
 from glamupload.wiki import Wiki
 
 from conftest import EXAMPLES
@@ -153,3 +154,22 @@ def test_a_state_belongs_to_one_wiki(smm_sandbox: sandbox.SandboxInfo, sandbox_w
     assert fresh["uploaded"] == 0 and fresh["total"] == 597
     rehearsed = json.loads(runner.invoke(cli, ["status", str(batch_file), "--json"]).stdout)
     assert rehearsed["uploaded"] == 1
+
+
+@pytest.mark.parametrize(("choice", "check_from"), [("all", 0), ("chunked", 5 * 1024 * 1024)])
+def test_sha1_check_option_reaches_the_uploader(smm_sandbox: sandbox.SandboxInfo, batch_file: Path,
+                                                monkeypatch: pytest.MonkeyPatch, choice: str,
+                                                check_from: int) -> None:
+    cli = GlamuploadGroup()
+    cli.add_command(upload_command)
+    seen: list[UploadOptions] = []
+
+    def record(*args: Any, options: UploadOptions, **kwargs: Any) -> Any:
+        seen.append(options)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(uploader_module, "upload_batch", record)
+    result = CliRunner().invoke(cli, ["upload", str(batch_file), "--sandbox-dir", smm_sandbox.dir,
+                                      "--chunk-threshold", "5", "--sha1-check", choice])
+    assert seen and seen[0].sha1_check_from == check_from and seen[0].chunk_threshold == 5 * 1024 * 1024
+    assert result.exit_code != 0

@@ -61,17 +61,35 @@ def test_batch_uploads_each_file_once_with_its_wikitext(uploader: Wiki, unique_n
     assert not [p for p in requests_made if _sends_bytes(p)]
 
 
-def test_preflight_costs_at_most_one_request_per_25_files(sandbox_wiki: Any, unique_name: str, tmp_path: Path,
-                                                          requests_made: list[dict[str, Any]]) -> None:
+@pytest.mark.parametrize("sha1_check_from", [0, 1024 * 1024])
+def test_preflight_costs_one_request_per_25_files_plus_the_sha1_lookups(
+        sandbox_wiki: Any, unique_name: str, tmp_path: Path, requests_made: list[dict[str, Any]],
+        sha1_check_from: int) -> None:
     fresh = connect(Path(sandbox_wiki.dir))  # no token yet: asking for it counts
     files = numbered(tmp_path, unique_name, 50, pixels=8)
-    summary = run(store(tmp_path / "s.sqlite", files), fresh, tmp_path)
-    assert summary.counts["uploaded"] == 50
+    summary = run(store(tmp_path / "s.sqlite", files), fresh, tmp_path, sha1_check_from=sha1_check_from)
+    assert summary.counts["uploaded"] == 50, summary.problems[:3]
     uploads = [p for p in requests_made if _sends_bytes(p)]
-    others = [p for p in requests_made if not _sends_bytes(p)]
+    lookups = [p for p in requests_made if "aisha1" in p]
+    others = [p for p in requests_made if not _sends_bytes(p) and "aisha1" not in p]
     assert len(uploads) == 50
+    # one SHA-1 lookup per file the API can answer only one at a time; none for files under the limit
+    assert len(lookups) == (50 if sha1_check_from == 0 else 0)
     asked = Counter(str(p.get("meta") or p.get("prop") or p.get("list")) for p in others)
     assert len(others) <= 50 / 25, asked
+
+
+def test_titles_are_asked_as_the_uploads_reach_them(uploader: Wiki, unique_name: str, tmp_path: Path,
+                                                    requests_made: list[dict[str, Any]]) -> None:
+    files = numbered(tmp_path, unique_name, 120, pixels=4)
+    requests_made.clear()
+    summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path, sha1_check_from=1 << 20)
+    assert summary.counts["uploaded"] == 120
+    kinds = ["upload" if _sends_bytes(p) else str(p.get("prop") or p.get("meta")) for p in requests_made]
+    first = kinds.index("upload")
+    # one query (the first 50 titles, with user info and token) before the first upload, not all three
+    assert kinds[:first] == ["imageinfo"], kinds[:first]
+    assert kinds.count("imageinfo") == 3 and kinds.count("upload") == 120
 
 
 def test_license_plan_and_file_problems_never_reach_the_wiki(uploader: Wiki, unique_name: str, tmp_path: Path,
@@ -136,17 +154,35 @@ def test_duplicates_and_title_conflicts(uploader: Wiki, unique_name: str, tmp_pa
     assert history(uploader, [f"{unique_name} already.png"]).revisions[f"File:{unique_name} already.png"] == 1
 
 
-def test_large_files_are_checked_by_sha1_before_any_byte_is_sent(uploader: Wiki, unique_name: str,
-                                                                 tmp_path: Path,
-                                                                 requests_made: list[dict[str, Any]]) -> None:
-    image = make_image(tmp_path / "big.png", unique_name, 64)
+def test_every_file_is_checked_by_sha1_before_any_byte_is_sent(uploader: Wiki, unique_name: str,
+                                                                tmp_path: Path,
+                                                                requests_made: list[dict[str, Any]]) -> None:
+    image = make_image(tmp_path / "small.png", unique_name, 8)
     uploader.upload(image, f"{unique_name} first.png", "x", "x")
     requests_made.clear()
     summary = run(store(tmp_path / "s.sqlite", [planned("b", f"{unique_name} second.png", image)]), uploader,
-                  tmp_path, sha1_check_from=1024)
+                  tmp_path)
     assert summary.counts["duplicate"] == 1
     assert not [p for p in requests_made if _sends_bytes(p)]
     assert any(p.get("aisha1") == hashlib.sha1(image.read_bytes()).hexdigest() for p in requests_made)
+
+
+def test_sha1_check_limited_to_large_files_leaves_small_ones_to_the_duplicate_warning(
+        uploader: Wiki, unique_name: str, tmp_path: Path, requests_made: list[dict[str, Any]]) -> None:
+    small = make_image(tmp_path / "small.png", unique_name, 8)
+    big = make_image(tmp_path / "big.png", unique_name, 64)
+    uploader.upload(small, f"{unique_name} small first.png", "x", "x")
+    uploader.upload(big, f"{unique_name} big first.png", "x", "x")
+    requests_made.clear()
+    files = [planned("s", f"{unique_name} small second.png", small),
+             planned("b", f"{unique_name} big second.png", big)]
+    summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path,
+                  sha1_check_from=big.stat().st_size)
+    assert summary.counts["duplicate"] == 2
+    looked_up = [p["aisha1"] for p in requests_made if "aisha1" in p]
+    assert looked_up == [hashlib.sha1(big.read_bytes()).hexdigest()]
+    assert [p["filename"] for p in requests_made if _sends_bytes(p)] == [f"{unique_name} small second.png"]
+    assert uploader.file_info([f"{unique_name} small second.png"])[f"{unique_name} small second.png"] is None
 
 
 def test_chunked_upload_through_the_stash(uploader: Wiki, unique_name: str, tmp_path: Path,

@@ -116,12 +116,17 @@ def _load(batch_file: Path, state_file: Path | None) -> Any:
               help="Parallel uploads; above 1 only on the sandbox (Wikimedia asks for serial writes).")
 @click.option("--chunk-threshold", type=click.IntRange(min=1, max=100), default=20, show_default=True,
               metavar="MiB", help="Files this large or larger go by chunked upload.")
+@click.option("--sha1-check", type=click.Choice(["all", "chunked"]), default="all", show_default=True,
+              help="Which files are looked up on the wiki by SHA-1 before their bytes are sent: all (one "
+                   "read request per file), or only those sent in chunks (the upload's own duplicate "
+                   "warning catches the others, after sending them once; nothing is published).")
 @state_option
 @click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
 @json_option("Print the summary as one JSON object on stdout.")
 def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit: int | None,
                    only: tuple[str, ...], retry_failed: bool, replan: bool, workers: int,
-                   chunk_threshold: int, state_file: Path | None, yes: bool, as_json: bool) -> None:
+                   chunk_threshold: int, sha1_check: str, state_file: Path | None, yes: bool,
+                   as_json: bool) -> None:
     """Upload BATCH_FILE's files, or resume where the last run stopped.
 
     Checks every file first (license accepted, file readable and inside the batch's folders, type
@@ -151,7 +156,9 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
             warning = pages.missing_pages_warning(batch, site, files=waiting) if waiting else None
             if warning:
                 click.secho(f"Warning: {warning}", fg="yellow", err=True)
-    options = uploader.UploadOptions(chunk_threshold=chunk_threshold * uploader.MIB)
+    threshold = chunk_threshold * uploader.MIB
+    options = uploader.UploadOptions(chunk_threshold=threshold,
+                                     sha1_check_from=0 if sha1_check == "all" else threshold)
     with ProgressBar(Console(stderr=True)) as bar:
         summary = uploader.upload_batch(batch, site, limit=limit, only=list(only) or None,
                                         retry_failed=retry_failed, workers=workers, progress_callback=bar,

@@ -14,7 +14,7 @@ import json
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -289,10 +289,20 @@ class BatchState:
     def finish(self, row_id: int, status: str, *, title: str | None = None, code: str | None = None,
                message: str | None = None) -> None:
         """Set a row's outcome (the stash key is cleared: it is useless once the row is decided)."""
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
-        self._update(row_id, status=status, wiki_title=title, error_code=code, error_message=message,
-                     filekey=None, stash_offset=None)
+        self.finish_many([(row_id, status, title, code, message)])
+
+    def finish_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None, str | None]]) -> None:
+        """Set several rows' outcomes, each ``(row id, status, title, code, message)``, in one transaction:
+        rows settled without the wiki (licence refused, plan errors) cost one write together, not each."""
+        for outcome in outcomes:
+            if outcome[1] not in STATUSES:
+                raise ValueError(f"unknown status {outcome[1]!r}")
+        now = _now()
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE files SET status = ?, wiki_title = ?, error_code = ?, error_message = ?,"
+                " filekey = NULL, stash_offset = NULL, updated = ? WHERE id = ?",
+                [(status, title, code, message, now, row_id) for row_id, status, title, code, message in outcomes])
 
     def requeue(self, row_id: int) -> None:
         """Back to pending after an interrupted attempt that did not reach the wiki (a stash key is kept)."""

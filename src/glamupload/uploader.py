@@ -9,10 +9,12 @@ How exactly-once holds (docs/upload.md has the long version):
 * a new run first reconciles rows left in flight with the wiki (the title exists with our SHA-1 →
   uploaded; a stash key → the chunked upload continues from the server's offset).
 
-The wiki is asked as little as possible before uploading: titles 50 per request, and a SHA-1 query
-only for files sent in chunks (where the wiki's duplicate warning would come after the last chunk);
-for other files the upload request itself is the duplicate check (the wiki answers ``duplicate`` and
-publishes nothing), which keeps preflight within one request per 25 files.
+Before its bytes are sent, every file is looked up on the wiki by SHA-1 (one read per file: the API
+takes one SHA-1 per request). The lookup runs in the prepare stage, right after hashing and while the
+previous file uploads, so it costs a request but no waiting. ``sha1_check_from`` limits it to large
+files (``--sha1-check chunked``: only files sent in chunks), for when requests count more than
+bandwidth; the upload's own ``duplicate`` warning still publishes nothing for the others. Titles are
+checked 50 per request.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -37,7 +39,7 @@ from glamupload.config import BatchConfig
 from glamupload.errors import ConfigError, InputError
 from glamupload.exitcodes import ExitStatus
 from glamupload.state import BatchState, FileRow
-from glamupload.wiki import ApiError, Wiki, user_agent
+from glamupload.wiki import ApiError, Wiki, chunked, user_agent
 
 MIB = 1024 * 1024
 #: Wikimedia takes whole files up to 100 MiB; above the threshold files go through the stash.
@@ -54,8 +56,8 @@ class UploadOptions:
     workers: int = 1  #: parallel uploads; more than one only on the sandbox
     chunk_threshold: int = 20 * MIB  #: files at least this large go by chunked upload
     chunk_size: int = 4 * MIB
-    #: files at least this large are looked up by SHA-1 before sending (None: the files sent in chunks)
-    sha1_check_from: int | None = None
+    #: files at least this large are looked up on the wiki by SHA-1 before sending (0: every file)
+    sha1_check_from: int = 0
     max_download: int = 2 * 1024 * MIB  #: refuse remote images larger than this
     prepare_ahead: int = 4  #: files hashed/downloaded ahead of the one uploading
     comment: str = "Batch upload {batch} with glamupload " + __version__
@@ -157,6 +159,14 @@ def _extension_matches(filename: str, mime: str) -> bool:
     return any(t.mime == mime and ext in (t.extension, *t.aliases) for t in media.media_types())
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A file ready to send, with the wiki's files of the same content (when it was looked up)."""
+
+    content: sources.Content
+    copies_on_wiki: list[str]
+
+
 class _Stop(Exception):
     """Internal: the run was asked to stop (Ctrl-C) between two requests."""
 
@@ -211,11 +221,18 @@ class Uploader:
 
     def _record(self, row: FileRow, outcome: Outcome) -> None:
         """Write a row's outcome (one transaction) and count it."""
-        self.db.finish(row.id, outcome.status, title=outcome.title, code=outcome.code,
-                       message=outcome.message)
+        self._record_many([(row, outcome)])
+
+    def _record_many(self, settled: Sequence[tuple[FileRow, Outcome]]) -> None:
+        """Write several outcomes in one transaction and count them."""
+        if not settled:
+            return
+        self.db.finish_many([(row.id, o.status, o.title, o.code, o.message) for row, o in settled])
         with self._lock:
-            self._done[outcome.status] = self._done.get(outcome.status, 0) + 1
-            self._files_done += 1
+            for _, outcome in settled:
+                self._done[outcome.status] = self._done.get(outcome.status, 0) + 1
+            self._files_done += len(settled)
+        row, outcome = settled[-1]
         self._emit("file", f"{row.filename}: {outcome.status}")
 
     # --- the run ----------------------------------------------------------------------------------
@@ -231,7 +248,7 @@ class Uploader:
             with self._lock:
                 self._files_total = self._files_done + len(ready)
             self._emit("start")
-            self._upload_all(ready)
+            self._upload_all(self._with_titles(ready))
         except KeyboardInterrupt:
             self.stop.set()
             interrupted = True
@@ -256,14 +273,11 @@ class Uploader:
             else:
                 self.db.requeue(row.id)  # a stash key, if any, is kept: the upload continues from it
 
-    def preflight(self, rows: Iterable[FileRow]) -> list[tuple[FileRow, dict[str, Any] | None]]:
-        """Settle what can be settled without sending bytes; return the rows to upload (at most
-        ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap).
-
-        Each row to upload comes with the wiki's imageinfo when its title already exists (the SHA-1
-        comparison waits until the file is hashed).
-        """
+    def preflight(self, rows: Iterable[FileRow]) -> list[FileRow]:
+        """Settle what can be settled locally (in one transaction); return the rows to upload (at most
+        ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap)."""
         candidates: list[FileRow] = []
+        settled: list[tuple[FileRow, Outcome]] = []
         for row in rows:
             if self.options.limit is not None and len(candidates) >= self.options.limit:
                 break
@@ -271,12 +285,20 @@ class Uploader:
             if outcome is None:
                 candidates.append(row)
             else:
-                self._record(row, outcome)
-        if not candidates:
-            return []
-        limit, existing = self.wiki.account_and_files(r.filename for r in candidates)
-        self.pacer = RatePacer(limit, self._waiting)
-        return [(row, existing.get(row.filename)) for row in candidates]
+                settled.append((row, outcome))
+        self._record_many(settled)
+        return candidates
+
+    def _with_titles(self, rows: list[FileRow]) -> Iterator[tuple[FileRow, dict[str, Any] | None]]:
+        """Each row with the wiki's imageinfo when its title already exists, asked 50 titles at a time
+        as the uploads reach them, so the first upload starts after one query however many rows wait.
+        The account's rate limit and the CSRF token ride along with the first query."""
+        for number, group in enumerate(chunked(rows)):
+            limit, existing = self.wiki.account_and_files((r.filename for r in group), account=number == 0)
+            if number == 0:
+                self.pacer = RatePacer(limit, self._waiting)
+            for row in group:
+                yield row, existing.get(row.filename)
 
     def _check_plan(self, row: FileRow) -> Outcome | None:
         """The local checks: plan errors, license, the file itself. None when the row may go on."""
@@ -304,8 +326,15 @@ class Uploader:
             self._bytes_total += path.stat().st_size
         return None
 
-    def _prepare(self, row: FileRow) -> sources.Content | Outcome:
-        """Hash (and for URLs first download) the bytes to send; runs ahead of the uploads."""
+    def _prepare(self, row: FileRow, title_taken: bool) -> _Prepared | Outcome:
+        """Hash (URLs: download first) and look the content up on the wiki, ahead of the uploads."""
+        content = self._content(row)
+        if isinstance(content, Outcome) or title_taken or content.size < self.options.sha1_check_from:
+            return content if isinstance(content, Outcome) else _Prepared(content, [])
+        return _Prepared(content, self.wiki.files_with_sha1(content.sha1))
+
+    def _content(self, row: FileRow) -> sources.Content | Outcome:
+        """The bytes to send: a local file, or a download into the cache."""
         if self.stop.is_set():
             raise _Stop
         try:
@@ -327,7 +356,7 @@ class Uploader:
         except OSError as exc:  # removed or unreadable since the preflight
             return Outcome(state.FAILED, code="source", message=f"{row.source}: {exc.strerror}")
 
-    def _upload_all(self, ready: list[tuple[FileRow, dict[str, Any] | None]]) -> None:
+    def _upload_all(self, ready: Iterable[tuple[FileRow, dict[str, Any] | None]]) -> None:
         """Prepare ahead in one pool, upload in another (one worker unless --workers)."""
         prepare = ThreadPoolExecutor(max_workers=2, thread_name_prefix="prepare")
         upload = ThreadPoolExecutor(max_workers=self.options.workers, thread_name_prefix="upload")
@@ -335,7 +364,7 @@ class Uploader:
         in_flight: deque[Future[None]] = deque()
         try:
             for row, existing in ready:
-                prepared = prepare.submit(self._prepare, row)
+                prepared = prepare.submit(self._prepare, row, existing is not None)
                 in_flight.append(upload.submit(self._process, row, existing, prepared))
                 while len(in_flight) >= window:
                     in_flight.popleft().result()
@@ -349,20 +378,21 @@ class Uploader:
             prepare.shutdown(wait=True, cancel_futures=True)
 
     def _process(self, row: FileRow, existing: dict[str, Any] | None,
-                 prepared: Future[sources.Content | Outcome]) -> None:
+                 future: Future[_Prepared | Outcome]) -> None:
         """Take one prepared file to its outcome."""
         try:
-            content = prepared.result()
+            prepared = future.result()
         except _Stop:
             return
         if self.stop.is_set():
             return
-        if isinstance(content, Outcome):
-            self._record(row, content)
+        if isinstance(prepared, Outcome):
+            self._record(row, prepared)
             return
+        content = prepared.content
         self.db.set_content(row.id, content.size, content.sha1)
         row = self.db.row(row.id)
-        outcome = self._settle_without_upload(row, existing)
+        outcome = self._settle_without_upload(row, existing, prepared.copies_on_wiki)
         if outcome is None:
             self._current = row.filename
             self._emit("bytes")
@@ -372,8 +402,9 @@ class Uploader:
             if outcome.status in state.FINISHED and sources.is_url(row.source):
                 content.path.unlink(missing_ok=True)  # the cache holds only what may still be sent
 
-    def _settle_without_upload(self, row: FileRow, existing: dict[str, Any] | None) -> Outcome | None:
-        """Title taken or already ours, identical content in this batch or (large files) on the wiki."""
+    def _settle_without_upload(self, row: FileRow, existing: dict[str, Any] | None,
+                               copies_on_wiki: list[str]) -> Outcome | None:
+        """Title taken or already ours, identical content in this batch or on the wiki."""
         if existing is not None:
             if existing.get("sha1") == row.sha1:
                 return Outcome(state.UPLOADED, existing["title"])
@@ -383,11 +414,9 @@ class Uploader:
         same = self.db.uploaded_title_for_sha1(row.sha1, exclude=row.id)
         if same is not None:
             return Outcome(state.DUPLICATE, same, "duplicate", f"same content as {same} (this batch)")
-        check_from = self.options.sha1_check_from
-        if row.size >= (self.options.chunk_threshold if check_from is None else check_from):
-            titles = self.wiki.files_with_sha1(row.sha1)
-            if titles:
-                return Outcome(state.DUPLICATE, titles[0], "duplicate", f"same content as {titles[0]}")
+        if copies_on_wiki:
+            first = copies_on_wiki[0]
+            return Outcome(state.DUPLICATE, first, "duplicate", f"same content as {first}")
         return None
 
     # --- talking to the wiki ----------------------------------------------------------------------

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import mwclient
@@ -113,9 +113,12 @@ def user_agent(username: str | None) -> str:
     return f"glamupload/{__version__} ({contact})".replace(" ()", "")
 
 
-def chunked(items: Iterable[str], size: int = TITLES_PER_REQUEST) -> Iterator[list[str]]:
-    """Split titles into groups the API accepts in one request."""
-    group: list[str] = []
+T = TypeVar("T")
+
+
+def chunked(items: Iterable[T], size: int = TITLES_PER_REQUEST) -> Iterator[list[T]]:
+    """Split titles (or rows) into groups the API accepts in one request."""
+    group: list[T] = []
     for item in items:
         group.append(item)
         if len(group) == size:
