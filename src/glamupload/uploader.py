@@ -329,9 +329,10 @@ class Uploader:
     def _prepare(self, row: FileRow, title_taken: bool) -> _Prepared | Outcome:
         """Hash (URLs: download first) and look the content up on the wiki, ahead of the uploads."""
         content = self._content(row)
-        if isinstance(content, Outcome) or title_taken or content.size < self.options.sha1_check_from:
-            return content if isinstance(content, Outcome) else _Prepared(content, [])
-        return _Prepared(content, self.wiki.files_with_sha1(content.sha1))
+        if isinstance(content, Outcome):
+            return content
+        look_up = not title_taken and content.size >= self.options.sha1_check_from
+        return _Prepared(content, self.wiki.files_with_sha1(content.sha1) if look_up else [])
 
     def _content(self, row: FileRow) -> sources.Content | Outcome:
         """The bytes to send: a local file, or a download into the cache."""
