@@ -19,7 +19,7 @@ from glamupload import __version__, licenses, plan, sandbox
 from glamupload.cli_options import batch_argument, json_option
 from glamupload.cli_pages import pages_command
 from glamupload.cli_report import dry_run_command
-from glamupload.cli_upload import status_command, upload_command
+from glamupload.cli_upload import review_command, status_command, upload_command
 from glamupload.config import load_batch
 from glamupload.errors import AuthError, ConfigError, GlamuploadError, InputError, SandboxError, WikiError
 from glamupload.exitcodes import ExitStatus
@@ -224,3 +224,4 @@ cli.add_command(dry_run_command)
 cli.add_command(pages_command)
 cli.add_command(upload_command)
 cli.add_command(status_command)
+cli.add_command(review_command)

@@ -1,7 +1,7 @@
-"""``glamupload upload`` and ``glamupload status``: the click commands over uploader.py.
+"""``glamupload upload``, ``status`` and ``review``: the click commands over uploader.py and review.py.
 
-Registered by cli.py with ``cli.add_command(upload_command)`` and ``cli.add_command(status_command)``.
-They parse options, call ``uploader.upload_batch`` / ``uploader.batch_status`` and format the result:
+Registered by cli.py with ``cli.add_command``. They parse options, call ``uploader.upload_batch`` /
+``uploader.batch_status`` / ``review.decide`` and format the result:
 a progress bar and the summary on stderr, ``--json`` data on stdout, the exit status from the summary.
 """
 
@@ -18,7 +18,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from glamupload import pages, plan, state, uploader
+from glamupload import pages, plan, review, state, uploader
 from glamupload.cli_options import batch_argument, json_option, state_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
@@ -73,6 +73,13 @@ def _print_problems(problems: list[dict[str, Any]], limit: int | None) -> None:
         click.echo(f"{'':>16}{reason}", err=True)
     if limit is not None and len(problems) > limit:
         click.echo(f"  … and {len(problems) - limit} more: see `glamupload status --json`", err=True)
+
+
+def _review_hint(counts: dict[str, Any], batch_file: Path) -> None:
+    if counts.get(state.NEEDS_REVIEW):
+        click.echo(f"  {counts[state.NEEDS_REVIEW]} need review: "
+                   f"`{shlex.join(['glamupload', 'review', str(batch_file)])}` says what each decision does",
+                   err=True)
 
 
 def _counts_line(counts: dict[str, int]) -> str:
@@ -168,8 +175,9 @@ def upload_command(batch_file: Path, wiki: str, sandbox_dir: Path | None, limit:
     click.echo(_counts_line(summary.counts), err=True)
     _print_problems([p for p in summary.problems if p["status"] != state.SKIPPED], SHOWN_PROBLEMS)
     if summary.counts.get(state.SKIPPED):
-        click.echo(f"  {summary.counts[state.SKIPPED]} skipped (license not accepted): "
+        click.echo(f"  {summary.counts[state.SKIPPED]} skipped (license not accepted, or by a reviewer): "
                    "`glamupload status` lists them with reasons", err=True)
+    _review_hint(summary.counts, batch_file)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers, state_file), err=True)
@@ -199,3 +207,64 @@ def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> 
         return
     click.echo(_counts_line(status), err=True)
     _print_problems(status["problems"], None)
+    _review_hint(status, batch_file)
+
+
+
+@click.command("review")
+@batch_argument
+@click.option("--accept", multiple=True, metavar="ID",
+              help="Upload this record's files past the warning they stopped at (repeatable).")
+@click.option("--skip", multiple=True, metavar="ID",
+              help="Leave this record's files out of the batch (repeatable).")
+@click.option("--by", "reviewer", metavar="NAME", help="Who decides (kept with the decision).")
+@click.option("--reason", help="Why, e.g. a VRT ticket or an undeletion request (kept with the decision).")
+@state_option
+@json_option("Print the files that need review as JSON on stdout.")
+def review_command(batch_file: Path, accept: tuple[str, ...], skip: tuple[str, ...], reviewer: str | None,
+                   reason: str | None, state_file: Path | None, as_json: bool) -> None:
+    """List the files the wiki's warnings held back for a person, or decide on them.
+
+    Some warnings need a person: a file with this name or these bytes was deleted from the wiki
+    before (often for copyright), the bytes match an old version of another file, the page exists
+    without a file. `upload` records these files as "needs review" and goes on. Accepting one makes
+    the next `upload` go past that warning only, for that file name; every other warning is still
+    judged. Decisions keep the reviewer's name and reason in the batch's state.
+
+    \b
+      glamupload review batch.yaml
+      glamupload review batch.yaml --accept S-1234 --by "A. Curator" --reason "undeleted, VRT #2024..."
+      glamupload review batch.yaml --skip S-99 --by "A. Curator" --reason "deleted as a copyvio"
+      glamupload upload batch.yaml
+
+    Reads and writes the state database only; it never contacts the wiki. Exit status: 0, or 2 for
+    an unknown record, a record with nothing to review, or a decision without --by and --reason.
+    """
+    batch = _load(batch_file, state_file)
+    if accept or skip:
+        if not reviewer or not reason:
+            raise click.UsageError("a decision needs --by NAME and --reason TEXT")
+        both = sorted(set(accept) & set(skip))
+        if both:
+            raise click.UsageError(f"{', '.join(both)}: both --accept and --skip")
+        decisions = {**dict.fromkeys(accept, state.ACCEPT), **dict.fromkeys(skip, state.SKIP)}
+        rows = review.decide(batch.state_path, decisions, reviewer=reviewer, reason=reason)
+        for decision, verb in ((state.ACCEPT, "Accepted"), (state.SKIP, "Skipped")):
+            names = [r.filename for r in rows if decisions[r.record_id] == decision]
+            if names:
+                click.echo(f"{verb} {len(names)} file(s): {', '.join(names)}", err=True)
+        if accept:
+            click.echo("The next `glamupload upload` uploads the accepted files.", err=True)
+        return
+    files = review.waiting(batch.state_path)
+    if as_json:
+        click.echo(json.dumps([f.as_dict() for f in files], ensure_ascii=False, indent=2))
+        return
+    if not files:
+        click.echo("No file needs review.", err=True)
+        return
+    for item in files:
+        click.echo(f"  {item.record_id}  {item.filename}", err=True)
+        click.echo(f"      {item.code}: {item.message}", err=True)
+        click.echo(f"      {item.advice}", err=True)
+    click.echo(f"{len(files)} file(s) need review.", err=True)

@@ -60,7 +60,23 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_record ON files (record_id);
 CREATE INDEX IF NOT EXISTS files_sha1 ON files (sha1);
+CREATE TABLE IF NOT EXISTS reviews (
+    key TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    warning TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided TEXT NOT NULL,
+    PRIMARY KEY (key, filename, warning)
+);
 """
+
+
+ACCEPT = "accept"
+SKIP = "skip"
+#: The code of a row a reviewer skipped.
+SKIPPED_BY_REVIEW = "skipped-by-review"
 
 
 def _now() -> str:
@@ -94,6 +110,20 @@ class FileRow:
         values = dict(row)
         values["planned"] = json.loads(values["planned"])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A person's decision on one wiki warning for one file name: upload past it, or skip the file."""
+
+    decision: str
+    reviewer: str
+    reason: str
+    decided: str
+
+    def describe(self) -> str:
+        verb = "accepted" if self.decision == ACCEPT else "skipped"
+        return f"{verb} by {self.reviewer} on {self.decided[:10]}: {self.reason}"
 
 
 def fingerprint(paths: Mapping[str, Path | None]) -> dict[str, str]:
@@ -317,3 +347,37 @@ class BatchState:
                 " WHERE id = ?",
                 [(PENDING, _now(), r.id) for r in rows])
         return len(rows)
+
+    # --- reviews ----------------------------------------------------------------------------------
+
+    def decide(self, decisions: Sequence[tuple[FileRow, str]], reviewer: str, reason: str) -> None:
+        """Record a reviewer's decision (``accept`` or ``skip``) on rows that need review, in one
+        transaction: ``accept`` makes a row pending (the next upload goes past the warning the row
+        stopped at, and only that one); ``skip`` settles it as skipped. A decision belongs to the row's
+        warning and file name: it still holds after a replan that keeps the name, never for a new name."""
+        if any(decision not in (ACCEPT, SKIP) for _, decision in decisions):
+            raise ValueError(f"unknown decision in {[d for _, d in decisions]}")
+        now = _now()
+        settled = []
+        for row, decision in decisions:
+            if decision == ACCEPT:
+                settled.append((PENDING, None, None, now, row.id))
+            else:
+                review = Review(decision, reviewer, reason, now)
+                message = f"{row.error_code}: {review.describe()}"
+                settled.append((SKIPPED, SKIPPED_BY_REVIEW, message, now, row.id))
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO reviews (key, filename, warning, decision, reviewer, reason, decided)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(r.key, r.filename, r.error_code or "", d, reviewer, reason, now) for r, d in decisions])
+            db.executemany("UPDATE files SET status = ?, error_code = ?, error_message = ?, updated = ?"
+                           " WHERE id = ?", settled)
+
+    def review_for(self, row: FileRow, warning: str) -> Review | None:
+        """The decision taken on ``warning`` for this row's file name, if any."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT decision, reviewer, reason, decided FROM reviews WHERE key = ? AND filename = ?"
+                " AND warning = ?", (row.key, row.filename, warning)).fetchone()
+        return None if found is None else Review(*found)

@@ -460,11 +460,11 @@ class Uploader:
             decided = self._warning_outcome(row, entry, value)
             if decided is not None:
                 return decided
-        unknown = [key for key in warnings if key not in policy]
+        unknown = [key for key in warnings if key not in policy and not self._accepted(row, key)]
         if unknown:
             return Outcome(state.NEEDS_REVIEW, code=unknown[0], message=f"wiki warning {unknown[0]}: "
                            f"{warnings[unknown[0]]}")
-        # every warning is informational: publish the stashed file, having judged each one
+        # every warning is informational or accepted by a reviewer: publish the stashed file
         self.pacer.wait()
         reply = self.wiki.publish_stash(row.filename, str(reply["filekey"]), text, comment,
                                         ignore_warnings=True)
@@ -486,10 +486,21 @@ class Uploader:
             names = value if isinstance(value, list) else [value]
             title = f"File:{names[0]}".replace("_", " ")
             return Outcome(state.DUPLICATE, title, key, f"same content as {title}")
+        if outcome == state.NEEDS_REVIEW:
+            review = self.db.review_for(row, key)
+            if review is not None and review.decision == state.ACCEPT:
+                return None  # a person looked at this warning for this file name: go past it
+            if review is not None:
+                return Outcome(state.SKIPPED, code=state.SKIPPED_BY_REVIEW,
+                               message=f"{key}: {review.describe()}")
         if outcome in (state.NEEDS_REVIEW, state.FAILED):
             detail = f" ({value})" if value not in (None, "", True) else ""
             return Outcome(outcome, code=key, message=f"{entry.get('reason', key)}{detail}")
         raise ConfigError(f"unknown outcome {outcome!r} for warning {key!r} in upload-warnings.yaml")
+
+    def _accepted(self, row: FileRow, warning: str) -> bool:
+        review = self.db.review_for(row, warning)
+        return review is not None and review.decision == state.ACCEPT
 
     def _verify(self, row: FileRow, reply: dict[str, Any]) -> Outcome:
         """Compare the SHA-1 the wiki computed with ours (after publishing)."""

@@ -1,0 +1,95 @@
+"""Reviewers' decisions on files the wiki warned about (``glamupload review``).
+
+Some upload warnings need a person: a file with this name, or with these very bytes, was deleted
+from the wiki before (often for copyright), the bytes match an old version of another file, the
+description page exists without a file. The uploader records such files as ``needs_review`` and
+goes on with the batch. A reviewer then *accepts* a file (the next ``upload`` goes past that one
+warning, for that file name; every other warning is still judged) or *skips* it. Each decision
+carries the reviewer's name and reason and is kept in the batch's state database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from glamupload import state
+from glamupload.errors import ConfigError
+from glamupload.state import BatchState, FileRow
+
+#: needs_review codes that are not a wiki warning to go past: a person looks at the wiki, then skips.
+NOT_ACCEPTABLE = {
+    "sha1-mismatch": "the wiki holds other bytes under this name than the local file; look at the file "
+                     "page, then skip the row (or fix the cause and replan)",
+    "unexpected-reply": "the wiki answered in a way glamupload does not know; look at the file page, then "
+                        "skip the row",
+}
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A file that waits for a reviewer, with what the wiki said and what each decision would do."""
+
+    record_id: str
+    filename: str
+    code: str
+    message: str
+    acceptable: bool
+    advice: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _advice(row: FileRow) -> tuple[bool, str]:
+    code = row.error_code or ""
+    if code in NOT_ACCEPTABLE:
+        return False, NOT_ACCEPTABLE[code]
+    return True, (f"--accept uploads it past the '{code}' warning (only that one, for this file name); "
+                  "--skip leaves it out of the batch")
+
+
+def _open(state_path: Path) -> BatchState:
+    if not state_path.exists():
+        raise ConfigError("nothing uploaded yet, so nothing to review", file=state_path,
+                          hint="run `glamupload upload` first")
+    return BatchState(state_path)
+
+
+def waiting(state_path: Path) -> list[Waiting]:
+    """The batch's files that need review, in plan order (reads the state database only)."""
+    with _open(state_path) as db:
+        rows = db.rows([state.NEEDS_REVIEW])
+    return [Waiting(r.record_id, r.filename, r.error_code or "", r.error_message or "", *_advice(r))
+            for r in rows]
+
+
+def decide(state_path: Path, decisions: Mapping[str, str], *, reviewer: str, reason: str) -> list[FileRow]:
+    """Apply ``decisions`` (record id → ``accept`` or ``skip``) to every needs-review file of those
+    records, in one transaction; returns the rows decided.
+
+    Everything is checked before anything is written: an unknown record, a record with no file that
+    needs review, or a file that cannot be accepted (``NOT_ACCEPTABLE``) is a ``ConfigError`` naming
+    the record, and no decision is recorded.
+    """
+    if not reviewer.strip() or not reason.strip():
+        raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
+    with _open(state_path) as db:
+        decided: list[tuple[FileRow, str]] = []
+        for record_id, decision in decisions.items():
+            found = db.rows(only=[record_id])
+            if not found:
+                raise ConfigError("no such record in this batch's plan", record=record_id, file=db.path)
+            needing = [r for r in found if r.status == state.NEEDS_REVIEW]
+            if not needing:
+                statuses = ", ".join(sorted({r.status.replace("_", " ") for r in found}))
+                raise ConfigError(f"no file of this record needs review (it is {statuses})", record=record_id,
+                                  hint="`glamupload review BATCH` lists the files that do")
+            for row in needing:
+                acceptable, advice = _advice(row)
+                if decision == state.ACCEPT and not acceptable:
+                    raise ConfigError(f"{row.filename} cannot be accepted: {advice}", record=record_id)
+                decided.append((row, decision))
+        db.decide(decided, reviewer.strip(), reason.strip())
+    return [row for row, _ in decided]
