@@ -210,7 +210,6 @@ def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> 
     _review_hint(status, batch_file)
 
 
-
 @click.command("review")
 @batch_argument
 @click.option("--accept", multiple=True, metavar="ID",

@@ -327,12 +327,18 @@ class BatchState:
         for outcome in outcomes:
             if outcome[1] not in STATUSES:
                 raise ValueError(f"unknown status {outcome[1]!r}")
-        now = _now()
         with self.transaction() as db:
-            db.executemany(
-                "UPDATE files SET status = ?, wiki_title = ?, error_code = ?, error_message = ?,"
-                " filekey = NULL, stash_offset = NULL, updated = ? WHERE id = ?",
-                [(status, title, code, message, now, row_id) for row_id, status, title, code, message in outcomes])
+            self._settle(db, outcomes)
+
+    @staticmethod
+    def _settle(db: sqlite3.Connection,
+                outcomes: Sequence[tuple[int, str, str | None, str | None, str | None]]) -> None:
+        """Write outcomes inside the caller's transaction (the stash key is useless once a row is decided)."""
+        now = _now()
+        db.executemany(
+            "UPDATE files SET status = ?, wiki_title = ?, error_code = ?, error_message = ?,"
+            " filekey = NULL, stash_offset = NULL, updated = ? WHERE id = ?",
+            [(status, title, code, message, now, row_id) for row_id, status, title, code, message in outcomes])
 
     def requeue(self, row_id: int) -> None:
         """Back to pending after an interrupted attempt that did not reach the wiki (a stash key is kept)."""
@@ -358,21 +364,15 @@ class BatchState:
         if any(decision not in (ACCEPT, SKIP) for _, decision in decisions):
             raise ValueError(f"unknown decision in {[d for _, d in decisions]}")
         now = _now()
-        settled = []
-        for row, decision in decisions:
-            if decision == ACCEPT:
-                settled.append((PENDING, None, None, now, row.id))
-            else:
-                review = Review(decision, reviewer, reason, now)
-                message = f"{row.error_code}: {review.describe()}"
-                settled.append((SKIPPED, SKIPPED_BY_REVIEW, message, now, row.id))
+        skipped = Review(SKIP, reviewer, reason, now).describe()
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO reviews (key, filename, warning, decision, reviewer, reason, decided)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(r.key, r.filename, r.error_code or "", d, reviewer, reason, now) for r, d in decisions])
-            db.executemany("UPDATE files SET status = ?, error_code = ?, error_message = ?, updated = ?"
-                           " WHERE id = ?", settled)
+            self._settle(db, [(r.id, PENDING, r.wiki_title, None, None) if d == ACCEPT else
+                              (r.id, SKIPPED, r.wiki_title, SKIPPED_BY_REVIEW, f"{r.error_code}: {skipped}")
+                              for r, d in decisions])
 
     def review_for(self, row: FileRow, warning: str) -> Review | None:
         """The decision taken on ``warning`` for this row's file name, if any."""

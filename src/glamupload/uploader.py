@@ -451,19 +451,16 @@ class Uploader:
         warnings: dict[str, Any] = reply.get("warnings") or {}
         if reply.get("result") != "Warning" or not warnings:
             return Outcome(state.NEEDS_REVIEW, code="unexpected-reply", message=str(reply)[:500])
-        policy = {entry["key"]: entry for entry in warning_policy()}
-        for entry in warning_policy():
-            key = entry["key"]
-            if key not in warnings:
-                continue
-            value = warnings[key]
-            decided = self._warning_outcome(row, entry, value)
-            if decided is not None:
-                return decided
-        unknown = [key for key in warnings if key not in policy and not self._accepted(row, key)]
-        if unknown:
-            return Outcome(state.NEEDS_REVIEW, code=unknown[0], message=f"wiki warning {unknown[0]}: "
-                           f"{warnings[unknown[0]]}")
+        policy = warning_policy()
+        known = {entry["key"] for entry in policy}
+        # a warning the table does not know needs a person, like the table's needs_review ones
+        unknown = [{"key": key, "outcome": state.NEEDS_REVIEW, "reason": f"wiki warning {key}"}
+                   for key in warnings if key not in known]
+        for entry in (*policy, *unknown):
+            if entry["key"] in warnings:
+                decided = self._warning_outcome(row, entry, warnings[entry["key"]])
+                if decided is not None:
+                    return decided
         # every warning is informational or accepted by a reviewer: publish the stashed file
         self.pacer.wait()
         reply = self.wiki.publish_stash(row.filename, str(reply["filekey"]), text, comment,
@@ -497,10 +494,6 @@ class Uploader:
             detail = f" ({value})" if value not in (None, "", True) else ""
             return Outcome(outcome, code=key, message=f"{entry.get('reason', key)}{detail}")
         raise ConfigError(f"unknown outcome {outcome!r} for warning {key!r} in upload-warnings.yaml")
-
-    def _accepted(self, row: FileRow, warning: str) -> bool:
-        review = self.db.review_for(row, warning)
-        return review is not None and review.decision == state.ACCEPT
 
     def _verify(self, row: FileRow, reply: dict[str, Any]) -> Outcome:
         """Compare the SHA-1 the wiki computed with ours (after publishing)."""
