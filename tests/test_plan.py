@@ -301,16 +301,21 @@ def test_skeleton_is_a_lookup_table_to_fill_in(tmp_path: Path) -> None:
                        "wikidata": ""}
 
 
+def plan_inline(folder: Path, export_csv: str, crosswalk: str) -> list[PlannedFile]:
+    """Plan a batch made of this CSV export and this crosswalk, written into ``folder``."""
+    (folder / "export.csv").write_text(export_csv, encoding="utf-8")
+    (folder / "cw.yaml").write_text(crosswalk, encoding="utf-8")
+    (folder / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    return list(plan_batch(load_batch(folder / "batch.yaml")))
+
+
 def test_camera_default_names_are_refused(tmp_path: Path) -> None:
-    (tmp_path / "export.csv").write_text("id,file\nDSC_1234,a.jpg\nHarbour 1,a.jpg\n", encoding="utf-8")
     shutil.copy(GENERIC / "images" / "ex-1.jpg", tmp_path / "a.jpg")
-    (tmp_path / "cw.yaml").write_text(
+    camera, descriptive = plan_inline(
+        tmp_path, "id,file\nDSC_1234,a.jpg\nHarbour 1,a.jpg\n",
         "record_id: id\ntemplate: Information\nparams: {description: id}\nimages: {path: '${file}'}\n"
         "filename: {pattern: '{id}', parts: {id: id}, protected: [id]}\n",
-        encoding="utf-8",
     )
-    (tmp_path / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
-    camera, descriptive = plan_batch(load_batch(tmp_path / "batch.yaml"))
     assert camera.filename == "DSC 1234.jpg"
     assert any("camera's default name" in e["problem"] for e in camera.errors) and not camera.uploadable
     assert not any(e["field"] == "filename" for e in descriptive.errors)
@@ -332,18 +337,13 @@ def test_batch_values_named_by_the_crosswalk_must_exist(tmp_path: Path) -> None:
 
 
 def test_iiif_service_with_a_suffix_and_a_record_without_id(tmp_path: Path) -> None:
-    (tmp_path / "export.csv").write_text(
+    coin, medal = plan_inline(
+        tmp_path,
         "id,title,service\nA-1,Coin,https://iiif.example.org/iiif/coin-1\n,Medal,https://iiif.example.org/iiif/m/info.json\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "cw.yaml").write_text(
         "record_id: id\ntemplate: Information\nparams: {description: title}\n"
         "images: {iiif: service, suffix: {value: obverse}}\n"
         "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
-        encoding="utf-8",
     )
-    (tmp_path / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
-    coin, medal = plan_batch(load_batch(tmp_path / "batch.yaml"))
     assert coin.source == "https://iiif.example.org/iiif/coin-1/full/max/0/default.jpg"
     assert coin.filename == "Coin - A-1 - obverse.jpg"
     assert medal.source == "https://iiif.example.org/iiif/m/full/max/0/default.jpg"
