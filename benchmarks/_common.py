@@ -78,12 +78,14 @@ module = importlib.import_module(sys.argv[1])
 args = json.loads(sys.stdin.read())
 for name in json.loads(sys.argv[3]):
     importlib.import_module(name)
-def cpu():
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+def cpu():  # this process and its finished children (worker processes of a parallel dry run)
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
 start, cpu_start = time.perf_counter(), cpu()
 result = getattr(module, sys.argv[2])(*args)
 elapsed, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
+if isinstance(result, dict):  # the largest child's peak (a worker's), apart from this process's own
+    result.setdefault("child_peak_rss", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
 try:  # this process's own high-water mark (ru_maxrss would include the parent's, inherited at fork)
     with open("/proc/self/status") as status:
         peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
@@ -133,14 +135,20 @@ def write_batch(example: Path, folder: Path, export: Path, extra: dict[str, Any]
     return path
 
 
-def build_smm(folder: Path, records: int, extra: dict[str, Any] | None = None) -> Path:
+#: The SMM columns of free text (description, motif, depicted names) that ``vary`` makes distinct.
+SMM_FREE_TEXT = (15, 21, 23)
+
+
+def build_smm(folder: Path, records: int, extra: dict[str, Any] | None = None, vary: bool = False) -> Path:
     """An SMM-shaped CSV export of ``records`` rows, cycling through the 597 real rows.
 
     Each copy gets a new ``Identifikationsnr`` (``<original>-<copy>``, so file names stay unique) and a
     new ``Dimukode`` (``<copy>-<original>``); the image the crosswalk names, ``images/<Dimukode>.jpg``,
     is a hard link to the real placeholder of the original row, so every record has a real image file
-    to sniff (as in a real batch), with no disk space spent. Returns the batch file (``extra`` keys are
-    added to it).
+    to sniff (as in a real batch), with no disk space spent. With ``vary``, the free-text columns
+    (``SMM_FREE_TEXT``) of every copy end in `` (<copy>)``, so their values are distinct as in a real
+    export (the repeated rows would otherwise flatter every per-distinct-value memo). Returns the batch
+    file (``extra`` keys are added to it).
     """
     folder.mkdir(parents=True, exist_ok=True)
     images = folder / "images"
@@ -155,6 +163,9 @@ def build_smm(folder: Path, records: int, extra: dict[str, Any] | None = None) -
             copy, original = divmod(n, len(cells))
             row = list(cells[original])
             row[0] = f"{row[0]}-{copy}"
+            if vary:
+                for column in SMM_FREE_TEXT:
+                    row[column] = f"{row[column]} ({copy})" if row[column].strip() else row[column]
             dimukode = f"{copy}-{row[-1]}"
             placeholder = SMM_IMAGES / f"{row[-1]}.jpg"
             row[-1] = dimukode

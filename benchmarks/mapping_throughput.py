@@ -1,31 +1,34 @@
-"""Figure 1 — mapping throughput: a dry run (mapping, licences, titles, wikitext, records.jsonl) against
-merely reading the same export.
+"""Figure 1 — mapping throughput: a dry run (mapping, licences, titles, wikitext, records.jsonl, the report)
+against merely reading the same export, in one process and on every core.
 
 Synthetic exports are built from the real rows (see _common.build_smm / build_kenom): the SMM CSV (every
-copy with a new Identifikationsnr and Dimukode, its image a hard link to the real placeholder) and the
-KENOM LIDO records (new lidoRecIDs; images are IIIF URLs, never fetched by a dry run). Each step runs in
-a fresh process, which reports its time (imports excluded) and its peak resident memory:
+copy with a new Identifikationsnr and Dimukode, its image a hard link to the real placeholder; with
+--vary its free-text columns distinct too) and the KENOM LIDO records (new lidoRecIDs; images are IIIF
+URLs, never fetched by a dry run). Each step runs in a fresh process, which reports its time (imports
+excluded), its CPU time and that of its worker processes, and the peak resident memory of itself and of
+its largest worker:
 
 - baseline: pandas.read_csv of the CSV (pipe-delimited, all text), or lxml iterparse over the LIDO records
   (each cleared after use), doing nothing else;
 - reader: glamupload's own reader, iterated (to split reading from mapping);
-- dry run: load_batch + plan_batch + planned.write_records;
-- dry run + report: the same, then glamupload.report.build_report (when the report module exists).
+- plan: the planner alone, records.jsonl written (workers.run), in one process;
+- dry run --jobs N: what `glamupload dry-run` does (dryrun.dry_run): records.jsonl, summary.json and
+  report.html with its parts, thumbnails on, for each N of --jobs.
 
 Target: the dry run within 3x of the baseline's time; peak memory that does not grow with the records.
 
-Usage: .venv/bin/python benchmarks/mapping_throughput.py [--csv N ...] [--lido N ...] [--no-report]
+Usage: .venv/bin/python benchmarks/mapping_throughput.py [--csv N ...] [--lido N ...] [--jobs N ...] [--vary]
        [--workdir DIR] [--json FILE]
        .venv/bin/python benchmarks/mapping_throughput.py --profile N   (cProfile of a dry run of N SMM rows)
-Defaults (about 4 minutes on 2 cores): --csv 4000 16000 --lido 400 1600.
-Figures in benchmarks/README.md: --csv 50000 200000 --lido 5000 20000.
+Defaults (about 4 minutes on 2 cores): --csv 4000 16000 --lido 400 1600 --jobs 1 <cores>.
+Figures in benchmarks/README.md: see there (the million-record run: --csv 1000000 --lido 1000 --jobs 1 2).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
+import os
 import shutil
 import sys
 import tempfile
@@ -35,11 +38,12 @@ from typing import Any
 import _common
 
 LIDO_NS = "{http://www.lido-schema.org}lido"
-GLAMUPLOAD = ("glamupload.config", "glamupload.plan", "glamupload.readers")
+GLAMUPLOAD = ("glamupload.config", "glamupload.plan", "glamupload.readers", "glamupload.dryrun")
 PRELOAD = {
     "baseline_csv": ("pandas",),
     "baseline_lido": ("lxml.etree",),
     "reader_only": GLAMUPLOAD,
+    "plan_only": GLAMUPLOAD,
     "dry_run": GLAMUPLOAD,
 }
 
@@ -78,57 +82,71 @@ def reader_only(batch_file: str) -> dict[str, Any]:
     return {"records": sum(1 for _ in open_export(batch.export_path, **batch.reader_options))}
 
 
-def dry_run(batch_file: str, out_dir: str, report: bool) -> dict[str, Any]:
-    import time
+def _lines(shard: int, records: int, files: Any) -> str:
+    return "".join(item.to_json() + "\n" for item, _ in files)
 
+
+def plan_only(batch_file: str, out_dir: str) -> dict[str, Any]:
+    """The planner alone, in one process: records.jsonl, no report."""
+    from glamupload import workers
     from glamupload.config import load_batch
-    from glamupload.plan import plan_batch
-    from glamupload.planned import write_records
+    from glamupload.plan import Planner
 
-    batch = load_batch(batch_file)
-    records_path = write_records(plan_batch(batch), out_dir)
-    with records_path.open(encoding="utf-8") as fh:
-        files = sum(1 for _ in fh)
-    result: dict[str, Any] = {"files": files}
-    if report:
-        from glamupload.report import build_report
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    files = 0
+    with (Path(out_dir) / "records.jsonl").open("w", encoding="utf-8") as fh:
+        for shard in workers.run(Planner.open(load_batch(batch_file)), _lines):
+            fh.write(shard.result)
+            files += shard.files
+    return {"files": files}
 
-        start = time.perf_counter()
-        # as `glamupload dry-run` does
-        build_report(records_path, out_dir, title=batch.name, image_roots=batch.image_roots)
-        result["report_seconds"] = time.perf_counter() - start
-    return result
+
+def dry_run(batch_file: str, out_dir: str, jobs: int) -> dict[str, Any]:
+    """What `glamupload dry-run --jobs N` does, with the report (thumbnails on)."""
+    from glamupload import dryrun
+    from glamupload.config import load_batch
+
+    summary = dryrun.dry_run(load_batch(batch_file), out_dir, jobs=jobs)
+    out = Path(out_dir)
+    parts = out / "report-parts"
+    report_bytes = summary.html_path.stat().st_size + sum(p.stat().st_size for p in parts.glob("*"))
+    return {
+        "files": summary.data["planned_files"],
+        "records_mb": (out / "records.jsonl").stat().st_size / 1e6,
+        "report_mb": report_bytes / 1e6,
+    }
 
 
 # -- the figure ------------------------------------------------------------------------------------------
 
 
-def step(function: str, *args: Any, report: bool = False) -> dict[str, Any]:
-    preload = PRELOAD[function] + (("glamupload.report",) if report else ())
-    return _common.in_child("mapping_throughput", function, *args, preload=preload)
+def step(function: str, *args: Any) -> dict[str, Any]:
+    return _common.in_child("mapping_throughput", function, *args, preload=PRELOAD[function])
 
 
-def report_available() -> bool:
-    return importlib.util.find_spec("glamupload.report") is not None
-
-
-def measure(kind: str, size: int, workdir: Path, report: bool) -> list[dict[str, Any]]:
+def measure(kind: str, size: int, workdir: Path, jobs: list[int], vary: bool) -> list[dict[str, Any]]:
     folder = workdir / f"{kind}-{size}"
-    batch = _common.build_smm(folder, size) if kind == "csv" else _common.build_kenom(folder, size)
+    if kind == "csv":
+        batch = _common.build_smm(folder, size, vary=vary)
+    else:
+        batch = _common.build_kenom(folder, size)
     export = str(folder / ("export.csv" if kind == "csv" else "export.xml"))
     rows = []
     base = step(f"baseline_{kind}", export)
     records = base["result"]["records"]
     rows.append({"step": "baseline: " + ("pandas.read_csv" if kind == "csv" else "lxml iterparse"), **base})
     rows.append({"step": "glamupload reader only", **step("reader_only", str(batch))})
-    steps = [("dry run (report off)", False)] + ([("dry run + report", True)] if report else [])
-    for name, with_report in steps:
-        out = folder / ("out-report" if with_report else "out")
-        rows.append({"step": name, **step("dry_run", str(batch), str(out), with_report, report=with_report)})
+    rows.append({"step": "plan (report off), 1 job", **step("plan_only", str(batch), str(folder / "out"))})
+    shutil.rmtree(folder / "out", ignore_errors=True)
+    for n in jobs:
+        out = folder / f"out-{n}"
+        rows.append(
+            {"step": f"dry run + report, {n} job{'s' * (n > 1)}", **step("dry_run", str(batch), str(out), n)}
+        )
         shutil.rmtree(out, ignore_errors=True)
     for row in rows:
         row.update(
-            kind=kind,
+            kind=kind + ("*" if vary and kind == "csv" else ""),
             records=records,
             file_mb=Path(export).stat().st_size / 1e6,
             ratio=row["seconds"] / base["seconds"],
@@ -145,14 +163,13 @@ def profile(records: int, workdir: Path | None, top: int = 25) -> None:
     import cProfile
     import pstats
 
+    from glamupload import dryrun
     from glamupload.config import load_batch
-    from glamupload.plan import plan_batch
-    from glamupload.planned import write_records
 
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         batch = load_batch(_common.build_smm(Path(tmp) / "csv", records))
         profiler = cProfile.Profile()
-        profiler.runcall(lambda: write_records(plan_batch(batch), Path(tmp) / "out"))
+        profiler.runcall(lambda: dryrun.dry_run(batch, Path(tmp) / "out", jobs=1))
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(top)
     stats.sort_stats("tottime").print_stats(top)
@@ -161,18 +178,18 @@ def profile(records: int, workdir: Path | None, top: int = 25) -> None:
 def print_rows(rows: list[dict[str, Any]]) -> None:
     """Wall clock and CPU time (the steadier figure on a shared machine), each with its ratio."""
     print(
-        f"{'export':<6}{'records':>9}{'MB':>6}  {'step':<26}{'wall s':>8}{'cpu s':>8}{'records/cpu s':>14}"
-        f"{'x base cpu':>11}{'x base wall':>12}{'peak RSS':>10}{'files':>8}"
+        f"{'export':<7}{'records':>9}{'MB':>6}  {'step':<27}{'wall s':>8}{'cpu s':>8}{'rec/cpu s':>10}"
+        f"{'rec/s':>8}{'x cpu':>7}{'x wall':>8}{'peak RSS':>10}{'worker':>9}"
     )
     for row in rows:
-        extra = row["result"].get("files", "")
-        report = row["result"].get("report_seconds")
+        result = row["result"]
+        worker = result.get("child_peak_rss", 0) if "job" in row["step"] and "1 job" not in row["step"] else 0
         print(
-            f"{row['kind']:<6}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<26}"
-            f"{row['seconds']:>8.1f}"
-            f"{row['cpu_seconds']:>8.1f}{row['records_per_cpu_s']:>14,.0f}{row['cpu_ratio']:>11.1f}"
-            f"{row['ratio']:>12.1f}{_common.mib(row['peak_rss']):>10}{extra:>8}"
-            + (f"   (report alone {report:.1f} s wall)" if report is not None else "")
+            f"{row['kind']:<7}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<27}"
+            f"{row['seconds']:>8.1f}{row['cpu_seconds']:>8.1f}{row['records_per_cpu_s']:>10,.0f}"
+            f"{row['records_per_s']:>8,.0f}{row['cpu_ratio']:>7.1f}{row['ratio']:>8.1f}"
+            f"{_common.mib(row['peak_rss']):>10}{_common.mib(worker) if worker else '':>9}"
+            + (f"   report {result['report_mb']:.0f} MB" if "report_mb" in result else "")
         )
 
 
@@ -180,7 +197,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--csv", type=int, nargs="*", default=[4000, 16000], help="SMM CSV sizes (records)")
     parser.add_argument("--lido", type=int, nargs="*", default=[400, 1600], help="KENOM LIDO sizes (records)")
-    parser.add_argument("--no-report", action="store_true", help="skip the dry run with the report")
+    parser.add_argument(
+        "--jobs", type=int, nargs="*", help="dry runs with these --jobs (default: 1 and the cores)"
+    )
+    parser.add_argument("--vary", action="store_true", help="SMM free-text columns distinct in every copy")
     parser.add_argument("--workdir", type=Path, help="where to build the exports")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     parser.add_argument("--profile", type=int, metavar="N", help="profile a dry run of N SMM rows")
@@ -189,15 +209,17 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.profile:
         profile(args.profile, args.workdir)
         return []
-    report = not args.no_report and report_available()
-    if not args.no_report and not report:
-        print("glamupload.report is not installed: the dry run with the report is skipped")
+    from glamupload.workers import available_cores
+
+    jobs = args.jobs or sorted({1, available_cores()})
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         for kind, sizes in (("csv", args.csv), ("lido", args.lido)):
             for size in sizes:
-                rows += measure(kind, size, Path(tmp), report)
-                print_rows(rows[-(3 + report) :])
+                measured = measure(kind, size, Path(tmp), jobs, args.vary)
+                rows += measured
+                print_rows(measured)
+                print(f"load average after: {os.getloadavg()[0]:.1f}")
                 sys.stdout.flush()
     print("\nsummary")
     print_rows(rows)

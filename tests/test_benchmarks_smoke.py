@@ -16,6 +16,15 @@ sys.path.insert(0, str(BENCHMARKS))
 import _common
 
 
+def test_a_varied_smm_export_has_distinct_free_text(tmp_path: Path) -> None:
+    _common.build_smm(tmp_path, 1200, vary=True)
+    rows = [
+        line.split("|") for line in (tmp_path / "export.csv").read_text(encoding="utf-8").splitlines()[1:]
+    ]
+    described = [n for n in range(597) if rows[n][23].strip()]
+    assert len(described) > 100 and all(rows[n][23] != rows[n + 597][23] for n in described)
+
+
 def test_synthetic_smm_export_has_unique_ids_and_real_images(tmp_path: Path) -> None:
     batch = _common.build_smm(tmp_path, 1300)
     lines = (tmp_path / "export.csv").read_bytes().decode("utf-8").split("\r\n")
@@ -49,10 +58,13 @@ def test_describe_request_names_the_api_module() -> None:
 def test_mapping_throughput(tmp_path: Path) -> None:
     import mapping_throughput
 
-    rows = mapping_throughput.main(["--csv", "600", "--lido", "20", "--workdir", str(tmp_path)])
+    argv = ["--csv", "600", "--lido", "20", "--jobs", "1", "2", "--workdir", str(tmp_path)]
+    rows = mapping_throughput.main(argv)
     dry = {(row["kind"], row["step"]): row for row in rows}
-    assert dry["csv", "dry run (report off)"]["result"]["files"] == 600
-    assert dry["lido", "dry run (report off)"]["result"]["files"] == 32  # 20 KENOM records, 32 images
+    assert dry["csv", "plan (report off), 1 job"]["result"]["files"] == 600
+    assert dry["csv", "dry run + report, 2 jobs"]["result"]["files"] == 600
+    assert dry["lido", "dry run + report, 1 job"]["result"]["files"] == 32  # 20 KENOM records, 32 images
+    assert dry["lido", "dry run + report, 2 jobs"]["result"]["report_mb"] > 0
     assert dry["csv", "baseline: pandas.read_csv"]["result"]["records"] == 600
     assert all(row["peak_rss"] > 0 and row["cpu_seconds"] >= 0 for row in rows)
 
