@@ -247,8 +247,8 @@ def test_report_html_is_self_contained_and_its_data_decodes(smm: Path, tmp_path:
     parts = report_sections(html)
     index = [row for n in range(len(items) // PART_ROWS + 1) for row in parts[f"i{n}"]["rows"]]
     assert [(row[0], row[1]) for row in index] == [(i["record_id"], i["filename"]) for i in items]
-    details = [d for n in range(len(items) // PART_ROWS + 1) for d in parts[f"d{n}"]["details"]]
-    assert [d["w"] for d in details] == [i["wikitext"] for i in items]
+    details = [d for n in range(len(items) // PART_ROWS + 1) for d in parts[f"d{n}"]["records"]]
+    assert details == items  # a row's details are its planned file, as in records.jsonl
     thumbs = parts["d0"]["thumbs"]
     assert all(row[7] >= 0 for row in index)  # every SMM file has its image here, so a thumbnail
     jpeg = base64.b64decode(thumbs[index[0][7]])

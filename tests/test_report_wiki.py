@@ -83,17 +83,17 @@ def test_report_checks_files_categories_and_renders_pages(
     }
 
     html = result.html_path.read_text(encoding="utf-8")
-    details = report_sections(html)["d0"]["details"]
-    for n, d in enumerate(details):  # the wiki's own rendering of each page
-        assert f"Marker{n} <b>text</b>" in d["r"]
+    wiki_said = report_sections(html)["d0"]["wiki"]
+    for n in range(len(items)):  # the wiki's own rendering of each page
+        assert f"Marker{n} <b>text</b>" in wiki_said[str(n)]["r"]
     assert wiki["rendered"] == len(items) and wiki["render_failed"]["count"] == 0
 
     limited = report.build_report(
         tmp_path / "records.jsonl", tmp_path / "limited", wiki=uploader, render_limit=2
     )
     assert limited.data["wiki"]["rendered"] == 2
-    details = report_sections(limited.html_path.read_text(encoding="utf-8"))["d0"]["details"]
-    assert [d["r"] is not None for d in details] == [True, True, False, False]
+    wiki_said = report_sections(limited.html_path.read_text(encoding="utf-8"))["d0"]["wiki"]
+    assert [wiki_said.get(str(n), {}).get("r") is not None for n in range(4)] == [True, True, False, False]
 
     with chromium() as page:
         open_report(page, result.html_path)

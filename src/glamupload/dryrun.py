@@ -112,10 +112,10 @@ class _ShardWork:
     def __call__(
         self, shard: int, records: int, files: workers.Planned
     ) -> tuple[str, tuple[PartInfo, WikiChecks | None]]:
-        lines = "".join(item.to_json() + "\n" for item, _ in files)
+        lines = [item.to_json() for item, _ in files]
         first = files[0][0].index if files else 0
-        part = self.builder.write_part(shard, first, [planned_row(item, image) for item, image in files])
-        return lines, part
+        rows = [planned_row(item, image) for item, image in files]
+        return "".join(line + "\n" for line in lines), self.builder.write_part(shard, first, rows, lines)
 
 
 def dry_run(

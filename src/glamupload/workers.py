@@ -20,6 +20,8 @@ but names, problems and the finished shards.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
 import pickle
@@ -81,10 +83,25 @@ def run(
 ) -> Iterator[Shard[R]]:
     """Plan the whole export in ``jobs`` processes; the finished shards in export order. ``limit``
     (the batch's record limit) plans only the first records, in one process."""
-    if jobs <= 1 or limit is not None or not _can_fork():
-        yield from _run_here(planner, work, limit)
-        return
-    yield from _Parent(planner, work, jobs).run()
+    with _fewer_collections():
+        if jobs <= 1 or limit is not None or not _can_fork():
+            yield from _run_here(planner, work, limit)
+        else:
+            yield from _Parent(planner, work, jobs).run()
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Planning makes millions of short-lived objects and keeps few: the loaded crosswalk and tables are
+    frozen out of the collector's way and it runs less often (about 8% of planning), then as before."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _can_fork() -> bool:

@@ -162,9 +162,12 @@ class ReportBuilder:
         self.parts: list[PartInfo] = []
         self._own_checks: WikiChecks | None = None
 
-    def write_part(self, number: int, first: int, rows: Sequence[Row]) -> tuple[PartInfo, WikiChecks | None]:
+    def write_part(
+        self, number: int, first: int, rows: Sequence[Row], lines: Sequence[str] | None = None
+    ) -> tuple[PartInfo, WikiChecks | None]:
         """Ask the wiki about the part's rows (with a wiki), then write the part: run where the rows
-        were planned. ``first`` is the batch's file number of its first row. Its figures, for ``add``."""
+        were planned. ``first`` is the batch's file number of its first row; ``lines`` the rows'
+        records.jsonl lines, when the caller has them. Its figures, for ``add``."""
         checks = None
         if self.wiki is not None:
             if self._own_checks is None:  # once per process: a worker asks through its own connection
@@ -174,8 +177,8 @@ class ReportBuilder:
             for start in range(0, len(rows), TITLES_PER_REQUEST):
                 checks.check(list(rows[start : start + TITLES_PER_REQUEST]), first + start)
         writer = PartWriter(number, first, self._thumbnail() if self.thumbnails else None)
-        for row in rows:
-            writer.add(row)
+        for n, row in enumerate(rows):
+            writer.add(row, lines[n] if lines is not None else None)
         return writer.write(self.out), checks
 
     @functools.cached_property

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glamupload.licenses import Verdict
-from glamupload.planned import PlannedFile
 from glamupload.problems import ProblemCode
 from glamupload.report.tally import VERDICTS, Row, Tally, problem_kind
 
@@ -67,15 +65,17 @@ class PartWriter:
         self.thumbnail = thumbnail
         self.tally = Tally()
         self.index: list[list[object]] = []
-        self.details: list[dict[str, object]] = []
+        self.details: list[str] = []  # records.jsonl lines
         self.thumbs: list[str] = []
         self.thumb_of: dict[str, int] = {}
         self.reasons: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
         self.counts: Counter[tuple[str, str]] = Counter()
-        self._verdicts: dict[int, tuple[Verdict, dict[str, object]]] = {}
+        self.wiki: dict[int, dict[str, object]] = {}  # what the wiki said of a row, when it was asked
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Row, line: str | None = None) -> None:
+        """Add a row; ``line`` is its file's records.jsonl line when the caller has it (the details
+        the page shows are that line: not made twice)."""
         item = row.item
         self.tally.add(row)
         kinds = sorted({_number(self.kinds, problem_kind(p)) for p in (*item.errors, *item.warnings)})
@@ -98,28 +98,10 @@ class PartWriter:
                 flags,
             ]
         )
-        self.details.append(
-            {
-                "w": item.wikitext,
-                "e": [p.to_dict() for p in item.errors],
-                "a": [p.to_dict() for p in item.warnings],
-                "c": list(item.categories),
-                "s": item.source,
-                "l": self._verdict(item),
-                "t": item.template,
-                "o": row.on_wiki,
-                "r": row.rendered,
-            }
-        )
+        self.details.append(line if line is not None else item.to_json())
+        if row.on_wiki or row.rendered is not None:
+            self.wiki[len(self.details) - 1] = {"o": row.on_wiki, "r": row.rendered}
         self._count(row, kinds)
-
-    def _verdict(self, item: PlannedFile) -> dict[str, object]:
-        """The verdict's JSON form, made once per verdict object (a planner shares them between files)."""
-        verdict = item.license
-        found = self._verdicts.get(id(verdict))
-        if found is None or found[0] is not verdict:
-            found = self._verdicts[id(verdict)] = (verdict, verdict.to_dict())
-        return found[1]
 
     def _count(self, row: Row, kinds: list[int]) -> None:
         verdict = row.item.license.verdict
@@ -144,8 +126,11 @@ class PartWriter:
     def payloads(self) -> tuple[str, str]:
         """The index and the details payloads: gzip, base64, one line each."""
         index = {"reasons": list(self.reasons), "kinds": list(self.kinds), "rows": self.index}
-        details = {"details": self.details, "thumbs": self.thumbs}
-        return _pack(index), _pack(details)
+        extra = json.dumps(
+            {"wiki": self.wiki, "thumbs": self.thumbs}, ensure_ascii=False, separators=(",", ":")
+        )
+        details = '{"records":[' + ",".join(self.details) + "]," + extra[1:]
+        return _pack_text(_text(index)), _pack_text(details)
 
     def write(self, out_dir: Path) -> PartInfo:
         """Write the part's two scripts into ``out_dir/report-parts``; its info."""
@@ -176,8 +161,11 @@ def _number(table: dict[str, int], value: str) -> int:
     return table.setdefault(value, len(table))
 
 
-def _pack(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+def _text(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _pack_text(text: str) -> str:
     compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, 31)
     data = compressor.compress(text.encode("utf-8")) + compressor.flush()
     return base64.b64encode(data).decode("ascii")
