@@ -236,19 +236,46 @@ class BatchStatus:
         }
 
 
-def fingerprint(paths: Mapping[str, Path | None]) -> dict[str, str]:
-    """SHA-256 of each input the plan is made from (a folder hashes every file in it, by name)."""
+def fingerprint(paths: Mapping[str, Path | None], known: dict[str, Any] | None = None) -> dict[str, str]:
+    """SHA-256 of each input the plan is made from (a folder hashes every file in it, by name).
+
+    ``known`` remembers, per input, each file's (size, modification time, inode) with the digest they
+    gave: an input whose files all look the same again is not read again (a resume of a batch with a
+    300 MB export starts at once). It is updated in place, for the caller to keep.
+    """
     result: dict[str, str] = {}
     for name, path in paths.items():
         if path is None:
             continue
-        digest = hashlib.sha256()
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-            digest.update(file.read_bytes() if file.exists() else b"<missing>")
+        labels = [str(file.relative_to(path) if path.is_dir() else file.name) for file in files]
+        looks = [[label, *_looks(file)] for label, file in zip(labels, files, strict=True)]
+        remembered = (known or {}).get(name)
+        if remembered is not None and remembered.get("files") == looks:
+            result[name] = str(remembered["sha256"])
+            continue
+        digest = hashlib.sha256()
+        for label, file in zip(labels, files, strict=True):
+            digest.update(label.encode())
+            if not file.exists():
+                digest.update(b"<missing>")
+                continue
+            with file.open("rb") as fh:  # in blocks: the export may be gigabytes
+                digest.update(fh.read(1 << 20))
+                while block := fh.read(1 << 20):
+                    digest.update(block)
         result[name] = digest.hexdigest()
+        if known is not None:
+            known[name] = {"files": looks, "sha256": result[name]}
     return result
+
+
+def _looks(file: Path) -> list[int]:
+    try:
+        status = file.stat()
+    except OSError:
+        return [-1, -1, -1]
+    return [status.st_size, status.st_mtime_ns, status.st_ino]
 
 
 def plan_keys(record_ids: Iterable[str]) -> Iterator[str]:
@@ -383,6 +410,35 @@ class BatchState:
             sql += " WHERE " + " AND ".join(clauses)
         with self._lock:
             return [FileRow.from_sql(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+
+    def iter_rows(
+        self, statuses: Iterable[FileStatus], *, only: Iterable[str] | None = None, batch: int = 200
+    ) -> Iterator[FileRow]:
+        """``rows``, read ``batch`` at a time (by id, so writes in between are fine): a million pending
+        rows are never all in memory, and the first is there at once."""
+        wanted = list(statuses)
+        ids = list(only) if only is not None else None
+        sql = f"SELECT * FROM files WHERE id > ? AND status IN ({', '.join('?' * len(wanted))})"
+        if ids is not None:
+            sql += f" AND record_id IN ({', '.join('?' * len(ids))})"
+        sql += " ORDER BY id LIMIT ?"
+        last = 0
+        while True:
+            with self._lock:
+                found = self._db.execute(sql, [last, *wanted, *(ids or []), batch]).fetchall()
+            yield from (FileRow.from_sql(r) for r in found)
+            if len(found) < batch:
+                return
+            last = found[-1]["id"]
+
+    def count(self, statuses: Iterable[FileStatus], *, only: Iterable[str] | None = None) -> int:
+        """How many rows have these statuses (among these record ids)."""
+        wanted, ids = list(statuses), list(only) if only is not None else None
+        sql = f"SELECT COUNT(*) FROM files WHERE status IN ({', '.join('?' * len(wanted))})"
+        if ids is not None:
+            sql += f" AND record_id IN ({', '.join('?' * len(ids))})"
+        with self._lock:
+            return int(self._db.execute(sql, [*wanted, *(ids or [])]).fetchone()[0])
 
     def row(self, row_id: int) -> FileRow:
         with self._lock:

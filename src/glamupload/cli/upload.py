@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, TextColumn
 from rich.progress import Progress as Bar
 
 from glamupload.cli.options import (
@@ -44,22 +44,34 @@ def _size(count: float) -> str:
     return f"{count:.1f} GB"
 
 
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "ETA -:--"
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"ETA {hours}:{minutes:02d}:{rest:02d}" if hours else f"ETA {minutes}:{rest:02d}"
+
+
 class ProgressBar:
-    """Draws upload progress events on stderr: files, bytes, rate, ETA, current file; waits as lines."""
+    """Draws upload progress events on stderr in one line of at most 80 columns: the current file, a bar,
+    files, bytes, rate and the time left as the uploader estimates it (from the uploads so far, not the
+    checks before them); waits and warnings as lines of their own."""
+
+    NAME = 14  #: columns of the current file's name
 
     def __init__(self, console: Console) -> None:
         self.console = console
         self.bar = Bar(
             TextColumn("{task.description}"),
-            BarColumn(),
+            BarColumn(bar_width=14),
             TextColumn("{task.fields[files]}"),
             TextColumn("{task.fields[bytes]}"),
             TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(),
+            TextColumn("{task.fields[eta]}"),
             console=console,
             transient=True,
         )
-        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="")
+        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="", eta="")
 
     def __enter__(self) -> ProgressBar:
         self.bar.start()
@@ -74,14 +86,17 @@ class ProgressBar:
         if event.kind == "warning" and event.message:
             self.console.print(f"[yellow]Warning: {event.message}[/yellow]")
         current = event.current or ("done" if event.kind == "done" else "uploading")
+        if len(current) > self.NAME:
+            current = current[: self.NAME - 1] + "…"
         self.bar.update(
             self.task,
-            description=current[:50],
-            total=event.bytes_total or None,
-            completed=event.bytes_done,
-            files=f"{event.files_done}/{event.files_total} files",
+            description=current.ljust(self.NAME),
+            total=event.files_total or None,
+            completed=event.files_done,
+            files=f"{event.files_done}/{event.files_total}",
             bytes=f"{_size(event.bytes_done)}/{_size(event.bytes_total)}",
             rate=f"{_size(event.rate)}/s",
+            eta=_clock(event.eta),
         )
 
 

@@ -90,6 +90,9 @@ class Uploader:
         self._lock = threading.Lock()
         self._done: dict[str, int] = {}
         self._files_total = self._files_done = self._bytes_total = self._bytes_done = 0
+        self._sized = self._settled = self._sent_files = self._bytes_sent = 0  # for the time left
+        self._uploads_started: float | None = None
+        self._limited = False
         self._started = time.monotonic()
         self._current: str | None = None
         self._session = requests.Session()
@@ -108,8 +111,7 @@ class Uploader:
         with self._lock:
             elapsed = max(time.monotonic() - self._started, 1e-6)
             rate = self._bytes_done / elapsed
-            left = self._bytes_total - self._bytes_done
-            eta = left / rate if rate > 0 and left >= 0 else None
+            eta = self._time_left()
             event = Progress(
                 kind,
                 self._files_done,
@@ -123,16 +125,36 @@ class Uploader:
             )
         self.progress_callback(event)
 
+    def _time_left(self) -> float | None:
+        """Seconds left, from the uploads since the first one started (not the login and checks before
+        it): the time per file so far for the files left, or the bytes left at the byte rate so far,
+        whichever is longer (small files cost their requests, large ones their bytes). Called locked."""
+        if self._uploads_started is None or self._sent_files == 0:
+            return None
+        spent = max(time.monotonic() - self._uploads_started, 1e-6)
+        files_left = max(0, self._files_total - self._files_done)
+        by_files = files_left * spent / self._sent_files
+        if not self._sized or not self._bytes_sent:
+            return by_files
+        to_send = max(1, self._files_total - self._settled)  # rows the preflight settles are not sent
+        expected = self._bytes_total / self._sized * to_send
+        by_bytes = max(0.0, expected - self._bytes_done) * spent / self._bytes_sent
+        return max(by_files, by_bytes)
+
     def _waiting(self, seconds: float, reason: str) -> None:
         self.emit("wait", f"waiting {seconds:.0f} s: {reason}")
 
     def _sent(self, count: int) -> None:
         with self._lock:
             self._bytes_done += count
+            self._bytes_sent += count
         self.emit("bytes")
 
     def _record(self, row: FileRow, outcome: Outcome) -> None:
         """Write a row's outcome (one transaction) and count it."""
+        with self._lock:
+            if self._uploads_started is not None:
+                self._sent_files += 1
         self._record_many([(row, outcome)])
 
     def _record_many(self, settled: Sequence[tuple[FileRow, Outcome]]) -> None:
@@ -156,9 +178,15 @@ class Uploader:
             self.reconcile()
             if self.options.retry_failed:
                 self.db.reopen([FileStatus.FAILED], only=self.options.only)
-            ready = self.preflight(self.db.rows([FileStatus.PENDING], only=self.options.only))
+            pending = self.db.count([FileStatus.PENDING], only=self.options.only)
+            limit = self.options.limit
+            # with a limit below the rows waiting, the rows settled on the way come on top of it
+            self._limited = limit is not None and pending > limit
             with self._lock:
-                self._files_total = self._files_done + len(ready)
+                self._files_total = self._files_done + (
+                    limit if limit is not None and self._limited else pending
+                )
+            ready = self.preflight(self.db.iter_rows([FileStatus.PENDING], only=self.options.only))
             self.emit("start")
             self._upload_all(self._with_titles(ready))
         except KeyboardInterrupt:
@@ -181,26 +209,46 @@ class Uploader:
             else:
                 self._record(row, outcome)
 
-    def preflight(self, rows: Iterable[FileRow]) -> list[FileRow]:
-        """Settle what can be settled locally (in one transaction); return the rows to upload (at most
-        ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap)."""
-        candidates: list[FileRow] = []
+    #: Rows settled locally are written together, this many at a time.
+    SETTLE_BATCH = 500
+
+    def preflight(self, rows: Iterable[FileRow]) -> Iterator[FileRow]:
+        """Settle what can be settled locally (a transaction per ``SETTLE_BATCH`` rows) and yield the
+        rows to upload as they are found, so the first upload starts at once however many rows wait (at
+        most ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap)."""
+        candidates = 0
         settled: list[tuple[FileRow, Outcome]] = []
+        files = sources.LocalFiles(self.roots, allow_outside=self.allow_outside)
         for row in rows:
-            if self.options.limit is not None and len(candidates) >= self.options.limit:
+            if self.options.limit is not None and candidates >= self.options.limit:
                 break
-            checked = preflight.check_local(row.planned, self.roots, allow_outside=self.allow_outside)
+            checked = preflight.check_local(
+                row.planned, self.roots, allow_outside=self.allow_outside, files=files
+            )
             if isinstance(checked, Outcome):
                 settled.append((row, checked))
+                if len(settled) >= self.SETTLE_BATCH:
+                    self._settle(settled)
                 continue
             if checked is not None:
                 with self._lock:
                     self._bytes_total += checked.size
-            candidates.append(row)
-        self._record_many(settled)
-        return candidates
+                    self._sized += 1
+            candidates += 1
+            self._settle(settled)
+            yield row
+        self._settle(settled)
 
-    def _with_titles(self, rows: list[FileRow]) -> Iterator[tuple[FileRow, dict[str, Any] | None]]:
+    def _settle(self, settled: list[tuple[FileRow, Outcome]]) -> None:
+        """Write the rows settled so far (one transaction) and forget them."""
+        if settled:
+            with self._lock:
+                self._files_total += len(settled) if self._limited else 0
+                self._settled += len(settled)
+            self._record_many(settled)
+            settled.clear()
+
+    def _with_titles(self, rows: Iterable[FileRow]) -> Iterator[tuple[FileRow, dict[str, Any] | None]]:
         """Each row with the wiki's imageinfo when its title already exists, asked 50 titles at a time
         as the uploads reach them, so the first upload starts after one query however many rows wait.
         The account's rate limit and the CSRF token ride along with the first query."""
@@ -286,6 +334,8 @@ class Uploader:
         outcome = preflight.judge_on_wiki(row.filename, content.sha1, existing, prepared.copies_on_wiki, twin)
         if outcome is None:
             self._current = row.filename
+            with self._lock:
+                self._uploads_started = self._uploads_started or time.monotonic()
             self.emit("bytes")
             outcome = self._upload(row, content)
         if outcome is not None:

@@ -5,6 +5,7 @@ pipeline. The CLI asks this object what it needs to confirm, then makes one call
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import TracebackType
 
@@ -30,8 +31,10 @@ class PlanChanged(ConfigError):
         self.changed = changed
 
 
-def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
-    """Hashes of what the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
+def batch_fingerprint(batch: BatchConfig, db: BatchState | None = None) -> dict[str, str]:
+    """Hashes of what the plan is made from: config, export, crosswalk, lookups, overrides, templates.
+    With the batch's state ``db``, an input whose files look as they did (size, modification time,
+    inode) when it last hashed them is not read again."""
     paths: dict[str, Path | None] = {
         "config": batch.path,
         "export": batch.export_path,
@@ -40,7 +43,18 @@ def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
         "templates": batch.templates_dir,
     }
     paths.update({f"lookup {name}": path for name, path in batch.lookups.items()})
-    return state.fingerprint(paths)
+    if db is None:
+        return state.fingerprint(paths)
+    known = json.loads(db.meta(FINGERPRINT_CACHE) or "{}")
+    before = json.dumps(known, sort_keys=True)
+    found = state.fingerprint(paths, known)
+    if json.dumps(known, sort_keys=True) != before:
+        db.set_meta(FINGERPRINT_CACHE, json.dumps(known, sort_keys=True))
+    return found
+
+
+#: The state's meta key for what ``batch_fingerprint`` last read (so an unchanged export is not read again).
+FINGERPRINT_CACHE = "fingerprint_files"
 
 
 class UploadRun:
@@ -54,10 +68,10 @@ class UploadRun:
     def __init__(self, batch: BatchConfig, wiki: Wiki) -> None:
         self.batch = batch
         self.wiki = wiki
-        self.fingerprint = batch_fingerprint(batch)
         self.db = BatchState(batch.state_path)
         try:
             bind_to_wiki(self.db, wiki, batch.state_path)
+            self.fingerprint = batch_fingerprint(batch, self.db)
         except BaseException:
             self.db.close()
             raise
@@ -102,7 +116,7 @@ class UploadRun:
             progress=progress,
         )
         if self.first_run:  # a resume must start at once: the pages were checked when the batch began
-            waiting = [row.planned for row in self.db.rows([FileStatus.PENDING])]
+            waiting = [row.planned for row in self.db.iter_rows([FileStatus.PENDING])]
             warning = pages.missing_pages_warning(self.batch, self.wiki, files=waiting) if waiting else None
             if warning:
                 uploader.emit("warning", warning)
