@@ -19,9 +19,16 @@ upload; ``--sha1-check chunked`` measures the mode that keeps within it. The fig
 The files are uploaded in rounds (``--rounds``), the two sides taking turns to go first, and the times
 added up: the sandbox's speed drifts with the machine's load, by 2x within minutes on a shared machine.
 
+``--realistic MIN MAX`` replaces the placeholders (7.7 kB) by photographs' sizes: JPEGs of MIN to MAX MB
+(spread evenly over the files; camera noise, which JPEG cannot squeeze), the same bytes for both sides
+but for their comment. With placeholders the figure measures per-request costs (the SHA-1 lookup is a
+whole PHP request on the same two cores as the upload it overlaps); with real sizes it measures what a
+batch of photographs costs.
+
 Usage: .venv/bin/python benchmarks/upload_overhead.py [--files N] [--rounds R] [--sha1-check all|chunked]
-                                                     [--workdir DIR] [--json FILE]
+                                                     [--realistic MIN MAX] [--workdir DIR] [--json FILE]
 Default: --files 100 --rounds 4 (1-4 minutes on 2 cores, depending on the load).
+Realistic: --files 24 --rounds 4 --realistic 2 20 (about 5 minutes).
 """
 
 from __future__ import annotations
@@ -115,15 +122,37 @@ def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str], sha1_chec
 # -- the figure ------------------------------------------------------------------------------------------
 
 
-def prepare(folder: Path, count: int) -> tuple[list[dict[str, Any]], list[list[str]], Path]:
+def photograph(path: Path, megabytes: float, seed: int) -> Path:
+    """A JPEG of about ``megabytes`` MB: noise (as a camera's, it does not compress), quality 90."""
+    import random
+
+    from PIL import Image
+
+    rng = random.Random(seed)
+    pixels = int(megabytes * 1e6 / 1.05)  # noise at quality 90: ~1.05 bytes per pixel
+    width = int((pixels * 4 / 3) ** 0.5)
+    height = max(1, pixels // width)
+    image = Image.frombytes("RGB", (width, height), rng.randbytes(width * height * 3))
+    image.save(path, "JPEG", quality=90)
+    return path
+
+
+def prepare(
+    folder: Path, count: int, realistic: tuple[float, float] | None = None
+) -> tuple[list[dict[str, Any]], list[list[str]], Path]:
     """The planned files, the bare loop's (path, filename, wikitext) items and glamupload's batch file."""
     planned = _common.smm_uploadable(count)
     bare, glam = folder / "bare", folder / "glamupload" / "images"
     bare.mkdir(parents=True)
     glam.mkdir(parents=True)
+    (folder / "originals").mkdir()
     items = []
-    for item in planned:
+    for number, item in enumerate(planned):
         source = Path(item["source"])
+        if realistic is not None:
+            low, high = realistic
+            size = low + (high - low) * number / max(1, count - 1)
+            source = photograph(folder / "originals" / source.name, size, number)
         _common.stamp_jpeg(source, glam / source.name, "glamupload")
         path = _common.stamp_jpeg(source, bare / source.name, "bare")
         items.append([str(path), "Bare " + item["filename"], item["wikitext"]])
@@ -191,6 +220,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         default="all",
         help="glamupload's SHA-1 lookup before sending: every file (default) or chunked ones",
     )
+    parser.add_argument(
+        "--realistic",
+        type=float,
+        nargs=2,
+        metavar=("MIN", "MAX"),
+        help="JPEGs of MIN to MAX MB instead of the 7.7 kB placeholders",
+    )
     parser.add_argument("--workdir", type=Path, help="where to put the sandbox and files")
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
@@ -199,7 +235,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     runs: dict[str, list[dict[str, Any]]] = {"bare": [], "glamupload": []}
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         folder = Path(tmp)
-        planned, items, batch = prepare(folder, args.files)
+        planned, items, batch = prepare(folder, args.files, tuple(args.realistic) if args.realistic else None)
         size = sum(Path(item[0]).stat().st_size for item in items) / args.files
         wiki = _common.start_sandbox(folder / "sandbox")
         try:
@@ -222,8 +258,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             _common.stop_sandbox(wiki)
     bare, glam = merge(runs["bare"]), merge(runs["glamupload"])
     files = args.files
+    kind = "photograph-sized JPEGs" if args.realistic else "files of the SMM example"
     print(
-        f"\n{files} files of the SMM example ({size / 1024:.1f} kB each on average, wikitext from the "
+        f"\n{files} {kind} ({size / 1024:,.1f} kB each on average, wikitext from the "
         f"plan) in {args.rounds} rounds, on the sandbox wiki (warmed up by {_common.WARM_UP} uploads)"
     )
     report("bare loop", bare, files)
@@ -249,6 +286,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "files": files,
         "rounds": args.rounds,
         "sha1_check": args.sha1_check,
+        "realistic": args.realistic,
+        "mean_size": size,
         "bare": bare,
         "glamupload": glam,
         "ratio_upload": ratio,

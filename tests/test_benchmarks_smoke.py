@@ -45,6 +45,16 @@ def test_synthetic_lido_export_has_new_record_ids(tmp_path: Path) -> None:
     assert len(set(ids)) == 45
 
 
+def test_a_photograph_sized_jpeg_has_about_its_size(tmp_path: Path) -> None:
+    import upload_overhead
+    from PIL import Image
+
+    path = upload_overhead.photograph(tmp_path / "p.jpg", 2.0, seed=1)
+    assert 1.6e6 < path.stat().st_size < 2.5e6
+    with Image.open(path) as image:
+        assert image.format == "JPEG"
+
+
 def test_describe_request_names_the_api_module() -> None:
     query = b"action=query&prop=imageinfo&titles=File%3AA.jpg"
     assert _common.describe_request(query) == "query prop=imageinfo"
@@ -73,6 +83,7 @@ def test_mapping_throughput(tmp_path: Path) -> None:
     "script, argv",
     [
         ("upload_overhead", ["--files", "3", "--rounds", "2"]),
+        ("upload_overhead", ["--files", "3", "--rounds", "1", "--realistic", "0.2", "0.5"]),
         ("pipelining", ["--files", "3", "--latency", "0.1"]),
     ],
 )
