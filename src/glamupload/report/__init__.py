@@ -17,7 +17,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -192,10 +192,11 @@ class ReportBuilder:
     def add(self, part: tuple[PartInfo, WikiChecks | None]) -> None:
         """The next part's figures (parts come in batch order)."""
         info, checks = part
+        assert info.tally is not None, "a part is added once"
         self.tally.merge(info.tally)
         if checks is not None and self.checks is not None:
             self.checks.merge(checks)
-        self.parts.append(info)
+        self.parts.append(replace(info, tally=None))  # its figures are added up: memory stays flat
 
     def finish(self) -> ReportSummary:
         """summary.json and report.html; a small report takes its parts inside the page (one file)."""

@@ -50,7 +50,7 @@ class PartInfo:
 
     number: int
     rows: int
-    tally: Tally
+    tally: Tally | None  #: None once the builder has added it up
     #: files per (verdict or "*", problem filter, kind ("k" + text) or "*")
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     kinds: list[str] = field(default_factory=list)
