@@ -501,3 +501,12 @@ def test_json_export_with_nested_paths_and_an_image_list(tmp_path: Path) -> None
         "Compass - J-1 - image 2.tif",
     )
     assert free.license.verdict == "accept" and non_free.license.verdict == "reject"
+
+
+def test_a_records_line_is_the_json_of_its_planned_file(
+    smm: list[PlannedFile], kenom: list[PlannedFile]
+) -> None:
+    """records.jsonl's lines splice in the verdict's JSON made once (Verdict.json): the same text."""
+    for item in [*smm, *kenom]:
+        assert item.to_json() == json.dumps(item.to_dict(), ensure_ascii=False)
+        assert PlannedFile.from_json(item.to_json()) == item

@@ -19,6 +19,7 @@ from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
 
 RECORDS_FILE = "records.jsonl"
+_LICENSE = 5  #: the verdict's place among a planned file's keys
 
 
 @dataclass(frozen=True)
@@ -47,49 +48,33 @@ class PlannedFile:
         """Whether any error or warning of the file is of this kind."""
         return any(p.code == code for p in (*self.errors, *self.warnings))
 
+    def _items(self, license: Any) -> list[tuple[str, Any]]:
+        return [
+            ("index", self.index),
+            ("record_id", self.record_id),
+            ("filename", self.filename),
+            ("wikitext", self.wikitext),
+            ("categories", list(self.categories)),
+            ("license", license),
+            ("source", self.source),
+            ("template", self.template),
+            ("params", dict(self.params)),
+            ("errors", [p.to_dict() for p in self.errors]),
+            ("warnings", [p.to_dict() for p in self.warnings]),
+            ("position", self.position),
+            ("uploadable", self.uploadable),
+        ]
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of records.jsonl (and of the upload state's copy of the plan)."""
-        return {
-            "index": self.index,
-            "record_id": self.record_id,
-            "filename": self.filename,
-            "wikitext": self.wikitext,
-            "categories": list(self.categories),
-            "license": self.license.to_dict(),
-            "source": self.source,
-            "template": self.template,
-            "params": dict(self.params),
-            "errors": [p.to_dict() for p in self.errors],
-            "warnings": [p.to_dict() for p in self.warnings],
-            "position": self.position,
-            "uploadable": self.uploadable,
-        }
+        return dict(self._items(self.license.to_dict()))
 
     def to_json(self) -> str:
         """One line of records.jsonl: ``to_dict`` as JSON, with the verdict's JSON made once per verdict
         (the same text ``json.dumps(self.to_dict())`` gives)."""
-        head = json.dumps(
-            {
-                "index": self.index,
-                "record_id": self.record_id,
-                "filename": self.filename,
-                "wikitext": self.wikitext,
-                "categories": list(self.categories),
-            },
-            ensure_ascii=False,
-        )
-        tail = json.dumps(
-            {
-                "source": self.source,
-                "template": self.template,
-                "params": dict(self.params),
-                "errors": [p.to_dict() for p in self.errors],
-                "warnings": [p.to_dict() for p in self.warnings],
-                "position": self.position,
-                "uploadable": self.uploadable,
-            },
-            ensure_ascii=False,
-        )
+        items = self._items(None)
+        head = json.dumps(dict(items[:_LICENSE]), ensure_ascii=False)
+        tail = json.dumps(dict(items[_LICENSE + 1 :]), ensure_ascii=False)
         return f'{head[:-1]}, "license": {self.license.json}, {tail[1:]}'
 
     @classmethod
