@@ -105,11 +105,18 @@ def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str], sha1_chec
         options = UploadOptions(only=only, comment=COMMENT)
         if sha1_check == "chunked":
             options.sha1_check_from = options.chunk_threshold
+        estimates: list[tuple[float, int, int, float | None]] = []
         summary = Uploader(
-            upload_run.db, wiki, batch_name=batch.name, image_roots=batch.image_roots, options=options
+            upload_run.db,
+            wiki,
+            batch_name=batch.name,
+            image_roots=batch.image_roots,
+            options=options,
+            progress=lambda e: estimates.append((time.perf_counter(), e.files_done, e.files_total, e.eta)),
         ).run()
     done = time.perf_counter()
     return {
+        "eta_ratios": eta_ratios(estimates, done),
         "connect_s": connected - start,
         "plan_s": planned - connected,
         "upload_s": done - planned,
@@ -117,6 +124,18 @@ def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str], sha1_chec
         "results": summary.this_run,
         "requests": log.counts(),
     }
+
+
+def eta_ratios(estimates: list[tuple[float, int, int, float | None]], end: float) -> dict[str, float]:
+    """The uploader's estimate of the time left against the time that was really left, when a quarter,
+    half and three quarters of the files were done (1.0: exact; 2.0: twice too long)."""
+    ratios = {}
+    for share in (0.25, 0.5, 0.75):
+        for at, done, total, eta in estimates:
+            if eta is not None and total and done >= share * total and end - at > 0:
+                ratios[f"{share:.0%}"] = eta / (end - at)
+                break
+    return ratios
 
 
 # -- the figure ------------------------------------------------------------------------------------------
@@ -186,6 +205,7 @@ def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
                 counts[name] = counts.get(name, 0) + n
         total[key] = counts
     total["peak_rss"] = max(run["peak_rss"] for run in runs)
+    total["eta_ratios"] = [run["eta_ratios"] for run in runs if "eta_ratios" in run]
     return total
 
 
@@ -274,6 +294,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"\nthroughput ratio glamupload / bare loop: {ratio:.2f} uploading (target >= 0.9; rounds: "
         f"{rounds}), {whole:.2f} for the whole runs including logins and planning"
     )
+    if glam["eta_ratios"]:
+        shown = "; ".join(", ".join(f"{k} {v:.2f}" for k, v in r.items()) for r in glam["eta_ratios"])
+        print(f"the uploader's time left / the time really left, per round (1.0 exact): {shown}")
     lookups = glam["requests"].get("query list=allimages", 0)
     extra = sum(glam["requests"].values()) - files - lookups
     print(

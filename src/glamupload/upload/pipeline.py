@@ -301,6 +301,8 @@ class Uploader:
         in_flight: deque[Future[None]] = deque()
         try:
             for row, existing in ready:
+                if self.stop.is_set():  # asked to stop: no more rows read, preflighted or asked about
+                    break
                 prepared = prepare.submit(self._prepare, row, existing is not None)
                 in_flight.append(upload.submit(self._process, row, existing, prepared))
                 while len(in_flight) >= window:
