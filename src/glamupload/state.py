@@ -20,12 +20,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glamupload.errors import ConfigError
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 from glamupload.sdc.model import StructuredData
+
+if TYPE_CHECKING:  # maintenance talks to the wiki; the state only carries its findings
+    from glamupload.maintenance import MaintenancePage
 
 SCHEMA_VERSION = 1
 
@@ -277,6 +280,8 @@ class BatchStatus:
     interrupted: bool = False
     #: Files whose licence rests on a person's word (a reviewer's decision, a declaration), per flag kind.
     licence_flags: Mapping[str, int] = field(default_factory=dict)
+    #: After an upload run: the files it uploaded that the wiki files into maintenance categories.
+    maintenance: tuple[MaintenancePage, ...] = ()
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -296,6 +301,7 @@ class BatchStatus:
             "interrupted": self.interrupted,
             "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
+            "maintenance": [page.to_dict() for page in self.maintenance],
         }
 
 
