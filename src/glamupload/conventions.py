@@ -39,6 +39,8 @@ CONVENTION_CODES = frozenset(
 
 _LETTER = re.compile(r"[^\W\d_]")
 _CREATOR = re.compile(r"\s*creator\s*:", re.IGNORECASE)
+#: What can make wikitext more than its text (templates, links, tags, entities, bold/italics).
+_MARKUP = re.compile(r"[{}\[\]<>&']")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ class PageFacts:
 def plain_text(value: str) -> str:
     """The text of a parameter value outside any template: what no language template marks (and what a
     name is when it is no ``{{Creator:…}}``)."""
+    if not _MARKUP.search(value):  # most values are plain text: nothing to parse
+        return " ".join(value.split())
     code = mwparserfromhell.parse(value)
     for template in code.filter_templates(recursive=False):
         code.remove(template)
@@ -192,6 +196,8 @@ def check_name(descriptive: Mapping[str, str]) -> Problem | None:
 
 
 def _has_creator(value: str) -> bool:
+    if "creator" not in value.casefold():
+        return False
     templates = mwparserfromhell.parse(value).filter_templates(recursive=True)
     return any(_CREATOR.match(str(template.name)) for template in templates)
 
