@@ -183,6 +183,8 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     assert "PD-Sweden-photo" not in now[titles[relicensed]]["text"]
     assert outcomes[relicensed]["summary"].startswith("glamupload update smm-2015: ")
     assert "licence" in outcomes[relicensed]["summary"]
+    # the batch id ends every edit's summary, as it ends the uploads' (issue #15)
+    assert outcomes[relicensed]["summary"].endswith(f" [batch {load_batch(batch_file).batch_id}]")
     assert "PD-Sweden-photo" in now[titles[worse]]["text"]  # never applied
     assert now[titles[e]] is None  # never recreated
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from conftest import EXAMPLES, OwnSandbox
 from upload_support import connect, history, upload_batch
 
-from glamupload import sandbox
+from glamupload import __version__, sandbox
 from glamupload.cli import GlamuploadGroup
 from glamupload.cli.upload import status_command, upload_command
 from glamupload.config import load_batch
@@ -72,6 +72,14 @@ def test_smm_example_uploads_completely_and_exactly_once(smm_wiki: Wiki, batch_f
     assert sorted(seen.revisions.values()) == [1] * len(uploadable)
     statistics = smm_wiki.call({"action": "query", "meta": "siteinfo", "siprop": "statistics"})
     assert statistics["query"]["statistics"]["images"] == len(uploadable)
+    # no uploaded page lands in a maintenance category of the sandbox (whose stand-ins check parameter
+    # names, licence, description, author and source as Commons does), and each upload names the batch
+    assert summary.maintenance == ()
+    first = smm_wiki.api("query", prop="revisions", titles=f"File:{names[0]}", rvprop="comment")
+    (page,) = first["query"]["pages"].values()
+    assert page["revisions"][0]["comment"] == (
+        f"Batch upload smm-2015 with glamupload {__version__} [batch {batch.batch_id}]"
+    )
 
     again = upload_batch(batch, smm_wiki)
     assert again.this_run == {} and again.counts == summary.counts

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import mwparserfromhell
 
-from glamupload import plan, wikitext
+from glamupload import PROJECT_URL, conventions, plan, wikitext
 from glamupload.config import BatchConfig
 from glamupload.crosswalk import Crosswalk
 from glamupload.errors import ConfigError, InputError, WikiError
@@ -49,6 +49,8 @@ Kind = Literal[
     "collection-category",
     "contributed-category",
     "tracking-category",
+    "tool-category",
+    "needs-categories",
     "category",
     "transcluded",
 ]
@@ -92,6 +94,10 @@ class _Names:
     collections: list[str]
     tracking: str | None
     parents: Mapping[str, list[str]]
+    #: The hidden category of every file glamupload uploads (mappings/conventions.yaml).
+    tool: str
+    #: The batch's backlog of files with no topical category.
+    needs_categories: str
 
 
 # --- the batch's pages --------------------------------------------------------------------------------
@@ -113,7 +119,7 @@ def plan_pages(
     uses = file_page_uses(plan.plan_batch(batch) if files is None else files)
     namespace = wiki.namespace_name(INSTITUTION_NAMESPACE) if wiki else INSTITUTION_NAMESPACE
     render = _Renderer(batch.templates_dir)
-    pages = _structural_pages(batch, names, namespace, render)
+    pages = _structural_pages(batch, names, namespace, render, names.needs_categories in uses.categories)
     planned = {_key(page.title) for page in pages}
     if names.institution_name:  # files may name it by the canonical namespace
         planned.add(_key(f"{INSTITUTION_NAMESPACE}:{names.institution_name}"))
@@ -167,20 +173,23 @@ def file_page_uses(files: Iterable[PlannedFile]) -> FilePageUses:
     return FilePageUses(list(categories), list(transcluded))
 
 
-def apply_pages(planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False) -> list[PlannedPage]:
+def apply_pages(
+    planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False, *, batch_id: str | None = None
+) -> list[PlannedPage]:
     """Create the pages that do not exist; with ``update``, rewrite those glamupload wrote last.
 
     Pages are compared with the wiki again right before writing (one batched request), and each write
     carries a guard: ``createonly`` for a new page, ``baserevid`` for an update, so an edit someone makes
-    in between is never lost — that page comes back "blocked". Returns the pages with ``outcome`` set;
-    running it again right after makes no edit.
+    in between is never lost — that page comes back "blocked". Every edit summary ends with ``batch_id``
+    (``BatchConfig.batch_id``), so the batch's edits can be found as one. Returns the pages with
+    ``outcome`` set; running it again right after makes no edit.
     """
     pages = list(planned)
     current = wiki.page_revisions(page.title for page in pages)
     account = account_name(wiki)
     for page in pages:
         _classify(page, current[page.title], account)
-        page.outcome = _write(page, wiki, update, account)
+        page.outcome = _write(page, wiki, update, account, batch_id)
     return pages
 
 
@@ -238,7 +247,15 @@ def creatable_categories(batch: BatchConfig) -> set[str]:
     collections, "Media contributed by", tracking) and every category whose parents are known. For the
     dry-run report, which tells these apart from the ones a person must create."""
     names = _names(batch)
-    own = [names.institution_category, names.contributed, names.tracking, *names.collections, *names.parents]
+    own = [
+        names.institution_category,
+        names.contributed,
+        names.tracking,
+        names.tool,
+        names.needs_categories,
+        *names.collections,
+        *names.parents,
+    ]
     return {name for name in own if name}
 
 
@@ -261,14 +278,19 @@ def _names(batch: BatchConfig) -> _Names:
     ]
     tracking_name = plan.tracking_category(batch, crosswalk)
     tracking = tracking_name and _config_name(batch, tracking_name, ("categories", "tracking"))
+    tool = str(wikitext.category_name(conventions.load().tool_category))
+    needs = _config_name(
+        batch, plan.needs_categories_category(batch, crosswalk), ("categories", "needs_categories")
+    )
+    own = {"tool": tool, "needs_categories": needs}
     if model.institution is None:
-        return _Names(None, None, None, None, collections, tracking, parents)
+        return _Names(None, None, None, None, collections, tracking, parents, **own)
     institution = model.institution.model_dump()
     name = _config_name(batch, institution["name"], ("institution", "name"), INSTITUTION_NAMESPACE)
     homecat = _config_name(batch, institution.get("homecat") or name, ("institution", "homecat"))
     contributed = getattr(cats, "contributed", None) or f"Media contributed by {name}"
     contributed = _config_name(batch, contributed, ("categories", "contributed"))
-    return _Names(institution, name, homecat, contributed, collections, tracking, parents)
+    return _Names(institution, name, homecat, contributed, collections, tracking, parents, **own)
 
 
 def _lookup_parents(crosswalk: Crosswalk) -> dict[str, list[str]]:
@@ -304,7 +326,7 @@ def _config_name(
 
 
 def _structural_pages(
-    batch: BatchConfig, names: _Names, namespace: str, render: _Renderer
+    batch: BatchConfig, names: _Names, namespace: str, render: _Renderer, backlog_used: bool
 ) -> list[PlannedPage]:
     pages: list[PlannedPage] = []
     given = names.parents
@@ -351,6 +373,19 @@ def _structural_pages(
                 **common,
             )
         )
+    if backlog_used:  # only a backlog some file is in: an empty category would be deleted on Commons
+        home = names.tracking or names.contributed or names.tool
+        pages.append(
+            render.category(
+                "needs-categories",
+                names.needs_categories,
+                [home, *given.get(names.needs_categories, [])],
+                batch=batch.name,
+                **common,
+            )
+        )
+    tool_parents = [*conventions.load().tool_category_parents, *given.get(names.tool, [])]
+    pages.append(render.category("tool-category", names.tool, tool_parents, project_url=PROJECT_URL))
     for page in pages:
         if page.kind != "institution" and not page.parents:
             page.note = "no parent category known: name its parents under categories.parents"
@@ -413,24 +448,29 @@ def _classify(page: PlannedPage, current: Mapping[str, Any] | None, account: str
     page.status = "update" if ours else "blocked"
 
 
-def _write(page: PlannedPage, wiki: Wiki, update: bool, account: str | None) -> Outcome:
+def _write(page: PlannedPage, wiki: Wiki, update: bool, account: str | None, batch_id: str | None) -> Outcome:
     if page.status == "create":
-        return _save(page, wiki, account, "created", create_only=True)
+        return _save(page, wiki, account, "created", batch_id, create_only=True)
     if page.status == "update" and update:
-        return _save(page, wiki, account, "updated", base_revid=page.revid)
+        return _save(page, wiki, account, "updated", batch_id, base_revid=page.revid)
     if page.status == "update":
         return "skipped"
     assert page.status in ("unchanged", "blocked", "manual")
     return page.status
 
 
-def _save(page: PlannedPage, wiki: Wiki, account: str | None, done: Outcome, **guard: Any) -> Outcome:
+def _save(
+    page: PlannedPage, wiki: Wiki, account: str | None, done: Outcome, batch_id: str | None, **guard: Any
+) -> Outcome:
     """One guarded edit. When the wiki refuses it because the page changed since it was read, the page
     is read again: glamupload's own text there (a retried request that had in fact succeeded) counts as
     done; anything else is blocked, with the new editor and diff."""
     verb = "create" if done == "created" else "update"
+    summary = f"{SUMMARY_PREFIX} {verb} {page.kind} page"
+    if batch_id:
+        summary = conventions.load().edit_summary(summary, batch_id)
     try:
-        saved = wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
+        saved = wiki.edit(page.title, page.text or "", summary, **guard)
     except WikiError as exc:
         if exc.code not in ("articleexists", "editconflict", "missingtitle"):
             raise

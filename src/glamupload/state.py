@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glamupload.errors import ConfigError
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 from glamupload.readers.folder import glob_base, is_glob
 from glamupload.sdc.model import StructuredData
+
+if TYPE_CHECKING:  # maintenance talks to the wiki; the state only carries its findings
+    from glamupload.maintenance import MaintenancePage
 
 SCHEMA_VERSION = 1
 
@@ -444,6 +447,8 @@ class BatchStatus:
     #: ``unchecked`` (uploaded, never looked at by ``update``)
     pages: Mapping[str, int] = field(default_factory=empty_page_counts)
     page_problems: tuple[PageProblem, ...] = ()
+    #: After an upload run: the files it uploaded that the wiki files into maintenance categories.
+    maintenance: tuple[MaintenancePage, ...] = ()
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -464,6 +469,7 @@ class BatchStatus:
             "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
             "pages": {"counts": dict(self.pages), "problems": [p.to_dict() for p in self.page_problems]},
+            "maintenance": [page.to_dict() for page in self.maintenance],
         }
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from glamupload import __version__, sandbox, sessions
+from glamupload import PROJECT_URL, __version__, sandbox, sessions
 from glamupload.accounts import (
     SOURCES_HELP,
     AccountInfo,
@@ -100,10 +100,12 @@ def resolve_target(wiki: str, sandbox_dir: Path | None = None) -> Target:
 
 
 def user_agent(username: str | None) -> str:
-    """A descriptive User-Agent, as the Wikimedia User-Agent policy asks: tool/version (contact) library."""
+    """A descriptive User-Agent, as the Wikimedia User-Agent policy asks: ``<client>/<version> (<contact
+    information>) <library>/<version>``, the contact being the project's URL and the user's own contact
+    (``GLAMUPLOAD_CONTACT``, an e-mail or ``User:Name``, else the account's user page)."""
     contact = os.environ.get("GLAMUPLOAD_CONTACT") or (f"User:{main_account(username)}" if username else "")
-    tool = f"glamupload/{__version__} ({contact})".replace(" ()", "")
-    return f"{tool} python-requests/{requests.__version__}"
+    about = "; ".join(part for part in (PROJECT_URL, contact.strip()) if part)
+    return f"glamupload/{__version__} ({about}) python-requests/{requests.__version__}"
 
 
 T = TypeVar("T")

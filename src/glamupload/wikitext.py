@@ -3,7 +3,8 @@
 Text from an export is never markup. ``escape`` turns any value into wikitext that displays exactly that
 text and cannot leave the template parameter it is put in; only ``Wikitext`` (a ``str`` subclass) is
 passed through unchanged, and the helpers here (``lang``, ``size``, ``other_date``, ``institution``,
-``creator``, ``template_call``) are the trusted way to build markup around escaped values.
+``creator``, ``information_field``, ``template_call``) are the trusted way to build markup around escaped
+values.
 
 Escaping rules (each makes one wikitext construct impossible; entities are decoded only at display time,
 after the wiki has parsed the page structure):
@@ -275,6 +276,15 @@ def institution(name: str) -> Wikitext:
     return Wikitext("{{Institution:" + page_name(name, namespace="Institution") + "}}")
 
 
+def information_field(name: object, value: object) -> Wikitext:
+    """``{{Information field|name=…|value=…}}``: a further row of a file-page template, for its
+    ``other_fields`` parameters (a maker, a printer: what the template has no parameter for). Blank value
+    gives empty wikitext."""
+    if value is None or not str(value).strip():
+        return Wikitext("")
+    return template_call("Information field", named={"name": name, "value": value})
+
+
 def creator(name: str) -> Wikitext:
     """``{{Creator:Name}}``: transcludes the creator's page (commons-conventions §1.6)."""
     return Wikitext("{{Creator:" + page_name(name, namespace="Creator") + "}}")
@@ -306,6 +316,10 @@ class TemplateCatalogue:
     file_page_templates: Mapping[str, TemplateSpec]
     size_parameters: tuple[str, ...]
     other_date_types: tuple[str, ...]
+    #: The (canonical) parameters a ``{{Creator:…}}`` box belongs in (the catalogue's ``conventions``).
+    creator_parameters: frozenset[str] = frozenset()
+    #: The (canonical) parameters that hold prose in some language, to be marked with a language template.
+    free_text_parameters: frozenset[str] = frozenset()
 
     def template(self, name: str) -> TemplateSpec:
         """The file-page template called ``name`` (``Art_Photo`` and ``art Photo`` work too)."""
@@ -355,10 +369,13 @@ def _load_catalogue(path: Path) -> TemplateCatalogue:
             for name, entry in data["file_page_templates"].items()
         }
         helpers = data["helper_templates"]
+        conventions = data.get("conventions") or {}
         catalogue = TemplateCatalogue(
             file_page_templates=templates,
             size_parameters=tuple(helpers["Size"]["parameters"]),
             other_date_types=tuple(helpers["Other date"]["types"]),
+            creator_parameters=frozenset(conventions.get("creator_parameters") or ()),
+            free_text_parameters=frozenset(conventions.get("free_text_parameters") or ()),
         )
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read the template catalogue: {error}", file=path) from error

@@ -27,6 +27,7 @@ from glamupload.cli.options import (
     wiki_options,
 )
 from glamupload.config import load_batch
+from glamupload.maintenance import MaintenancePage
 from glamupload.state import BatchStatus, FileStatus, RowProblem
 from glamupload.upload.options import MIB, Progress, UploadOptions
 from glamupload.upload.run import PlanChanged, UploadRun, batch_status
@@ -226,12 +227,25 @@ def upload_command(
             err=True,
         )
     _review_hint(summary.counts, batch_file)
+    _print_maintenance(summary.maintenance)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers, state_file), err=True)
     if as_json:
         emit_json(summary.to_dict())
     exit_with(summary.exit_status)
+
+
+def _print_maintenance(found: tuple[MaintenancePage, ...]) -> None:
+    """The uploaded files the wiki files into maintenance categories, as Commons' patrollers will see them."""
+    if not found:
+        return
+    click.secho(f"{len(found)} uploaded page(s) are in maintenance categories:", fg="yellow", err=True)
+    for page in found[:SHOWN_PROBLEMS]:
+        for finding in page.findings:
+            click.echo(f"  {page.title} (record {page.record_id}): {finding.message}", err=True)
+    if len(found) > SHOWN_PROBLEMS:
+        click.echo(f"  … and {len(found) - SHOWN_PROBLEMS} more (upload --json lists them all)", err=True)
 
 
 @click.command("status")

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from glamupload import pages, resources
+from glamupload import conventions, pages, resources
 from glamupload.config import BatchConfig
 from glamupload.errors import ApiError, ConfigError
 from glamupload.exitcodes import ExitStatus
@@ -333,7 +333,7 @@ class UpdateRun(StateRun):
             row.record_id,
             title,
             UpdateOutcome.UNCHANGED,
-            summary(self.batch.name, merged.changes),
+            conventions.load().edit_summary(summary(self.batch.name, merged.changes), self.batch.batch_id),
             changes=merged.changes,
             conflicts=merged.conflicts,
             kept=merged.kept,

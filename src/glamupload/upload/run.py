@@ -5,13 +5,14 @@ pipeline. The CLI asks this object what it needs to confirm, then makes one call
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from glamupload import pages, state
+from glamupload import maintenance, pages, state
 from glamupload.config import BatchConfig
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, WikiError
 from glamupload.plan import plan_batch
 from glamupload.state import BatchState, BatchStatus, FileStatus
 from glamupload.upload.options import ProgressCallback, UploadOptions
@@ -111,13 +112,26 @@ class UploadRun(StateRun):
             allow_outside_root=self.batch.model.images.allow_outside_root,
             options=options,
             progress=progress,
+            batch_id=self.batch.batch_id,
         )
         if self.first_run:  # a resume must start at once: the pages were checked when the batch began
             waiting = [row.planned for row in self.db.rows([FileStatus.PENDING])]
             warning = pages.missing_pages_warning(self.batch, self.wiki, files=waiting) if waiting else None
             if warning:
                 uploader.emit("warning", warning)
-        return uploader.run()
+        status = uploader.run()
+        return dataclasses.replace(status, maintenance=self._maintenance(uploader))
+
+    def _maintenance(self, uploader: Uploader) -> tuple[maintenance.MaintenancePage, ...]:
+        """The files this run uploaded that the wiki files into maintenance categories (a misspelled
+        parameter, no machine-readable licence or author…): reported, never fatal for the upload."""
+        if not uploader.uploaded:
+            return ()
+        try:
+            return maintenance.uploaded_in_maintenance(self.wiki, uploader.uploaded)
+        except WikiError as exc:
+            uploader.emit("warning", f"could not ask the wiki which uploaded pages need maintenance: {exc}")
+            return ()
 
 
 def bind_to_wiki(db: BatchState, wiki: Wiki, state_path: Path) -> None:
