@@ -267,7 +267,13 @@ class _Merger:
             return
         order = [n for n, _ in self.new.params]
         later = [n for n in order[order.index(name) + 1 :] if call.has(n)] if name in order else []
-        call.add(name, value, before=later[0] if later else None)
+        added = call.add(name, value, before=later[0] if later else None)
+        # mwparserfromhell copies a neighbour's padding by str.isspace, which counts characters MediaWiki
+        # keeps (a no-break space): only what MediaWiki trims may stand around the new value
+        padded = str(added.value)
+        at = padded.find(value)
+        lead, trail = padded[:at], padded[at + len(value) :]
+        added.value = "".join(c for c in lead if c in _TRIM) + value + "".join(c for c in trail if c in _TRIM)
 
     def _conflict(self, conflict: Conflict) -> None:
         self.conflicts.append(conflict)
