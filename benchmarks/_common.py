@@ -84,15 +84,14 @@ def cpu():  # this process and its finished children (worker processes of a para
 start, cpu_start = time.perf_counter(), cpu()
 result = getattr(module, sys.argv[2])(*args)
 elapsed, cpu_seconds = time.perf_counter() - start, cpu() - cpu_start
-if isinstance(result, dict):  # the largest child's peak (a worker's), apart from this process's own
-    result.setdefault("child_peak_rss", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest worker's
 try:  # this process's own high-water mark (ru_maxrss would include the parent's, inherited at fork)
     with open("/proc/self/status") as status:
         peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 except (OSError, StopIteration):
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print("\\n" + json.dumps({{"result": result, "seconds": elapsed, "cpu_seconds": cpu_seconds,
-                          "peak_rss": peak}}))
+                          "peak_rss": peak, "child_peak_rss": child_peak}}))
 """
 
 

@@ -183,7 +183,7 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
     )
     for row in rows:
         result = row["result"]
-        worker = result.get("child_peak_rss", 0) if "job" in row["step"] and "1 job" not in row["step"] else 0
+        worker = row.get("child_peak_rss", 0) if "job" in row["step"] and "1 job" not in row["step"] else 0
         print(
             f"{row['kind']:<7}{row['records']:>9}{row['file_mb']:>6.0f}  {row['step']:<27}"
             f"{row['seconds']:>8.1f}{row['cpu_seconds']:>8.1f}{row['records_per_cpu_s']:>10,.0f}"

@@ -2,7 +2,8 @@
 
 It sits between the wiki layer and the real sandbox wiki and, for requests matching a schedule, does
 what a healthy local wiki never does: drops the connection (before or after the wiki handled the
-request), answers 503 with ``Retry-After``, answers ``maxlag``, answers slowly, or cuts the connection
+request), answers 503 with ``Retry-After``, answers ``maxlag``, answers only after the client gave up
+waiting ("slow": held until the client hangs up, then handled by the wiki), or cuts the connection
 in the middle of a request body (a chunk half sent). Every other request is passed through unchanged.
 Each connection carries one request (HTTP/1.0), which keeps the proxy small. It also counts the API
 actions it sees (``proxy.actions["login"]``: how many login requests reached the wiki).
@@ -13,10 +14,10 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import select
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -57,12 +58,12 @@ class _QuietServer(ThreadingHTTPServer):
 class FaultProxy:
     """``with FaultProxy(upstream_api) as proxy:`` then point the wiki layer at ``proxy.api``."""
 
-    def __init__(self, upstream_api: str, *, retry_after: int = 1, slow_seconds: float = 1.5) -> None:
+    def __init__(self, upstream_api: str, *, retry_after: int = 1, slow_seconds: float = 120.0) -> None:
         parts = urlsplit(upstream_api)
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.path = parts.path
         self.retry_after = retry_after
-        self.slow_seconds = slow_seconds
+        self.slow_seconds = slow_seconds  #: the longest a "slow" request is held (a bound, not a wait)
         self.schedule: list[tuple[str, str]] = []  #: (which requests, fault), applied in order
         self.applied: Counter[str] = Counter()
         #: API actions of the requests that reached the proxy whole (``actions["login"]``, ``["query"]``…).
@@ -89,6 +90,10 @@ class FaultProxy:
         assert fault in FAULTS, fault
         with self._lock:
             self.schedule.extend([(kind, fault)] * times)
+
+    def answer(self, action: str, body: bytes) -> tuple[dict[str, object], list[tuple[str, str]]] | None:
+        """A reply (JSON object, headers) for a request the proxy answers itself; None passes it on."""
+        return None
 
     def _next_fault(self, body: bytes) -> str | None:
         with self._lock:
@@ -139,8 +144,13 @@ class FaultProxy:
                 else:
                     body = b""
                     fault = proxy._next_fault(body)
+                action = api_action(self.path, body)
                 with proxy._lock:
-                    proxy.actions[api_action(self.path, body)] += 1
+                    proxy.actions[action] += 1
+                answered = proxy.answer(action, body) if fault is None else None
+                if answered is not None:  # a subclass answers this request itself (a stand-in)
+                    self._reply(200, json.dumps(answered[0]).encode(), answered[1])
+                    return
                 if fault == "drop":
                     self._abort()
                     return
@@ -166,8 +176,8 @@ class FaultProxy:
                         ],
                     )
                     return
-                if fault == "slow":
-                    time.sleep(proxy.slow_seconds)
+                if fault == "slow":  # held until the client gives up, whatever its timeout and speed
+                    select.select([self.connection], [], [], proxy.slow_seconds)  # readable: it hung up
                 headers = list(self.headers.items())
                 status, answer_headers, payload = proxy._forward(self.command, self.path, headers, body)
                 if fault == "drop-after":

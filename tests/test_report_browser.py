@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import Page, chromium
+from browser import Page
 from report_synthetic import write
 from test_report import build, planned_example, read
 
@@ -31,14 +31,13 @@ def smm_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dic
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium() as tab:
-        yield tab
-        assert tab.exceptions == []
-        assert tab.console_errors == []
-        assert tab.evaluate("document.body.dataset.jsErrors") is None
-        # self-contained: nothing but the report file itself and the data: thumbnails inside it
-        assert {url.split(":", 1)[0] for url in tab.requests} <= {"file", "data"}
+def page(browser_tab: Page) -> Iterator[Page]:
+    yield browser_tab
+    assert browser_tab.exceptions == []
+    assert browser_tab.console_errors == []
+    assert browser_tab.evaluate("document.body.dataset.jsErrors") is None
+    # self-contained: nothing but the report file itself and the data: thumbnails inside it
+    assert {url.split(":", 1)[0] for url in browser_tab.requests} <= {"file", "data"}
 
 
 def open_report(page: Page, html: Path, hash_: str = "") -> None:
@@ -188,7 +187,9 @@ def test_hostile_metadata_stays_text(page: Page, tmp_path: Path) -> None:
     assert page.evaluate("document.querySelectorAll('img[src=x], #rows script').length") == 0
     assert page.evaluate("document.querySelector('#rows h3').textContent") == f"File:{attack}.jpg"
     assert page.evaluate("document.querySelector('#rows pre').textContent") == attack
-    assert page.evaluate("document.querySelector('#reasons-review td').textContent") == attack
+    problem = page.evaluate("document.querySelector('#rows ul.problems li').textContent")
+    assert problem == f"error in {attack}: {attack}"  # the problem's message, as text
+    assert page.evaluate("document.querySelector('#reasons-review td.muted').textContent") == attack
 
 
 def test_an_empty_batch_gives_a_report_that_says_so(page: Page, tmp_path: Path) -> None:

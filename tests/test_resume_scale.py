@@ -34,7 +34,7 @@ def test_rows_are_read_a_batch_at_a_time_in_order_while_others_are_written(tmp_p
         for row in db.iter_rows([FileStatus.PENDING], batch=4):
             seen.append(row.record_id)
             if row.record_id == "r1":  # a row settled meanwhile, in a later batch, is not read as pending
-                db.finish(row.id + 5, Outcome(FileStatus.SKIPPED))
+                db.finish_many([(row.id + 5, Outcome(FileStatus.SKIPPED))])
         assert seen == [f"r{n}" for n in range(25) if n != 6]
         assert [r.record_id for r in db.iter_rows([FileStatus.SKIPPED])] == ["r6"]
         assert [r.record_id for r in db.iter_rows([FileStatus.PENDING], only=["r7", "r20"], batch=1)] == [

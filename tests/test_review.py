@@ -107,10 +107,10 @@ def needing_review(tmp_path: Path) -> BatchState:
     deleted = Outcome(
         FileStatus.NEEDS_REVIEW, code="was-deleted", message="a file with this name was deleted"
     )
-    db.finish(rows["deleted"].id, deleted)
+    db.finish_many([(rows["deleted"].id, deleted)])
     mismatch = Outcome(FileStatus.NEEDS_REVIEW, code="sha1-mismatch", message="the wiki holds other bytes")
-    db.finish(rows["mismatch"].id, mismatch)
-    db.finish(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:Review test done.png"))
+    db.finish_many([(rows["mismatch"].id, mismatch)])
+    db.finish_many([(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:Review test done.png"))])
     return db
 
 
@@ -171,8 +171,8 @@ def test_review_command_lists_explains_and_decides(tmp_path: Path) -> None:
         "Review test deleted.png" in listed.stderr
         and "--accept uploads it past the 'was-deleted'" in listed.stderr
     )
-    assert "2 file(s) need review" in listed.stderr
-    as_json = json.loads(runner.invoke(cli, [*base, "--json"]).stdout)
+    assert "2 file(s) held back by a wiki warning" in listed.stderr
+    as_json = json.loads(runner.invoke(cli, [*base, "--json"]).stdout)["warnings"]
     assert [(f["record_id"], f["acceptable"]) for f in as_json] == [("deleted", True), ("mismatch", False)]
 
     unsigned = runner.invoke(cli, [*base, "--accept", "deleted"])
@@ -180,7 +180,7 @@ def test_review_command_lists_explains_and_decides(tmp_path: Path) -> None:
     both = runner.invoke(
         cli, [*base, "--accept", "deleted", "--skip", "deleted", "--by", "A", "--reason", "r"]
     )
-    assert both.exit_code == 2 and "both --accept and --skip" in both.stderr
+    assert both.exit_code == 2 and "deleted: both accepted and skipped" in both.stderr
     wrong = runner.invoke(cli, [*base, "--accept", "mismatch", "--by", "A", "--reason", "r"])
     assert wrong.exit_code == 2 and "record mismatch" in wrong.stderr and "Traceback" not in wrong.output
 

@@ -25,11 +25,15 @@ from glamupload.licenses import Declaration, LicenseRules, RightsDeclarations
 from glamupload.problems import ProblemCode
 from glamupload.readers.paths import ExportShape
 from glamupload.resources import mappings_dir
+from glamupload.sdc.model import PID
+from glamupload.sdc.model import QID as SDC_QID
+from glamupload.sdc.model import table as sdc_table
 from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
     FieldCache,
     FieldSource,
+    LanguageCode,
     LookupTable,
     Step,
     Values,
@@ -51,9 +55,9 @@ def _str_list(value: Any) -> Any:
 
 
 class Condition(Strict):
-    """A test on one field's value(s); true when any of the values passes."""
+    """A test on one field's value(s), or several fields' together; true when any of the values passes."""
 
-    field: str
+    field: str | list[str]
     equals: str | None = None
     in_: list[str] | None = Field(None, alias="in")
     matches: str | None = None
@@ -71,8 +75,12 @@ class Condition(Strict):
                 raise ValueError(f"matches: not a regular expression ({exc})") from None
         return self
 
+    @property
+    def fields(self) -> list[str]:
+        return [self.field] if isinstance(self.field, str) else self.field
+
     def holds(self, record: FieldSource) -> bool:
-        values = [v.strip() for v in as_values(record.get(self.field))]
+        values = [v.strip() for name in self.fields for v in as_values(record.get(name))]
         if self.present is not None:
             return bool(values) == self.present
         if self.equals is not None:
@@ -170,19 +178,28 @@ class Images(Strict):
 
 
 class Categories(Strict):
-    """Fixed categories, per-record ones (usually through lookup tables) and the tracking category."""
+    """Fixed categories, per-record ones (usually through lookup tables) and the tracking category.
+
+    ``fixed`` and ``from`` say what a file shows (topical); ``provenance`` where it comes from (an
+    institution's "Images from …"), which Commons does not count as categorising it. A file with no topical
+    category goes into ``needs_categories``, the batch's visible backlog (docs/crosswalks.md)."""
 
     fixed: list[str] = []
     from_: list[Source] = Field([], alias="from")
+    provenance: list[Source] = []
     tracking: str | None = None
+    needs_categories: str | None = None
 
 
 class Filename(Strict):
-    """The file-name pattern, its parts and the parts that must never be shortened."""
+    """The file-name pattern, its parts, the parts that must never be shortened (identifiers) and the
+    parts that say what the file shows (default: every part not protected), which must say more than an
+    identifier or a single upper-case word."""
 
     pattern: str
     parts: dict[str, Source]
     protected: list[str] = []
+    descriptive: list[str] | None = None
 
 
 class LookupSpec(Strict):
@@ -204,11 +221,46 @@ class LookupSpec(Strict):
         return self
 
 
+class StatementSpec(Strict):
+    """One statement of the ``structured_data`` section: each value of ``values`` becomes a statement of
+    the property, with the ``qualifiers``' values on it (docs/structured-data.md)."""
+
+    values: Source
+    qualifiers: dict[str, Source] = {}
+    #: For an item property: a value that is not a Q-id becomes "unknown value" qualified by this
+    #: (string) property, e.g. P170 creator → P2093 author name string.
+    unknown: str | None = None
+    #: For a quantity property: the unit's Q-id (e.g. Q174789, millimetre).
+    unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """A bare source (a field name, a list, or a source mapping) stands for ``values``."""
+        if isinstance(data, dict) and data.keys() & {"values", "qualifiers", "unknown", "unit"}:
+            return data
+        return {"values": data}
+
+
+class StructuredDataSection(Strict):
+    """The crosswalk's ``structured_data``: captions per language, statements per property, and which of
+    the derived defaults to leave out (``defaults: {P170: false}``)."""
+
+    captions: dict[LanguageCode, Source] = {}
+    statements: dict[str, StatementSpec] = {}
+    defaults: dict[str, bool] = {}
+
+
 class CrosswalkModel(Strict):
     """The crosswalk YAML file, as validated."""
 
     description: str = ""
     record_id: str
+    #: The language of the export's free text (``sv``): free-text values not marked with a language
+    #: template are then reported (docs/crosswalks.md "Page conventions").
+    language: LanguageCode | None = None
+    #: The record's own web page, which the page's ``source`` should link.
+    record_url: Source | None = None
     template: str
     params: dict[str, Source] = {}
     variants: list[Variant] = []
@@ -218,6 +270,7 @@ class CrosswalkModel(Strict):
     categories: Categories = Categories()
     filename: Filename
     lookups: dict[str, LookupSpec] = {}
+    structured_data: StructuredDataSection | None = None
 
 
 def template_parameters() -> dict[str, frozenset[str]]:
@@ -248,7 +301,7 @@ class CompiledSource:
     _memo: Memo[tuple[Any, ...], _Result] = dataclass_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        paths = [*self.spec.field, *([self.spec.when.field] if self.spec.when else [])]
+        paths = [*self.spec.field, *(self.spec.when.fields if self.spec.when else [])]
         self.reads = tuple(dict.fromkeys([*paths, *(path for step in self.steps for path in step.reads)]))
         self._memo = Memo()
 
@@ -294,6 +347,27 @@ class CompiledSource:
 
 
 @dataclass
+class CompiledStatement:
+    """A ``structured_data`` statement with its sources compiled."""
+
+    property: str
+    values: CompiledSource
+    qualifiers: dict[str, CompiledSource]
+    unknown: str | None = None
+    unit: str | None = None
+
+
+@dataclass
+class CompiledStructuredData:
+    """The ``structured_data`` section, checked against the property table and compiled."""
+
+    captions: dict[str, CompiledSource]
+    statements: dict[str, CompiledStatement]
+    #: The derived defaults the crosswalk keeps (all of ``sdc.DEFAULTS`` unless turned off).
+    defaults: frozenset[str]
+
+
+@dataclass
 class Crosswalk:
     """A loaded, validated crosswalk, ready to map records."""
 
@@ -308,6 +382,17 @@ class Crosswalk:
     categories: list[CompiledSource]
     filename_parts: dict[str, CompiledSource]
     tables: dict[str, LookupTable] = dataclass_field(default_factory=dict)
+    structured_data: CompiledStructuredData | None = None
+    #: ``categories.provenance``: where a file comes from (not topical).
+    provenance: list[CompiledSource] = dataclass_field(default_factory=list)
+    record_url: CompiledSource | None = None
+
+    @property
+    def descriptive_parts(self) -> list[str]:
+        """The file-name parts that say what a file shows: as given, else every part not protected."""
+        given = self.model.filename.descriptive
+        protected = self.model.filename.protected
+        return list(given) if given is not None else [p for p in self.filename_parts if p not in protected]
 
     def choose(self, record: FieldSource) -> tuple[str, dict[str, CompiledSource]]:
         """The template for this record and its parameter sources (shared merged with the variant's)."""
@@ -400,6 +485,10 @@ class _Checker:
             image_source = self._source(getattr(images, kind), ("images", kind))
         suffix = self._source(images.suffix, ("images", "suffix")) if images.suffix else None
         categories = [self._source(s, ("categories", "from", i)) for i, s in enumerate(m.categories.from_)]
+        provenance = [
+            self._source(s, ("categories", "provenance", i)) for i, s in enumerate(m.categories.provenance)
+        ]
+        record_url = self._source(m.record_url, ("record_url",)) if m.record_url is not None else None
         parts = self._sources(m.filename.parts, ("filename", "parts"))
         try:
             named = FilenamePattern.parse(m.filename.pattern).fields
@@ -411,13 +500,14 @@ class _Checker:
                 ("filename", "pattern"),
                 hint=did_you_mean(name, parts),
             )
-        for i, name in enumerate(m.filename.protected):
-            if name not in parts:
-                raise self.located.error(
-                    f"protected part {name!r} is not under parts",
-                    ("filename", "protected", i),
-                    hint=did_you_mean(name, parts),
-                )
+        for key in ("protected", "descriptive"):
+            for i, name in enumerate(getattr(m.filename, key) or []):
+                if name not in parts:
+                    raise self.located.error(
+                        f"{key} part {name!r} is not under parts",
+                        ("filename", key, i),
+                        hint=did_you_mean(name, parts),
+                    )
         return Crosswalk(
             self.located.path,
             m,
@@ -430,7 +520,68 @@ class _Checker:
             categories,
             parts,
             tables,
+            self._structured_data(m.structured_data),
+            provenance=provenance,
+            record_url=record_url,
         )
+
+    def _structured_data(self, section: StructuredDataSection | None) -> CompiledStructuredData | None:
+        """Check every property, qualifier, unit and default against mappings/structured-data.yaml."""
+        if section is None:
+            return None
+        known = sdc_table().properties
+        loc: Loc = ("structured_data",)
+
+        def check_property(prop: str, where: Loc) -> None:
+            if prop not in known:
+                raise self.located.error(
+                    f"unknown property {prop!r}: mappings/structured-data.yaml does not list it",
+                    where,
+                    hint=did_you_mean(prop, known) if PID.fullmatch(prop) else "properties are written P180",
+                )
+
+        for name in section.defaults:
+            if name not in SDC_DEFAULTS:
+                raise self.located.error(
+                    f"no default for {name!r}",
+                    loc + ("defaults", name),
+                    hint=did_you_mean(name, SDC_DEFAULTS),
+                )
+        statements = {}
+        for prop, spec in section.statements.items():
+            where = loc + ("statements", prop)
+            check_property(prop, where)
+            datatype = known[prop].datatype
+            for qualifier in spec.qualifiers:
+                check_property(qualifier, where + ("qualifiers", qualifier))
+            if spec.unknown is not None:
+                check_property(spec.unknown, where + ("unknown",))
+                if datatype != "wikibase-item" or known[spec.unknown].datatype != "string":
+                    raise self.located.error(
+                        f"unknown: needs an item property and a string qualifier (as P170 with P2093); "
+                        f"{prop} is {datatype}, {spec.unknown} {known[spec.unknown].datatype}",
+                        where + ("unknown",),
+                    )
+            if (spec.unit is not None) != (datatype == "quantity"):
+                raise self.located.error(
+                    f"{prop} is {datatype}: "
+                    + ("it needs a unit (a Q-id)" if spec.unit is None else "no unit"),
+                    where,
+                )
+            if spec.unit is not None and not SDC_QID.fullmatch(spec.unit):
+                raise self.located.error(f"unit {spec.unit!r} is not a Q-id", where + ("unit",))
+            raw = self._raw(where)
+            values_loc = where + ("values",) if isinstance(raw, dict) and "values" in raw else where
+            statements[prop] = CompiledStatement(
+                prop,
+                self._source(spec.values, values_loc),
+                self._sources(spec.qualifiers, where + ("qualifiers",)),
+                spec.unknown,
+                spec.unit,
+            )
+        captions = self._sources(section.captions, loc + ("captions",))
+        defaults = frozenset(d for d in SDC_DEFAULTS if section.defaults.get(d, True))
+        return CompiledStructuredData(captions, statements, defaults)
 
     def _tables(self) -> dict[str, LookupTable]:
         tables = {}
@@ -506,7 +657,8 @@ class _Checker:
                 for field_name in placeholders(args.template):
                     self._check_field(field_name, step_loc)
             if name == "fallback":
-                self._check_field(args.field, step_loc)
+                for field_name in [args.field] if isinstance(args.field, str) else args.field:
+                    self._check_field(field_name, step_loc)
             steps.append(step)
         return CompiledSource(source, steps)
 
@@ -522,7 +674,8 @@ class _Checker:
         return data
 
     def _condition(self, condition: Condition, loc: Loc) -> None:
-        self._check_field(condition.field, loc + ("field",))
+        for i, name in enumerate(condition.fields):
+            self._check_field(name, loc + (("field",) if isinstance(condition.field, str) else ("field", i)))
 
     def _check_each(self, each: str) -> None:
         """``images.each`` must name a list of objects (or one object): each element is one image."""
@@ -561,6 +714,9 @@ class _Checker:
         if problem is not None:
             raise self.located.error(problem.message, loc, hint=problem.hint)
 
+
+#: The statements glamupload derives from the rest of the crosswalk unless ``defaults`` turns them off.
+SDC_DEFAULTS = ("P6216", "P275", "P195", "P7482", "P571", "P170", "P180", "P1259")
 
 IMAGE_PREFIX = "image."
 """``image.<key>`` reads a key of the element ``images.each`` walks over (any key of the element)."""

@@ -60,6 +60,10 @@ class InputError(GlamuploadError):
     """The metadata export cannot be read (encoding, broken XML, unsafe XML, ragged rows)."""
 
 
+class NotConfirmed(GlamuploadError):
+    """A command needs a yes it cannot ask for (no terminal) and was not given ``--yes``; nothing was done."""
+
+
 class SandboxError(GlamuploadError):
     """The local sandbox wiki cannot be created, started or reached."""
 

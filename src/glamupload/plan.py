@@ -18,10 +18,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from glamupload import licenses, media, sources, titles, wikitext
+from glamupload import conventions, decisions, licenses, media, sources, titles, wikitext
 from glamupload.caching import Memo
 from glamupload.config import BatchConfig
-from glamupload.crosswalk import IMAGE_PREFIX, Crosswalk, load
+from glamupload.crosswalk import IMAGE_PREFIX, CompiledSource, Crosswalk, load
 from glamupload.errors import ConfigError, GlamuploadError, InputError
 from glamupload.planned import PlannedFile
 from glamupload.preflight import LocalFile
@@ -29,6 +29,8 @@ from glamupload.problems import Problem, ProblemCode
 from glamupload.readers import ExportShape, Reader, open_export
 from glamupload.readers.base import Record
 from glamupload.readers.paths import resolve
+from glamupload.sdc.build import Planner as StructuredDataPlanner
+from glamupload.sdc.model import StructuredData
 from glamupload.transforms import Context, FieldCache, FieldSource, as_values, iiif_full, placeholders, render
 from glamupload.wikitext import Wikitext
 
@@ -65,6 +67,13 @@ def tracking_category(batch: BatchConfig, crosswalk: Crosswalk) -> str | None:
     return batch.model.categories.tracking or crosswalk.model.categories.tracking or None
 
 
+def needs_categories_category(batch: BatchConfig, crosswalk: Crosswalk) -> str:
+    """The batch's backlog of files with no topical category: the batch config's, else the crosswalk's,
+    else "<tracking category>: improve categories" (mappings/conventions.yaml)."""
+    given = batch.model.categories.needs_categories or crosswalk.model.categories.needs_categories
+    return given or conventions.load().needs_categories_category(tracking_category(batch, crosswalk))
+
+
 def plan_batch(batch: BatchConfig, *, check: wikitext.PageCheck = "construction") -> Iterator[PlannedFile]:
     """Map every record of the batch's export to planned files, streaming, in export order. ``check``
     is how pages are checked (``wikitext.FilePages``). One process; ``workers.plan_parallel`` is the
@@ -84,7 +93,8 @@ class FileDraft:
     """One file of a record as the first stage leaves it: everything but its final name.
 
     ``errors``/``warnings`` are the record's, the image's and the name's problems so far; ``page_*`` those
-    of its page's parts (parameters, licence, categories), which come after the naming problems.
+    of its page's parts (parameters, licence, categories), which come after the naming problems;
+    ``structured_*`` those of its structured data, which come last (after the page's conventions).
     """
 
     source: str
@@ -97,6 +107,8 @@ class FileDraft:
     #: / ``warnings``, and not at all on a record with a duplicate id, whose name takes the default)
     extension_problem: Problem | None = None
     request_problem: Problem | None = None
+    #: the name's descriptive parts say little (``conventions.check_name``): a warning once it is named
+    name_warning: Problem | None = None
     local: LocalFile | None = None
     template: str = ""
     params: dict[str, Wikitext] = field(default_factory=dict)
@@ -104,6 +116,13 @@ class FileDraft:
     categories: list[str] = field(default_factory=list)
     page_errors: list[Problem] = field(default_factory=list)
     page_warnings: list[Problem] = field(default_factory=list)
+    #: what ``conventions.check_page`` needs besides the page's parameters (checked once they are final)
+    language_known: list[str] = field(default_factory=list)
+    record_url: str | None = None
+    attribution: str | None = None
+    structured_data: StructuredData | None = None
+    structured_errors: list[Problem] = field(default_factory=list)
+    structured_warnings: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -205,10 +224,12 @@ class Planner:
         overrides: Mapping[str, licenses.Override],
         check: wikitext.PageCheck = "construction",
         reader: Reader | None = None,
+        reviewed: decisions.Decisions = decisions.NO_DECISIONS,
     ) -> None:
         self.batch = batch
         self.crosswalk = crosswalk
         self.overrides = overrides
+        self.reviewed = reviewed
         self.reader = reader
         self.pages = wikitext.FilePages(batch.templates_dir, check)
         self.declarations = crosswalk.model.rights.declarations.merged(batch.model.rights)
@@ -220,14 +241,16 @@ class Planner:
         self.names = titles.NameBuilder(crosswalk.model.filename.pattern, crosswalk.model.filename.protected)
         self.batch_values = batch.values_for_crosswalk()
         self.tracking = tracking_category(batch, crosswalk)
+        self.needs_categories = needs_categories_category(batch, crosswalk)
+        self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
 
     @classmethod
     def open(cls, batch: BatchConfig, check: wikitext.PageCheck = "construction") -> Planner:
-        """The batch's export opened, its crosswalk checked against it, its overrides read."""
+        """The batch's export opened, its crosswalk checked against it, its overrides and reviews read."""
         reader = open_export(batch.export_path, **batch.reader_options)
         crosswalk = load_crosswalk(batch, reader.shape)
         overrides = licenses.load_overrides(batch.overrides_path) if batch.overrides_path else {}
-        return cls(batch, crosswalk, overrides, check, reader)
+        return cls(batch, crosswalk, overrides, check, reader, decisions.load(batch.reviews_path))
 
     def namer(self) -> Namer:
         return Namer(self.crosswalk)
@@ -341,6 +364,7 @@ class Planner:
             draft.request = self.names.request(draft.parts)
         except GlamuploadError as exc:
             draft.request_problem = Problem("filename", exc.message, ProblemCode.FILENAME)
+        draft.name_warning = conventions.check_name({part: values[part] for part in cw.descriptive_parts})
 
     def _suffix(self, view: Any, draft: FileDraft, count: int, ctx: Context) -> str:
         source = self.crosswalk.image_suffix
@@ -403,21 +427,43 @@ class Planner:
             values = source.values(view, ctx, self.batch_values)
             if values:
                 draft.params[name] = render(values, source.spec.separator)
-        draft.verdict = self._verdict(view, record_id, ctx)
+        draft.attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
+        draft.verdict = self._verdict(view, record_id, ctx, draft.attribution)
         draft.categories = self._categories(view, ctx, draft)
+        draft.language_known = [
+            name
+            for name, source in param_sources.items()
+            if cw.model.language or any(step.spec.name == "lang" for step in source.steps)
+        ]
+        draft.record_url = self._record_url(view, ctx)
+        if cw.structured_data is not None:  # issue #18: one separate step, nothing else depends on it
+            structured_ctx = Context(view, "params", cw.tables, draft.structured_warnings)
+            draft.structured_data, draft.structured_errors = self.structured.plan(
+                view, structured_ctx, param_sources, draft.verdict
+            )
 
-    def _verdict(self, view: Any, record_id: str, ctx: Context) -> licenses.Verdict:
+    def _rights(self, view: Any, ctx: Context, name: str) -> tuple[str, ...]:
+        """The values of one ``rights`` source (image, work, record, attribution) for this record."""
+        source = self.crosswalk.rights.get(name)
+        ctx.field = f"rights.{name}"
+        return tuple(str(v) for v in source.values(view, ctx, self.batch_values)) if source else ()
+
+    def _record_url(self, view: Any, ctx: Context) -> str | None:
+        """The record's web page (the crosswalk's ``record_url``), when it gives one."""
+        source = self.crosswalk.record_url
+        if source is None:
+            return None
+        ctx.field = "record_url"
+        found = [str(v).strip() for v in source.values(view, ctx, self.batch_values)]
+        return next((url for url in found if sources.is_url(url)), None)
+
+    def _verdict(self, view: Any, record_id: str, ctx: Context, attribution: str | None) -> licenses.Verdict:
         """The licence verdict: ``licenses.judge`` is pure, so it runs once per distinct statement, facts
-        and attribution (a batch has few of each); an override is the record's own."""
+        and attribution (a batch has few of each); an override is the record's own, and so is a
+        reviewer's decision on a "review" verdict (``decisions``)."""
         cw = self.crosswalk
-
-        def values(name: str) -> tuple[str, ...]:
-            source = cw.rights.get(name)
-            ctx.field = f"rights.{name}"
-            return tuple(str(v) for v in source.values(view, ctx, self.batch_values)) if source else ()
-
-        attribution = ", ".join(values("attribution"))
-        image, record, facts, work = values("image"), values("record"), self._facts(view, ctx), values("work")
+        image, record = self._rights(view, ctx, "image"), self._rights(view, ctx, "record")
+        facts, work = self._facts(view, ctx), self._rights(view, ctx, "work")
         override = self.overrides.get(record_id)
 
         def judge() -> licenses.Verdict:
@@ -434,9 +480,12 @@ class Planner:
                 override=override,
             )
 
-        if override is not None:
-            return judge()
-        return self.verdicts.get((image, record, facts, work, attribution), judge)
+        verdict = (
+            judge()
+            if override is not None
+            else self.verdicts.get((image, record, facts, work, attribution), judge)
+        )
+        return self.reviewed.apply(record_id, verdict)
 
     def _facts(self, view: Any, ctx: Context) -> licenses.Facts:
         found: dict[str, Any] = {}
@@ -458,15 +507,39 @@ class Planner:
         return licenses.Facts(**found)
 
     def _categories(self, view: Any, ctx: Context, draft: FileDraft) -> list[str]:
-        """Fixed, per-record, the batch's extra and the tracking category: valid titles, no repeats."""
+        """Provenance, fixed, per-record and the batch's extra categories, the backlog category when none
+        of them but provenance is topical, the tracking and the tool category: valid titles, no repeats."""
         cw = self.crosswalk
-        names = list(cw.model.categories.fixed)
-        for i, source in enumerate(cw.categories):
-            ctx.field = f"categories.from.{i}"
-            names.extend(str(v) for v in source.values(view, ctx, self.batch_values))
-        names.extend(self.batch.model.categories.extra)
-        if self.tracking:
-            names.append(self.tracking)
+
+        def from_sources(key: str, sources_: list[CompiledSource]) -> list[str]:
+            names: list[str] = []
+            for i, source in enumerate(sources_):
+                ctx.field = f"categories.{key}.{i}"
+                names.extend(str(v) for v in source.values(view, ctx, self.batch_values))
+            return names
+
+        provenance = self._valid_categories(from_sources("provenance", cw.provenance), draft)
+        topical = [*cw.model.categories.fixed, *from_sources("from", cw.categories)]
+        topical = self._valid_categories([*topical, *self.batch.model.categories.extra], draft)
+        names = [*provenance, *topical]
+        if not [name for name in topical if name not in provenance]:
+            names.append(self.needs_categories)
+            draft.page_warnings.append(
+                Problem(
+                    "categories",
+                    "no category says what the file shows (only where it comes from), so it goes into "
+                    f"the backlog of the batch, [[Category:{self.needs_categories}]]: add category rows to "
+                    "the lookup tables of the crosswalk",
+                    ProblemCode.NEEDS_CATEGORIES,
+                )
+            )
+        names += [self.tracking] if self.tracking else []
+        names.append(conventions.load().tool_category)
+        return self._valid_categories(names, draft)
+
+    @staticmethod
+    def _valid_categories(names: list[str], draft: FileDraft) -> list[str]:
+        """The names as valid category titles, without repeats; an invalid one is an error of the file."""
         valid: dict[str, None] = {}
         for name in names:
             try:
@@ -496,6 +569,8 @@ class Planner:
                         (warnings if found.code == ProblemCode.REMOTE_EXTENSION else errors).append(found)
             else:
                 local = None  # its image was not looked at (its name took the default extension)
+            if name and draft.name_warning is not None:
+                warnings.append(draft.name_warning)
             if problem is not None:
                 (warnings if problem.code == ProblemCode.COLLISION else errors).append(problem)
             if name and titles.is_camera_default(name):
@@ -515,6 +590,18 @@ class Planner:
             warnings += draft.page_warnings
             assert draft.verdict is not None
             page = self._page(draft.template, params, draft.verdict, draft.categories, errors)
+            warnings += conventions.check_page(
+                conventions.PageFacts(
+                    draft.template,
+                    params,
+                    language_known=draft.language_known,
+                    record_url=draft.record_url,
+                    license_wikitext=draft.verdict.wikitext,
+                    attribution=draft.attribution,
+                )
+            )
+            errors += draft.structured_errors
+            warnings += draft.structured_warnings
             planned = PlannedFile(
                 index=allocation.first_index + number,
                 record_id=record.record_id,
@@ -528,6 +615,7 @@ class Planner:
                 errors=tuple(errors),
                 warnings=tuple(warnings),
                 position=record.position,
+                structured_data=draft.structured_data,
             )
             out.append((planned, local))
         return out

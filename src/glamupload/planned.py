@@ -17,6 +17,7 @@ from typing import Any
 from glamupload.errors import GlamuploadError, InputError
 from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
+from glamupload.sdc.model import StructuredData
 
 RECORDS_FILE = "records.jsonl"
 _LICENSE = 5  #: the verdict's place among a planned file's keys
@@ -38,6 +39,8 @@ class PlannedFile:
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     position: str = ""
+    #: The MediaInfo entity planned for the file (the crosswalk's ``structured_data``), None without one.
+    structured_data: StructuredData | None = None
 
     @property
     def uploadable(self) -> bool:
@@ -63,6 +66,12 @@ class PlannedFile:
             ("warnings", [p.to_dict() for p in self.warnings]),
             ("position", self.position),
             ("uploadable", self.uploadable),
+            # the exact `data` of the file's wbeditentity call, only when it has any
+            *(
+                [("structured_data", self.structured_data.to_data())]
+                if self.structured_data is not None
+                else []
+            ),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +103,9 @@ class PlannedFile:
             errors=tuple(Problem.from_dict(p) for p in data["errors"]),
             warnings=tuple(Problem.from_dict(p) for p in data["warnings"]),
             position=str(data.get("position", "")),
+            structured_data=(
+                StructuredData.from_data(data["structured_data"]) if "structured_data" in data else None
+            ),
         )
 
     @classmethod

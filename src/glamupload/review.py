@@ -1,7 +1,13 @@
-"""Reviewers' decisions on files the wiki warned about (``glamupload review``).
+"""Reviewers' decisions (``glamupload review``): on licences the engine could not decide, and on files
+the wiki warned about.
 
-Some upload warnings need a person: a file with this name, or with these very bytes, was deleted
-from the wiki before (often for copyright), the bytes match an old version of another file, the
+Licences: files whose verdict is "review" are listed by reason group; a reviewer accepts a file or a
+whole group with the licence wikitext they assert (checked like the licence table's own), or skips it.
+The decision goes to the batch's decisions file (``decisions.py``), an input of the plan: it holds after
+a replan and on every wiki, and the report and ``status`` show it on every file it covers.
+
+Wiki warnings: some upload warnings need a person: a file with this name, or with these very bytes,
+was deleted from the wiki before (often for copyright), the bytes match an old version of another file, the
 description page exists without a file. The uploader records such files as ``needs_review`` and
 goes on with the batch. A reviewer then *accepts* a file (the next ``upload`` goes past that one
 warning, for that file name; every other warning is still judged) or *skips* it. Each decision
@@ -10,12 +16,16 @@ carries the reviewer's name and reason and is kept in the batch's state database
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from glamupload import decisions
+from glamupload.config import BatchConfig
+from glamupload.decisions import DecisionName, LicenceDecision
 from glamupload.errors import ConfigError
-from glamupload.state import BatchState, Decision, FileRow, FileStatus, OutcomeCode
+from glamupload.plan import plan_batch
+from glamupload.state import BatchState, Conflict, Decision, FileRow, FileStatus, OutcomeCode
 
 #: needs_review codes that are not a wiki warning to go past: a person looks at the wiki, then skips.
 NOT_ACCEPTABLE: dict[str, str] = {
@@ -103,3 +113,153 @@ def decide(
                 decided.append((row, decision))
         db.decide(decided, reviewer.strip(), reason.strip())
     return [row for row, _ in decided]
+
+
+# --- licence decisions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenceFile:
+    """A file whose licence waits for a reviewer."""
+
+    record_id: str
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LicenceGroup:
+    """Files that share one reason group (``Verdict.group``): one decision can settle them all."""
+
+    id: str
+    group: str
+    files: tuple[LicenceFile, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        files = [asdict(f) for f in self.files]
+        return {"id": self.id, "group": self.group, "count": len(self.files), "files": files}
+
+
+def licence_reviews(batch: BatchConfig) -> list[LicenceGroup]:
+    """The files the licence engine sent to review (decisions already recorded applied), by group,
+    largest group first. Plans the batch (the plan is where licences are judged)."""
+    groups: dict[str, list[LicenceFile]] = {}
+    for planned in plan_batch(batch):
+        if planned.license.verdict == "review":
+            found = LicenceFile(planned.record_id, planned.filename, planned.license.reason)
+            groups.setdefault(planned.license.group, []).append(found)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [LicenceGroup(decisions.group_id(group), group, tuple(files)) for group, files in ordered]
+
+
+def decide_licences(
+    batch: BatchConfig,
+    *,
+    records: Mapping[str, DecisionName],
+    groups: Mapping[str, DecisionName],
+    reviewer: str,
+    reason: str,
+    wikitext: str = "",
+    waiting: Sequence[LicenceGroup] | None = None,
+) -> list[LicenceDecision]:
+    """Record decisions on licence reviews, for records and for groups (by their ``G…`` id), in the
+    batch's decisions file. Everything is checked before anything is written: a record or group that is
+    not in review, an accept without a licence wikitext (or with one that is not free at both layers,
+    or lacks a US status), a skip with one — each a ConfigError naming it."""
+    pending = list(waiting) if waiting is not None else licence_reviews(batch)
+    by_id = {g.id: g for g in pending}
+    in_review = {f.record_id for g in pending for f in g.files}
+    made: list[LicenceDecision] = []
+    for record_id, decision in records.items():
+        if record_id not in in_review:
+            raise ConfigError(
+                "no file of this record waits for a licence decision",
+                record=record_id,
+                hint="`glamupload review BATCH` lists the files that do",
+            )
+        made.append(_licence_decision(decision, reviewer, reason, wikitext, record_id=record_id))
+    for key, decision in groups.items():
+        if key not in by_id:
+            raise ConfigError(
+                f"no reason group {key!r} waits for a licence decision",
+                hint="`glamupload review BATCH` lists the groups with their ids",
+            )
+        made.append(_licence_decision(decision, reviewer, reason, wikitext, group=by_id[key].group))
+    decisions.record(batch.reviews_path, made)
+    return made
+
+
+def _licence_decision(
+    decision: DecisionName,
+    reviewer: str,
+    reason: str,
+    wikitext: str,
+    *,
+    record_id: str | None = None,
+    group: str | None = None,
+) -> LicenceDecision:
+    if decision == "accept" and not wikitext.strip():
+        raise ConfigError(
+            "accepting a licence needs the licence wikitext you assert (--wikitext)",
+            record=record_id,
+            hint='e.g. --wikitext "{{PD-Art|PD-old-auto-expired|deathyear=1890}}"',
+        )
+    return decisions.make(
+        decision=decision,
+        reviewer=reviewer,
+        reason=reason,
+        record_id=record_id,
+        group=group,
+        wikitext=wikitext if decision == "accept" else "",
+    )
+
+
+# --- update conflicts (glamupload update) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageConflict:
+    """A part of an uploaded file's page that ``update`` left as the wiki has it: someone else changed
+    it, and the new plan changes it too. ``accept`` makes the next ``update`` write the new value;
+    ``skip`` keeps the wiki's value for good (until the plan changes the part again)."""
+
+    record_id: str
+    title: str
+    conflict: Conflict
+
+    def as_dict(self) -> dict[str, object]:
+        return {"record_id": self.record_id, "title": self.title, **self.conflict.to_dict()}
+
+
+def page_conflicts(state_path: Path) -> list[PageConflict]:
+    """The update conflicts waiting for a reviewer, in plan order (reads the state database only)."""
+    with _open(state_path) as db:
+        return [PageConflict(p.record_id, p.title, c) for p in db.page_problems() for c in p.conflicts]
+
+
+def decide_page_conflicts(
+    state_path: Path, decisions: Mapping[tuple[str, str], Decision], *, reviewer: str, reason: str
+) -> list[PageConflict]:
+    """Apply ``decisions`` ((record id, part) → ``accept`` or ``skip``) to update conflicts, in one
+    transaction; the next ``update`` acts on them. A (record, part) without a recorded conflict is a
+    ``ConfigError`` naming it, and nothing is recorded."""
+    if not reviewer.strip() or not reason.strip():
+        raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
+    waiting = {(c.record_id, c.conflict.part): c for c in page_conflicts(state_path)}
+    with _open(state_path) as db:
+        keys = {r.record_id: r.key for r in db.rows([FileStatus.UPLOADED], only=[i for i, _ in decisions])}
+        decided: list[tuple[str, Conflict, Decision]] = []
+        for (record_id, part), decision in decisions.items():
+            found = waiting.get((record_id, part))
+            if found is None:
+                parts = sorted(p for r, p in waiting if r == record_id)
+                raise ConfigError(
+                    f"no update conflict on {part!r} for this record",
+                    record=record_id,
+                    hint=f"its conflicts: {', '.join(parts)}"
+                    if parts
+                    else "`glamupload review BATCH` lists them",
+                )
+            decided.append((keys[record_id], found.conflict, decision))
+        db.decide_page_conflicts(decided, reviewer.strip(), reason.strip())
+    return [waiting[item] for item in decisions]

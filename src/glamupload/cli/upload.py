@@ -7,7 +7,6 @@ a progress bar and the summary on stderr, ``--json`` data on stdout, the exit st
 from __future__ import annotations
 
 import shlex
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    confirm,
     emit_json,
     exit_with,
     json_option,
@@ -27,7 +27,8 @@ from glamupload.cli.options import (
     wiki_options,
 )
 from glamupload.config import load_batch
-from glamupload.state import FileStatus, RowProblem
+from glamupload.maintenance import MaintenancePage
+from glamupload.state import BatchStatus, FileStatus, RowProblem
 from glamupload.upload.options import MIB, Progress, UploadOptions
 from glamupload.upload.run import PlanChanged, UploadRun, batch_status
 from glamupload.wiki import Wiki
@@ -175,7 +176,12 @@ def _resume_command(
     "warning catches the others, after sending them once; nothing is published).",
 )
 @state_option
-@click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Answer yes when asked to upload to a wiki other than the sandbox, or from a changed plan "
+    "(without a terminal these questions are refused unless --yes is given).",
+)
 @json_option("Print the summary as one JSON object on stdout.")
 def upload_command(
     batch_file: Path,
@@ -202,12 +208,11 @@ def upload_command(
     Exit status: 0 all done, 1 some files failed or need review, 2 config error, 3 login failed,
     4 wiki unreachable, 130 interrupted.
     """
-    interactive = sys.stdin.isatty() and not yes
     batch = load_batch(batch_file, state=state_file)
     site = Wiki.connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
-    if interactive and site.target.sandbox_dir is None:
-        click.confirm(f"Upload to {site.target.api} as {site.username}?", abort=True, err=True)
+    if site.target.sandbox_dir is None:
+        confirm(f"Upload to {site.target.api} as {site.username}?", yes)
     threshold = chunk_threshold * MIB
     options = UploadOptions(
         limit=limit,
@@ -218,9 +223,12 @@ def upload_command(
         sha1_check_from=0 if sha1_check == "all" else threshold,
     )
     with UploadRun(batch, site) as run:
-        if run.plan_changes and not replan and interactive:
+        if run.plan_changes and not replan:
             changed = PlanChanged(run.plan_changes, batch.path)
-            replan = click.confirm(f"{changed.message}. Upload from the new plan?", abort=True, err=True)
+            confirm(
+                f"{changed.message}. Upload from the new plan?", yes, hint=f"{changed.hint}; or pass --yes"
+            )
+            replan = True
         with ProgressBar(Console(stderr=True)) as bar:
             summary = run.upload(options, replan=replan, progress=bar)
     this_run = ", ".join(f"{n} {s}" for s, n in summary.this_run.items()) or "nothing to do"
@@ -234,12 +242,25 @@ def upload_command(
             err=True,
         )
     _review_hint(summary.counts, batch_file)
+    _print_maintenance(summary.maintenance)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers, state_file), err=True)
     if as_json:
         emit_json(summary.to_dict())
     exit_with(summary.exit_status)
+
+
+def _print_maintenance(found: tuple[MaintenancePage, ...]) -> None:
+    """The uploaded files the wiki files into maintenance categories, as Commons' patrollers will see them."""
+    if not found:
+        return
+    click.secho(f"{len(found)} uploaded page(s) are in maintenance categories:", fg="yellow", err=True)
+    for page in found[:SHOWN_PROBLEMS]:
+        for finding in page.findings:
+            click.echo(f"  {page.title} (record {page.record_id}): {finding.message}", err=True)
+    if len(found) > SHOWN_PROBLEMS:
+        click.echo(f"  … and {len(found) - SHOWN_PROBLEMS} more (upload --json lists them all)", err=True)
 
 
 @click.command("status")
@@ -259,5 +280,23 @@ def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> 
         click.echo("Nothing uploaded yet: run `glamupload upload` first.", err=True)
         return
     click.echo(_counts_line(status.counts), err=True)
+    for kind, n in status.licence_flags.items():
+        click.echo(f"  {n} file(s) whose licence rests on a person's word: {kind}", err=True)
     _print_problems(list(status.problems), None)
     _review_hint(status.counts, batch_file)
+    _print_pages(status)
+
+
+def _print_pages(status: BatchStatus) -> None:
+    """The uploaded files' pages as `glamupload update` last saw them, and those that need attention."""
+    shown = [f"{n} {name.replace('_', ' ')}" for name, n in status.pages.items() if n]
+    if not shown:
+        return
+    click.echo("Pages (glamupload update): " + ", ".join(shown), err=True)
+    for page in status.page_problems:
+        tag = f" [tagged for deletion: {page.deletion_tag}]" if page.deletion_tag else ""
+        click.echo(f"  {page.status:>12}  {page.record_id}  {page.title}{tag}", err=True)
+        if page.message:
+            click.echo(f"{'':>16}{page.message}", err=True)
+        for conflict in page.conflicts:
+            click.echo(f"{'':>16}conflict on {conflict.part}: `glamupload review` lists it", err=True)

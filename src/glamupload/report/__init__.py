@@ -25,7 +25,8 @@ from glamupload import pages, preflight, sources
 from glamupload.errors import GlamuploadError
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile, read_records
-from glamupload.report.html import INLINE_FILES, PART_ROWS, page_meta, render_html
+from glamupload.report.commons_check import CommonsCheck
+from glamupload.report.html import INLINE_FILES, PART_ROWS, numbered, page_meta, render_html
 from glamupload.report.parts import PARTS_DIR, PartInfo, PartWriter, read_payloads
 from glamupload.report.tally import VERDICTS as VERDICTS
 from glamupload.report.tally import Row, Tally
@@ -158,6 +159,7 @@ class ReportBuilder:
         self.render_limit = render_limit
         self.creatable = creatable
         self.tally = Tally()
+        self.commons_check = CommonsCheck()
         self.checks = WikiChecks(wiki, render_limit) if wiki is not None else None
         self.parts: list[PartInfo] = []
         self._own_checks: WikiChecks | None = None
@@ -192,23 +194,31 @@ class ReportBuilder:
     def add(self, part: tuple[PartInfo, WikiChecks | None]) -> None:
         """The next part's figures (parts come in batch order)."""
         info, checks = part
-        assert info.tally is not None, "a part is added once"
+        assert info.tally is not None and info.commons_check is not None, "a part is added once"
         self.tally.merge(info.tally)
+        self.commons_check.merge(info.commons_check)
         if checks is not None and self.checks is not None:
             self.checks.merge(checks)
-        self.parts.append(replace(info, tally=None))  # its figures are added up: memory stays flat
+        # its figures are added up: memory stays flat
+        self.parts.append(replace(info, tally=None, commons_check=None))
 
     def finish(self) -> ReportSummary:
         """summary.json and report.html; a small report takes its parts inside the page (one file)."""
         tally, out = self.tally, self.out
         data = tally.to_json()
+        check_numbers = numbered(info.checks for info in self.parts)  # the report's filters "c<n>"
+        data["commons_check"] = self.commons_check.to_json(check_numbers)
         data["title"] = self.title
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         data["wiki"] = _wiki_summary(self.checks, tally.categories, self.wiki, self.creatable)
         summary_path = out / SUMMARY_FILE
         _write_atomically(summary_path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2))
         inline = tally.files <= INLINE_FILES
-        meta = page_meta(self.parts, tally.files, rendered=self.wiki is not None, inline=inline)
+        labels = {kind["key"]: kind["label"] for kind in data["commons_check"]["kinds"]}
+        checks = {key: labels[key] for key in check_numbers}
+        meta = page_meta(
+            self.parts, tally.files, rendered=self.wiki is not None, inline=inline, checks=checks
+        )
         payloads = [(info.number, read_payloads(out, info.number)) for info in self.parts] if inline else []
         html_path = out / REPORT_FILE
         _write_atomically(html_path, lambda fh: render_html(fh, data, meta, payloads))

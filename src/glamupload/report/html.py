@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import IO, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
@@ -27,20 +28,38 @@ PART_ROWS = 2000
 INLINE_FILES = 20_000
 
 
-def page_meta(parts: Sequence[PartInfo], files: int, *, rendered: bool, inline: bool) -> dict[str, Any]:
+def numbered(lists: Iterable[Iterable[str]]) -> dict[str, int]:
+    """Each value numbered by its first appearance (the parts' kinds or checks, in batch order)."""
+    table: dict[str, int] = {}
+    for values in lists:
+        for value in values:
+            table.setdefault(value, len(table))
+    return table
+
+
+def page_meta(
+    parts: Sequence[PartInfo],
+    files: int,
+    *,
+    rendered: bool,
+    inline: bool,
+    checks: Mapping[str, str] = MappingProxyType({}),
+) -> dict[str, Any]:
     """What the page's script knows before it loads any part: each part's rows and, for every filter
-    (verdict, problem, kind of problem), how many of its files match, so a filtered page of rows loads
-    only the parts that hold it."""
-    kinds: dict[str, int] = {}
-    for info in parts:
-        for kind in info.kinds:
-            kinds.setdefault(kind, len(kinds))
+    (verdict, problem, kind of problem, kind of Commons check), how many of its files match, so a
+    filtered page of rows loads only the parts that hold it. ``checks``: the Commons check's kinds
+    (key → label) in the numbering of ``numbered`` (summary.json's filters ``c<n>``)."""
+    kinds = numbered(info.kinds for info in parts)
+    check_numbers = {key: n for n, key in enumerate(checks)}
     counts = []
     for info in parts:
         table = {}
         for (verdict, name), n in info.counts.items():
-            key = f"k{kinds[name[1:]]}" if name.startswith("k") else name
-            table[f"{verdict}|{key}"] = n
+            if name.startswith("k"):
+                name = f"k{kinds[name[1:]]}"
+            elif name.startswith("c:"):
+                name = f"c{check_numbers[name[2:]]}"
+            table[f"{verdict}|{name}"] = n
         counts.append(table)
     return {
         "files": files,
@@ -52,6 +71,9 @@ def page_meta(parts: Sequence[PartInfo], files: int, *, rendered: bool, inline: 
         "verdicts": VERDICTS,
         "kinds": list(kinds),
         "filters": list(FILTERS),
+        # the pre-flight Commons check's kinds: labels for the filter's options, keys to find them in a part
+        "checks": list(checks.values()),
+        "checkKeys": list(checks),
     }
 
 

@@ -1,5 +1,5 @@
 """The report's rows, a part at a time: what the page needs to filter a part (its index), to show it (its
-details and thumbnails), and the figures summary.json adds up (its tally).
+details and thumbnails), and the figures summary.json adds up (its tally and pre-flight Commons check).
 
 A part is written by whoever planned its files — a worker process in a parallel dry run — into
 ``report-parts/`` beside report.html, as two small scripts the page loads when it needs them (``i…``:
@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from glamupload.problems import ProblemCode
+from glamupload.report.commons_check import CommonsCheck, kinds_of
 from glamupload.report.tally import VERDICTS, Row, Tally, problem_kind
 
 PARTS_DIR = "report-parts"
@@ -51,9 +52,11 @@ class PartInfo:
     number: int
     rows: int
     tally: Tally | None  #: None once the builder has added it up
-    #: files per (verdict or "*", problem filter, kind ("k" + text) or "*")
+    commons_check: CommonsCheck | None = None  #: None once the builder has added it up
+    #: files per (verdict or "*", problem filter, kind ("k" + text), Commons check ("c:" + key) or "*")
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     kinds: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)  #: the Commons check's kinds (``CheckKind.key``)
 
 
 class PartWriter:
@@ -64,20 +67,26 @@ class PartWriter:
         self.first = first  # the batch's file number of the part's first row
         self.thumbnail = thumbnail
         self.tally = Tally()
+        self.commons_check = CommonsCheck()
         self.index: list[list[object]] = []
         self.details: list[str] = []  # records.jsonl lines
         self.thumbs: list[str] = []
         self.thumb_of: dict[str, int] = {}
         self.reasons: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
+        self.checks: dict[str, int] = {}
         self.counts: Counter[tuple[str, str]] = Counter()
         self.wiki: dict[int, dict[str, object]] = {}  # what the wiki said of a row, when it was asked
+        self.structured: dict[int, list[str]] = {}  # a row's planned structured data, one line a statement
 
     def add(self, row: Row, line: str | None = None) -> None:
         """Add a row; ``line`` is its file's records.jsonl line when the caller has it (the details
         the page shows are that line: not made twice)."""
         item = row.item
         self.tally.add(row)
+        found = kinds_of(row)
+        self.commons_check.add(row, found)
+        checks = [_number(self.checks, kind.key) for kind in found]
         kinds = sorted({_number(self.kinds, problem_kind(p)) for p in (*item.errors, *item.warnings)})
         flags = (
             row.missing * 1
@@ -90,23 +99,33 @@ class PartWriter:
                 item.record_id,
                 item.filename,
                 VERDICTS.index(item.license.verdict),
-                _number(self.reasons, item.license.reason),
+                _number(self.reasons, item.license.group),  # by reason group, as summary.json
                 kinds,
                 len(item.errors),
                 len(item.warnings),
                 self._thumb(row),
                 flags,
+                checks,
             ]
         )
         self.details.append(line if line is not None else item.to_json())
-        if row.on_wiki or row.rendered is not None:
-            self.wiki[len(self.details) - 1] = {"o": row.on_wiki, "r": row.rendered}
-        self._count(row, kinds)
+        here = len(self.details) - 1
+        if row.on_wiki or row.rendered is not None or row.maintenance:
+            self.wiki[here] = {
+                "o": row.on_wiki,
+                "r": row.rendered,
+                # the maintenance categories the wiki filed the rendered page into
+                "m": [finding.message for finding in row.maintenance],
+            }
+        if item.structured_data is not None:  # issue #18: readable lines, not the wbeditentity data
+            self.structured[here] = item.structured_data.describe()
+        self._count(row, kinds, [kind.key for kind in found])
 
-    def _count(self, row: Row, kinds: list[int]) -> None:
+    def _count(self, row: Row, kinds: list[int], checks: list[str]) -> None:
         verdict = row.item.license.verdict
         names = ["*", *(name for name, test in FILTERS.items() if test(row))]
         names += ["k" + kind for kind, number in self.kinds.items() if number in kinds]
+        names += ["c:" + key for key in checks]
         for name in names:
             self.counts["*", name] += 1
             self.counts[verdict, name] += 1
@@ -125,9 +144,16 @@ class PartWriter:
 
     def payloads(self) -> tuple[str, str]:
         """The index and the details payloads: gzip, base64, one line each."""
-        index = {"reasons": list(self.reasons), "kinds": list(self.kinds), "rows": self.index}
+        index = {
+            "reasons": list(self.reasons),
+            "kinds": list(self.kinds),
+            "checks": list(self.checks),
+            "rows": self.index,
+        }
         extra = json.dumps(
-            {"wiki": self.wiki, "thumbs": self.thumbs}, ensure_ascii=False, separators=(",", ":")
+            {"wiki": self.wiki, "structured": self.structured, "thumbs": self.thumbs},
+            ensure_ascii=False,
+            separators=(",", ":"),
         )
         details = '{"records":[' + ",".join(self.details) + "]," + extra[1:]
         return _pack_text(_text(index)), _pack_text(details)
@@ -143,7 +169,15 @@ class PartWriter:
         return self.info()
 
     def info(self) -> PartInfo:
-        return PartInfo(self.number, len(self.index), self.tally, self.counts, list(self.kinds))
+        return PartInfo(
+            self.number,
+            len(self.index),
+            self.tally,
+            self.commons_check,
+            self.counts,
+            list(self.kinds),
+            list(self.checks),
+        )
 
 
 def part_files(out_dir: Path, number: int) -> list[Path]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from glamupload.errors import ConfigError
+from glamupload.maintenance import MaintenanceFinding
 from glamupload.planned import PlannedFile
 from glamupload.problems import Problem, ProblemCode
 from glamupload.state import Outcome
@@ -99,6 +100,8 @@ class Row:
     local_outcome: Outcome | None
     on_wiki: dict[str, Any] = field(default_factory=dict)
     rendered: str | None = None
+    #: The maintenance categories the wiki filed the rendered page into (a dry run with --wiki).
+    maintenance: list[MaintenanceFinding] = field(default_factory=list)
 
     @property
     def missing(self) -> bool:
@@ -121,10 +124,13 @@ class Tally:
         self.filled: dict[str, Counter[str]] = {}
         self.values: dict[str, dict[str, ValueCounter]] = {}
         self.licenses = ValueCounter()
+        self.flags: Counter[str] = Counter()
+        self.example_reason: dict[str, str] = {}  #: per reason group, the first file's own reason
         self.categories: Counter[str] = Counter()
         self.collisions = Examples()
         self.missing = Examples()
         self.uploadable = 0
+        self.needs_categories = 0  #: files with no topical category (in the batch's backlog category)
 
     def add(self, row: Row) -> None:
         item = row.item
@@ -134,7 +140,10 @@ class Tally:
             self.records += 1
             self._last_record = record
             self._first_record = self._first_record or record
-        self.verdicts[item.license.verdict][item.license.reason] += 1
+        # by reason group, not by reason: one shared reason is one row, whatever each record's years
+        self.verdicts[item.license.verdict][item.license.group] += 1
+        self.example_reason.setdefault(item.license.group, item.license.reason)
+        self.flags.update({flag.kind for flag in item.license.flags})
         if item.license.license_id:
             self.licenses.add(item.license.license_id)
         for severity, problems in (("errors", item.errors), ("warnings", item.warnings)):
@@ -158,6 +167,7 @@ class Tally:
                     values[name] = ValueCounter()
                 values[name].add(text)
         self.categories.update(item.categories)
+        self.needs_categories += item.has(ProblemCode.NEEDS_CATEGORIES)
         self.uploadable += item.uploadable
 
     def merge(self, other: Tally) -> None:
@@ -170,6 +180,9 @@ class Tally:
         self._last_record = other._last_record or self._last_record
         for verdict, reasons in other.verdicts.items():
             self.verdicts[verdict].update(reasons)
+        for group, reason in other.example_reason.items():
+            self.example_reason.setdefault(group, reason)
+        self.flags.update(other.flags)
         for severity in ("errors", "warnings"):
             self.problems[severity].update(other.problems[severity])
             self.files_with[severity] += other.files_with[severity]
@@ -185,6 +198,7 @@ class Tally:
                     mine[name] = counter
         self.licenses.merge(other.licenses)
         self.categories.update(other.categories)
+        self.needs_categories += other.needs_categories
         self.collisions.merge(other.collisions)
         self.missing.merge(other.missing)
         self.uploadable += other.uploadable
@@ -213,10 +227,11 @@ class Tally:
             "records": self.records,
             "planned_files": self.files,
             "uploadable": self.uploadable,
+            "licence_flags": dict(self.flags.most_common()),
             "verdicts": {
                 verdict: {
                     "count": sum(reasons.values()),
-                    "reasons": [[reason, n] for reason, n in reasons.most_common()],
+                    "reasons": [[group, n, self.example_reason[group]] for group, n in reasons.most_common()],
                 }
                 for verdict, reasons in self.verdicts.items()
             },
@@ -239,5 +254,8 @@ class Tally:
             },
             "collisions": self.collisions.to_json(),
             "missing_images": self.missing.to_json(),
-            "categories": {"used": [[name, n] for name, n in self.categories.most_common()]},
+            "categories": {
+                "used": [[name, n] for name, n in self.categories.most_common()],
+                "needs_categories": self.needs_categories,
+            },
         }

@@ -1,13 +1,14 @@
 """What only the wiki knows, for the dry-run report: the files it already has under a planned name or
-with the same bytes — judged by the upload's own rule (``preflight.judge_on_wiki``) — and how it
-renders the pages.
+with the same bytes — judged by the upload's own rule (``preflight.judge_on_wiki``) — how it renders the
+pages, and which maintenance categories it files them into (glamupload.maintenance: a misspelled
+parameter, no machine-readable licence…, as Commons' patrollers will see them).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from glamupload import preflight, sources
+from glamupload import maintenance, preflight, sources
 from glamupload.errors import WikiError
 from glamupload.report.tally import Examples, Row
 from glamupload.wiki import Wiki
@@ -26,6 +27,7 @@ class WikiChecks:
         self.unchecked_sha1 = 0
         self.rendered = 0
         self.render_failed = Examples()
+        self.maintenance = Examples()
 
     def check(self, rows: list[Row], first: int = 0) -> None:
         """Ask about ``rows``, the first of which is the batch's file number ``first`` (0-based)."""
@@ -74,20 +76,22 @@ class WikiChecks:
         self.unchecked_sha1 += other.unchecked_sha1
         self.rendered += other.rendered
         self.render_failed.merge(other.render_failed)
+        self.maintenance.merge(other.maintenance)
 
     def __getstate__(self) -> dict[str, Any]:
         """A part's findings cross processes without the connection."""
         return {**self.__dict__, "wiki": None}
 
     def render(self, row: Row) -> None:
-        """The page as the wiki renders it; a page the wiki refuses is noted, not fatal."""
+        """The page as the wiki renders it, and the maintenance categories it lands in; a page the wiki
+        refuses is noted, not fatal."""
         try:
             reply = self.wiki.api(
                 "parse",
                 title=f"File:{row.item.filename or 'Example.jpg'}",
                 text=row.item.wikitext,
                 contentmodel="wikitext",
-                prop="text",
+                prop="text|categories",
                 disableeditsection=1,
                 disablelimitreport=1,
                 formatversion=2,
@@ -98,6 +102,15 @@ class WikiChecks:
             )
             return
         row.rendered = str(reply["parse"]["text"])
+        row.maintenance = maintenance.findings(reply["parse"].get("categories", []))
+        if row.maintenance:
+            self.maintenance.add(
+                {
+                    "record_id": row.item.record_id,
+                    "filename": row.item.filename,
+                    "findings": [finding.message for finding in row.maintenance],
+                }
+            )
         self.rendered += 1
 
     def to_json(self) -> dict[str, Any]:
@@ -109,4 +122,5 @@ class WikiChecks:
             "rendered": self.rendered,
             "render_limit": self.render_limit,
             "render_failed": self.render_failed.to_json(),
+            "maintenance": self.maintenance.to_json(),
         }
