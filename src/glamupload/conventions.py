@@ -104,9 +104,11 @@ class PageFacts:
     attribution: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)
 def plain_text(value: str) -> str:
     """The text of a parameter value outside any template: what no language template marks (and what a
-    name is when it is no ``{{Creator:…}}``)."""
+    name is when it is no ``{{Creator:…}}``). Once per distinct value (a batch repeats most of its values,
+    and parsing one is most of ``check_page``)."""
     if not _MARKUP.search(value):  # most values are plain text: nothing to parse
         return " ".join(value.split())
     code = mwparserfromhell.parse(value)
