@@ -11,7 +11,7 @@ from pathlib import Path
 from browser import Page
 from report_synthetic import multiply_records
 from test_report import build, planned_example
-from test_report_browser import PAGE_SIZE, choose, open_report, search, shown
+from test_report_browser import PAGE_SIZE, READY, choose, open_report, search, shown
 
 FILES = 100_000
 
@@ -38,6 +38,8 @@ def test_a_100k_file_report_opens_on_its_first_page(tmp_path: Path, browser_tab:
     # a page deep in a filter: only the parts holding it are read, the rows are the right ones
     wanted = [i for i in range(FILES) if originals[i % len(originals)]["license"]["verdict"] == "accept"]
     open_report(browser_tab, result.html_path, "#verdict=accept&page=300&size=20")
+    # the same page with a new hash is no new load: wait for the rows of page 300, not the last ones
+    browser_tab.wait_for(f"document.getElementById('rows').start === {299 * 20 + 1} && {READY}")
     assert [r["row"] for r in shown(browser_tab)["rows"]] == wanted[299 * 20 : 300 * 20]
     # a search reads the parts one by one and finds every match
     choose(browser_tab, "f-verdict", "")
