@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glamupload.errors import GlamuploadError, InputError
+from glamupload.errors import InputError, LocalFileError
 from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
 
@@ -113,7 +113,7 @@ def write_records(planned: Iterable[PlannedFile], out_dir: str | Path) -> Path:
     except BaseException as exc:
         partial.unlink(missing_ok=True)
         if isinstance(exc, OSError):
-            raise GlamuploadError(f"cannot write the planned files: {exc.strerror}", file=path) from None
+            raise LocalFileError.from_os(exc, "cannot write the planned files", path) from None
         raise
     return path
 

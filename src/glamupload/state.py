@@ -9,24 +9,31 @@ untouched, or marked in flight (``uploading``) and reconciled with the wiki on t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
+import socket
 import sqlite3
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUse
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 
 SCHEMA_VERSION = 1
+#: Seconds a write waits for another program's lock on the database (glamupload's own runs never
+#: meet: the state lock lets one process at a time write).
+BUSY_TIMEOUT = 5.0
 
 
 class FileStatus(StrEnum):
@@ -259,31 +266,173 @@ def plan_keys(record_ids: Iterable[str]) -> Iterator[str]:
         yield f"{record_id}#{seen[record_id]}"
 
 
-class BatchState:
-    """The state database of one batch (WAL mode; safe to share between the threads of one run)."""
+def lock_path(state_path: Path) -> Path:
+    """The lock file beside a state database (``BATCH.state.sqlite.lock``); it stays after a run."""
+    return state_path.with_name(state_path.name + ".lock")
 
-    def __init__(self, path: Path) -> None:
+
+class _StateLock:
+    """The OS lock (``flock``) that lets one process at a time write a state database.
+
+    The kernel releases it when its process ends, however it ends, so a lock left by a killed run never
+    blocks the next one. Within one process the lock is shared: opening the same state twice (an upload
+    run and the status it reports) is one holder. The lock file says who holds it: pid, start, host and
+    command, for the message the next process shows.
+    """
+
+    _held: dict[str, list[int]] = {}  #: lock file (real path) -> [file descriptor, holders]
+    _guard = threading.Lock()
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = lock_path(state_path)
+        self.key = os.path.realpath(self.path)
+        with self._guard:
+            held = self._held.get(self.key)
+            if held is not None:
+                held[1] += 1
+                return
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 1000, 0).decode("utf-8", "replace").strip()
+                os.close(fd)
+                raise StateInUse(
+                    "the upload state is in use by another glamupload process"
+                    + (f" ({holder})" if holder else ""),
+                    file=state_path,
+                    hint="wait for that run to end (or stop it with Ctrl-C): one process at a time uses it",
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, self.describe().encode(), 0)
+            self._held[self.key] = [fd, 1]
+
+    @staticmethod
+    def describe() -> str:
+        command = " ".join(["glamupload", *sys.argv[1:3]]) if sys.argv[1:] else Path(sys.argv[0]).name
+        return f"pid {os.getpid()} on {socket.gethostname()}, started {_now()}, `{command}`\n"
+
+    def release(self) -> None:
+        with self._guard:
+            held = self._held.get(self.key)
+            if held is None:
+                return
+            held[1] -= 1
+            if held[1] == 0:
+                del self._held[self.key]
+                os.close(held[0])  # closing the descriptor releases the flock
+
+    @property
+    def file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the lock file this process locked, to notice it deleted or replaced."""
+        held = self._held.get(self.key)
+        if held is None:
+            return None
+        info = os.fstat(held[0])
+        return info.st_dev, info.st_ino
+
+
+#: SQLite's primary result codes that glamupload explains (``sqlite3.Error.sqlite_errorcode & 0xff``).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 3, 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH, _SQLITE_NOTADB = 11, 13, 14, 23, 26
+_DAMAGED_HINT = (
+    "restore it from a backup, or move it aside and run `glamupload upload` again: files already on the "
+    "wiki are found by their titles and recorded as uploaded, none is sent twice"
+)
+
+
+def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
+    """What a SQLite failure means for the user, by SQLite's result code (never by its wording)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StateInUse(
+            "the upload state database is locked by another program",
+            file=path,
+            hint="close the program that holds it (an sqlite3 shell, a backup tool), then run again",
+        )
+    if code == _SQLITE_FULL:
+        return StateError(
+            "the disk is full: the upload state could not be written (the last change was not made)",
+            file=path,
+            hint="free some space on that disk, then run the same command again",
+        )
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StateError(f"the upload state database is damaged ({exc})", file=path, hint=_DAMAGED_HINT)
+    if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN):
+        return StateError(
+            f"the upload state database cannot be opened for writing ({exc})",
+            file=path,
+            hint="check the owner and permissions of the file and its folder, and that the disk is writable",
+        )
+    if code == _SQLITE_IOERR:
+        return StateError(
+            f"the disk failed while the upload state was written ({exc})",
+            file=path,
+            hint="check the disk (full? removed?), then run the same command again",
+        )
+    return StateError(f"the upload state database failed: {exc}", file=path)
+
+
+class BatchState:
+    """The state database of one batch (WAL mode; safe to share between the threads of one run).
+
+    Opened for writing (the default), it holds the state's lock: a second process that opens it is
+    refused with :class:`StateInUse`, naming the holder. ``read_only`` (``status``, listings) takes no
+    lock and writes nothing, so it works beside a running upload. Every SQLite or OS failure becomes a
+    :class:`StateError` (or :class:`StateInUse`) naming the file; a failed change is rolled back whole.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"the upload state database cannot be opened: {exc}", file=path) from None
+        self.read_only = read_only
         self._lock = threading.RLock()
-        version = self.meta("schema")
-        if version is None:
-            self.set_meta("schema", str(SCHEMA_VERSION))
-        elif version != str(SCHEMA_VERSION):
-            raise ConfigError(
-                f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}", file=path
-            )
+        self._state_lock: _StateLock | None = None
+        self._identity: tuple[tuple[int, int], tuple[int, int] | None] | None = None
+        try:
+            if read_only:
+                self._db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._state_lock = _StateLock(path)
+                self._db = sqlite3.connect(
+                    path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+                )
+        except OSError as exc:
+            self._release()
+            raise LocalFileError.from_os(exc, "cannot open the upload state", path) from None
+        except sqlite3.Error as exc:
+            self._release()
+            raise _state_error(exc, path) from None
+        try:
+            with self._guard():
+                self._db.row_factory = sqlite3.Row
+                if not read_only:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                    self._db.execute("PRAGMA synchronous=FULL")
+                    self._db.executescript(_SCHEMA)
+                    self._identity = self._file_identity()
+            version = self.meta("schema")
+            if version is None and not read_only:
+                self.set_meta("schema", str(SCHEMA_VERSION))
+            elif version is not None and version != str(SCHEMA_VERSION):
+                raise ConfigError(
+                    f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}", file=path
+                )
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        self._db.close()
+        with suppress(sqlite3.Error, AttributeError):
+            self._db.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._state_lock is not None:
+            self._state_lock.release()
+            self._state_lock = None
 
     def __enter__(self) -> BatchState:
         return self
@@ -292,23 +441,78 @@ class BatchState:
         self.close()
 
     @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite and OS failures as the user's errors (one line, the file, what to do)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _state_error(exc, self.path) from None
+        except OSError as exc:
+            raise LocalFileError.from_os(exc, "cannot use the upload state", self.path) from None
+
+    def _file_identity(self) -> tuple[tuple[int, int], tuple[int, int] | None]:
+        info = os.stat(self.path)
+        return (info.st_dev, info.st_ino), self._state_lock.file_identity if self._state_lock else None
+
+    def _check_file(self) -> None:
+        """Refuse to go on when the database (or its lock file) was deleted or replaced since it was
+        opened: changes would go to a file nobody sees, and another process could take the lock."""
+        if self._identity is None:
+            return
+        try:
+            now = self._file_identity()
+            locked = os.stat(self._state_lock.path) if self._state_lock else None
+        except FileNotFoundError:
+            now, locked = ((0, 0), None), None
+        lock_id = (locked.st_dev, locked.st_ino) if locked else None
+        if now != self._identity or lock_id != self._identity[1]:
+            raise StateError(
+                "the upload state database (or its lock file) was deleted or replaced while this run used it",
+                file=self.path,
+                hint="the files already sent are on the wiki; run `glamupload upload` again: a new state "
+                "finds them by their titles and records them as uploaded",
+            )
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock, self._guard():
+            return list(self._db.execute(sql, args))
+
+    def _rows(self, found: Iterable[sqlite3.Row]) -> list[FileRow]:
+        """Rows as FileRows; a row whose stored plan no longer reads is damage, named by its key."""
+        rows = []
+        for row in found:
+            try:
+                rows.append(FileRow.from_sql(row))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StateError(
+                    f"row {row['key']} of the upload state is damaged ({type(exc).__name__}: {exc})",
+                    file=self.path,
+                    hint=_DAMAGED_HINT,
+                ) from None
+        return rows
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change: committed whole or not at all (also when the process is killed)."""
-        with self._lock:
+        if self.read_only:
+            raise StateError("the upload state was opened read-only", file=self.path)
+        with self._lock, self._guard():
+            self._check_file()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    with suppress(sqlite3.Error):  # a full disk may have ended the transaction already
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     # --- the plan ---------------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        found = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(found[0][0]) if found else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
@@ -381,18 +585,23 @@ class BatchState:
             args.extend(ids)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        with self._lock:
-            return [FileRow.from_sql(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+        return self._rows(self._read(sql + " ORDER BY id", args))
 
     def row(self, row_id: int) -> FileRow:
-        with self._lock:
-            found = self._db.execute("SELECT * FROM files WHERE id = ?", (row_id,)).fetchone()
-        return FileRow.from_sql(found)
+        found = self._rows(self._read("SELECT * FROM files WHERE id = ?", (row_id,)))
+        if not found:
+            raise StateError(f"row {row_id} is gone from the upload state", file=self.path)
+        return found[0]
+
+    def record_ids(self) -> set[str]:
+        """Every record id of the stored plan."""
+        return {str(r[0]) for r in self._read("SELECT DISTINCT record_id FROM files")}
 
     def counts(self) -> dict[str, int]:
         """Rows per status (every status present, zero included) and ``total``."""
-        with self._lock:
-            found = dict(self._db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+        found = {
+            str(r[0]): int(r[1]) for r in self._read("SELECT status, COUNT(*) FROM files GROUP BY status")
+        }
         counts = {status.value: int(found.get(status.value, 0)) for status in FileStatus}
         counts["total"] = sum(counts.values())
         return counts
@@ -414,12 +623,11 @@ class BatchState:
 
     def uploaded_title_for_sha1(self, sha1: str, exclude: int) -> str | None:
         """The wiki title of another row of this batch already uploaded with this content."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT wiki_title FROM files WHERE sha1 = ? AND id != ? AND status = ? LIMIT 1",
-                (sha1, exclude, FileStatus.UPLOADED),
-            ).fetchone()
-        return None if row is None else str(row[0])
+        found = self._read(
+            "SELECT wiki_title FROM files WHERE sha1 = ? AND id != ? AND status = ? LIMIT 1",
+            (sha1, exclude, FileStatus.UPLOADED),
+        )
+        return str(found[0][0]) if found else None
 
     # --- status changes (each one transaction) -----------------------------------------------------
 
@@ -515,10 +723,9 @@ class BatchState:
 
     def review_for(self, row: FileRow, warning: str) -> Review | None:
         """The decision taken on ``warning`` for this row's file name, if any."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT decision, reviewer, reason, decided FROM reviews WHERE key = ? AND filename = ?"
-                " AND warning = ?",
-                (row.key, row.filename, warning),
-            ).fetchone()
-        return None if found is None else Review(Decision(found[0]), *found[1:])
+        found = self._read(
+            "SELECT decision, reviewer, reason, decided FROM reviews WHERE key = ? AND filename = ?"
+            " AND warning = ?",
+            (row.key, row.filename, warning),
+        )
+        return Review(Decision(found[0][0]), *found[0][1:]) if found else None

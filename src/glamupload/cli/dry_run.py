@@ -14,10 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from glamupload import pages, plan, planned, report
-from glamupload.cli.options import batch_argument, emit_json, exit_with, json_option, wiki_options
+from glamupload.cli.options import batch_argument, connect, emit_json, exit_with, json_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.report.tally import VERDICTS
-from glamupload.wiki import Wiki
 
 
 @click.command("dry-run")
@@ -70,7 +69,7 @@ def dry_run_command(
     OUT/report.html    one self-contained page to read or share (works offline)
     """
     batch = load_batch(batch_file)
-    site = Wiki.connect(wiki, sandbox_dir, read_only=True) if wiki else None
+    site = connect(wiki, sandbox_dir, read_only=True) if wiki else None
     records = planned.write_records(plan.plan_batch(batch), out_dir)
     summary = report.build_report(
         records,

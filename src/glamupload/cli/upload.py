@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import shlex
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, ProgressColumn, Task, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as Bar
+from rich.text import Text
 
 from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    connect,
     emit_json,
     exit_with,
     json_option,
@@ -30,7 +33,7 @@ from glamupload.config import load_batch
 from glamupload.state import FileStatus, RowProblem
 from glamupload.upload.options import MIB, Progress, UploadOptions
 from glamupload.upload.run import PlanChanged, UploadRun, batch_status
-from glamupload.wiki import Wiki
+from glamupload.wiki import RATE_LIMIT_WAIT
 
 #: How many problems the summary lists on stderr (``status`` lists them all).
 SHOWN_PROBLEMS = 20
@@ -44,8 +47,19 @@ def _size(count: float) -> str:
     return f"{count:.1f} GB"
 
 
+class WaitColumn(ProgressColumn):
+    """The wait under way, counted down on the progress line (rate limits can last an hour)."""
+
+    def render(self, task: Task) -> Text:
+        left = float(task.fields.get("until", 0.0)) - time.monotonic()
+        if left <= 0:
+            return Text("")
+        return Text(f"{task.fields['why']} ({left:.0f} s left)", style="yellow")
+
+
 class ProgressBar:
-    """Draws upload progress events on stderr: files, bytes, rate, ETA, current file; waits as lines."""
+    """Draws upload progress events on stderr: files, bytes, rate, ETA, current file, and the wait
+    under way (counted down); each wait is also printed as a line."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -56,10 +70,11 @@ class ProgressBar:
             TextColumn("{task.fields[bytes]}"),
             TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
+            WaitColumn(),
             console=console,
             transient=True,
         )
-        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="")
+        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="", until=0.0, why="")
 
     def __enter__(self) -> ProgressBar:
         self.bar.start()
@@ -71,6 +86,7 @@ class ProgressBar:
     def __call__(self, event: Progress) -> None:
         if event.kind == "wait" and event.message:
             self.console.print(f"[yellow]{event.message}[/yellow]")
+            self.bar.update(self.task, until=time.monotonic() + (event.wait or 0.0), why=event.message)
         if event.kind == "warning" and event.message:
             self.console.print(f"[yellow]Warning: {event.message}[/yellow]")
         current = event.current or ("done" if event.kind == "done" else "uploading")
@@ -159,9 +175,18 @@ def _resume_command(
     "read request per file), or only those sent in chunks (the upload's own duplicate "
     "warning catches the others, after sending them once; nothing is published).",
 )
+@click.option(
+    "--rate-limit-wait",
+    type=click.FloatRange(min=0),
+    default=RATE_LIMIT_WAIT / 60,
+    show_default=True,
+    metavar="MINUTES",
+    help="How long the run keeps waiting when the wiki refuses a request for its rate limit (each wait as "
+    "long as the wiki says) before it ends with exit status 5.",
+)
 @state_option
 @click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
-@json_option("Print the summary as one JSON object on stdout.")
+@json_option("Print the summary (or the error) as one JSON object on stdout.")
 def upload_command(
     batch_file: Path,
     wiki: str,
@@ -173,6 +198,7 @@ def upload_command(
     workers: int,
     chunk_threshold: int,
     sha1_check: str,
+    rate_limit_wait: float,
     state_file: Path | None,
     yes: bool,
     as_json: bool,
@@ -182,14 +208,17 @@ def upload_command(
     Checks every file first (license accepted, file readable and inside the batch's folders, type
     matching the name, title free on the wiki), then uploads each file exactly once: duplicates on
     the wiki are recorded, not uploaded again; failures are recorded with the wiki's reason and the
-    batch goes on. Ctrl-C stops cleanly; the same command resumes.
+    batch goes on. Ctrl-C stops within a second or two; the same command resumes. One process at a
+    time uses a state (a second one is refused, naming the first).
 
-    Exit status: 0 all done, 1 some files failed or need review, 2 config error, 3 login failed,
-    4 wiki unreachable, 130 interrupted.
+    Exit status: 0 all done, 1 some files failed or need review, 2 config error (or an unknown --only
+    id), 3 login failed, 4 wiki unreachable or not a MediaWiki, 5 the wiki refused (also: still rate
+    limited after --rate-limit-wait), 6 a local file or the state cannot be written (disk full,
+    permissions) or the state is damaged, 7 the state is in use by another run, 130 interrupted.
     """
     interactive = sys.stdin.isatty() and not yes
     batch = load_batch(batch_file, state=state_file)
-    site = Wiki.connect(wiki, sandbox_dir)
+    site = connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
     if interactive and site.target.sandbox_dir is None:
         click.confirm(f"Upload to {site.target.api} as {site.username}?", abort=True, err=True)
@@ -201,6 +230,7 @@ def upload_command(
         workers=workers,
         chunk_threshold=threshold,
         sha1_check_from=0 if sha1_check == "all" else threshold,
+        rate_limit_wait=rate_limit_wait * 60,
     )
     with UploadRun(batch, site) as run:
         if run.plan_changes and not replan and interactive:

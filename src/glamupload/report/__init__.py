@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import os
 import tempfile
 from collections import Counter
 from collections.abc import Collection, Sequence
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glamupload import pages, preflight, sources
-from glamupload.errors import GlamuploadError
+from glamupload.atomic import write_atomically
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile, read_records
 from glamupload.report.html import PART_ROWS, Index, Part, render_html
@@ -135,7 +134,11 @@ def build_report(
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         data["wiki"] = _wiki_summary(checks, tally.categories, wiki, creatable)
         summary_path = out / SUMMARY_FILE
-        _write_atomically(summary_path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2))
+        write_atomically(
+            summary_path,
+            lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2),
+            "cannot write the report",
+        )
         meta = {
             "files": tally.files,
             "parts": parts,
@@ -146,7 +149,9 @@ def build_report(
             "kinds": list(index.kinds),
         }
         html_path = out / REPORT_FILE
-        _write_atomically(html_path, lambda fh: render_html(fh, data, meta, [index_body, body]))
+        write_atomically(
+            html_path, lambda fh: render_html(fh, data, meta, [index_body, body]), "cannot write the report"
+        )
     return ReportSummary(summary_path, html_path, data)
 
 
@@ -166,15 +171,3 @@ def _wiki_summary(
     }
     result["api"] = wiki.target.api
     return result
-
-
-def _write_atomically(path: Path, write: Any) -> None:
-    """Write through a temporary file so a reader never sees half a report."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise GlamuploadError(f"cannot write the report: {exc.strerror}", file=exc.filename or path) from None

@@ -1,0 +1,133 @@
+"""glamupload as a user runs it, for the failure-table, lock, stop and start-up tests: a real process
+(``python -m glamupload``) on a small batch made for the test — a CSV export of CC0 photographs with
+unique file names, their images, a crosswalk and a batch file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from upload_support import make_image
+
+CROSSWALK = """\
+record_id: id
+template: Information
+params:
+  description: title
+images:
+  path: images/${image}
+rights:
+  image: rights
+  facts:
+    kind: kind
+categories:
+  fixed: [Reliability tests]
+filename:
+  pattern: "{title} - {id}"
+  parts: {title: title, id: id}
+  protected: [id]
+"""
+
+
+def write_batch(folder: Path, stem: str, count: int, *, pixels: int = 16, big: tuple[int, ...] = ()) -> Path:
+    """``count`` CC0 photographs R0, R1, … named ``{stem} Ri - Ri.png`` (the rows in ``big`` get large
+    images: 48 kB at 128 pixels, sent in chunks with a small ``--chunk-threshold``); the batch file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "export.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "rights", "kind", "image"])
+        for i in range(count):
+            make_image(folder / "images" / f"R{i}.png", f"{stem} R{i}", 128 if i in big else pixels)
+            writer.writerow([f"R{i}", f"{stem} R{i}", "CC0 1.0", "photo", f"R{i}.png"])
+    (folder / "crosswalk.yaml").write_text(CROSSWALK, encoding="utf-8")
+    batch = folder / "batch.yaml"
+    batch.write_text("export: {path: export.csv, format: csv}\ncrosswalk: crosswalk.yaml\n", encoding="utf-8")
+    return batch
+
+
+def uploader_env(sandbox_dir: Path, **extra: str) -> dict[str, str]:
+    """The environment of a process that logs in as the sandbox's uploader with ``--wiki URL`` (through
+    the fault proxy, where the sandbox folder's credentials do not apply)."""
+    account = json.loads((sandbox_dir / "credentials.json").read_text())["uploader"]
+    return {
+        **os.environ,
+        "GLAMUPLOAD_USERNAME": account["username"],
+        "GLAMUPLOAD_PASSWORD": account["password"],
+        **extra,
+    }
+
+
+@dataclass
+class Finished:
+    """How a glamupload process ended."""
+
+    status: int
+    stdout: str
+    stderr: str
+
+    @property
+    def error_lines(self) -> list[str]:
+        """The lines that say what went wrong (``Error: …``)."""
+        return [line for line in self.stderr.splitlines() if line.startswith("Error: ")]
+
+    def json(self) -> object:
+        return json.loads(self.stdout)
+
+
+def command(*args: str | Path) -> list[str]:
+    return [sys.executable, "-m", "glamupload", *map(str, args)]
+
+
+def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> Finished:
+    """Run one command to its end."""
+    done = subprocess.run(
+        command(*args), env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
+    return Finished(done.returncode, done.stdout, done.stderr)
+
+
+def start_cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """Start one command (stderr and stdout kept for :func:`interrupt`)."""
+    return subprocess.Popen(
+        command(*args),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def interrupt(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[Finished, float]:
+    """Ctrl-C (SIGINT) to a running command; how it ended and the seconds it took to end."""
+    start = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=timeout)
+    return Finished(proc.returncode, stdout, stderr), time.monotonic() - start
+
+
+def statuses(state: Path) -> dict[str, int]:
+    """Rows per status, read without disturbing a writer."""
+    with sqlite3.connect(f"file:{state}?mode=ro", uri=True, timeout=5) as db:
+        return dict(db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+
+
+def wait_for(condition: object, timeout: float = 120, what: str = "the condition") -> None:
+    """Poll ``condition()`` until it holds (an AssertionError after ``timeout`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():  # type: ignore[operator]
+                return
+        except sqlite3.Error:
+            pass  # the state is not there yet
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
