@@ -1,10 +1,12 @@
 """glamupload as a user runs it, for the failure-table, lock, stop and start-up tests: a real process
 (``python -m glamupload``) on a small batch made for the test — a CSV export of CC0 photographs with
-unique file names, their images, a crosswalk and a batch file."""
+unique file names, their images, a crosswalk and a batch file — and the disks it meets: a small tmpfs to
+fill or make read-only, and another user for whom the permission bits count."""
 
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import signal
@@ -12,9 +14,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from upload_support import make_image
 
 CROSSWALK = """\
@@ -86,10 +91,17 @@ def command(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "glamupload", *map(str, args)]
 
 
-def run_cli(*args: str | Path, env: dict[str, str] | None = None, timeout: float = 300) -> Finished:
-    """Run one command to its end."""
+def run_cli(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300, user_home: Path | None = None
+) -> Finished:
+    """Run one command to its end (``user_home``: as another user, :func:`as_other_user`, living there)."""
+    argv = command(*args)
+    if user_home is not None:
+        argv = as_other_user(argv, user_home)
+        home = {"HOME": str(user_home), "XDG_DATA_HOME": str(user_home), "XDG_STATE_HOME": str(user_home)}
+        env = {**(env or os.environ), **home}
     done = subprocess.run(
-        command(*args), env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )
     return Finished(done.returncode, done.stdout, done.stderr)
 
@@ -131,3 +143,55 @@ def wait_for(condition: object, timeout: float = 120, what: str = "the condition
             pass  # the state is not there yet
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+@contextmanager
+def small_disk(where: Path, size_kib: int = 512) -> Iterator[Path]:
+    """A tmpfs of ``size_kib`` mounted at ``where`` (so a test can fill it, or make it read-only).
+
+    Mounting needs root (CI here runs as root): elsewhere the test is skipped with the reason printed,
+    but never under CI, where a skip would hide the disk-full and read-only cases."""
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size_kib}k,mode=0755", "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): needs root"
+        if os.environ.get("CI"):
+            raise AssertionError(reason)
+        pytest.skip(reason)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Fill the disk to the last byte (the file that does it, to delete for space again)."""
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as fh:
+        for block in (65536, 4096, 512, 1):
+            try:
+                while True:
+                    fh.write(b"\0" * block)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC, exc
+    return filler
+
+
+def read_only(disk: Path) -> None:
+    """Remount the tmpfs read-only (what a full or failing disk becomes, or a write-protected share)."""
+    subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+
+
+def as_other_user(args: list[str], home: Path) -> list[str]:
+    """The command run as another user than the files' owner, so the permission bits apply: as root
+    ``nobody`` (root ignores them), otherwise the same user (then the test removes its own rights)."""
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o777)
+    if os.geteuid() != 0:
+        return args
+    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *args]

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 #: What each fault does; "after" faults (and "cut-reply", "truncated") let the wiki handle the request,
 #: then lose or damage its reply.
 FAULTS = (
+    "pass",  # no fault: lets one matching request through (to aim the next fault at the k-th request)
     "drop",
     "drop-after",
     "502",
@@ -141,6 +142,8 @@ class FaultProxy:
             for i, (kind, fault) in enumerate(self.schedule):
                 if matches(kind, body):
                     del self.schedule[i]
+                    if fault == "pass":
+                        break
                     self.applied[fault] += 1
                     return fault
             if self.chance and self._rng.random() < self.chance:

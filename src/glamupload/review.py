@@ -51,19 +51,19 @@ def _advice(row: FileRow) -> tuple[bool, str]:
     )
 
 
-def _open(state_path: Path) -> BatchState:
+def _open(state_path: Path, *, read_only: bool = False) -> BatchState:
     if not state_path.exists():
         raise ConfigError(
             "nothing uploaded yet, so nothing to review",
             file=state_path,
             hint="run `glamupload upload` first",
         )
-    return BatchState(state_path)
+    return BatchState(state_path, read_only=read_only)
 
 
 def waiting(state_path: Path) -> list[Waiting]:
     """The batch's files that need review, in plan order (reads the state database only)."""
-    with _open(state_path) as db:
+    with _open(state_path, read_only=True) as db:  # a listing works beside a running upload
         rows = db.rows([FileStatus.NEEDS_REVIEW])
     return [
         Waiting(r.record_id, r.filename, r.error_code or "", r.error_message or "", *_advice(r)) for r in rows

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import sys
@@ -303,8 +304,9 @@ class _StateLock:
                     file=state_path,
                     hint="wait for that run to end (or stop it with Ctrl-C): one process at a time uses it",
                 ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, self.describe().encode(), 0)
+            with suppress(OSError):  # who holds it is for the message only: a full disk must not stop here
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, self.describe().encode(), 0)
             self._held[self.key] = [fd, 1]
 
     @staticmethod
@@ -341,6 +343,15 @@ _DAMAGED_HINT = (
 )
 
 
+def _disk_full(path: Path) -> bool:
+    """Whether the state's disk has (almost) no space left: SQLite reports a full disk while it extends
+    its shared-memory file as an I/O error."""
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
 def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
     """What a SQLite failure means for the user, by SQLite's result code (never by its wording)."""
     code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
@@ -350,7 +361,7 @@ def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
             file=path,
             hint="close the program that holds it (an sqlite3 shell, a backup tool), then run again",
         )
-    if code == _SQLITE_FULL:
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _disk_full(path)):
         return StateError(
             "the disk is full: the upload state could not be written (the last change was not made)",
             file=path,
@@ -360,7 +371,7 @@ def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
         return StateError(f"the upload state database is damaged ({exc})", file=path, hint=_DAMAGED_HINT)
     if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN):
         return StateError(
-            f"the upload state database cannot be opened for writing ({exc})",
+            f"the upload state database cannot be opened or written ({exc})",
             file=path,
             hint="check the owner and permissions of the file and its folder, and that the disk is writable",
         )
