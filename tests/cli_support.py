@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -91,6 +92,15 @@ def command(*args: str | Path) -> list[str]:
     return [sys.executable, "-m", "glamupload", *map(str, args)]
 
 
+def _environment(env: dict[str, str] | None) -> dict[str, str]:
+    """The command's environment: crash reports go beside the test session's data folder, never into
+    the developer's own ``~/.local/state``."""
+    env = dict(env or os.environ)
+    if "XDG_STATE_HOME" not in env and "XDG_DATA_HOME" in env:
+        env["XDG_STATE_HOME"] = str(Path(env["XDG_DATA_HOME"]).parent / "state")
+    return env
+
+
 def run_cli(
     *args: str | Path, env: dict[str, str] | None = None, timeout: float = 300, user_home: Path | None = None
 ) -> Finished:
@@ -101,29 +111,58 @@ def run_cli(
         home = {"HOME": str(user_home), "XDG_DATA_HOME": str(user_home), "XDG_STATE_HOME": str(user_home)}
         env = {**(env or os.environ), **home}
     done = subprocess.run(
-        argv, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+        argv, env=_environment(env), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
     )
     return Finished(done.returncode, done.stdout, done.stderr)
 
 
-def start_cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """Start one command (stderr and stdout kept for :func:`interrupt`)."""
-    return subprocess.Popen(
-        command(*args),
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
+class Running:
+    """A command started in the background; ``lines`` are its stderr lines so far."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None) -> None:
+        self.proc = subprocess.Popen(
+            argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+        )
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def saw(self, text: str) -> bool:
+        return any(text in line for line in self.lines)
+
+    def finish(self, timeout: float = 120) -> Finished:
+        """Wait for the end; how it ended."""
+        self.proc.wait(timeout=timeout)  # (stdout holds at most a JSON summary: it never fills the pipe)
+        assert self.proc.stdout is not None
+        stdout = self.proc.stdout.read()
+        self._reader.join(timeout=10)
+        return Finished(self.proc.returncode, stdout, "\n".join(self.lines))
+
+    def interrupt(self, timeout: float = 30) -> tuple[Finished, float]:
+        """Ctrl-C (SIGINT); how it ended and the seconds it took to end."""
+        start = time.monotonic()
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=timeout)
+        took = time.monotonic() - start
+        return self.finish(), took
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.finish()
 
 
-def interrupt(proc: subprocess.Popen[str], timeout: float = 30) -> tuple[Finished, float]:
-    """Ctrl-C (SIGINT) to a running command; how it ended and the seconds it took to end."""
-    start = time.monotonic()
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=timeout)
-    return Finished(proc.returncode, stdout, stderr), time.monotonic() - start
+def start_cli(*args: str | Path, env: dict[str, str] | None = None) -> Running:
+    """Start one command in the background."""
+    return Running(command(*args), _environment(env))
 
 
 def statuses(state: Path) -> dict[str, int]:

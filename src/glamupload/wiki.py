@@ -544,7 +544,7 @@ class Wiki:
                 limit = _upload_limit(reply["userinfo"])
                 self._csrf = str(reply["tokens"]["csrftoken"])
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
-            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            pages = pages_by_title(reply)
             for title in group:
                 full = names.get(f"File:{title}", f"File:{title}")
                 page = pages.get(full, {})
@@ -641,7 +641,7 @@ class Wiki:
                 rvslots="main",
             )["query"]
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
-            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            pages = pages_by_title(reply)
             for title in group:
                 page = pages.get(names.get(title, title), {})
                 revisions = page.get("revisions")
@@ -671,6 +671,13 @@ class Wiki:
             params["baserevid"] = base_revid
             params["nocreate"] = 1
         return self.call({"action": "edit", **params}, write=True)["edit"]
+
+
+def pages_by_title(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``pages`` of a query reply by title. MediaWiki 1.39 sends them as an object keyed by page id,
+    but as a list when the ids happen to make one (seen while another client publishes the same files)."""
+    pages = query.get("pages") or {}
+    return {str(p["title"]): p for p in (pages.values() if isinstance(pages, dict) else pages)}
 
 
 def _upload_limit(userinfo: dict[str, Any]) -> tuple[int, float] | None:
