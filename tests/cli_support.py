@@ -9,6 +9,7 @@ import csv
 import errno
 import json
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from upload_support import make_image
 
 CROSSWALK = """\
@@ -43,20 +45,34 @@ filename:
 """
 
 
-def write_batch(folder: Path, stem: str, count: int, *, pixels: int = 16, big: tuple[int, ...] = ()) -> Path:
-    """``count`` CC0 photographs R0, R1, … named ``{stem} Ri - Ri.png`` (the rows in ``big`` get large
-    images: 48 kB at 128 pixels, sent in chunks with a small ``--chunk-threshold``); the batch file."""
+def write_batch(
+    folder: Path, stem: str, count: int, *, pixels: int = 16, big: tuple[int, ...] = (), images: int = 0
+) -> Path:
+    """``count`` CC0 photographs R0, R1, … named ``{stem} Ri - Ri.png``; the batch file. The rows in
+    ``big`` get 5 MB images (two 4 MiB chunks with ``--chunk-threshold 1``); ``images`` > 0 makes only
+    that many images, which the rows share (a large export that is quick to make)."""
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / "export.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "title", "rights", "kind", "image"])
         for i in range(count):
-            make_image(folder / "images" / f"R{i}.png", f"{stem} R{i}", 128 if i in big else pixels)
-            writer.writerow([f"R{i}", f"{stem} R{i}", "CC0 1.0", "photo", f"R{i}.png"])
+            image = f"R{i % images if images else i}.png"
+            if i in big:
+                _noise_png(folder / "images" / image, f"{stem} R{i}", 1300)
+            elif not (folder / "images" / image).exists():
+                make_image(folder / "images" / image, f"{stem} R{i}", pixels)
+            writer.writerow([f"R{i}", f"{stem} R{i}", "CC0 1.0", "photo", image])
     (folder / "crosswalk.yaml").write_text(CROSSWALK, encoding="utf-8")
     batch = folder / "batch.yaml"
     batch.write_text("export: {path: export.csv, format: csv}\ncrosswalk: crosswalk.yaml\n", encoding="utf-8")
     return batch
+
+
+def _noise_png(path: Path, seed: str, pixels: int) -> None:
+    """A large PNG of noise (it does not compress: ``pixels``² × 3 bytes), made quickly."""
+    noise = random.Random(seed).randbytes(pixels * pixels * 3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.frombytes("RGB", (pixels, pixels), noise).save(path, "PNG", compress_level=0)
 
 
 def uploader_env(sandbox_dir: Path, **extra: str) -> dict[str, str]:
