@@ -16,10 +16,10 @@ import pytest
 from upload_support import connect, history, make_image, numbered, store
 
 from glamupload import sandbox
-from glamupload.errors import WikiUnavailable
+from glamupload.errors import RateLimited
 from glamupload.upload.options import Progress, UploadOptions
 from glamupload.upload.pipeline import Uploader
-from glamupload.wiki import RetryPolicy, Wiki
+from glamupload.wiki import Wiki
 
 HITS, SECONDS = 3, 6
 LIMITS = f"$wgRateLimits['upload']['user'] = [{HITS}, {SECONDS}];"
@@ -79,11 +79,11 @@ def test_the_batch_is_paced_to_the_accounts_upload_limit(limited_wiki: Wiki, tmp
 
 def test_ratelimited_answers_are_waited_out(limited_wiki: Wiki, tmp_path: Path) -> None:
     eager = connect(Path(limited_wiki.target.sandbox_dir or "."))
-    eager.retry = RetryPolicy(attempts=1)  # stop at the first "ratelimited": the window is full now
+    eager.rate_limit_wait = 0  # stop at the first "ratelimited": the window is full now
     for i in range(2 * HITS + 1):
         try:
             eager.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
-        except WikiUnavailable as refused:
+        except RateLimited as refused:
             assert "ratelimited" in refused.info
             break
     else:

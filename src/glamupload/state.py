@@ -407,6 +407,9 @@ class BatchState:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._state_lock = _StateLock(path)
+                if not path.exists():  # a deleted state's journal files would be taken for the new one's
+                    for suffix in ("-wal", "-shm", "-journal"):
+                        path.with_name(path.name + suffix).unlink(missing_ok=True)
                 self._db = sqlite3.connect(
                     path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
                 )
