@@ -109,6 +109,9 @@ class FaultProxy:
         self.random_faults = tuple(random_faults)
         self._rng = random.Random(seed)
         self.applied: Counter[str] = Counter()
+        #: (fault, API action) of every fault applied: ``faulted["drop-after", "upload"]`` counts uploads
+        #: the wiki performed while the client saw the connection die.
+        self.faulted: Counter[tuple[str, str]] = Counter()
         #: API actions of the requests that reached the proxy whole (``actions["login"]``, ``["query"]``…).
         self.actions: Counter[str] = Counter()
         self.passed = 0
@@ -186,14 +189,19 @@ class FaultProxy:
                     fault = proxy._next_fault(head)
                     if fault == "cut":  # half the body arrived, then the line went dead
                         self.rfile.read(max(0, length // 2 - len(head)))
+                        with proxy._lock:
+                            proxy.faulted[fault, api_action(self.path, head)] += 1
                         self._abort()
                         return
                     body = head + self.rfile.read(length - len(head))
                 else:
                     body = b""
                     fault = proxy._next_fault(body)
+                action = api_action(self.path, body)
                 with proxy._lock:
-                    proxy.actions[api_action(self.path, body)] += 1
+                    proxy.actions[action] += 1
+                    if fault is not None:
+                        proxy.faulted[fault, action] += 1
                 if fault == "drop":
                     self._abort()
                     return

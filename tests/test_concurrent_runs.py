@@ -14,7 +14,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import Any
 
-from cli_support import run_cli, start_cli, statuses, wait_for, write_batch
+from cli_support import Running, run_cli, start_cli, statuses, wait_for, write_batch
 from upload_support import history
 
 from glamupload.exitcodes import ExitStatus
@@ -30,13 +30,21 @@ def _rows(state: Path) -> list[tuple[str, str, str | None, str | None]]:
         return list(db.execute("SELECT record_id, status, wiki_title, error_message FROM files ORDER BY id"))
 
 
+def _uploading(
+    sandbox_wiki: Any, folder: Path, stem: str, count: int, done: int
+) -> tuple[Path, Path, Running]:
+    """A batch of ``count`` files and an upload process that has uploaded ``done`` of them."""
+    batch = write_batch(folder, stem, count)
+    state = batch.with_name("batch.state.sqlite")
+    running = start_cli("upload", batch, *_sandbox(sandbox_wiki))
+    wait_for(lambda: statuses(state).get("uploaded", 0) >= done, what="the run uploading")
+    return batch, state, running
+
+
 def test_a_second_run_on_the_same_state_is_refused_naming_the_first(
     sandbox_wiki: Any, uploader: Wiki, unique_name: str, tmp_path: Path
 ) -> None:
-    batch = write_batch(tmp_path / "batch", unique_name, 12)
-    state = batch.with_name("batch.state.sqlite")
-    first = start_cli("upload", batch, *_sandbox(sandbox_wiki))
-    wait_for(lambda: statuses(state).get("uploaded", 0) >= 1, what="the first run uploading")
+    batch, state, first = _uploading(sandbox_wiki, tmp_path / "batch", unique_name, 12, 1)
     second = run_cli("upload", batch, *_sandbox(sandbox_wiki), "--json")
     before_end = statuses(state)
     done = first.finish()
@@ -67,10 +75,7 @@ def test_a_second_run_on_the_same_state_is_refused_naming_the_first(
 def test_the_lock_of_a_killed_run_blocks_nobody(
     sandbox_wiki: Any, uploader: Wiki, unique_name: str, tmp_path: Path
 ) -> None:
-    batch = write_batch(tmp_path / "batch", unique_name, 8)
-    state = batch.with_name("batch.state.sqlite")
-    killed = start_cli("upload", batch, *_sandbox(sandbox_wiki))
-    wait_for(lambda: statuses(state).get("uploaded", 0) >= 2, what="the run uploading")
+    batch, state, killed = _uploading(sandbox_wiki, tmp_path / "batch", unique_name, 8, 2)
     killed.kill()  # SIGKILL: no cleanup at all; the lock file stays, with the dead pid in it
     assert f"pid {killed.pid} " in state.with_name(state.name + ".lock").read_text()
 
