@@ -137,6 +137,10 @@ class FaultProxy:
         with self._lock:
             self.schedule.extend([(kind, fault)] * times)
 
+    def answer(self, action: str, body: bytes) -> tuple[dict[str, object], list[tuple[str, str]]] | None:
+        """A reply (JSON object, headers) for a request the proxy answers itself; None passes it on."""
+        return None
+
     def _next_fault(self, body: bytes) -> str | None:
         with self._lock:
             if self.always is not None:
@@ -202,6 +206,10 @@ class FaultProxy:
                     proxy.actions[action] += 1
                     if fault is not None:
                         proxy.faulted[fault, action] += 1
+                answered = proxy.answer(action, body) if fault is None else None
+                if answered is not None:  # a subclass answers this request itself (a stand-in)
+                    self._reply(200, json.dumps(answered[0]).encode(), answered[1])
+                    return
                 if fault == "drop":
                     self._abort()
                     return

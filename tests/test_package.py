@@ -51,7 +51,7 @@ def test_wheel_ships_mappings_and_templates(tmp_path: Path) -> None:
         p.relative_to(REPO).as_posix()
         for folder in ("mappings", "templates")
         for p in (REPO / folder).rglob("*")
-        if p.is_file() and p.suffix in {".yaml", ".csv", ".j2"}
+        if p.is_file() and p.suffix in {".yaml", ".csv", ".j2", ".wikitext", ".css", ".php", ".json"}
     ]
     assert shipped_data, "mappings/ and templates/ hold data files"
     for rel in shipped_data:

@@ -33,6 +33,7 @@ from glamupload.exitcodes import ExitStatus
 from glamupload.report.html import PART_ROWS
 from glamupload.report.tally import COLLISION_KIND, DISTINCT_LIMIT
 from glamupload.report.thumbnails import THUMBNAIL_PX
+from glamupload.sdc.model import StructuredData
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -73,8 +74,11 @@ def test_smm_summary_counts_what_records_jsonl_holds(smm: Path, tmp_path: Path) 
     verdicts = Counter(i["license"]["verdict"] for i in items)
     for verdict in report.VERDICTS:
         assert data["verdicts"][verdict]["count"] == verdicts[verdict]
-        reasons = Counter(i["license"]["reason"] for i in items if i["license"]["verdict"] == verdict)
-        assert data["verdicts"][verdict]["reasons"] == [[r, n] for r, n in reasons.most_common()]
+        groups = Counter(i["license"]["group"] for i in items if i["license"]["verdict"] == verdict)
+        listed = data["verdicts"][verdict]["reasons"]  # by reason group, each with a file's own reason
+        assert [[g, n] for g, n, _ in listed] == [[g, n] for g, n in groups.most_common()]
+        for group, _, example in listed:
+            assert example == next(i["license"]["reason"] for i in items if i["license"]["group"] == group)
     assert data["errors"]["files"] == sum(bool(i["errors"]) for i in items)
     assert data["warnings"]["files"] == sum(bool(i["warnings"]) for i in items)
     assert (
@@ -133,7 +137,7 @@ def test_kenom_is_all_rejected_with_the_reason_in_summary_and_page(kenom: Path, 
     assert data["verdicts"]["reject"]["count"] == data["planned_files"] == len(items)
     assert data["verdicts"]["accept"]["count"] == data["verdicts"]["review"]["count"] == 0
     assert data["uploadable"] == 0
-    reasons = [reason for reason, _ in data["verdicts"]["reject"]["reasons"]]
+    reasons = [reason for _, _, reason in data["verdicts"]["reject"]["reasons"]]
     assert reasons and all("NC" in reason for reason in reasons)
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     for reason in reasons:  # the summary at the top is plain HTML: readable without JavaScript
@@ -250,6 +254,8 @@ def test_report_html_is_self_contained_and_its_data_decodes(smm: Path, tmp_path:
         for line in sections[f"d{n}"].splitlines()
     ]
     assert [d["w"] for d in details] == [i["wikitext"] for i in items]
+    readable = [StructuredData.from_data(i["structured_data"]).describe() for i in items]
+    assert [d["d"] for d in details] == readable and "caption (sv): " in readable[0][0]  # SMM's (#18)
     thumbs = sections["t0"].splitlines()
     assert all(row[7] >= 0 for row in index)  # every SMM file has its image here, so a thumbnail
     jpeg = base64.b64decode(thumbs[index[0][7]])

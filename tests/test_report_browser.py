@@ -188,7 +188,9 @@ def test_hostile_metadata_stays_text(page: Page, tmp_path: Path) -> None:
     assert page.evaluate("document.querySelectorAll('img[src=x], #rows script').length") == 0
     assert page.evaluate("document.querySelector('#rows h3').textContent") == f"File:{attack}.jpg"
     assert page.evaluate("document.querySelector('#rows pre').textContent") == attack
-    assert page.evaluate("document.querySelector('#reasons-review td').textContent") == attack
+    problem = page.evaluate("document.querySelector('#rows ul.problems li').textContent")
+    assert problem == f"error in {attack}: {attack}"  # the problem's message, as text
+    assert page.evaluate("document.querySelector('#reasons-review td.muted').textContent") == attack
 
 
 def test_an_empty_batch_gives_a_report_that_says_so(page: Page, tmp_path: Path) -> None:

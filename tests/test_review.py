@@ -171,8 +171,8 @@ def test_review_command_lists_explains_and_decides(tmp_path: Path) -> None:
         "Review test deleted.png" in listed.stderr
         and "--accept uploads it past the 'was-deleted'" in listed.stderr
     )
-    assert "2 file(s) need review" in listed.stderr
-    as_json = json.loads(runner.invoke(cli, [*base, "--json"]).stdout)
+    assert "2 file(s) held back by a wiki warning" in listed.stderr
+    as_json = json.loads(runner.invoke(cli, [*base, "--json"]).stdout)["warnings"]
     assert [(f["record_id"], f["acceptable"]) for f in as_json] == [("deleted", True), ("mismatch", False)]
 
     unsigned = runner.invoke(cli, [*base, "--accept", "deleted"])
@@ -180,7 +180,7 @@ def test_review_command_lists_explains_and_decides(tmp_path: Path) -> None:
     both = runner.invoke(
         cli, [*base, "--accept", "deleted", "--skip", "deleted", "--by", "A", "--reason", "r"]
     )
-    assert both.exit_code == 2 and "both --accept and --skip" in both.stderr
+    assert both.exit_code == 2 and "deleted: both accepted and skipped" in both.stderr
     wrong = runner.invoke(cli, [*base, "--accept", "mismatch", "--by", "A", "--reason", "r"])
     assert wrong.exit_code == 2 and "record mismatch" in wrong.stderr and "Traceback" not in wrong.output
 

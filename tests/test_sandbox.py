@@ -17,6 +17,7 @@ from conftest import EXAMPLES
 
 from glamupload import sandbox
 from glamupload.cli import cli
+from glamupload.errors import SandboxError
 from glamupload.exitcodes import ExitStatus
 
 
@@ -168,3 +169,72 @@ def test_missing_mediawiki_names_the_package(tmp_path: Path, monkeypatch: pytest
     assert "MediaWiki 1.39 (Debian package mediawiki" in result.output
     assert "apt-get install" in result.output
     assert not (tmp_path / "w").exists()
+
+
+def _own_sandbox(tmp_path: Path) -> Path:
+    directory = tmp_path / "own"
+    sandbox.start(directory, sandbox.free_port())
+    return directory
+
+
+def test_a_no_on_a_pipe_leaves_the_wiki_as_it_was(tmp_path: Path) -> None:
+    """`printf 'n\\n' | glamupload sandbox reset`: no terminal, so no question is answered yes."""
+    directory = _own_sandbox(tmp_path)
+    try:
+        from glamupload.wiki import Wiki
+
+        Wiki.connect("sandbox", directory).upload(
+            EXAMPLES / "smm" / "images" / "011024829640.jpg", "Kept.jpg", "x", "x"
+        )
+        instance = sandbox.instance_id(directory)
+        for answer in ("n\n", "y\n", ""):
+            result = subprocess.run(
+                [sys.executable, "-m", "glamupload", "sandbox", "reset", "--dir", str(directory)],
+                input=answer,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=120,
+            )
+            assert result.returncode == ExitStatus.USAGE, result.stderr
+            assert "no terminal" in result.stderr and "--yes" in result.stderr
+            assert "Traceback" not in result.stderr
+            assert sandbox.instance_id(directory) == instance
+            assert sandbox.status(directory).files == 1  # type: ignore[union-attr]
+    finally:
+        sandbox.stop(directory)
+
+
+def test_start_on_another_port_says_where_it_runs(sandbox_wiki: sandbox.SandboxInfo) -> None:
+    other = sandbox.free_port()
+    result = run_cli("sandbox", "start", "--dir", sandbox_wiki.dir, "--port", str(other), "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["port"] == sandbox_wiki.port
+    assert f"already runs on port {sandbox_wiki.port}, not {other}" in result.stderr
+    assert f"glamupload sandbox start --port {other}" in result.stderr
+    same = run_cli("sandbox", "start", "--dir", sandbox_wiki.dir, "--port", str(sandbox_wiki.port))
+    assert "already runs" not in same.stderr
+
+
+def test_one_variable_chooses_the_sandbox_for_every_command(sandbox_wiki: sandbox.SandboxInfo) -> None:
+    env = dict(os.environ, **{sandbox.DIR_VARIABLE: sandbox_wiki.dir})
+    status = run_cli("sandbox", "status", "--json", env=env)
+    assert json.loads(status.stdout)["api"] == sandbox_wiki.api
+    started = run_cli("sandbox", "start", "--json", env=env).stdout
+    assert started == run_cli("sandbox", "start", "--dir", sandbox_wiki.dir, "--json").stdout
+    dry_run = run_cli(
+        "dry-run", str(EXAMPLES / "smm" / "batch.yaml"), "--out", str(Path(sandbox_wiki.dir) / "dry"),
+        "--wiki", "sandbox", "--render-limit", "1", "--json", env=env,
+    )  # fmt: skip
+    assert dry_run.returncode in (0, 1), dry_run.stderr
+    assert json.loads(dry_run.stdout)["wiki"]["rendered"] == 1
+    assert json.loads(dry_run.stdout)["wiki"]["api"] == sandbox_wiki.api
+    help_text = run_cli("upload", "--help", env=env).stdout
+    assert sandbox.DIR_VARIABLE in " ".join(help_text.split())
+
+
+def test_missing_image_scalers_name_their_packages(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(sandbox, "SCALERS", {str(tmp_path / "no-rsvg"): "librsvg2-bin"})
+    with pytest.raises(SandboxError, match="image scalers of Debian's librsvg2-bin") as error:
+        sandbox.check_prerequisites()
+    assert "imagemagick librsvg2-bin ghostscript poppler-utils djvulibre-bin" in str(error.value)

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from glamupload import maintenance
 from glamupload.wiki import Wiki
 from glamupload.wikitext import render_file_page
 
@@ -124,7 +125,9 @@ def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author"
     )
     parsed = parse(wiki, page)
     assert {t["title"] for t in parsed["templates"]} == {f"Template:{PROBE}", "Template:Cc-by-sa-4.0"}
-    assert [c["category"] for c in parsed["categories"]] == ["Tests"]
+    # the sandbox's maintenance categories (no machine-readable author, …) judge the probe, not the value
+    categories = [c["category"] for c in parsed["categories"] if maintenance.classify(c["category"]) is None]
+    assert categories == ["Tests"]
     html = parsed["text"]
     # the only structure in the output is the probe's own and the two section headings
     assert len(re.findall(r"<h2", html)) == 2

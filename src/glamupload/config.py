@@ -83,6 +83,8 @@ class BatchModel(Strict):
     categories: BatchCategories = BatchCategories()
     lookups: dict[str, str] = {}
     overrides: str | None = None
+    #: Where ``glamupload review`` records licence decisions (default BATCH.reviews.yaml beside the batch).
+    reviews: str | None = None
     # declarations about this batch's rights (record_covers_images, holds_work_rights), each with its
     # reason: they win over the crosswalk's (docs/licenses.md)
     rights: RightsDeclarations = RightsDeclarations()
@@ -106,6 +108,8 @@ class BatchConfig:
         self.templates_dir = self._path(model.templates) if model.templates else None
         self.lookups = {name: self._path(p) for name, p in model.lookups.items()}
         self.overrides_path = self._path(model.overrides) if model.overrides else None
+        reviews = model.reviews or f"{path.stem}.reviews.yaml"
+        self.reviews_path = self._path(reviews)
         default_state = self._path(model.state) if model.state else self.folder / f"{path.stem}.state.sqlite"
         self.state_path = state.resolve() if state is not None else default_state
 

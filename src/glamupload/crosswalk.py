@@ -22,10 +22,14 @@ from glamupload.errors import ConfigError
 from glamupload.licenses import Declaration, LicenseRules, RightsDeclarations
 from glamupload.readers.paths import ExportShape
 from glamupload.resources import mappings_dir
+from glamupload.sdc.model import PID
+from glamupload.sdc.model import QID as SDC_QID
+from glamupload.sdc.model import table as sdc_table
 from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
     FieldSource,
+    LanguageCode,
     LookupTable,
     Step,
     Values,
@@ -200,6 +204,36 @@ class LookupSpec(Strict):
         return self
 
 
+class StatementSpec(Strict):
+    """One statement of the ``structured_data`` section: each value of ``values`` becomes a statement of
+    the property, with the ``qualifiers``' values on it (docs/structured-data.md)."""
+
+    values: Source
+    qualifiers: dict[str, Source] = {}
+    #: For an item property: a value that is not a Q-id becomes "unknown value" qualified by this
+    #: (string) property, e.g. P170 creator → P2093 author name string.
+    unknown: str | None = None
+    #: For a quantity property: the unit's Q-id (e.g. Q174789, millimetre).
+    unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        """A bare source (a field name, a list, or a source mapping) stands for ``values``."""
+        if isinstance(data, dict) and data.keys() & {"values", "qualifiers", "unknown", "unit"}:
+            return data
+        return {"values": data}
+
+
+class StructuredDataSection(Strict):
+    """The crosswalk's ``structured_data``: captions per language, statements per property, and which of
+    the derived defaults to leave out (``defaults: {P170: false}``)."""
+
+    captions: dict[LanguageCode, Source] = {}
+    statements: dict[str, StatementSpec] = {}
+    defaults: dict[str, bool] = {}
+
+
 class CrosswalkModel(Strict):
     """The crosswalk YAML file, as validated."""
 
@@ -214,6 +248,7 @@ class CrosswalkModel(Strict):
     categories: Categories = Categories()
     filename: Filename
     lookups: dict[str, LookupSpec] = {}
+    structured_data: StructuredDataSection | None = None
 
 
 def template_parameters() -> dict[str, frozenset[str]]:
@@ -246,6 +281,27 @@ class CompiledSource:
 
 
 @dataclass
+class CompiledStatement:
+    """A ``structured_data`` statement with its sources compiled."""
+
+    property: str
+    values: CompiledSource
+    qualifiers: dict[str, CompiledSource]
+    unknown: str | None = None
+    unit: str | None = None
+
+
+@dataclass
+class CompiledStructuredData:
+    """The ``structured_data`` section, checked against the property table and compiled."""
+
+    captions: dict[str, CompiledSource]
+    statements: dict[str, CompiledStatement]
+    #: The derived defaults the crosswalk keeps (all of ``sdc.DEFAULTS`` unless turned off).
+    defaults: frozenset[str]
+
+
+@dataclass
 class Crosswalk:
     """A loaded, validated crosswalk, ready to map records."""
 
@@ -260,6 +316,7 @@ class Crosswalk:
     categories: list[CompiledSource]
     filename_parts: dict[str, CompiledSource]
     tables: dict[str, LookupTable] = dataclass_field(default_factory=dict)
+    structured_data: CompiledStructuredData | None = None
 
     def choose(self, record: FieldSource) -> tuple[str, dict[str, CompiledSource]]:
         """The template for this record and its parameter sources (shared merged with the variant's)."""
@@ -382,7 +439,66 @@ class _Checker:
             categories,
             parts,
             tables,
+            self._structured_data(m.structured_data),
         )
+
+    def _structured_data(self, section: StructuredDataSection | None) -> CompiledStructuredData | None:
+        """Check every property, qualifier, unit and default against mappings/structured-data.yaml."""
+        if section is None:
+            return None
+        known = sdc_table().properties
+        loc: Loc = ("structured_data",)
+
+        def check_property(prop: str, where: Loc) -> None:
+            if prop not in known:
+                raise self.located.error(
+                    f"unknown property {prop!r}: mappings/structured-data.yaml does not list it",
+                    where,
+                    hint=did_you_mean(prop, known) if PID.fullmatch(prop) else "properties are written P180",
+                )
+
+        for name in section.defaults:
+            if name not in SDC_DEFAULTS:
+                raise self.located.error(
+                    f"no default for {name!r}",
+                    loc + ("defaults", name),
+                    hint=did_you_mean(name, SDC_DEFAULTS),
+                )
+        statements = {}
+        for prop, spec in section.statements.items():
+            where = loc + ("statements", prop)
+            check_property(prop, where)
+            datatype = known[prop].datatype
+            for qualifier in spec.qualifiers:
+                check_property(qualifier, where + ("qualifiers", qualifier))
+            if spec.unknown is not None:
+                check_property(spec.unknown, where + ("unknown",))
+                if datatype != "wikibase-item" or known[spec.unknown].datatype != "string":
+                    raise self.located.error(
+                        f"unknown: needs an item property and a string qualifier (as P170 with P2093); "
+                        f"{prop} is {datatype}, {spec.unknown} {known[spec.unknown].datatype}",
+                        where + ("unknown",),
+                    )
+            if (spec.unit is not None) != (datatype == "quantity"):
+                raise self.located.error(
+                    f"{prop} is {datatype}: "
+                    + ("it needs a unit (a Q-id)" if spec.unit is None else "no unit"),
+                    where,
+                )
+            if spec.unit is not None and not SDC_QID.fullmatch(spec.unit):
+                raise self.located.error(f"unit {spec.unit!r} is not a Q-id", where + ("unit",))
+            raw = self._raw(where)
+            values_loc = where + ("values",) if isinstance(raw, dict) and "values" in raw else where
+            statements[prop] = CompiledStatement(
+                prop,
+                self._source(spec.values, values_loc),
+                self._sources(spec.qualifiers, where + ("qualifiers",)),
+                spec.unknown,
+                spec.unit,
+            )
+        captions = self._sources(section.captions, loc + ("captions",))
+        defaults = frozenset(d for d in SDC_DEFAULTS if section.defaults.get(d, True))
+        return CompiledStructuredData(captions, statements, defaults)
 
     def _tables(self) -> dict[str, LookupTable]:
         tables = {}
@@ -513,6 +629,9 @@ class _Checker:
         if problem is not None:
             raise self.located.error(problem.message, loc, hint=problem.hint)
 
+
+#: The statements glamupload derives from the rest of the crosswalk unless ``defaults`` turns them off.
+SDC_DEFAULTS = ("P6216", "P275", "P195", "P7482", "P571", "P170", "P180", "P1259")
 
 IMAGE_PREFIX = "image."
 """``image.<key>`` reads a key of the element ``images.each`` walks over (any key of the element)."""

@@ -104,6 +104,10 @@ class Stopped(Exception):  # noqa: N818 (not an error: the outcome of a request 
     """A run was asked to stop (Ctrl-C) while it waited or talked to the wiki; nothing is half-done."""
 
 
+class NotConfirmed(GlamuploadError):
+    """A command needs a yes it cannot ask for (no terminal) and was not given ``--yes``; nothing was done."""
+
+
 class SandboxError(GlamuploadError):
     """The local sandbox wiki cannot be created, started or reached."""
 

@@ -16,16 +16,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from glamupload import licenses, media, sources, titles, wikitext
+from glamupload import decisions, licenses, media, sources, titles, wikitext
 from glamupload.atomic import write_atomically
 from glamupload.config import BatchConfig
-from glamupload.crosswalk import IMAGE_PREFIX, Crosswalk, load
+from glamupload.crosswalk import IMAGE_PREFIX, CompiledSource, Crosswalk, load
 from glamupload.errors import ConfigError, GlamuploadError
 from glamupload.planned import PlannedFile
 from glamupload.problems import Problem, ProblemCode
 from glamupload.readers import ExportShape, open_export
 from glamupload.readers.base import Record
 from glamupload.readers.paths import resolve
+from glamupload.sdc.build import Planner as StructuredDataPlanner
+from glamupload.sdc.model import StructuredData
 from glamupload.transforms import Context, as_values, iiif_full, placeholders, render
 from glamupload.wikitext import Wikitext
 
@@ -67,7 +69,7 @@ def plan_batch(batch: BatchConfig) -> Iterator[PlannedFile]:
     reader = open_export(batch.export_path, **batch.reader_options)
     crosswalk = load_crosswalk(batch, reader.shape)
     overrides = licenses.load_overrides(batch.overrides_path) if batch.overrides_path else {}
-    planner = _Planner(batch, crosswalk, overrides)
+    planner = _Planner(batch, crosswalk, overrides, decisions.load(batch.reviews_path))
     for number, record in enumerate(reader):
         if batch.model.limit is not None and number >= batch.model.limit:
             break
@@ -78,17 +80,23 @@ class _Planner:
     """Holds what lives across records: the crosswalk, overrides and the names already taken."""
 
     def __init__(
-        self, batch: BatchConfig, crosswalk: Crosswalk, overrides: Mapping[str, licenses.Override]
+        self,
+        batch: BatchConfig,
+        crosswalk: Crosswalk,
+        overrides: Mapping[str, licenses.Override],
+        reviewed: decisions.Decisions = decisions.NO_DECISIONS,
     ) -> None:
         self.batch = batch
         self.crosswalk = crosswalk
         self.overrides = overrides
+        self.reviewed = reviewed
         self.allocator = titles.TitleAllocator(
             crosswalk.model.filename.pattern, crosswalk.model.filename.protected
         )
         self.batch_values = batch.values_for_crosswalk()
         self.index = 0
         self.first_with_id: dict[str, str] = {}  # record id → position of the first record that has it
+        self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
 
     def plan(self, record: Record) -> list[PlannedFile]:
         cw = self.crosswalk
@@ -285,6 +293,7 @@ class _Planner:
         verdict = self._verdict(view, record_id, ctx)
         categories = self._categories(view, ctx, draft)
         page = self._page(template, params, verdict, categories, draft)
+        structured_data = self._structured_data(view, ctx, param_sources, verdict, draft)
         planned = PlannedFile(
             index=self.index,
             record_id=record_id,
@@ -298,9 +307,25 @@ class _Planner:
             errors=tuple(draft.errors),
             warnings=tuple(draft.warnings),
             position=record.position,
+            structured_data=structured_data,
         )
         self.index += 1
         return planned
+
+    def _structured_data(
+        self,
+        view: Any,
+        ctx: Context,
+        param_sources: Mapping[str, CompiledSource],
+        verdict: licenses.Verdict,
+        draft: _Draft,
+    ) -> StructuredData | None:
+        """The file's planned structured data (issue #18): one separate step, nothing else depends on it."""
+        if self.crosswalk.structured_data is None:
+            return None
+        data, errors = self.structured.plan(view, ctx, param_sources, verdict)
+        draft.errors.extend(errors)
+        return data
 
     def _page(
         self,
@@ -342,7 +367,7 @@ class _Planner:
         attribution = values("attribution")
         if attribution:
             rules = rules.model_copy(update={"attribution": ", ".join(attribution)})
-        return licenses.judge(
+        verdict = licenses.judge(
             values("image"),
             values("record"),
             self._facts(view, ctx),
@@ -351,6 +376,7 @@ class _Planner:
             declarations=cw.model.rights.declarations.merged(self.batch.model.rights),
             override=self.overrides.get(record_id),
         )
+        return self.reviewed.apply(record_id, verdict)  # a reviewer's decision on a "review" verdict
 
     def _facts(self, view: Any, ctx: Context) -> licenses.Facts:
         found: dict[str, Any] = {}

@@ -17,6 +17,7 @@ from glamupload.atomic import atomic_file
 from glamupload.errors import InputError, LocalFileError
 from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
+from glamupload.sdc.model import StructuredData
 
 RECORDS_FILE = "records.jsonl"
 
@@ -37,6 +38,8 @@ class PlannedFile:
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
     position: str = ""
+    #: The MediaInfo entity planned for the file (the crosswalk's ``structured_data``), None without one.
+    structured_data: StructuredData | None = None
 
     @property
     def uploadable(self) -> bool:
@@ -49,7 +52,7 @@ class PlannedFile:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of records.jsonl (and of the upload state's copy of the plan)."""
-        return {
+        data: dict[str, Any] = {
             "index": self.index,
             "record_id": self.record_id,
             "filename": self.filename,
@@ -64,6 +67,9 @@ class PlannedFile:
             "position": self.position,
             "uploadable": self.uploadable,
         }
+        if self.structured_data is not None:  # the exact `data` of the file's wbeditentity call
+            data["structured_data"] = self.structured_data.to_data()
+        return data
 
     def to_json(self) -> str:
         """One line of records.jsonl."""
@@ -86,6 +92,9 @@ class PlannedFile:
             errors=tuple(Problem.from_dict(p) for p in data["errors"]),
             warnings=tuple(Problem.from_dict(p) for p in data["warnings"]),
             position=str(data.get("position", "")),
+            structured_data=(
+                StructuredData.from_data(data["structured_data"]) if "structured_data" in data else None
+            ),
         )
 
     @classmethod

@@ -32,6 +32,9 @@ class ProblemCode(StrEnum):
     CATEGORY = "category"  #: a category name is not a valid title
     PAGE = "page"  #: the rendered page is not what was intended
     NO_LICENSE = "no-license"  #: the page has no licence (a refused licence is reported by its verdict)
+    SDC_VALUE = "sdc-value"  #: a structured-data value does not fit its property's datatype (left out)
+    SDC_CAPTION = "sdc-caption"  #: a caption is too long or holds markup (left out)
+    SDC_CONTRADICTS = "sdc-contradicts"  #: a statement contradicts the page (licence: error; date: warning)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,13 @@
-"""Reviewers' decisions on files the wiki warned about (``glamupload review``).
+"""Reviewers' decisions (``glamupload review``): on licences the engine could not decide, and on files
+the wiki warned about.
 
-Some upload warnings need a person: a file with this name, or with these very bytes, was deleted
-from the wiki before (often for copyright), the bytes match an old version of another file, the
+Licences: files whose verdict is "review" are listed by reason group; a reviewer accepts a file or a
+whole group with the licence wikitext they assert (checked like the licence table's own), or skips it.
+The decision goes to the batch's decisions file (``decisions.py``), an input of the plan: it holds after
+a replan and on every wiki, and the report and ``status`` show it on every file it covers.
+
+Wiki warnings: some upload warnings need a person: a file with this name, or with these very bytes,
+was deleted from the wiki before (often for copyright), the bytes match an old version of another file, the
 description page exists without a file. The uploader records such files as ``needs_review`` and
 goes on with the batch. A reviewer then *accepts* a file (the next ``upload`` goes past that one
 warning, for that file name; every other warning is still judged) or *skips* it. Each decision
@@ -10,11 +16,15 @@ carries the reviewer's name and reason and is kept in the batch's state database
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from glamupload import decisions
+from glamupload.config import BatchConfig
+from glamupload.decisions import DecisionName, LicenceDecision
 from glamupload.errors import ConfigError
+from glamupload.plan import plan_batch
 from glamupload.state import BatchState, Decision, FileRow, FileStatus, OutcomeCode
 
 #: needs_review codes that are not a wiki warning to go past: a person looks at the wiki, then skips.
@@ -103,3 +113,102 @@ def decide(
                 decided.append((row, decision))
         db.decide(decided, reviewer.strip(), reason.strip())
     return [row for row, _ in decided]
+
+
+# --- licence decisions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LicenceFile:
+    """A file whose licence waits for a reviewer."""
+
+    record_id: str
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LicenceGroup:
+    """Files that share one reason group (``Verdict.group``): one decision can settle them all."""
+
+    id: str
+    group: str
+    files: tuple[LicenceFile, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        files = [asdict(f) for f in self.files]
+        return {"id": self.id, "group": self.group, "count": len(self.files), "files": files}
+
+
+def licence_reviews(batch: BatchConfig) -> list[LicenceGroup]:
+    """The files the licence engine sent to review (decisions already recorded applied), by group,
+    largest group first. Plans the batch (the plan is where licences are judged)."""
+    groups: dict[str, list[LicenceFile]] = {}
+    for planned in plan_batch(batch):
+        if planned.license.verdict == "review":
+            found = LicenceFile(planned.record_id, planned.filename, planned.license.reason)
+            groups.setdefault(planned.license.group, []).append(found)
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    return [LicenceGroup(decisions.group_id(group), group, tuple(files)) for group, files in ordered]
+
+
+def decide_licences(
+    batch: BatchConfig,
+    *,
+    records: Mapping[str, DecisionName],
+    groups: Mapping[str, DecisionName],
+    reviewer: str,
+    reason: str,
+    wikitext: str = "",
+    waiting: Sequence[LicenceGroup] | None = None,
+) -> list[LicenceDecision]:
+    """Record decisions on licence reviews, for records and for groups (by their ``G…`` id), in the
+    batch's decisions file. Everything is checked before anything is written: a record or group that is
+    not in review, an accept without a licence wikitext (or with one that is not free at both layers,
+    or lacks a US status), a skip with one — each a ConfigError naming it."""
+    pending = list(waiting) if waiting is not None else licence_reviews(batch)
+    by_id = {g.id: g for g in pending}
+    in_review = {f.record_id for g in pending for f in g.files}
+    made: list[LicenceDecision] = []
+    for record_id, decision in records.items():
+        if record_id not in in_review:
+            raise ConfigError(
+                "no file of this record waits for a licence decision",
+                record=record_id,
+                hint="`glamupload review BATCH` lists the files that do",
+            )
+        made.append(_licence_decision(decision, reviewer, reason, wikitext, record_id=record_id))
+    for key, decision in groups.items():
+        if key not in by_id:
+            raise ConfigError(
+                f"no reason group {key!r} waits for a licence decision",
+                hint="`glamupload review BATCH` lists the groups with their ids",
+            )
+        made.append(_licence_decision(decision, reviewer, reason, wikitext, group=by_id[key].group))
+    decisions.record(batch.reviews_path, made)
+    return made
+
+
+def _licence_decision(
+    decision: DecisionName,
+    reviewer: str,
+    reason: str,
+    wikitext: str,
+    *,
+    record_id: str | None = None,
+    group: str | None = None,
+) -> LicenceDecision:
+    if decision == "accept" and not wikitext.strip():
+        raise ConfigError(
+            "accepting a licence needs the licence wikitext you assert (--wikitext)",
+            record=record_id,
+            hint='e.g. --wikitext "{{PD-Art|PD-old-auto-expired|deathyear=1890}}"',
+        )
+    return decisions.make(
+        decision=decision,
+        reviewer=reviewer,
+        reason=reason,
+        record_id=record_id,
+        group=group,
+        wikitext=wikitext if decision == "accept" else "",
+    )

@@ -25,13 +25,35 @@ from glamupload.resources import user_data_dir
 
 MEDIAWIKI_DIR = Path("/usr/share/mediawiki")
 DEFAULT_PORT = 8089
-APT_PACKAGES = "mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml"
+DIR_VARIABLE = "GLAMUPLOAD_SANDBOX_DIR"
+"""The environment variable that chooses the sandbox folder for every command (``--dir``/``--sandbox-dir``
+override it)."""
+APT_PACKAGES = (
+    "mediawiki php-cli php-sqlite3 php-intl php-mbstring php-xml "
+    "imagemagick librsvg2-bin ghostscript poppler-utils djvulibre-bin"
+)
 INSTALL_HINT = f"install them with: sudo apt-get install -y --no-install-recommends {APT_PACKAGES}"
+#: The programs MediaWiki scales images with (decision 0009), by Debian package; absolute paths, as the
+#: settings name them.
+SCALERS = {
+    "/usr/bin/convert": "imagemagick",
+    "/usr/bin/rsvg-convert": "librsvg2-bin",
+    "/usr/bin/gs": "ghostscript",
+    "/usr/bin/pdfinfo": "poppler-utils",
+    "/usr/bin/pdftotext": "poppler-utils",
+    "/usr/bin/ddjvu": "djvulibre-bin",
+    "/usr/bin/djvudump": "djvulibre-bin",
+    "/usr/bin/djvutxt": "djvulibre-bin",
+}
 ADMIN_USER = "Admin"
 UPLOADER_USER = "Uploader"
 BOT_NAME = "glamupload"
-#: Extensions the sandbox loads: the ones Commons behaviour depends on in tests.
-EXTENSIONS = ("ParserFunctions", "TitleBlacklist", "AbuseFilter")
+#: Extensions the sandbox loads: the ones Commons behaviour depends on in tests, and PdfHandler for PDF
+#: pages and thumbnails.
+EXTENSIONS = ("ParserFunctions", "TitleBlacklist", "AbuseFilter", "PdfHandler")
+DISCARD_JOBS_VARIABLE = "GLAMUPLOAD_DISCARD_JOBS"
+SETTINGS_FILE = "glamupload-settings.php"
+SETTINGS_MARKER = "<?php\n# Written by glamupload at every `sandbox start`"
 #: PHP's own request limits, raised so that large chunks and files pass (the wiki's limit is 2 GiB).
 PHP_LIMITS = {
     "upload_max_filesize": "2100M",
@@ -50,7 +72,10 @@ $wgScriptPath = "";
 $wgSitename = "glamupload sandbox";
 $wgMainCacheType = CACHE_DB;
 $wgSessionCacheType = CACHE_DB;
-$wgParserCacheType = CACHE_DB;
+# No parser cache: a page is shown as it renders now. Pages glamupload writes within the same second
+# (an Institution page and its category) would otherwise keep showing each other as red links, because
+# MediaWiki's cache compares times to the second; a rehearsal must show what is really there.
+$wgParserCacheType = CACHE_NONE;
 $wgMessageCacheType = CACHE_DB;
 $wgCacheDirectory = "{dir}/cache";
 $wgTmpDirectory = "{dir}/tmp";
@@ -65,6 +90,27 @@ $wgEnableBotPasswords = true;
 $wgUseInstantCommons = false;
 $wgShowExceptionDetails = true;
 $wgGenerateThumbnailOnParse = false;
+# Thumbnails are made on request by thumb.php (pages render fast; a thumbnail is scaled when it is first
+# shown), with ImageMagick, rsvg for SVG, Ghostscript for PDF and DjVuLibre for DjVu (decision 0009).
+$wgThumbnailScriptPath = "$wgScriptPath/thumb.php";
+$wgUseImageMagick = true;
+$wgImageMagickConvertCommand = "/usr/bin/convert";
+$wgSVGConverter = "rsvg";
+$wgSVGConverterPath = "/usr/bin";
+$wgTiffThumbnailType = ["jpg", "image/jpeg"];
+$wgDjvuDump = "/usr/bin/djvudump";
+$wgDjvuRenderer = "/usr/bin/ddjvu";
+$wgDjvuTxt = "/usr/bin/djvutxt";
+$wgDjvuPostProcessor = "/usr/bin/convert ppm:- jpg:-";
+$wgDjvuOutputExtension = "jpg";
+$wgPdfProcessor = "/usr/bin/gs";
+$wgPdfPostProcessor = "/usr/bin/convert";
+$wgPdfInfo = "/usr/bin/pdfinfo";
+$wgPdftoText = "/usr/bin/pdftotext";
+# Scans and photographs of 100 megapixels get thumbnails too (MediaWiki's default stops at 12.5).
+$wgMaxImageArea = 1e8;
+$wgMaxShellMemory = 4 * 1024 * 1024;
+$wgMaxShellFileSize = 2 * 1024 * 1024;
 $wgExtraNamespaces[100] = "Creator";
 $wgExtraNamespaces[101] = "Creator_talk";
 $wgExtraNamespaces[106] = "Institution";
@@ -77,6 +123,14 @@ $wgGroupPermissions["sysop"]["abusefilter-modify"] = true;
 $wgGroupPermissions["sysop"]["abusefilter-log-detail"] = true;
 $wgGroupPermissions["sysop"]["abusefilter-view"] = true;
 $wgGroupPermissions["sysop"]["abusefilter-log"] = true;
+# A maintenance run on a wiki just created queues jobs for pages that do not exist yet: drop them.
+if ( getenv( "GLAMUPLOAD_DISCARD_JOBS" ) ) {{
+    $wgJobTypeConf["default"] = [ "class" => "JobQueueMemory", "order" => "fifo" ];
+}}
+# The sandbox-only extension behind glamupload's stand-ins for Commons' templates (glamupload.standins).
+if ( is_readable( "{dir}/glamupload-standins.php" ) ) {{
+    require "{dir}/glamupload-standins.php";
+}}
 # Tests and users add rate limits, filters and the like here.
 if ( is_readable( "{dir}/LocalSettings.local.php" ) ) {{
     require "{dir}/LocalSettings.local.php";
@@ -105,7 +159,11 @@ class SandboxInfo:
 
 
 def default_dir() -> Path:
-    """The per-user data directory (``$XDG_DATA_HOME/glamupload/sandbox``)."""
+    """The sandbox folder when no ``--dir``/``--sandbox-dir`` is given: ``$GLAMUPLOAD_SANDBOX_DIR``, else the
+    per-user data directory (``$XDG_DATA_HOME/glamupload/sandbox``)."""
+    chosen = os.environ.get(DIR_VARIABLE)
+    if chosen:
+        return Path(chosen).expanduser()
     return user_data_dir() / "sandbox"
 
 
@@ -126,6 +184,9 @@ def check_prerequisites() -> None:
         ):
             if module not in modules.split():
                 missing.append(f"PHP module {module} ({package})")
+    scalers = sorted({package for path, package in SCALERS.items() if not Path(path).is_file()})
+    if scalers:
+        missing.append("the image scalers of Debian's " + ", ".join(scalers))
     if missing:
         raise SandboxError(
             "the sandbox wiki needs " + ", ".join(missing) + " which are not installed",
@@ -139,9 +200,15 @@ def _state_file(directory: Path) -> Path:
 
 def _read_state(directory: Path) -> dict[str, object]:
     try:
-        return json.loads(_state_file(directory).read_text())
+        return dict(json.loads(_state_file(directory).read_text()))
     except FileNotFoundError:
         return {}
+
+
+def _state_number(directory: Path, key: str) -> int | None:
+    """``pid`` or ``port`` from the state file (None when absent or not a number)."""
+    value = _read_state(directory).get(key)
+    return value if isinstance(value, int) else None
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -152,9 +219,15 @@ def _write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def _php(directory: Path, script: str, *args: str) -> str:
-    """Run a MediaWiki maintenance script against this sandbox's settings."""
+def maintenance_script(directory: Path, script: str, *args: str, discard_jobs: bool = False) -> str:
+    """Run a MediaWiki maintenance script against this sandbox's settings (its stdout).
+
+    ``discard_jobs``: the follow-up jobs the script queues (cache purges, link updates of the pages that
+    use what it wrote) are dropped when it ends: for a wiki just created, where nothing uses anything yet.
+    """
     env = dict(os.environ, MW_CONFIG_FILE=str(directory / "LocalSettings.php"))
+    if discard_jobs:
+        env[DISCARD_JOBS_VARIABLE] = "1"
     proc = subprocess.run(
         ["php", str(MEDIAWIKI_DIR / "maintenance" / script), *args],
         cwd=MEDIAWIKI_DIR,
@@ -171,7 +244,7 @@ def _php(directory: Path, script: str, *args: str) -> str:
 
 def _write_settings(directory: Path, port: int) -> None:
     extensions = "\n".join(f'wfLoadExtension( "{name}" );' for name in EXTENSIONS)
-    (directory / "glamupload-settings.php").write_text(
+    (directory / SETTINGS_FILE).write_text(
         SETTINGS_TEMPLATE.format(port=port, dir=directory, extensions=extensions)
     )
 
@@ -184,7 +257,7 @@ def _install(directory: Path, port: int) -> None:
         (directory / sub).mkdir(exist_ok=True)
     # Hex passwords: a urlsafe one can start with '-', which the maintenance scripts read as an option.
     admin_password = secrets.token_hex(16)
-    _php(
+    maintenance_script(
         directory,
         "install.php",
         "--dbtype",
@@ -205,13 +278,13 @@ def _install(directory: Path, port: int) -> None:
         ADMIN_USER,
     )
     local = directory / "LocalSettings.php"
-    local.write_text(local.read_text() + '\nrequire __DIR__ . "/glamupload-settings.php";\n')
+    local.write_text(local.read_text() + f'\nrequire __DIR__ . "/{SETTINGS_FILE}";\n')
     os.chmod(local, 0o600)
     _write_settings(directory, port)
-    _php(directory, "update.php", "--quick")  # tables of the extensions loaded above
+    maintenance_script(directory, "update.php", "--quick")  # tables of the extensions loaded above
     uploader_password = secrets.token_hex(16)  # bot passwords must be 32 characters or more
-    _php(directory, "createAndPromote.php", UPLOADER_USER, secrets.token_hex(16))
-    bot_password = _php(
+    maintenance_script(directory, "createAndPromote.php", UPLOADER_USER, secrets.token_hex(16))
+    bot_password = maintenance_script(
         directory,
         "createBotPassword.php",
         "--appid",
@@ -299,8 +372,8 @@ def _file_count(port: int) -> int | None:
 
 
 def _running_pid(directory: Path) -> int | None:
-    pid = _read_state(directory).get("pid")
-    if isinstance(pid, int) and _pid_alive(pid):
+    pid = _state_number(directory, "pid")
+    if pid is not None and _pid_alive(pid):
         return pid
     return None
 
@@ -320,19 +393,28 @@ def _info(directory: Path, port: int, running: bool, with_files: bool = False) -
 
 
 def start(directory: Path | None = None, port: int | None = None) -> SandboxInfo:
-    """Create the sandbox on first use and start it; a running sandbox is left as it is."""
+    """Create the sandbox on first use and start it; a running sandbox keeps running where it runs (the
+    ``port`` of the returned info says where, whatever ``port`` asked for).
+
+    Either way the stand-ins for Commons' templates are brought up to date first (glamupload.standins):
+    only the pages that changed since the last start are written.
+    """
+    from glamupload import standins  # not at the top: standins itself imports this module
+
     directory = (directory or default_dir()).resolve()
     check_prerequisites()
-    state = _read_state(directory)
-    if _running_pid(directory) is not None:
-        return _info(directory, int(state["port"]), running=True)  # type: ignore[arg-type]
-    port = port or int(state.get("port", DEFAULT_PORT))  # type: ignore[arg-type]
+    known_port = _state_number(directory, "port")
+    if _running_pid(directory) is not None and known_port is not None:
+        standins.install(directory)
+        return _info(directory, known_port, running=True)
+    port = port or known_port or DEFAULT_PORT
     if not _port_free(port):
         raise SandboxError(
             f"port {port} on 127.0.0.1 is already in use by another program",
             hint="choose another port with --port, e.g. --port 8090",
         )
-    if not (directory / "credentials.json").is_file():
+    created = not (directory / "credentials.json").is_file()
+    if created:
         if directory.exists() and any(directory.iterdir()):
             raise SandboxError(
                 "the folder is not empty and holds no sandbox; choose another --dir", file=directory
@@ -343,6 +425,7 @@ def start(directory: Path | None = None, port: int | None = None) -> SandboxInfo
             shutil.rmtree(directory, ignore_errors=True)  # a half-made wiki would block the next start
             raise
     _write_settings(directory, port)
+    standins.install(directory, fresh=created)
     env = dict(
         os.environ,
         MW_CONFIG_FILE=str(directory / "LocalSettings.php"),
@@ -396,17 +479,17 @@ def status(directory: Path | None = None) -> SandboxInfo | None:
     directory = (directory or default_dir()).resolve()
     if not (directory / "credentials.json").is_file():
         return None
-    port = int(_read_state(directory).get("port", DEFAULT_PORT))  # type: ignore[arg-type]
+    port = _state_number(directory, "port") or DEFAULT_PORT
     return _info(directory, port, running=_running_pid(directory) is not None, with_files=True)
 
 
 def reset(directory: Path | None = None, port: int | None = None) -> SandboxInfo:
     """Wipe the sandbox (database, files, accounts) and create it anew."""
     directory = (directory or default_dir()).resolve()
-    previous_port = _read_state(directory).get("port")
+    previous_port = _state_number(directory, "port")
     stop(directory)
     if directory.exists():
         if not (directory / "credentials.json").is_file() and any(directory.iterdir()):
             raise SandboxError("refusing to wipe a folder that holds no sandbox", file=directory)
         shutil.rmtree(directory)
-    return start(directory, port or (int(previous_port) if previous_port else None))  # type: ignore[arg-type]
+    return start(directory, port or previous_port)

@@ -30,6 +30,7 @@ from typing import Any
 from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUse
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
+from glamupload.sdc.model import StructuredData
 
 SCHEMA_VERSION = 1
 #: Seconds a write waits for another program's lock on the database (glamupload's own runs never
@@ -103,6 +104,19 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_status ON files (status);
 CREATE INDEX IF NOT EXISTS files_record ON files (record_id);
 CREATE INDEX IF NOT EXISTS files_sha1 ON files (sha1);
+CREATE TABLE IF NOT EXISTS entities (
+    key TEXT PRIMARY KEY,
+    planned TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    status TEXT NOT NULL,
+    written_digest TEXT,
+    entity TEXT,
+    revid INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT,
+    error_message TEXT,
+    updated TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS reviews (
     key TEXT NOT NULL,
     filename TEXT NOT NULL,
@@ -114,6 +128,52 @@ CREATE TABLE IF NOT EXISTS reviews (
     PRIMARY KEY (key, filename, warning)
 );
 """
+
+
+class EntityStatus(StrEnum):
+    """Where one uploaded file's structured data stands (the ``entities`` table)."""
+
+    PENDING = "pending"
+    #: in flight: the wiki may hold the edit; the next run merges again, which adds nothing twice
+    WRITING = "writing"
+    WRITTEN = "written"
+    CONFLICT = "conflict"  #: written except statements others gave another value; those are reported
+    FAILED = "failed"
+    GONE = "gone"  #: the wiki has no such entity: the file page was deleted
+
+
+@dataclass(frozen=True)
+class EntityRow:
+    """An uploaded file's planned structured data and where its write stands."""
+
+    key: str
+    record_id: str
+    wiki_title: str | None
+    planned: StructuredData
+    digest: str
+    status: EntityStatus
+    entity: str | None
+    revid: int | None
+    attempts: int
+    error_code: str | None
+    error_message: str | None
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> EntityRow:
+        values = dict(row)
+        values["planned"] = StructuredData.from_data(json.loads(values["planned"]))
+        values["status"] = EntityStatus(values["status"])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class EntityOutcome:
+    """How an entity write ends: its status, the revision written (if any), and why."""
+
+    status: EntityStatus
+    revid: int | None = None
+    code: str | None = None
+    message: str | None = None
 
 
 def _now() -> str:
@@ -223,6 +283,8 @@ class BatchStatus:
     problems: tuple[RowProblem, ...]
     this_run: Mapping[str, int] = field(default_factory=dict)  #: outcomes of an upload run, per status
     interrupted: bool = False
+    #: Files whose licence rests on a person's word (a reviewer's decision, a declaration), per flag kind.
+    licence_flags: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -240,6 +302,7 @@ class BatchStatus:
             "counts": dict(self.counts),
             "this_run": dict(self.this_run),
             "interrupted": self.interrupted,
+            "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -574,12 +637,105 @@ class BatchState:
                 "DELETE FROM files WHERE key = ? AND status NOT IN (?, ?, ?)",
                 [(key, FileStatus.UPLOADED, FileStatus.DUPLICATE, FileStatus.UPLOADING) for key in gone],
             )
+            self._store_entities(db, keys, items, now)
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
                 (json.dumps(dict(fingerprint), sort_keys=True),),
             )
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('planned_at', ?)", (now,))
         return len(items)
+
+    # --- structured data (issue #18; its own table, beside the files') --------------------------------
+
+    @staticmethod
+    def _store_entities(db: sqlite3.Connection, keys: list[str], items: list[PlannedFile], now: str) -> None:
+        """Keep every row's planned structured data, finished rows' too (a file uploaded earlier gets its
+        entity later). A row whose payload is the one already written stays written; any other change makes
+        it pending; a row the plan gives none is dropped."""
+        stored = {r["key"]: r for r in db.execute("SELECT key, digest, status, written_digest FROM entities")}
+        for key, item in zip(keys, items, strict=True):
+            data = item.structured_data
+            old = stored.pop(key, None)
+            if data is None:
+                if old is not None:
+                    db.execute("DELETE FROM entities WHERE key = ?", (key,))
+                continue
+            digest = data.digest()
+            if old is not None and old["digest"] == digest:
+                continue
+            status = EntityStatus.WRITTEN if old is not None and old["written_digest"] == digest else None
+            db.execute(
+                "INSERT INTO entities (key, planned, digest, status, updated) VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET planned = excluded.planned, digest = excluded.digest,"
+                " status = excluded.status, error_code = NULL, error_message = NULL,"
+                " updated = excluded.updated",
+                (
+                    key,
+                    json.dumps(data.to_data(), ensure_ascii=False),
+                    digest,
+                    status or EntityStatus.PENDING,
+                    now,
+                ),
+            )
+        db.executemany("DELETE FROM entities WHERE key = ?", [(key,) for key in stored])
+
+    def entity_rows(
+        self, statuses: Iterable[EntityStatus], only: Iterable[str] | None = None
+    ) -> list[EntityRow]:
+        """Uploaded files whose entity has one of these statuses, in plan order."""
+        wanted = list(statuses)
+        sql = (
+            "SELECT e.key, f.record_id, f.wiki_title, e.planned, e.digest, e.status, e.entity, e.revid,"
+            " e.attempts, e.error_code, e.error_message FROM entities e JOIN files f ON f.key = e.key"
+            f" WHERE f.status = ? AND e.status IN ({', '.join('?' * len(wanted))})"
+        )
+        args: list[Any] = [FileStatus.UPLOADED, *wanted]
+        if only is not None:
+            ids = list(only)
+            sql += f" AND f.record_id IN ({', '.join('?' * len(ids))})"
+            args.extend(ids)
+        with self._lock:
+            found = self._db.execute(sql + " ORDER BY f.id", args).fetchall()
+        return [EntityRow.from_sql(r) for r in found]
+
+    def entity_counts(self) -> dict[str, int]:
+        """Entities per status (every status, zero included), of uploaded files only."""
+        with self._lock:
+            found = dict(
+                self._db.execute(
+                    "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
+                    " WHERE f.status = ? GROUP BY e.status",
+                    (FileStatus.UPLOADED,),
+                ).fetchall()
+            )
+        return {status.value: int(found.get(status.value, 0)) for status in EntityStatus}
+
+    def start_entity(self, key: str, entity: str) -> None:
+        """Mark an entity write in flight before the wiki is asked (one transaction)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE entities SET status = ?, entity = ?, attempts = attempts + 1, updated = ?"
+                " WHERE key = ?",
+                (EntityStatus.WRITING, entity, _now(), key),
+            )
+
+    def finish_entity(self, key: str, outcome: EntityOutcome) -> None:
+        """Settle an entity write; ``written`` and ``conflict`` record the digest written (never again)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE entities SET status = ?, revid = COALESCE(?, revid), error_code = ?,"
+                " error_message = ?, written_digest = CASE WHEN ? THEN digest ELSE written_digest END,"
+                " updated = ? WHERE key = ?",
+                (
+                    outcome.status,
+                    outcome.revid,
+                    outcome.code,
+                    outcome.message,
+                    outcome.status in (EntityStatus.WRITTEN, EntityStatus.CONFLICT),
+                    _now(),
+                    key,
+                ),
+            )
 
     # --- reading ----------------------------------------------------------------------------------
 
@@ -633,7 +789,17 @@ class BatchState:
             tuple(self.problems()),
             dict(this_run or {}),
             interrupted,
+            self.licence_flags(),
         )
+
+    def licence_flags(self) -> dict[str, int]:
+        """Planned files per licence flag kind (``Verdict.flags``): what rests on a person's word."""
+        with self._lock:
+            found = self._db.execute(
+                "SELECT json_extract(flag.value, '$.kind'), COUNT(DISTINCT files.id) FROM files,"
+                " json_each(files.planned, '$.license.flags') AS flag GROUP BY 1 ORDER BY 2 DESC, 1"
+            ).fetchall()
+        return {str(kind): int(n) for kind, n in found}
 
     def uploaded_title_for_sha1(self, sha1: str, exclude: int) -> str | None:
         """The wiki title of another row of this batch already uploaded with this content."""

@@ -9,6 +9,7 @@ once, not once per run; a read-only command connects without any credentials.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Callable, Iterable, Iterator
@@ -672,6 +673,46 @@ class Wiki:
             params["nocreate"] = 1
         return self.call({"action": "edit", **params}, write=True)["edit"]
 
+    # --- structured data (MediaInfo entities, issue #18) ------------------------------------------
+
+    def page_ids(self, titles: Iterable[str]) -> dict[str, int | None]:
+        """``{title: page id or None}`` (a file's MediaInfo entity is ``M`` + its page id), 50 per request."""
+        found: dict[str, int | None] = {}
+        for group in chunked(titles):
+            reply = self.api("query", prop="info", titles="|".join(group))["query"]
+            names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
+            pages = pages_by_title(reply)
+            for title in group:
+                page = pages.get(names.get(title, title), {})
+                found[title] = None if "missing" in page or "pageid" not in page else int(page["pageid"])
+        return found
+
+    def entity(self, entity_id: str) -> dict[str, Any] | None:
+        """A MediaInfo entity as ``wbgetentities`` gives it; None when it has no data yet (``missing``)."""
+        entity = self.api("wbgetentities", ids=entity_id)["entities"][entity_id]
+        return None if "missing" in entity else dict(entity)
+
+    def edit_entity(
+        self, entity_id: str, data: dict[str, Any], summary: str, *, base_revid: int | None = None
+    ) -> dict[str, Any]:
+        """One ``wbeditentity``: every caption and statement in ``data`` in one revision; ``base_revid``
+        makes the wiki refuse the edit (``edit-conflict``) when someone saved the entity since it was read."""
+        params: dict[str, Any] = {
+            "action": "wbeditentity",
+            "id": entity_id,
+            "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            "summary": summary,
+            "bot": 1,
+        }
+        if base_revid is not None:
+            params["baserevid"] = base_revid
+        return self.call(params, write=True)
+
+    def edit_limit(self) -> tuple[int, float] | None:
+        """The account's edit rate limit (hits, seconds), for pacing entity writes; None if unlimited."""
+        reply = self.call({"action": "query", "meta": "userinfo", "uiprop": "ratelimits"})
+        return _upload_limit(reply["query"]["userinfo"], "edit")
+
 
 def pages_by_title(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The ``pages`` of a query reply by title. MediaWiki 1.39 sends them as an object keyed by page id,
@@ -680,9 +721,9 @@ def pages_by_title(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {str(p["title"]): p for p in (pages.values() if isinstance(pages, dict) else pages)}
 
 
-def _upload_limit(userinfo: dict[str, Any]) -> tuple[int, float] | None:
-    """The strictest upload limit of ``uiprop=ratelimits`` as (uploads, seconds); None if unlimited."""
-    limits = userinfo.get("ratelimits", {}).get("upload", {})
+def _upload_limit(userinfo: dict[str, Any], action: str = "upload") -> tuple[int, float] | None:
+    """The strictest ``action`` limit of ``uiprop=ratelimits`` as (hits, seconds); None if unlimited."""
+    limits = userinfo.get("ratelimits", {}).get(action, {})
     windows = [
         (int(v["hits"]), float(v["seconds"]))
         for v in limits.values()

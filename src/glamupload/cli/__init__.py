@@ -20,6 +20,7 @@ from glamupload.cli.inspect import license_command, values_command
 from glamupload.cli.pages import pages_command
 from glamupload.cli.review import review_command
 from glamupload.cli.sandbox import sandbox_group
+from glamupload.cli.sdc import sdc_command
 from glamupload.cli.upload import status_command, upload_command
 from glamupload.cli.whoami import whoami_command
 from glamupload.errors import GlamuploadError, Stopped
@@ -67,6 +68,7 @@ for command in (
     values_command,
     dry_run_command,
     pages_command,
+    sdc_command,
     upload_command,
     status_command,
     review_command,

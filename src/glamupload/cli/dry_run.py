@@ -104,6 +104,8 @@ def summary_table(summary: report.ReportSummary) -> Table:
     table.add_row("missing images", str(data["missing_images"]["count"]))
     table.add_row("file names made unique", str(data["collisions"]["count"]))
     table.add_row("uploadable", str(data["uploadable"]))
+    for kind, n in data["licence_flags"].items():  # licences that rest on a person's word
+        table.add_row(f"  licence: {kind}", str(n))
     wiki = data["wiki"]
     if wiki["checked"]:
         table.add_row("already on the wiki (title)", str(wiki["by_title"]["count"]))

@@ -4,13 +4,16 @@ the one way to print JSON and the one way to exit with a documented status."""
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from glamupload import sandbox
 from glamupload.accounts import SOURCES_HELP
+from glamupload.errors import NotConfirmed
 from glamupload.exitcodes import ExitStatus
 from glamupload.wiki import Wiki
 
@@ -45,6 +48,12 @@ def account_line(site: Wiki) -> str:
     )
 
 
+SANDBOX_DIR_HELP = (
+    f"Sandbox folder (default: ${sandbox.DIR_VARIABLE} if set, else the per-user one, "
+    f"{sandbox.default_dir()})."
+)
+
+
 def batch_argument(func: F) -> F:
     """``BATCH_FILE``: the batch configuration (YAML)."""
     return click.argument("batch_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))(func)
@@ -57,7 +66,7 @@ def wiki_options(default: str | None = "sandbox", help: str = WIKI_HELP) -> Call
         func = click.option(
             "--sandbox-dir",
             type=click.Path(path_type=Path, file_okay=False),
-            help="Sandbox folder, for --wiki sandbox (default: the per-user one).",
+            help=SANDBOX_DIR_HELP,
         )(func)
         return click.option("--wiki", default=default, show_default=default is not None, help=help)(func)
 
@@ -113,3 +122,15 @@ def exit_with(status: ExitStatus) -> None:
     """End the command with a documented exit status (0 returns normally)."""
     if status != ExitStatus.OK:
         raise click.exceptions.Exit(int(status))
+
+
+def confirm(question: str, yes: bool, *, hint: str = "pass --yes to answer yes") -> None:
+    """Ask ``question`` on the terminal; without one, refuse (a question is never answered yes by default).
+
+    ``yes`` (the command's ``--yes``) answers it without asking. A "no" aborts the command (exit 1).
+    """
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise NotConfirmed(f"{question} There is no terminal to answer on, so nothing was done.", hint=hint)
+    click.confirm(question, abort=True, err=True)

@@ -1,4 +1,5 @@
-"""``glamupload review``: the click command over review.py (files the wiki's warnings held back)."""
+"""``glamupload review``: the click command over review.py (licences the engine could not decide, and
+files the wiki's warnings held back)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import click
 
 from glamupload import review
 from glamupload.cli.options import batch_argument, emit_json, json_option, state_option
-from glamupload.config import load_batch
-from glamupload.state import Decision
+from glamupload.config import BatchConfig, load_batch
+from glamupload.decisions import DecisionName
+from glamupload.state import BatchState, Decision, FileStatus
+
+#: How many files of a licence reason group the listing names.
+SHOWN_FILES = 3
 
 
 @click.command("review")
@@ -18,66 +23,157 @@ from glamupload.state import Decision
     "--accept",
     multiple=True,
     metavar="ID",
-    help="Upload this record's files past the warning they stopped at (repeatable).",
+    help="Accept this record's files: past the wiki warning they stopped at, or, with --wikitext, under "
+    "the licence you assert (repeatable).",
 )
 @click.option(
     "--skip", multiple=True, metavar="ID", help="Leave this record's files out of the batch (repeatable)."
 )
+@click.option(
+    "--accept-group",
+    multiple=True,
+    metavar="G…",
+    help="Accept every file of a licence reason group (its id from the listing) under --wikitext.",
+)
+@click.option(
+    "--skip-group", multiple=True, metavar="G…", help="Leave every file of a licence reason group out."
+)
+@click.option(
+    "--wikitext",
+    metavar="TEXT",
+    default="",
+    help="The licence you assert for accepted licence reviews, e.g. "
+    "'{{PD-Art|PD-old-auto-expired|deathyear=1890}}' (checked like the licence table: free at both "
+    "layers, with a US status).",
+)
 @click.option("--by", "reviewer", metavar="NAME", help="Who decides (kept with the decision).")
-@click.option("--reason", help="Why, e.g. a VRT ticket or an undeletion request (kept with the decision).")
+@click.option("--reason", help="Why, e.g. a VRT ticket, a death date found, a deletion log read (kept).")
 @state_option
-@json_option("Print the files that need review as JSON on stdout.")
+@json_option("Print what waits for review as JSON on stdout: {licences: [groups], warnings: [files]}.")
 def review_command(
     batch_file: Path,
     accept: tuple[str, ...],
     skip: tuple[str, ...],
+    accept_group: tuple[str, ...],
+    skip_group: tuple[str, ...],
+    wikitext: str,
     reviewer: str | None,
     reason: str | None,
     state_file: Path | None,
     as_json: bool,
 ) -> None:
-    """List the files the wiki's warnings held back for a person, or decide on them.
+    """List what waits for a person, or record a decision.
 
-    Some warnings need a person: a file with this name or these bytes was deleted from the wiki
-    before (often for copyright), the bytes match an old version of another file, the page exists
-    without a file. `upload` records these files as "needs review" and goes on. Accepting one makes
-    the next `upload` go past that warning only, for that file name; every other warning is still
-    judged. Decisions keep the reviewer's name and reason in the batch's state.
+    Licences: files the licence engine could not decide (no death year, a licensed photo of a work
+    whose own status is unknown, …), grouped by reason. Accept a file or a whole group under the
+    licence you assert (--wikitext), or skip it. The decision is kept in BATCH.reviews.yaml beside the
+    batch file (the batch's `reviews:` key names another), holds after a replan and on every wiki,
+    and the report and `status` show it.
+
+    Wiki warnings: a file with this name or these bytes was deleted before (often for copyright), the
+    bytes match an old version of another file, the page exists without a file. `upload` records these
+    files as "needs review" and goes on. Accepting one makes the next `upload` go past that warning
+    only, for that file name; every other warning is still judged.
 
     \b
       glamupload review batch.yaml
+      glamupload review batch.yaml --accept-group G1a2b3c \\
+          --wikitext "{{PD-Art|PD-old-assumed}}{{PD-US-expired}}" \\
+          --by "A. Curator" --reason "museum records: all made before 1880"
       glamupload review batch.yaml --accept S-1234 --by "A. Curator" --reason "undeleted, VRT #2024..."
       glamupload review batch.yaml --skip S-99 --by "A. Curator" --reason "deleted as a copyvio"
-      glamupload upload batch.yaml
+      glamupload upload batch.yaml --replan
 
-    Reads and writes the state database only; it never contacts the wiki. Exit status: 0, or 2 for
-    an unknown record, a record with nothing to review, or a decision without --by and --reason.
+    Exit status: 0, or 2 for an unknown record or group, one with nothing to review, a licence that is
+    not free at both layers, or a decision without --by and --reason.
     """
     batch = load_batch(batch_file, state=state_file)
-    if accept or skip:
-        if not reviewer or not reason:
-            raise click.UsageError("a decision needs --by NAME and --reason TEXT")
-        both = sorted(set(accept) & set(skip))
-        if both:
-            raise click.UsageError(f"{', '.join(both)}: both --accept and --skip")
-        decisions = {**dict.fromkeys(accept, Decision.ACCEPT), **dict.fromkeys(skip, Decision.SKIP)}
-        rows = review.decide(batch.state_path, decisions, reviewer=reviewer, reason=reason)
-        for decision, verb in ((Decision.ACCEPT, "Accepted"), (Decision.SKIP, "Skipped")):
-            names = [r.filename for r in rows if decisions[r.record_id] == decision]
-            if names:
-                click.echo(f"{verb} {len(names)} file(s): {', '.join(names)}", err=True)
-        if accept:
-            click.echo("The next `glamupload upload` uploads the accepted files.", err=True)
+    if accept or skip or accept_group or skip_group:
+        _decide(batch, accept, skip, accept_group, skip_group, wikitext, reviewer, reason)
         return
-    files = review.waiting(batch.state_path)
+    licences = review.licence_reviews(batch)
+    warnings = review.waiting(batch.state_path) if batch.state_path.exists() else []
     if as_json:
-        emit_json([f.as_dict() for f in files])
+        emit_json({"licences": [g.as_dict() for g in licences], "warnings": [f.as_dict() for f in warnings]})
         return
-    if not files:
+    if not licences and not warnings:
         click.echo("No file needs review.", err=True)
         return
-    for item in files:
+    for group in licences:
+        click.echo(f"  {group.id}  {len(group.files)} file(s): {group.group}", err=True)
+        for shown in group.files[:SHOWN_FILES]:
+            click.echo(f"      {shown.record_id}  {shown.reason}", err=True)
+        if len(group.files) > SHOWN_FILES:
+            click.echo(
+                f"      … and {len(group.files) - SHOWN_FILES} more (`--json` lists them all)", err=True
+            )
+    if licences:
+        files = sum(len(g.files) for g in licences)
+        click.echo(
+            f"{files} file(s) in {len(licences)} licence group(s): --accept-group ID --wikitext TEXT, "
+            "--skip-group ID, or --accept/--skip a record",
+            err=True,
+        )
+    for item in warnings:
         click.echo(f"  {item.record_id}  {item.filename}", err=True)
         click.echo(f"      {item.code}: {item.message}", err=True)
         click.echo(f"      {item.advice}", err=True)
-    click.echo(f"{len(files)} file(s) need review.", err=True)
+    if warnings:
+        click.echo(f"{len(warnings)} file(s) held back by a wiki warning.", err=True)
+
+
+def _decide(
+    batch: BatchConfig,
+    accept: tuple[str, ...],
+    skip: tuple[str, ...],
+    accept_group: tuple[str, ...],
+    skip_group: tuple[str, ...],
+    wikitext: str,
+    reviewer: str | None,
+    reason: str | None,
+) -> None:
+    """Sort the decisions into wiki-warning ones (records the state holds back) and licence ones, and
+    record each kind through the library."""
+    if not reviewer or not reason:
+        raise click.UsageError("a decision needs --by NAME and --reason TEXT")
+    for first, second in ((accept, skip), (accept_group, skip_group)):
+        both = sorted(set(first) & set(second))
+        if both:
+            raise click.UsageError(f"{', '.join(both)}: both accepted and skipped")
+    held = _held_by_warnings(batch)
+    chosen: dict[str, DecisionName] = {**dict.fromkeys(accept, "accept"), **dict.fromkeys(skip, "skip")}
+    warned = {record: decision for record, decision in chosen.items() if record in held}
+    licence = {record: decision for record, decision in chosen.items() if record not in held}
+    groups: dict[str, DecisionName] = {
+        **dict.fromkeys(accept_group, "accept"),
+        **dict.fromkeys(skip_group, "skip"),
+    }
+    if licence or groups:
+        made = review.decide_licences(
+            batch, records=licence, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
+        )
+        for made_one in made:
+            verb = "Accepted" if made_one.decision == "accept" else "Skipped"
+            click.echo(f"{verb} the licence of {made_one.record_id or made_one.group}", err=True)
+        click.echo(
+            f"Recorded in {batch.reviews_path}. The next `glamupload dry-run` shows it; an upload takes it "
+            "with --replan.",
+            err=True,
+        )
+    if warned:
+        as_state = {r: Decision.ACCEPT if d == "accept" else Decision.SKIP for r, d in warned.items()}
+        rows = review.decide(batch.state_path, as_state, reviewer=reviewer, reason=reason)
+        for decision, verb in ((Decision.ACCEPT, "Accepted"), (Decision.SKIP, "Skipped")):
+            names = [r.filename for r in rows if as_state[r.record_id] == decision]
+            if names:
+                click.echo(f"{verb} {len(names)} file(s): {', '.join(names)}", err=True)
+        if Decision.ACCEPT in as_state.values():
+            click.echo("The next `glamupload upload` uploads the accepted files.", err=True)
+
+
+def _held_by_warnings(batch: BatchConfig) -> set[str]:
+    """Record ids with a file the upload state holds back for a wiki warning."""
+    if not batch.state_path.exists():
+        return set()
+    with BatchState(batch.state_path) as db:
+        return {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from glamupload import sandbox
-from glamupload.cli.options import F, emit_json, json_option
+from glamupload.cli.options import SANDBOX_DIR_HELP, F, confirm, emit_json, json_option
 
 
 def sandbox_dir_option(func: F) -> F:
@@ -17,7 +16,7 @@ def sandbox_dir_option(func: F) -> F:
         "--dir",
         "directory",
         type=click.Path(path_type=Path, file_okay=False),
-        help=f"Sandbox folder (default: {sandbox.default_dir()}).",
+        help=SANDBOX_DIR_HELP,
     )(func)
 
 
@@ -53,9 +52,18 @@ def sandbox_start(directory: Path | None, port: int | None, as_json: bool) -> No
     """Create the sandbox wiki on first use and start it.
 
     With --json, prints the API URL, the uploader's username and password and the folder, for
-    scripts and tests. Starting a running sandbox changes nothing.
+    scripts and tests. Starting a running sandbox changes nothing but glamupload's stand-ins for
+    Commons' templates, when glamupload's own have changed; it keeps its port (stop it first to move it).
     """
-    _print_sandbox(sandbox.start(directory, port), as_json, "running")
+    info = sandbox.start(directory, port)
+    if port is not None and info.port != port:
+        click.secho(
+            f"The sandbox already runs on port {info.port}, not {port}: it was left where it is. "
+            f"To move it: glamupload sandbox stop, then glamupload sandbox start --port {port}.",
+            fg="yellow",
+            err=True,
+        )
+    _print_sandbox(info, as_json, "running")
 
 
 @sandbox_group.command("stop")
@@ -92,7 +100,10 @@ def sandbox_status(directory: Path | None, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @json_option()
 def sandbox_reset(directory: Path | None, port: int | None, yes: bool, as_json: bool) -> None:
-    """Wipe the sandbox (pages, files, accounts) and create it anew."""
-    if not yes and sys.stdin.isatty():
-        click.confirm("Delete everything in the sandbox wiki?", abort=True, err=True)
+    """Wipe the sandbox (pages, files, accounts) and create it anew.
+
+    Asks first; without a terminal to ask on, only --yes wipes it.
+    """
+    folder = (directory or sandbox.default_dir()).resolve()
+    confirm(f"Delete everything in the sandbox wiki in {folder}?", yes)
     _print_sandbox(sandbox.reset(directory, port), as_json, "recreated")

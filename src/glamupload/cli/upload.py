@@ -7,7 +7,6 @@ a progress bar and the summary on stderr, ``--json`` data on stdout, the exit st
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    confirm,
     connect,
     emit_json,
     exit_with,
@@ -185,7 +185,12 @@ def _resume_command(
     "long as the wiki says) before it ends with exit status 5.",
 )
 @state_option
-@click.option("--yes", is_flag=True, help="Do not ask before uploading to a Wikimedia wiki or replanning.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Answer yes when asked to upload to a wiki other than the sandbox, or from a changed plan "
+    "(without a terminal these questions are refused unless --yes is given).",
+)
 @json_option("Print the summary (or the error) as one JSON object on stdout.")
 def upload_command(
     batch_file: Path,
@@ -216,12 +221,11 @@ def upload_command(
     limited after --rate-limit-wait), 6 a local file or the state cannot be written (disk full,
     permissions) or the state is damaged, 7 the state is in use by another run, 130 interrupted.
     """
-    interactive = sys.stdin.isatty() and not yes
     batch = load_batch(batch_file, state=state_file)
     site = connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
-    if interactive and site.target.sandbox_dir is None:
-        click.confirm(f"Upload to {site.target.api} as {site.username}?", abort=True, err=True)
+    if site.target.sandbox_dir is None:
+        confirm(f"Upload to {site.target.api} as {site.username}?", yes)
     threshold = chunk_threshold * MIB
     options = UploadOptions(
         limit=limit,
@@ -233,9 +237,12 @@ def upload_command(
         rate_limit_wait=rate_limit_wait * 60,
     )
     with UploadRun(batch, site) as run:
-        if run.plan_changes and not replan and interactive:
+        if run.plan_changes and not replan:
             changed = PlanChanged(run.plan_changes, batch.path)
-            replan = click.confirm(f"{changed.message}. Upload from the new plan?", abort=True, err=True)
+            confirm(
+                f"{changed.message}. Upload from the new plan?", yes, hint=f"{changed.hint}; or pass --yes"
+            )
+            replan = True
         with ProgressBar(Console(stderr=True)) as bar:
             summary = run.upload(options, replan=replan, progress=bar)
     this_run = ", ".join(f"{n} {s}" for s, n in summary.this_run.items()) or "nothing to do"
@@ -274,5 +281,7 @@ def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> 
         click.echo("Nothing uploaded yet: run `glamupload upload` first.", err=True)
         return
     click.echo(_counts_line(status.counts), err=True)
+    for kind, n in status.licence_flags.items():
+        click.echo(f"  {n} file(s) whose licence rests on a person's word: {kind}", err=True)
     _print_problems(list(status.problems), None)
     _review_hint(status.counts, batch_file)

@@ -81,6 +81,8 @@ class Part:
             "t": item.template,
             "o": row.on_wiki,
             "r": row.rendered,
+            # the planned structured data, one readable line per caption and statement (issue #18)
+            "d": item.structured_data.describe() if item.structured_data is not None else [],
         }
         self.details.write(json.dumps(details, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.rows += 1
@@ -124,7 +126,7 @@ class Index:
             item.record_id,
             item.filename,
             VERDICTS.index(item.license.verdict),
-            self._number(self.reasons, item.license.reason),
+            self._number(self.reasons, item.license.group),
             kinds,
             len(item.errors),
             len(item.warnings),

@@ -107,6 +107,8 @@ class Tally:
         self.filled: dict[str, Counter[str]] = {}
         self.values: dict[str, dict[str, ValueCounter]] = {}
         self.licenses = ValueCounter()
+        self.flags: Counter[str] = Counter()
+        self.example_reason: dict[str, str] = {}  #: per reason group, the first file's own reason
         self.categories: Counter[str] = Counter()
         self.collisions = Examples()
         self.missing = Examples()
@@ -118,7 +120,10 @@ class Tally:
         if item.record_id != self._last_record:  # plan_batch writes a record's files one after another
             self.records += 1
             self._last_record = item.record_id
-        self.verdicts[item.license.verdict][item.license.reason] += 1
+        # by reason group, not by reason: one shared reason is one row, whatever each record's years
+        self.verdicts[item.license.verdict][item.license.group] += 1
+        self.example_reason.setdefault(item.license.group, item.license.reason)
+        self.flags.update({flag.kind for flag in item.license.flags})
         if item.license.license_id:
             self.licenses.add(item.license.license_id)
         for severity, problems in (("errors", item.errors), ("warnings", item.warnings)):
@@ -168,10 +173,11 @@ class Tally:
             "records": self.records,
             "planned_files": self.files,
             "uploadable": self.uploadable,
+            "licence_flags": dict(self.flags.most_common()),
             "verdicts": {
                 verdict: {
                     "count": sum(reasons.values()),
-                    "reasons": [[reason, n] for reason, n in reasons.most_common()],
+                    "reasons": [[group, n, self.example_reason[group]] for group, n in reasons.most_common()],
                 }
                 for verdict, reasons in self.verdicts.items()
             },

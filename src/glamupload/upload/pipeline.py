@@ -47,11 +47,14 @@ class RatePacer:
     MARGIN = 1.1  #: a little slower than the limit: the wiki's window and our clock differ
 
     def __init__(
-        self, limit: tuple[int, float] | None, notify: Callable[[float, str], None], stop: StopSignal
+        self,
+        limit: tuple[int, float] | None,
+        notify: Callable[[float, str], None],
+        stop: StopSignal | None = None,
     ) -> None:
         self.interval = limit[1] / limit[0] * self.MARGIN if limit else 0.0
         self.notify = notify
-        self.stop = stop
+        self.stop = stop or StopSignal()  #: (its own: a wait in the main thread ends on Ctrl-C anyway)
         self._next = 0.0
         self._lock = threading.Lock()
 

@@ -31,12 +31,14 @@ class PlanChanged(ConfigError):
 
 
 def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
-    """Hashes of what the plan is made from: config, export, crosswalk, lookups, overrides, templates."""
+    """Hashes of what the plan is made from: config, export, crosswalk, lookups, overrides, reviewers'
+    licence decisions, templates."""
     paths: dict[str, Path | None] = {
         "config": batch.path,
         "export": batch.export_path,
         "crosswalk": batch.crosswalk_path,
         "overrides": batch.overrides_path,
+        "reviews": batch.reviews_path if batch.reviews_path.exists() else None,
         "templates": batch.templates_dir,
     }
     paths.update({f"lookup {name}": path for name, path in batch.lookups.items()})

@@ -1,0 +1,198 @@
+"""``glamupload sdc``: write each uploaded file's planned structured data to its MediaInfo entity, once.
+
+One ``wbeditentity`` per file on ``M<page id>`` with every caption and statement in one revision and the
+entity's ``baserevid``, through :meth:`Wiki.call` (maxlag, retries with backoff, a new token after
+``badtoken``), paced to the account's edit rate limit. The upload state keeps each file's entity status
+(decision 0011): a write is marked in flight before the wiki is asked, and every write starts by reading
+the entity and merging (:mod:`glamupload.sdc.merge`), so a run killed at any moment resumes without
+writing anything twice — what already landed is found and not sent again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from glamupload import __version__
+from glamupload.config import BatchConfig
+from glamupload.errors import ApiError, WikiError
+from glamupload.exitcodes import ExitStatus
+from glamupload.sdc.merge import merge
+from glamupload.state import BatchState, EntityOutcome, EntityRow, EntityStatus
+from glamupload.upload.pipeline import RatePacer
+from glamupload.upload.run import UploadRun
+from glamupload.wiki import Wiki
+
+#: How often one file's write is read, merged and sent again after ``edit-conflict``.
+CONFLICT_RETRIES = 3
+SUMMARY = "Structured data from batch {batch} with glamupload " + __version__
+
+
+@dataclass
+class SdcOptions:
+    """How a run writes; the defaults suit Commons."""
+
+    limit: int | None = None  #: write at most this many entities in this run
+    only: Sequence[str] | None = None  #: only these record ids
+    retry_failed: bool = False  #: failed entities are tried again
+    summary: str = SUMMARY
+
+
+@dataclass(frozen=True)
+class EntityProblem:
+    """An entity that needs a person: a conflict, a failure, a deleted file page."""
+
+    record_id: str
+    title: str | None
+    status: EntityStatus
+    code: str | None
+    message: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "title": self.title,
+            "status": self.status.value,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class SdcStatus:
+    """Where a batch's structured data stands: the schema of ``sdc --json``."""
+
+    counts: dict[str, int]  #: per ``EntityStatus``, of uploaded files with planned structured data
+    problems: tuple[EntityProblem, ...]
+    this_run: dict[str, int] = field(default_factory=dict)
+    interrupted: bool = False
+
+    @property
+    def exit_status(self) -> ExitStatus:
+        if self.interrupted:
+            return ExitStatus.INTERRUPTED
+        if self.problems:
+            return ExitStatus.RECORD_ERRORS
+        return ExitStatus.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "counts": self.counts,
+            "this_run": self.this_run,
+            "interrupted": self.interrupted,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+ATTENTION = (EntityStatus.CONFLICT, EntityStatus.FAILED, EntityStatus.GONE)
+
+
+class EntityWriter:
+    """One run over a state's entities: the uploaded files whose planned structured data is not written."""
+
+    def __init__(
+        self,
+        db: BatchState,
+        wiki: Wiki,
+        *,
+        batch_name: str,
+        options: SdcOptions | None = None,
+        notify: Callable[[str], None] | None = None,
+    ) -> None:
+        self.db = db
+        self.wiki = wiki
+        self.options = options or SdcOptions()
+        self.batch_name = batch_name
+        self.notify = notify or (lambda message: None)
+        self.done: dict[str, int] = {}
+        wiki.on_wait = self._waiting
+        self.pacer = RatePacer(None, self._waiting)
+
+    def _waiting(self, seconds: float, reason: str) -> None:
+        self.notify(f"waiting {seconds:.0f} s: {reason}")
+
+    def run(self) -> SdcStatus:
+        """Write what is not written yet; Ctrl-C stops between two requests (the state is saved)."""
+        interrupted = False
+        statuses = [EntityStatus.PENDING, EntityStatus.WRITING]
+        if self.options.retry_failed:
+            statuses.append(EntityStatus.FAILED)
+        rows = self.db.entity_rows(statuses, only=self.options.only)
+        if self.options.limit is not None:
+            rows = rows[: self.options.limit]
+        try:
+            if rows:
+                self.pacer = RatePacer(self.wiki.edit_limit(), self._waiting)
+                page_ids = self.wiki.page_ids(r.wiki_title for r in rows if r.wiki_title)
+                for row in rows:
+                    page_id = page_ids.get(row.wiki_title or "")
+                    outcome = (
+                        self.write(row, f"M{page_id}")
+                        if page_id is not None
+                        else EntityOutcome(
+                            EntityStatus.GONE, code="missingtitle", message="the file page is gone"
+                        )
+                    )
+                    self.db.finish_entity(row.key, outcome)
+                    self.done[outcome.status] = self.done.get(outcome.status, 0) + 1
+                    self.notify(f"{row.wiki_title}: {outcome.status}")
+        except KeyboardInterrupt:
+            interrupted = True
+        return status_of(self.db, self.done, interrupted)
+
+    def write(self, row: EntityRow, entity_id: str) -> EntityOutcome:
+        """Read, merge and send one entity (again after ``edit-conflict``); the row is in flight meanwhile."""
+        self.db.start_entity(row.key, entity_id)
+        summary = self.options.summary.format(batch=self.batch_name, record=row.record_id)
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                entity = self.wiki.entity(entity_id)
+                edit = merge(row.planned, entity)
+                revid = int(entity["lastrevid"]) if entity and "lastrevid" in entity else None
+                if edit.data:
+                    self.pacer.wait()
+                    reply = self.wiki.edit_entity(entity_id, edit.data, summary, base_revid=revid)
+                    revid = int(reply["entity"]["lastrevid"])
+            except ApiError as exc:
+                if exc.code == "badvalue" and "action" in exc.info:  # MediaWiki without WikibaseMediaInfo
+                    raise WikiError(
+                        "no-mediainfo",
+                        f"{self.wiki.target.api} has no MediaInfo API (WikibaseMediaInfo is not installed): "
+                        "structured data can be written to Commons, not to this wiki",
+                    ) from None
+                if exc.code == "edit-conflict":
+                    continue  # someone saved the entity since we read it: read and merge again
+                if exc.code == "no-such-entity":
+                    return EntityOutcome(EntityStatus.GONE, code=exc.code, message=exc.info)
+                return EntityOutcome(EntityStatus.FAILED, code=exc.code, message=exc.info)
+            if edit.conflicts:
+                message = "; ".join(str(c) for c in edit.conflicts)
+                return EntityOutcome(EntityStatus.CONFLICT, revid, "sdc-conflict", message)
+            return EntityOutcome(EntityStatus.WRITTEN, revid)
+        message = f"the entity changed on every one of {CONFLICT_RETRIES} attempts"
+        return EntityOutcome(EntityStatus.FAILED, code="edit-conflict", message=message)
+
+
+def status_of(db: BatchState, this_run: dict[str, int] | None = None, interrupted: bool = False) -> SdcStatus:
+    """Counts per entity status and the entities that need a person."""
+    problems = tuple(
+        EntityProblem(r.record_id, r.wiki_title, r.status, r.error_code, r.error_message)
+        for r in db.entity_rows(ATTENTION)
+    )
+    return SdcStatus(db.entity_counts(), problems, dict(this_run or {}), interrupted)
+
+
+def write_batch(
+    batch: BatchConfig,
+    wiki: Wiki,
+    options: SdcOptions | None = None,
+    *,
+    replan: bool = False,
+    notify: Callable[[str], None] | None = None,
+) -> SdcStatus:
+    """The batch's structured-data run: the state bound to the wiki, the plan stored (or replaced with
+    ``replan``: files uploaded earlier get the new plan's structured data), then the entities written."""
+    with UploadRun(batch, wiki) as run:
+        run.prepare(replan=replan)
+        return EntityWriter(run.db, wiki, batch_name=batch.name, options=options, notify=notify).run()

@@ -1,0 +1,34 @@
+"""The structured-data writer as a subprocess, for the kill-and-resume test:
+``python sdc_support.py STATE SANDBOX_DIR STANDIN_API`` writes the state's entities through the MediaInfo
+stand-in (tests/mediainfo_standin.py) and prints the entity counts as JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from glamupload.accounts import resolve_credentials
+from glamupload.sdc.write import EntityWriter
+from glamupload.state import BatchState
+from glamupload.wiki import Target, Wiki, resolve_target
+
+
+def standin_wiki(sandbox_dir: Path, api: str) -> Wiki:
+    """The sandbox's uploader through the stand-in: the same wiki (same identity in the state), the
+    MediaInfo actions answered by the stand-in."""
+    real = resolve_target("sandbox", sandbox_dir)
+    target = Target("sandbox", api, real.sandbox_dir, identity=real.identity)
+    return Wiki(target, resolve_credentials(target))
+
+
+def main(argv: list[str]) -> None:
+    state_path, sandbox_dir, api = Path(argv[0]), Path(argv[1]), argv[2]
+    with BatchState(state_path) as db:
+        summary = EntityWriter(db, standin_wiki(sandbox_dir, api), batch_name="test").run()
+    print(json.dumps(summary.counts))
+    sys.exit(int(summary.exit_status))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
