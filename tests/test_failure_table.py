@@ -277,7 +277,10 @@ def test_disk_failures(case: Case, disk: str, uploaded: Path, tmp_path: Path, sa
 
 PERMISSION_CASES = [
     Case(
-        "upload", lambda p: ["upload", p.batch, "--wiki", p.api], ExitStatus.LOCAL_FILES, "Permission denied"
+        "upload",
+        lambda p: ["upload", p.batch, "--wiki", p.api, "--yes"],
+        ExitStatus.LOCAL_FILES,
+        "Permission denied",
     ),
     Case("status", lambda p: ["status", p.batch], ExitStatus.LOCAL_FILES, "cannot be opened or written"),
     Case(
@@ -343,7 +346,7 @@ WIKI_CASES = [
     ),
     Case(
         "upload",
-        lambda p: ["upload", p.batch, "--wiki", p.api, "--state", p.folder / "p.sqlite"],
+        lambda p: ["upload", p.batch, "--wiki", p.api, "--yes", "--state", p.folder / "p.sqlite"],
         ExitStatus.OK,
         "",
     ),

@@ -61,7 +61,7 @@ def test_ctrl_c_while_connecting_to_a_wiki_that_does_not_answer(
 ) -> None:
     batch = write_batch(tmp_path / "batch", "unused", 1)
     proxied.always = "drop"
-    run = start_cli("upload", batch, "--wiki", proxied.api, env=uploader_env(Path(sandbox_wiki.dir)))
+    run = start_cli("upload", batch, "--wiki", proxied.api, "--yes", env=uploader_env(Path(sandbox_wiki.dir)))
     wait_for(lambda: run.saw("Waiting"), 30, "the first retry wait")
     stderr = _stopped_cleanly(run, None)
     assert stderr.splitlines()[-1] == "Interrupted."
@@ -84,7 +84,7 @@ def test_ctrl_c_while_uploading_then_the_same_command_finishes(
 ) -> None:
     batch = write_batch(tmp_path / "batch", unique_name, 8, big=(3,) if phase == "mid-chunks" else ())
     state = batch.with_name("batch.state.sqlite")
-    args = ["upload", batch, "--wiki", proxied.api, "--chunk-threshold", "1"]
+    args = ["upload", batch, "--wiki", proxied.api, "--yes", "--chunk-threshold", "1"]
     env = uploader_env(Path(sandbox_wiki.dir))
     run = start_cli(*args, env=env)
     if phase == "mid-chunks":

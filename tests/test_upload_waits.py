@@ -76,7 +76,7 @@ def test_upload_rate_limit_wait_option_and_json(sandbox_wiki: Any, unique_name: 
     batch = write_batch(tmp_path / "batch", unique_name, 2)
     with FaultProxy(sandbox_wiki.api) as proxy:
         proxy.add("upload", "ratelimited", times=1000)
-        args = ["upload", batch, "--wiki", proxy.api, "--rate-limit-wait", "0", "--json"]
+        args = ["upload", batch, "--wiki", proxy.api, "--yes", "--rate-limit-wait", "0", "--json"]
         done = run_cli(*args, env=uploader_env(Path(sandbox_wiki.dir)))
     assert done.status == ExitStatus.WIKI_REFUSED, done.stderr
     assert len(done.error_lines) == 1 and "still refused for the rate limit" in done.error_lines[0]

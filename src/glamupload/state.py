@@ -283,6 +283,8 @@ class BatchStatus:
     problems: tuple[RowProblem, ...]
     this_run: Mapping[str, int] = field(default_factory=dict)  #: outcomes of an upload run, per status
     interrupted: bool = False
+    #: Files whose bytes the run sent (what ``--limit`` counts; files found on the wiki are not sent).
+    sent: int = 0
     #: Files whose licence rests on a person's word (a reviewer's decision, a declaration), per flag kind.
     licence_flags: Mapping[str, int] = field(default_factory=dict)
 
@@ -302,6 +304,7 @@ class BatchStatus:
             "counts": dict(self.counts),
             "this_run": dict(self.this_run),
             "interrupted": self.interrupted,
+            "sent": self.sent,
             "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
         }
@@ -694,20 +697,17 @@ class BatchState:
             ids = list(only)
             sql += f" AND f.record_id IN ({', '.join('?' * len(ids))})"
             args.extend(ids)
-        with self._lock:
-            found = self._db.execute(sql + " ORDER BY f.id", args).fetchall()
-        return [EntityRow.from_sql(r) for r in found]
+        return [EntityRow.from_sql(r) for r in self._read(sql + " ORDER BY f.id", args)]
 
     def entity_counts(self) -> dict[str, int]:
         """Entities per status (every status, zero included), of uploaded files only."""
-        with self._lock:
-            found = dict(
-                self._db.execute(
-                    "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
-                    " WHERE f.status = ? GROUP BY e.status",
-                    (FileStatus.UPLOADED,),
-                ).fetchall()
+        found = dict(
+            self._read(
+                "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
+                " WHERE f.status = ? GROUP BY e.status",
+                (FileStatus.UPLOADED,),
             )
+        )
         return {status.value: int(found.get(status.value, 0)) for status in EntityStatus}
 
     def start_entity(self, key: str, entity: str) -> None:
@@ -780,7 +780,9 @@ class BatchState:
         """Failed, needs-review and skipped rows with the reason (the wiki's code and message, or ours)."""
         return [RowProblem.of(r) for r in self.rows(ATTENTION)]
 
-    def status(self, this_run: Mapping[str, int] | None = None, interrupted: bool = False) -> BatchStatus:
+    def status(
+        self, this_run: Mapping[str, int] | None = None, interrupted: bool = False, sent: int = 0
+    ) -> BatchStatus:
         """Where the batch stands now (and, after an upload run, what the run did)."""
         return BatchStatus(
             str(self.path),
@@ -789,16 +791,16 @@ class BatchState:
             tuple(self.problems()),
             dict(this_run or {}),
             interrupted,
+            sent,
             self.licence_flags(),
         )
 
     def licence_flags(self) -> dict[str, int]:
         """Planned files per licence flag kind (``Verdict.flags``): what rests on a person's word."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT json_extract(flag.value, '$.kind'), COUNT(DISTINCT files.id) FROM files,"
-                " json_each(files.planned, '$.license.flags') AS flag GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
+        found = self._read(
+            "SELECT json_extract(flag.value, '$.kind'), COUNT(DISTINCT files.id) FROM files,"
+            " json_each(files.planned, '$.license.flags') AS flag GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
         return {str(kind): int(n) for kind, n in found}
 
     def uploaded_title_for_sha1(self, sha1: str, exclude: int) -> str | None:

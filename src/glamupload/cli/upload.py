@@ -246,6 +246,9 @@ def upload_command(
         with ProgressBar(Console(stderr=True)) as bar:
             summary = run.upload(options, replan=replan, progress=bar)
     this_run = ", ".join(f"{n} {s}" for s, n in summary.this_run.items()) or "nothing to do"
+    if summary.this_run:  # what --limit counts: the files found on the wiki were not sent
+        found = summary.sent < summary.this_run.get(FileStatus.UPLOADED, 0)
+        this_run += f" ({summary.sent} sent{', the others found on the wiki' if found else ''})"
     click.echo(f"This run: {this_run}", err=True)
     click.echo(_counts_line(summary.counts), err=True)
     _print_problems([p for p in summary.problems if p.status != FileStatus.SKIPPED], SHOWN_PROBLEMS)

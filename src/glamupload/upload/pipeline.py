@@ -200,7 +200,7 @@ class Uploader:
             self.stop.clear()  # the connection serves later commands
         self._current = None
         self.emit("done")
-        return self.db.status(self._done, interrupted)
+        return self.db.status(self._done, interrupted, self._sends)
 
     def request_stop(self) -> None:
         """Stop the run: waits end, requests in flight are cut, no new file is started."""
