@@ -701,13 +701,14 @@ class BatchState:
 
     def entity_counts(self) -> dict[str, int]:
         """Entities per status (every status, zero included), of uploaded files only."""
-        found = dict(
-            self._read(
+        found = {
+            str(row[0]): int(row[1])
+            for row in self._read(
                 "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
                 " WHERE f.status = ? GROUP BY e.status",
                 (FileStatus.UPLOADED,),
             )
-        )
+        }
         return {status.value: int(found.get(status.value, 0)) for status in EntityStatus}
 
     def start_entity(self, key: str, entity: str) -> None:

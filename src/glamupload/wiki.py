@@ -395,8 +395,7 @@ class Wiki:
             data.setdefault("assert", "user")
         if write:
             data["token"] = self.csrf_token()
-        attempt = not_api = waits = 0
-        limited = 0.0
+        tries = _Tries(self)
         refreshed = relogged = False
         while True:
             self.stop_signal.check()
@@ -428,35 +427,7 @@ class Wiki:
                 failure = _Transient(f"network: {type(exc).__name__}", None)
             except _Transient as exc:
                 failure = exc
-            if failure.rate_limit:
-                delay = min(self.retry.delay(waits, failure.retry_after), self.rate_limit_wait - limited)
-                waits += 1
-                if delay <= 0:
-                    raise RateLimited(
-                        "ratelimited",
-                        f"{self.target.api}: still refused for the rate limit after waiting "
-                        f"{duration(limited)} ({failure.reason})",
-                        hint="run again later, or allow a longer wait (upload --rate-limit-wait MINUTES)",
-                    )
-                limited += delay
-                most = duration(self.rate_limit_wait)
-                shown = f"{failure.reason} (rate limit: {duration(limited)} waited of at most {most})"
-            else:
-                not_api = not_api + 1 if failure.not_api and not self._seen_api else 0
-                if not_api >= NOT_API_ATTEMPTS:
-                    raise NotMediaWiki(
-                        "not-mediawiki",
-                        f"{self.target.api} is not a MediaWiki API: it answers {failure.reason}",
-                        hint="--wiki needs the URL of the wiki's api.php, e.g. https://commons.wikimedia.org/w/api.php",
-                    )
-                attempt += 1
-                if attempt >= self.retry.attempts:
-                    raise WikiUnavailable(
-                        "unavailable",
-                        f"{self.target.api}: {failure.reason} (gave up after {self.retry.attempts} attempts)",
-                    )
-                delay = self.retry.delay(attempt - 1, failure.retry_after)
-                shown = f"{failure.reason} (then attempt {attempt + 1} of {self.retry.attempts})"
+            delay, shown = tries.wait_after(failure)
             if self.on_wait is not None:
                 self.on_wait(delay, shown)
             self.stop_signal.sleep(delay)
@@ -744,6 +715,50 @@ class _BearerAuth(requests.auth.AuthBase):
         if urlsplit(request.url or "").netloc == self.netloc:
             request.headers["Authorization"] = f"Bearer {self.token.reveal()}"
         return request
+
+
+@dataclass
+class _Tries:
+    """One request's tries: failed attempts, answers that were no API reply, and rate-limit waits (not
+    attempts: bounded by the total wait ``rate_limit_wait``)."""
+
+    wiki: Wiki
+    attempts: int = 0
+    not_api: int = 0
+    waits: int = 0
+    limited: float = 0.0
+
+    def wait_after(self, failure: _Transient) -> tuple[float, str]:
+        """How long to wait before trying again, and why (for people); the error when not to."""
+        wiki, retry = self.wiki, self.wiki.retry
+        if failure.rate_limit:
+            delay = min(retry.delay(self.waits, failure.retry_after), wiki.rate_limit_wait - self.limited)
+            self.waits += 1
+            if delay <= 0:
+                raise RateLimited(
+                    "ratelimited",
+                    f"{wiki.target.api}: still refused for the rate limit after waiting "
+                    f"{duration(self.limited)} ({failure.reason})",
+                    hint="run again later, or allow a longer wait (upload --rate-limit-wait MINUTES)",
+                )
+            self.limited += delay
+            most = duration(wiki.rate_limit_wait)
+            return delay, f"{failure.reason} (rate limit: {duration(self.limited)} waited of at most {most})"
+        self.not_api = self.not_api + 1 if failure.not_api and not wiki._seen_api else 0
+        if self.not_api >= NOT_API_ATTEMPTS:
+            raise NotMediaWiki(
+                "not-mediawiki",
+                f"{wiki.target.api} is not a MediaWiki API: it answers {failure.reason}",
+                hint="--wiki needs the URL of the wiki's api.php, e.g. https://commons.wikimedia.org/w/api.php",
+            )
+        self.attempts += 1
+        if self.attempts >= retry.attempts:
+            raise WikiUnavailable(
+                "unavailable",
+                f"{wiki.target.api}: {failure.reason} (gave up after {retry.attempts} attempts)",
+            )
+        delay = retry.delay(self.attempts - 1, failure.retry_after)
+        return delay, f"{failure.reason} (then attempt {self.attempts + 1} of {retry.attempts})"
 
 
 class _Transient(Exception):
