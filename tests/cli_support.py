@@ -104,8 +104,17 @@ class Finished:
         return json.loads(self.stdout)
 
 
+#: ``python -m glamupload`` with Ctrl-C as at a terminal: a process started in the background of a
+#: non-interactive shell (a CI script's ``&``) inherits SIGINT *ignored*, and Python then installs no
+#: handler; the stop tests must see what a person at a terminal sees.
+_MAIN = (
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "runpy.run_module('glamupload', run_name='__main__', alter_sys=True)"
+)
+
+
 def command(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "glamupload", *map(str, args)]
+    return [sys.executable, "-c", _MAIN, *map(str, args)]
 
 
 def _environment(env: dict[str, str] | None) -> dict[str, str]:
