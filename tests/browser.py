@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -123,33 +125,64 @@ def _get(url: str, method: str = "GET") -> Any:
 
 @contextmanager
 def chromium() -> Iterator[Page]:
-    """A fresh headless Chromium (its own profile folder) with one tab; stopped afterwards."""
+    """A fresh headless Chromium (its own profile folder) with one tab; stopped afterwards, and its
+    profile removed once no Chromium process is left to write into it."""
     binary = shutil.which("chromium")
     assert binary, "Debian's chromium is not installed (scripts/bootstrap installs it)"
-    with tempfile.TemporaryDirectory(prefix="glamupload-chromium-") as profile:
-        process = subprocess.Popen(
-            [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+    profile = Path(tempfile.mkdtemp(prefix="glamupload-chromium-"))
+    # its own process group: the helpers it starts (network service, GPU, renderers) can be found
+    process = subprocess.Popen(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        port_file = profile / "DevToolsActivePort"
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            assert process.poll() is None, "chromium exited at start"
+            assert time.monotonic() < deadline, "chromium did not open its DevTools port"
+            time.sleep(0.05)
+        port = port_file.read_text().split()[0]
+        target = _get(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
+        page = Page(target["webSocketDebuggerUrl"])
         try:
-            port_file = Path(profile) / "DevToolsActivePort"
-            deadline = time.monotonic() + 30
-            while not (port_file.exists() and port_file.read_text().strip()):
-                assert process.poll() is None, "chromium exited at start"
-                assert time.monotonic() < deadline, "chromium did not open its DevTools port"
-                time.sleep(0.05)
-            port = port_file.read_text().split()[0]
-            target = _get(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
-            page = Page(target["webSocketDebuggerUrl"])
-            try:
-                yield page
-            finally:
-                page.close()
+            yield page
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            page.close()
+    finally:
+        _stop(process)
+        shutil.rmtree(profile)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop Chromium and wait until every process of its group has exited. Its helpers write into the
+    profile until they notice the browser is gone, a moment after it exits; removing the profile
+    sooner raced them ("Directory not empty: 'Default'"). The bounds only stop a hung test."""
+    process.terminate()  # a clean shutdown
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # helpers still running
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 30
+    while _group_running(process.pid):
+        assert time.monotonic() < deadline, "chromium's helper processes did not exit"
+        time.sleep(0.02)
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs (zombies write nothing: they do not count)."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue  # it exited while we looked
+        if int(pgrp) == group and state not in ("Z", "X"):
+            return True
+    return False

@@ -1,4 +1,4 @@
-"""Shared fixtures: one real sandbox MediaWiki per test session.
+"""Shared fixtures, test tiers and the Hypothesis profiles.
 
 The wiki is Debian's MediaWiki 1.39 started by glamupload's own sandbox code in a temporary folder on
 a free port, so the tests exercise the same path users take. Tests give their files unique names
@@ -7,6 +7,19 @@ a free port, so the tests exercise the same path users take. Tests give their fi
 The whole session runs with its own per-user data folder (saved wiki sessions), no pywikibot setup and no
 keyring unless a test makes one, and ends with a scan of every file written under the session's temporary
 folder for the passwords and tokens the tests used (``secret_scan``).
+
+Tiers: a test that uses a fixture below which starts a wiki (``sandbox_wiki``, ``uploader``,
+``own_sandbox``, ``sandbox_dir``) is marked ``wiki``; one that uses ``browser_tab`` is marked
+``browser``. The marks follow from the fixtures; a test that starts a sandbox some other way (the
+benchmark scripts start their own) carries ``@pytest.mark.wiki``, and one without the mark fails when
+it tries, so none can be forgotten. ``-m "not wiki and not browser"`` runs the fast tier.
+
+Hypothesis: with ``CI`` set (``CI=true``, as ``.ci/run`` sets it) the ``ci`` profile is loaded:
+derandomized, so every run tries the same examples and a failure is reproducible; Hypothesis then uses no
+example database by design. Otherwise the ``dev`` profile searches afresh each run and keeps what it
+finds in the working copy's ``.hypothesis/`` (not committed). A counterexample worth keeping becomes an
+explicit ``@example`` on its property and a named test: reviewed code that runs in every profile.
+See docs/decisions/0013-test-tiers-and-hypothesis-profiles.md.
 """
 
 from __future__ import annotations
@@ -14,9 +27,13 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+from browser import Page, chromium
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 from secret_scan import SecretScan
 
 from glamupload import sandbox
@@ -26,6 +43,44 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
 _counter = itertools.count()
 PYWIKIBOT_TEMPLATES = REPO / "tests" / "data" / "pywikibot"
+OwnSandbox = Callable[[str], AbstractContextManager[sandbox.SandboxInfo]]
+
+# No deadline and no too_slow health check in either profile: both depend on the machine's speed.
+_not_timed = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+settings.register_profile("ci", _not_timed, derandomize=True)
+settings.register_profile(
+    "dev", _not_timed, database=DirectoryBasedExampleDatabase(REPO / ".hypothesis" / "examples")
+)
+settings.load_profile("ci" if os.environ.get("CI", "").lower() in {"true", "1", "yes"} else "dev")
+
+#: Fixtures that start a sandbox MediaWiki, and the one that starts Chromium (see the module docstring).
+WIKI_FIXTURES = {"sandbox_wiki", "own_sandbox", "sandbox_dir"}
+BROWSER_FIXTURES = {"browser_tab"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & WIKI_FIXTURES:
+            item.add_marker(pytest.mark.wiki)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _only_wiki_tests_start_a_wiki(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail a test outside the wiki tier that would start a sandbox (its tier would be wrong)."""
+    if request.node.get_closest_marker("wiki") is not None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> sandbox.SandboxInfo:
+        sandbox.check_prerequisites()  # a missing PHP or MediaWiki is still reported as users see it
+        pytest.fail(
+            "this test starts a sandbox MediaWiki but is not marked wiki: use a sandbox fixture "
+            f"({', '.join(sorted(WIKI_FIXTURES))}) or mark it @pytest.mark.wiki"
+        )
+
+    monkeypatch.setattr(sandbox, "start", refuse)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -51,16 +106,39 @@ def secret_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecretScan
 
 
 @pytest.fixture(scope="session")
-def sandbox_wiki(
-    tmp_path_factory: pytest.TempPathFactory, secret_scan: SecretScan
-) -> Iterator[sandbox.SandboxInfo]:
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory, secret_scan: SecretScan) -> OwnSandbox:
+    """``with own_sandbox("name") as info:`` — a sandbox wiki of one's own in a fresh folder, its
+    passwords registered with the secret scan, stopped afterwards: for the shared session wiki, and for
+    modules whose settings it must not have."""
+
+    @contextmanager
+    def started(name: str) -> Iterator[sandbox.SandboxInfo]:
+        directory = tmp_path_factory.mktemp(name) / "wiki"
+        try:
+            info = sandbox.start(directory, sandbox.free_port())
+            secret_scan.store(directory / "credentials.json")
+            for account in ("uploader", "admin"):
+                secret_scan.secret(sandbox.credentials(directory, account)[1])
+            yield info
+        finally:
+            sandbox.stop(directory)
+
+    return started
+
+
+@pytest.fixture(scope="session")
+def sandbox_wiki(own_sandbox: OwnSandbox) -> Iterator[sandbox.SandboxInfo]:
     """A running sandbox wiki for the whole test session, stopped at the end."""
-    directory = tmp_path_factory.mktemp("sandbox") / "wiki"
-    info = sandbox.start(directory, sandbox.free_port())
-    secret_scan.store(directory / "credentials.json")
-    for account in ("uploader", "admin"):
-        secret_scan.secret(sandbox.credentials(directory, account)[1])
-    yield info
+    with own_sandbox("sandbox") as info:
+        yield info
+
+
+@pytest.fixture
+def sandbox_dir(tmp_path: Path) -> Iterator[Path]:
+    """A folder for a test that starts, stops and resets a sandbox itself; whatever still runs there
+    is stopped afterwards, even when the test failed half-way."""
+    directory = tmp_path / "own"
+    yield directory
     sandbox.stop(directory)
 
 
@@ -68,6 +146,13 @@ def sandbox_wiki(
 def uploader(sandbox_wiki: sandbox.SandboxInfo) -> Wiki:
     """The sandbox's ordinary (non-admin) uploader account, logged in through the wiki layer."""
     return Wiki.connect("sandbox", Path(sandbox_wiki.dir))
+
+
+@pytest.fixture
+def browser_tab() -> Iterator[Page]:
+    """A fresh headless Chromium with one tab (tests/browser.py); stopped, its profile removed, afterwards."""
+    with chromium() as tab:
+        yield tab
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 
 It sits between the wiki layer and the real sandbox wiki and, for requests matching a schedule, does
 what a healthy local wiki never does: drops the connection (before or after the wiki handled the
-request), answers 502 or 503 (with ``Retry-After``), ``maxlag`` or ``ratelimited``, answers slowly,
-cuts the connection in the middle of a request body (a chunk half sent) or of the reply's body, sends
-the wiki's JSON cut short, or answers as something that is not a MediaWiki API at all (an HTML page, or
-another service's JSON). Faults can target the login phase (``"login"``: the login token and the login
-itself), uploads, chunks or publishes; ``always`` makes one fault permanent (an outage), ``chance``
+request), answers 502 or 503 (with ``Retry-After``), ``maxlag`` or ``ratelimited``, answers only after
+the client gave up waiting ("slow": held until the client hangs up or ``slow_seconds`` pass, then handled
+by the wiki), cuts the connection in the middle of a request body (a chunk half sent) or of the reply's
+body, sends the wiki's JSON cut short, or answers as something that is not a MediaWiki API at all (an HTML
+page, or another service's JSON). Faults can target the login phase (``"login"``: the login token and the
+login itself), uploads, chunks or publishes; ``always`` makes one fault permanent (an outage), ``chance``
 draws one at random for that share of requests (the soak benchmark). Every other request is passed
 through unchanged. Each connection carries one request (HTTP/1.0), which keeps the proxy small. It
 also counts the API actions it sees (``proxy.actions["login"]``: how many login requests reached the
@@ -19,10 +20,10 @@ import http.client
 import json
 import random
 import re
+import select
 import socket
 import struct
 import threading
-import time
 from collections import Counter
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,7 +92,7 @@ class FaultProxy:
         upstream_api: str,
         *,
         retry_after: int = 1,
-        slow_seconds: float = 1.5,
+        slow_seconds: float = 120.0,
         chance: float = 0.0,
         random_faults: Sequence[str] = NETWORK_FAULTS,
         seed: int | str = 0,
@@ -101,7 +102,7 @@ class FaultProxy:
         self.upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
         self.path = parts.path
         self.retry_after = retry_after
-        self.slow_seconds = slow_seconds
+        self.slow_seconds = slow_seconds  #: the longest a "slow" request is held (a bound, not a wait)
         self.schedule: list[tuple[str, str]] = []  #: (which requests, fault), applied in order
         #: A fault for every request (an outage), until set back to None.
         self.always: str | None = None
@@ -236,8 +237,8 @@ class FaultProxy:
                         headers += [("Retry-After", str(proxy.retry_after)), ("X-Database-Lag", "7")]
                     self._reply(200, json.dumps(error).encode(), headers)
                     return
-                if fault == "slow":
-                    time.sleep(proxy.slow_seconds)
+                if fault == "slow":  # held until the client gives up, whatever its timeout and speed
+                    select.select([self.connection], [], [], proxy.slow_seconds)  # readable: it hung up
                 headers = list(self.headers.items())
                 status, answer_headers, payload = proxy._forward(self.command, self.path, headers, body)
                 if fault == "drop-after":

@@ -1,6 +1,6 @@
 """Each benchmark script runs end to end at a tiny size and measures what it says (no timing asserted).
 
-The wiki benchmarks start their own sandbox (about half a minute each).
+The wiki benchmarks start their own sandbox (about half a minute each), so they are marked ``wiki``.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def test_mapping_throughput(tmp_path: Path) -> None:
     assert all(row["peak_rss"] > 0 and row["cpu_seconds"] >= 0 for row in rows)
 
 
+@pytest.mark.wiki
 @pytest.mark.parametrize(
     "script, argv",
     [
@@ -73,6 +74,7 @@ def test_upload_benchmarks(tmp_path: Path, script: str, argv: list[str]) -> None
     assert bare["results"] == {"Success": 3}
 
 
+@pytest.mark.wiki
 def test_resume(tmp_path: Path) -> None:
     import resume
 
@@ -83,6 +85,7 @@ def test_resume(tmp_path: Path) -> None:
     assert result["bare"]["result"] == "Success"
 
 
+@pytest.mark.wiki
 def test_large_file(tmp_path: Path) -> None:
     import large_file
 
@@ -101,6 +104,7 @@ def test_json_folder(tmp_path: Path) -> None:
     assert dry["result"] == {"files": 40, "with errors": 0}
 
 
+@pytest.mark.wiki  # the soak starts its own sandbox
 def test_soak(tmp_path: Path) -> None:
     import soak
 

@@ -132,9 +132,11 @@ def files(unique_name: str, existing_category: str) -> list[PlannedFile]:
     return files_using(
         unique_name,
         f"Batch {unique_name}",
+        f"Batch {unique_name}: improve categories",  # the batch's backlog (the default name)
         f"Ship models {unique_name}",
         f"Unfiled {unique_name}",
         existing_category,
+        "Uploaded with glamupload",
     )
 
 
@@ -170,15 +172,21 @@ def test_creates_every_page_type(
         "collection-category",
         "contributed-category",
         "tracking-category",
+        "needs-categories",
+        "tool-category",
         "category",
     }
     manual = [page for page in planned if page.status == "manual"]
     assert [page.title for page in manual] == [f"Category:Unfiled {unique_name}"]
-    assert {page.status for page in planned if page not in manual} == {"create"}
+    # the tool category is every batch's: another test of this session may have created it already
+    tool = kinds["tool-category"]
+    assert tool.title == "Category:Uploaded with glamupload" and tool.status in ("create", "unchanged")
+    batch_own = [page for page in planned if page not in manual and page is not tool]
+    assert {page.status for page in batch_own} == {"create"}
 
-    result = pages.apply_pages(planned, uploader)
-    assert {page.title: page.outcome for page in result} == {
-        page.title: "manual" if page in manual else "created" for page in planned
+    result = pages.apply_pages(planned, uploader, batch_id=batch.batch_id)
+    assert {page.title: page.outcome for page in result if page is not tool} == {
+        page.title: "manual" if page in manual else "created" for page in planned if page is not tool
     }
     on_wiki = uploader.page_revisions([page.title for page in planned])
     assert on_wiki[f"Category:Unfiled {unique_name}"] is None
@@ -186,7 +194,9 @@ def test_creates_every_page_type(
 
     institution = on_wiki[f"Institution:{museum}"]
     assert institution is not None and institution["user"] == "Uploader"
+    # glamupload's mark, and the batch id every edit of the batch carries (#15)
     assert institution["comment"].startswith(pages.SUMMARY_PREFIX)
+    assert institution["comment"].endswith(f" [batch {batch.batch_id}]")
     calls = mwparserfromhell.parse(institution["text"]).filter_templates()
     assert [str(c.name).strip() for c in calls] == ["Institution"]
     params = {str(p.name).strip(): str(p.value).strip() for p in calls[0].params}
@@ -211,6 +221,12 @@ def test_creates_every_page_type(
     assert templates(tracking) == ["Hiddencat"]
     assert links(tracking) == [f"Institution:{museum}", f"Category:Media contributed by {museum}"]
     assert links(on_wiki[f"Category:Ship models {unique_name}"]["text"]) == ["Category:Ship models"]
+    # the backlog is visible (no Hiddencat) and filed under the batch's tracking category
+    backlog = on_wiki[f"Category:Batch {unique_name}: improve categories"]["text"]
+    assert templates(backlog) == [] and links(backlog)[-1] == f"Category:Batch {unique_name}"
+    # the tool category is hidden, under Files by upload tool
+    tool_page = on_wiki["Category:Uploaded with glamupload"]["text"]
+    assert templates(tool_page) == ["Hiddencat"] and links(tool_page) == ["Category:Files by upload tool"]
 
 
 def test_second_run_makes_no_edit(uploader: Wiki, batch: BatchConfig, files: list[PlannedFile]) -> None:
@@ -265,6 +281,7 @@ def test_dry_run_classifies_create_unchanged_update_blocked(
         f"Category:Paintings in {museum}": "unchanged",
         f"Category:Media contributed by {museum}": "unchanged",
         f"Category:Batch {unique_name}": "unchanged",
+        "Category:Uploaded with glamupload": "unchanged",
     }
     assert "- |Location = Stockholm\n+ |Location = Göteborg" in dry[f"Institution:{museum}"].diff
     assert dry[f"Category:{museum}"].editor == "Admin"
@@ -341,21 +358,6 @@ def test_upload_warning_until_pages_exist(
     assert pages.missing_pages_warning(batch, uploader, files=files) is None
 
 
-def test_category_states_for_the_dry_run_report(
-    uploader: Wiki, batch: BatchConfig, files: list[PlannedFile], unique_name: str
-) -> None:
-    expected = {
-        f"Batch {unique_name}": "will be created",
-        f"Ship models {unique_name}": "will be created",
-        f"Unfiled {unique_name}": "unknown",
-        "Museums in Sweden": "exists",
-    }
-    assert pages.category_states(batch, uploader, files=files) == expected
-    pages.apply_pages(pages.plan_pages(batch, uploader, files=files), uploader)
-    expected.update({f"Batch {unique_name}": "exists", f"Ship models {unique_name}": "exists"})
-    assert pages.category_states(batch, uploader, files=files) == expected
-
-
 def test_values_cannot_inject_markup(tmp_path: Path, uploader: Wiki, unique_name: str) -> None:
     path = write_batch(
         tmp_path, unique_name, location="'Stockholm | Homecat=Spam [[Category:Spam]] {{Delete}}'"
@@ -403,7 +405,10 @@ def test_batch_without_institution_plans_its_tracking_category_only(tmp_path: Pa
     start, end = text.index("institution:"), text.index("categories:")
     path.write_text(text[:start] + text[end:])
     planned = pages.plan_pages(load_proposed(path), None, files=[])
-    assert [(page.kind, page.title) for page in planned] == [("tracking-category", "Category:Batch x")]
+    assert [(page.kind, page.title) for page in planned] == [
+        ("tracking-category", "Category:Batch x"),
+        ("tool-category", "Category:Uploaded with glamupload"),
+    ]
     assert planned[0].note.startswith("no parent category known")
 
 

@@ -128,7 +128,9 @@ def test_smm_license_verdicts(smm: list[PlannedFile]) -> None:
     assert by_id["1990:10:136:2"].license.verdict == "review"
     vasa = [p for p in smm if p.params["institution"] == "{{Institution:Vasamuseet}}"]
     licensed = [p.license.reproduction for p in vasa if p.license.license_id == "cc-by-sa-3.0"]
-    assert licensed and {r.holder for r in licensed} == {"Vasamuseet"}  # attributed to its collection
+    # attributed to the photographer and the collection, "<photographer> / <collection>" (#15)
+    assert licensed and {r.holder.rpartition(" / ")[2] for r in licensed} == {"Vasamuseet"}
+    assert all(" / " in r.holder for r in licensed)
 
 
 def test_smm_institution_and_tracking_category(smm: list[PlannedFile]) -> None:
@@ -137,7 +139,8 @@ def test_smm_institution_and_tracking_category(smm: list[PlannedFile]) -> None:
             "{{Institution:Sjöhistoriska museet}}",
             "{{Institution:Vasamuseet}}",
         )
-        assert planned.categories[-1] == "Media contributed by SMM"
+        # the batch's tracking category, then the tool category every glamupload file is in (#15)
+        assert planned.categories[-2:] == ("Media contributed by SMM", "Uploaded with glamupload")
         assert planned.source.endswith(".jpg") and Path(planned.source).is_file()
 
 
@@ -443,17 +446,17 @@ def test_batch_lookup_tables_replace_the_crosswalks_and_bad_categories_are_error
     assert second.errors[0].field == "categories" and "cannot be a page title" in second.errors[0].message
 
 
-def test_a_page_without_any_category_is_an_error(tmp_path: Path) -> None:
+def test_a_page_without_any_category_goes_into_the_backlog(tmp_path: Path) -> None:
+    """No category from the crosswalk or the batch: the file still gets a visible one, the backlog named
+    after the tool category (no tracking category here), and a warning; never a page without a category."""
     folder = tmp_path / "dc"
     shutil.copytree(Path(__file__).resolve().parent / "golden" / "dublin-core", folder)
     (folder / "batch.yaml").write_text(
         "export: {path: oai_dc.xml}\ncrosswalk: dublin-core\n", encoding="utf-8"
     )
     first = next(plan_batch(load_batch(folder / "batch.yaml")))
-    assert (
-        first.categories == ()
-        and Problem("wikitext", "page has no category", ProblemCode.PAGE) in first.errors
-    )
+    assert first.categories == ("Uploaded with glamupload: improve categories", "Uploaded with glamupload")
+    assert first.has(ProblemCode.NEEDS_CATEGORIES) and not first.has(ProblemCode.PAGE)
 
 
 def test_json_export_with_nested_paths_and_an_image_list(tmp_path: Path) -> None:

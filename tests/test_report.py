@@ -146,8 +146,10 @@ def test_kenom_is_all_rejected_with_the_reason_in_summary_and_page(kenom: Path, 
 
 @pytest.fixture
 def crafted(smm: Path, tmp_path: Path) -> list[dict[str, Any]]:
-    """Six real SMM planned files, given the problems a real batch can have."""
+    """Six real SMM planned files, given the problems a real batch can have (and only those)."""
     items = read(smm)[:6]
+    for item in items:
+        item["errors"], item["warnings"] = [], []
     items[0]["errors"] = [problem("wikitext", "the page has no license section")]
     items[1]["warnings"] = [
         problem("params.date", "date '1887?' not recognised; kept as text"),

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser import Page, chromium
+from browser import Page
 from report_synthetic import write
 from test_report import build, planned_example, read
 
@@ -31,14 +31,13 @@ def smm_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dic
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with chromium() as tab:
-        yield tab
-        assert tab.exceptions == []
-        assert tab.console_errors == []
-        assert tab.evaluate("document.body.dataset.jsErrors") is None
-        # self-contained: nothing but the report file itself and the data: thumbnails inside it
-        assert {url.split(":", 1)[0] for url in tab.requests} <= {"file", "data"}
+def page(browser_tab: Page) -> Iterator[Page]:
+    yield browser_tab
+    assert browser_tab.exceptions == []
+    assert browser_tab.console_errors == []
+    assert browser_tab.evaluate("document.body.dataset.jsErrors") is None
+    # self-contained: nothing but the report file itself and the data: thumbnails inside it
+    assert {url.split(":", 1)[0] for url in browser_tab.requests} <= {"file", "data"}
 
 
 def open_report(page: Page, html: Path, hash_: str = "") -> None:

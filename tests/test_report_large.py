@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from browser import chromium
+from browser import Page
 from report_synthetic import multiply_records
 from test_report import build, planned_example
 from test_report_browser import PAGE_SIZE, choose, open_report, shown
@@ -16,7 +16,7 @@ from test_report_browser import PAGE_SIZE, choose, open_report, shown
 FILES = 100_000
 
 
-def test_a_100k_file_report_opens_on_its_first_page(tmp_path: Path) -> None:
+def test_a_100k_file_report_opens_on_its_first_page(tmp_path: Path, browser_tab: Page) -> None:
     smm = planned_example("smm", tmp_path / "smm")
     records = multiply_records(smm, tmp_path / "records.jsonl", FILES)
     result = build(records, tmp_path / "out")
@@ -25,16 +25,15 @@ def test_a_100k_file_report_opens_on_its_first_page(tmp_path: Path) -> None:
     accepted = sum(originals[i % len(originals)]["license"]["verdict"] == "accept" for i in range(FILES))
     assert result.data["verdicts"]["accept"]["count"] == accepted
 
-    with chromium() as page:
-        open_report(page, result.html_path)
-        first = shown(page)
-        assert first["count"] == FILES
-        assert [r["row"] for r in first["rows"]] == list(range(PAGE_SIZE))
-        assert first["rows"][0]["name"].startswith("File:") and "(0)" in first["rows"][0]["name"]
-        # the DOM holds one page of rows, not the batch
-        assert page.evaluate("document.getElementsByTagName('*').length") < 5000
-        choose(page, "f-verdict", "accept")
-        assert shown(page)["count"] == accepted
-        assert page.exceptions == [] and page.console_errors == []
-        page.evaluate("document.getElementById('files').scrollIntoView()")
-        page.screenshot(tmp_path / "100k.png")
+    open_report(browser_tab, result.html_path)
+    first = shown(browser_tab)
+    assert first["count"] == FILES
+    assert [r["row"] for r in first["rows"]] == list(range(PAGE_SIZE))
+    assert first["rows"][0]["name"].startswith("File:") and "(0)" in first["rows"][0]["name"]
+    # the DOM holds one page of rows, not the batch
+    assert browser_tab.evaluate("document.getElementsByTagName('*').length") < 5000
+    choose(browser_tab, "f-verdict", "accept")
+    assert shown(browser_tab)["count"] == accepted
+    assert browser_tab.exceptions == [] and browser_tab.console_errors == []
+    browser_tab.evaluate("document.getElementById('files').scrollIntoView()")
+    browser_tab.screenshot(tmp_path / "100k.png")

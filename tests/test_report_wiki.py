@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from browser import chromium
+from browser import Page
 from click.testing import CliRunner
 from PIL import Image
 from report_synthetic import ACCEPTED, write
@@ -38,6 +38,7 @@ def test_report_checks_files_categories_and_renders_pages(
     uploader: Wiki,
     unique_name: str,
     tmp_path: Path,
+    browser_tab: Page,
 ) -> None:
     base = {
         "license": ACCEPTED,
@@ -98,18 +99,17 @@ def test_report_checks_files_categories_and_renders_pages(
     ]
     assert [d["r"] is not None for d in details] == [True, True, False, False]
 
-    with chromium() as page:
-        open_report(page, result.html_path)
-        choose(page, "f-problem", "title")
-        assert [r["row"] for r in shown(page)["rows"]] == [0]
-        choose(page, "f-problem", "sha1")
-        assert [r["row"] for r in shown(page)["rows"]] == [0, 1]
-        page.evaluate("[...document.querySelectorAll('#rows details')].forEach(d => d.open = true)")
-        frame = page.wait_for("""(() => { const f = document.querySelector('#rows iframe');
-            return f && {sandbox: f.getAttribute('sandbox'), text: f.srcdoc}; })()""")
-        assert frame["sandbox"] == "" and "Marker0 <b>text</b>" in frame["text"]
-        assert page.exceptions == [] and page.console_errors == []
-        page.screenshot(tmp_path / "wiki.png")
+    open_report(browser_tab, result.html_path)
+    choose(browser_tab, "f-problem", "title")
+    assert [r["row"] for r in shown(browser_tab)["rows"]] == [0]
+    choose(browser_tab, "f-problem", "sha1")
+    assert [r["row"] for r in shown(browser_tab)["rows"]] == [0, 1]
+    browser_tab.evaluate("[...document.querySelectorAll('#rows details')].forEach(d => d.open = true)")
+    frame = browser_tab.wait_for("""(() => { const f = document.querySelector('#rows iframe');
+        return f && {sandbox: f.getAttribute('sandbox'), text: f.srcdoc}; })()""")
+    assert frame["sandbox"] == "" and "Marker0 <b>text</b>" in frame["text"]
+    assert browser_tab.exceptions == [] and browser_tab.console_errors == []
+    browser_tab.screenshot(tmp_path / "wiki.png")
 
 
 def test_dry_run_command_with_wiki_checks_and_renders(sandbox_wiki: SandboxInfo, tmp_path: Path) -> None:

@@ -107,10 +107,10 @@ def needing_review(tmp_path: Path) -> BatchState:
     deleted = Outcome(
         FileStatus.NEEDS_REVIEW, code="was-deleted", message="a file with this name was deleted"
     )
-    db.finish(rows["deleted"].id, deleted)
+    db.finish_many([(rows["deleted"].id, deleted)])
     mismatch = Outcome(FileStatus.NEEDS_REVIEW, code="sha1-mismatch", message="the wiki holds other bytes")
-    db.finish(rows["mismatch"].id, mismatch)
-    db.finish(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:Review test done.png"))
+    db.finish_many([(rows["mismatch"].id, mismatch)])
+    db.finish_many([(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:Review test done.png"))])
     return db
 
 

@@ -109,8 +109,8 @@ def test_port_in_use_gives_a_clear_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_stop_status_start_reset_lifecycle(tmp_path: Path) -> None:
-    directory = tmp_path / "own"
+def test_stop_status_start_reset_lifecycle(sandbox_dir: Path) -> None:
+    directory = sandbox_dir
     port = sandbox.free_port()
     started = run_cli("sandbox", "start", "--dir", str(directory), "--port", str(port), "--json")
     assert started.returncode == 0, started.stderr
@@ -141,7 +141,6 @@ def test_stop_status_start_reset_lifecycle(tmp_path: Path) -> None:
     after = json.loads(reset.stdout)
     assert after["password"] != first_password
     assert sandbox.status(directory).files == 0  # type: ignore[union-attr]
-    sandbox.stop(directory)
 
 
 def test_missing_php_names_the_packages(tmp_path: Path) -> None:
@@ -177,6 +176,7 @@ def _own_sandbox(tmp_path: Path) -> Path:
     return directory
 
 
+@pytest.mark.wiki
 def test_a_no_on_a_pipe_leaves_the_wiki_as_it_was(tmp_path: Path) -> None:
     """`printf 'n\\n' | glamupload sandbox reset`: no terminal, so no question is answered yes."""
     directory = _own_sandbox(tmp_path)

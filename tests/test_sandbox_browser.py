@@ -1,7 +1,8 @@
 """What a curator sees on the sandbox, in a real browser (Debian's headless Chromium): an uploaded SMM file
 page, the Institution page and a category page render like Commons — the infobox with title, photographer
-or artist, date and licence, no red template links, thumbnails that load — and a page with a misspelled
-parameter lands in its maintenance category. The sandbox is this module's own."""
+or artist, date and licence, no red template links, thumbnails that load — the batch's categories (the
+visible backlog, the hidden tool category) are there, and a page with a misspelled parameter lands in its
+maintenance category and in the dry-run report's pre-flight check. The sandbox is this module's own."""
 
 from __future__ import annotations
 
@@ -19,20 +20,27 @@ import requests
 from browser import Page, chromium
 from conftest import EXAMPLES
 from PIL import Image
+from report_synthetic import write
+from test_report_browser import READY, choose, open_report, shown
 
-from glamupload import maintenance, sandbox
+from glamupload import maintenance, report, sandbox
 from glamupload.config import load_batch
 from glamupload.plan import PlannedFile, plan_batch
 from glamupload.wiki import Wiki
 
-RECORDS = {"photograph": "Fo20247A", "artwork": "O 04929"}
-"""Fo20247A: {{Photograph}}, title MODE, Carl Gösta Jackson, 1927-09-13, PD-Sweden-photo;
-O 04929: {{Artwork}}, Herman af Sillén, 1906, PD-old-70."""
+RECORDS = {"photograph": "Fo20247A", "artwork": "S 5369"}
+"""Fo20247A: {{Photograph}}, title MODE, Carl Gösta Jackson, 1927-09-13, PD-Sweden-photo, no topical
+category (the batch's backlog); S 5369: {{Artwork}}, title HILDUR, Lars Petter Sjöström, 1872, photographed
+by Andreas Lilja, PD-Art (PD-old-assumed) and PD-US-expired, a ship portrait whose figurehead is only in its
+motif (no figurehead category)."""
 
 INSTITUTION = "Institution:Sjöhistoriska museet"
 INSTITUTION_CATEGORY = "Category:Sjöhistoriska museet"
 TRACKING_CATEGORY = "Category:Media contributed by SMM"
 """The batch's hidden tracking category: `glamupload pages` creates it and every file page is in it."""
+BACKLOG_CATEGORY = "Category:Media contributed by SMM: improve categories"
+"""The batch's visible backlog of files with no topical category (created by `glamupload pages`)."""
+TOOL_CATEGORY = "Category:Uploaded with glamupload"
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +103,9 @@ def _see(page: Page, info: sandbox.SandboxInfo, title: str) -> dict[str, Any]:
     return dict(
         page.evaluate("""(async () => {
         const content = document.getElementById('mw-content-text');
-        const red = [...content.querySelectorAll('a.new')].map((a) => decodeURIComponent(a.href));
+        // red links, but for the uploader's user page in the file history (no such page on the sandbox)
+        const red = [...content.querySelectorAll('a.new')].map((a) => decodeURIComponent(a.href))
+            .filter((href) => !/title=User([ _]talk)?:/.test(href));
         const rows = {};
         for (const label of content.querySelectorAll('td.fileinfo-paramfield')) {
             rows[label.textContent.trim()] = label.nextElementSibling.textContent.trim();
@@ -113,7 +123,9 @@ def _see(page: Page, info: sandbox.SandboxInfo, title: str) -> dict[str, Any]:
                 .map((e) => e.textContent),
             hidden_note: document.querySelectorAll('.glamupload-hiddencat').length,
             errors: [...content.querySelectorAll('.error')].map((e) => e.textContent),
-            categories: [...document.querySelectorAll('#catlinks a')].map((a) => a.textContent),
+            categories: [...document.querySelectorAll('#mw-normal-catlinks li a')].map((a) => a.textContent),
+            hidden_categories: [...document.querySelectorAll('#mw-hidden-catlinks li a')]
+                .map((a) => a.textContent),
         };
     })()""")
     )
@@ -135,21 +147,40 @@ def test_file_page_shows_the_infobox_licence_and_thumbnail(
     info, _ = smm_sandbox
     seen = _see(page, info, f"File:{uploaded['photograph'].filename}")
     page.screenshot(tmp_path / "photograph.png")
-    assert seen["red_templates"] == []
-    assert seen["rows"]["Title"] == "MODE"
+    assert seen["red_templates"] == [] and seen["red"] == []
+    assert seen["rows"]["Title"] == "svenska: MODE"  # the title in its language template
     assert seen["rows"]["Photographer"] == "Carl Gösta Jackson"
     assert seen["rows"]["Date"] == "1927-09-13"
     assert "Sjöhistoriska museet" in seen["rows"]["Institution"]  # the Institution box, transcluded
+    assert "digitaltmuseum.se" in page.evaluate(
+        "document.getElementById('fileinfotpl_src').nextElementSibling.innerHTML"
+    )  # the source links the record's page
     assert seen["licences"] == ["Public domain", "Public domain"]  # PD-Sweden-photo and the US: PD-1996
     assert seen["errors"] == []
+    # no topical category: the batch's visible backlog; the tracking and the tool category are hidden
+    assert seen["categories"] == [
+        "Images from Sjöhistoriska museet",
+        BACKLOG_CATEGORY.removeprefix("Category:"),
+    ]
+    assert seen["hidden_categories"] == ["Media contributed by SMM", "Uploaded with glamupload"]
     preview = seen["images"][0]  # the file page's preview, scaled by the wiki (thumb.php)
     assert 0 < preview["width"] < 1600
     _assert_real_image(preview["src"])
 
     artwork = _see(page, info, f"File:{uploaded['artwork'].filename}")
-    assert artwork["red_templates"] == []
-    assert artwork["rows"]["Artist"] == "Herman af Sillén" and artwork["rows"]["Date"] == "1906"
-    assert artwork["licences"] == ["Public domain"]
+    page.screenshot(tmp_path / "artwork.png")
+    assert artwork["red_templates"] == [] and artwork["red"] == []
+    rows = artwork["rows"]
+    assert (rows["Title"], rows["Artist"], rows["Date"]) == (
+        "svenska: HILDUR",
+        "Lars Petter Sjöström",
+        "1872",
+    )
+    assert rows["Photographer"] == "Andreas Lilja"  # who photographed the painting
+    assert artwork["licences"] == ["Public domain", "Public domain"]  # PD-old-assumed, PD-US-expired
+    assert artwork["categories"] == ["Images from Sjöhistoriska museet", "Ship portraits"]
+    assert artwork["errors"] == []
+    _assert_real_image(artwork["images"][0]["src"])
 
 
 def test_institution_page_shows_its_box(
@@ -175,17 +206,65 @@ def test_category_pages_show_their_files_and_the_institution(
         _assert_real_image(image["src"])
     institution = _see(page, info, INSTITUTION_CATEGORY)
     assert institution["red_templates"] == [] and institution["institution"] == ["Sjöhistoriska museet"]
+    # the backlog is a visible category page that lists the file no category describes yet
+    backlog = _see(page, info, BACKLOG_CATEGORY)
+    assert backlog["red_templates"] == [] and backlog["hidden_note"] == 0
+    listed = page.evaluate("[...document.querySelectorAll('#mw-category-media a')].map((a) => a.title)")
+    assert f"File:{uploaded['photograph'].filename}" in listed
+    assert f"File:{uploaded['artwork'].filename}" not in listed  # a ship portrait: categorised
+    # the tool category: hidden, both files in it
+    tool = _see(page, info, TOOL_CATEGORY)
+    assert tool["red_templates"] == [] and tool["hidden_note"] == 1
+    listed = page.evaluate("[...document.querySelectorAll('#mw-category-media a')].map((a) => a.title)")
+    assert {f"File:{item.filename}" for item in uploaded.values()} <= set(listed)
 
 
-def test_a_misspelled_parameter_lands_in_the_maintenance_category(
-    page: Page, smm_sandbox: tuple[sandbox.SandboxInfo, Wiki], uploaded: dict[str, PlannedFile]
+def test_a_misspelled_parameter_lands_in_the_maintenance_category_and_in_the_report(
+    page: Page,
+    smm_sandbox: tuple[sandbox.SandboxInfo, Wiki],
+    uploaded: dict[str, PlannedFile],
+    tmp_path: Path,
 ) -> None:
     info, wiki = smm_sandbox
     item = uploaded["photograph"]
     title = f"File:{item.filename}"
-    wiki.edit(
-        title, item.wikitext.replace("|photographer =", "|photograper ="), "a typo, as a person makes it"
+    misspelled = item.wikitext.replace("|photographer =", "|photograper =")
+    # the dry run with the sandbox: the wiki renders the planned page and files it into the maintenance
+    # category; the report's pre-flight check lists it, with a filter that shows exactly that file
+    records = write(
+        [uploaded["artwork"].to_dict(), {**item.to_dict(), "wikitext": misspelled}], tmp_path / "r.jsonl"
     )
+    summary = report.build_report(records, tmp_path / "report", wiki=wiki, thumbnails=False)
+    kinds = {k["key"]: k for k in summary.data["commons_check"]["kinds"]}
+    incorrect = kinds["maintenance:incorrect-parameter"]
+    assert [e["record_id"] for e in incorrect["examples"]] == [item.record_id]
+    assert [e["record_id"] for e in kinds["maintenance:no-author"]["examples"]] == [item.record_id]
+    assert not any(
+        k.startswith("maintenance:")
+        for k in kinds
+        if k not in ("maintenance:incorrect-parameter", "maintenance:no-author")
+    )
+    (listed,) = summary.data["wiki"]["maintenance"]["examples"]
+    assert any("'photograper'" in line for line in listed["findings"])
+    open_report(page, summary.html_path)
+    keys = page.evaluate(
+        "[...document.querySelectorAll('#commons-check-kinds tbody tr')].map((r) => r.dataset.key)"
+    )
+    assert keys == list(kinds)
+    page.evaluate(
+        f"document.querySelector('#commons-check-kinds a[href=\"#problem={incorrect['filter']}\"]').click()"
+    )
+    page.wait_for(f"location.hash === '#problem={incorrect['filter']}' && {READY}")
+    assert [row["row"] for row in shown(page)["rows"]] == [1]
+    lines = page.evaluate(
+        "[...document.querySelectorAll('#rows .maintenance li')].map((li) => li.textContent)"
+    )
+    assert any("'photograper'" in line and "incorrect parameter" in line for line in lines)
+    choose(page, "f-problem", "")
+    assert shown(page)["count"] == 2
+
+    # the same typo made by a person on the wiki: the page lands in the maintenance category
+    wiki.edit(title, misspelled, "a typo, as a person makes it")
     found = maintenance.pages_in_maintenance(wiki, [title])[title]
     assert {(f.kind, f.parameter) for f in found} == {
         ("incorrect-parameter", "photograper"),

@@ -235,3 +235,22 @@ def test_records_without_a_section_carry_no_structured_data_key() -> None:
 def test_structured_data_round_trips_through_records_jsonl(tmp_path: Path) -> None:
     item = _plan(tmp_path, {"captions": {"sv": "title"}})
     assert PlannedFile.from_json(item.to_json()) == item
+
+
+def test_each_variant_derives_its_own_defaults() -> None:
+    """The derived defaults follow the record's own template's parameters, whichever variant another
+    record used before: an SMM drawing's creator is its artist, never the photographer of the photograph
+    variant's, and its inception is its production date (#15: the derivations were cached by the id of a
+    parameter dict made anew for each record, which another variant's dict could reuse)."""
+    planned = {p.record_id: p for p in plan_batch(load_batch(SMM))}
+    for record_id in ("1994:001:7", "2010:12:1:2", "SM 23454"):
+        item = planned[record_id]
+        assert item.template == "Artwork" and item.structured_data is not None
+        claims = item.structured_data.to_data()["claims"]
+        creators = [
+            c["qualifiers"]["P2093"][0]["datavalue"]["value"]
+            for c in claims
+            if c["mainsnak"]["property"] == "P170"
+        ]
+        assert creators == [item.params["artist"].removeprefix("{{Creator:").removesuffix("}}")]
+        assert any(c["mainsnak"]["property"] == "P571" for c in claims) == ("date" in item.params)

@@ -54,11 +54,17 @@ def test_status_changes_are_durable_and_reported(tmp_path: Path) -> None:
         db.start_attempt(a.id)
         db.set_stash(a.id, "key.1", 4)
         db.start_attempt(b.id)
-        db.finish(
-            b.id,
-            Outcome(FileStatus.FAILED, code="abusefilter-disallowed", message="This action is not allowed"),
+        db.finish_many(
+            [
+                (
+                    b.id,
+                    Outcome(
+                        FileStatus.FAILED, code="abusefilter-disallowed", message="This action is not allowed"
+                    ),
+                )
+            ]
         )
-        db.finish(c.id, Outcome(FileStatus.SKIPPED, code="license-reject", message="CC BY-NC"))
+        db.finish_many([(c.id, Outcome(FileStatus.SKIPPED, code="license-reject", message="CC BY-NC"))])
     with BatchState(path) as db:
         a, b, c = db.rows()
         assert (a.status, a.attempts, a.filekey, a.stash_offset, a.size) == ("uploading", 1, "key.1", 4, 10)
@@ -66,22 +72,22 @@ def test_status_changes_are_durable_and_reported(tmp_path: Path) -> None:
         problems = {p.record_id: p for p in db.problems()}
         assert problems["B"].message == "This action is not allowed"
         assert problems["C"].status == "skipped"
-        db.finish(a.id, Outcome(FileStatus.UPLOADED, title="File:A.png"))
+        db.finish_many([(a.id, Outcome(FileStatus.UPLOADED, title="File:A.png"))])
         assert db.row(a.id).filekey is None
         assert db.reopen([FileStatus.FAILED]) == 1
         assert db.row(b.id).status == "pending" and db.row(b.id).error_code is None
         with pytest.raises(ValueError):
-            db.finish(a.id, Outcome("done"))  # type: ignore[arg-type]
+            db.finish_many([(a.id, Outcome("done"))])  # type: ignore[arg-type]
 
 
 def test_replan_keeps_finished_and_in_flight_rows(tmp_path: Path) -> None:
     with BatchState(tmp_path / "s.sqlite") as db:
         db.store_plan(_plan("done", "flying", "failed", "dropped", "dropped-done"), {"crosswalk": "1"})
         rows = {r.record_id: r for r in db.rows()}
-        db.finish(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:done.png"))
-        db.finish(rows["dropped-done"].id, Outcome(FileStatus.DUPLICATE, title="File:other.png"))
+        db.finish_many([(rows["done"].id, Outcome(FileStatus.UPLOADED, title="File:done.png"))])
+        db.finish_many([(rows["dropped-done"].id, Outcome(FileStatus.DUPLICATE, title="File:other.png"))])
         db.start_attempt(rows["flying"].id)
-        db.finish(rows["failed"].id, Outcome(FileStatus.FAILED, code="x", message="y"))
+        db.finish_many([(rows["failed"].id, Outcome(FileStatus.FAILED, code="x", message="y"))])
         assert db.plan_changes({"crosswalk": "2"}) == ["crosswalk"]
         assert db.plan_changes({"crosswalk": "1", "lookup places": "9"}) == ["lookup places"]
         new = [planned(r, f"New {r}.png", "/img/new.png") for r in ("done", "flying", "failed", "added")]
@@ -105,6 +111,20 @@ def test_fingerprint_names_each_changed_input(tmp_path: Path) -> None:
     (templates / "page.j2").write_text("{{ y }}")
     after = fingerprint({"export": export, "templates": templates})
     assert before["export"] == after["export"] and before["templates"] != after["templates"]
+
+
+def test_a_glob_export_is_fingerprinted_by_the_files_it_matches(tmp_path: Path) -> None:
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "r1.json").write_text("{}")
+    (tmp_path / "records" / "notes.txt").write_text("not matched")
+    pattern = {"export": tmp_path / "records" / "*.json"}
+    first = fingerprint(pattern)
+    (tmp_path / "records" / "notes.txt").write_text("changed, still not matched")
+    assert fingerprint(pattern) == first
+    (tmp_path / "records" / "r2.json").write_text("{}")
+    added = fingerprint(pattern)
+    (tmp_path / "records" / "r2.json").write_text('{"title": "x"}')
+    assert len({first["export"], added["export"], fingerprint(pattern)["export"]}) == 3
 
 
 def test_a_killed_transaction_leaves_the_previous_state(tmp_path: Path) -> None:

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import OwnSandbox
 from upload_support import connect, create_abuse_filter, make_image, planned, run, store
 
-from glamupload import sandbox
 from glamupload.exitcodes import ExitStatus
 from glamupload.state import FileStatus
 from glamupload.wiki import Wiki
@@ -22,17 +22,14 @@ FILTER_DESCRIPTION = "No uploads named Forbidden (glamupload test)"
 
 
 @pytest.fixture(scope="module")
-def filtered_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def filtered_wiki(own_sandbox: OwnSandbox) -> Iterator[Path]:
     """A sandbox of this module's own with one filter that disallows uploads whose title holds "Forbidden"."""
-    directory = tmp_path_factory.mktemp("abusefilter") / "wiki"
-    sandbox.start(directory, sandbox.free_port())
-    try:
+    with own_sandbox("abusefilter") as info:
+        directory = Path(info.dir)
         create_abuse_filter(
             directory, 'action == "upload" & page_title contains "Forbidden"', FILTER_DESCRIPTION
         )
         yield directory
-    finally:
-        sandbox.stop(directory)
 
 
 def _all_files(wiki: Wiki) -> list[str]:

@@ -6,23 +6,27 @@ This module runs its own sandbox so these settings slow no other test."""
 
 from __future__ import annotations
 
+import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import OwnSandbox
 from upload_support import connect, history, make_image, numbered, store
 
-from glamupload import sandbox
 from glamupload.errors import RateLimited
+from glamupload.planned import PlannedFile
 from glamupload.upload.options import Progress, UploadOptions
 from glamupload.upload.pipeline import Uploader
 from glamupload.wiki import Wiki
 
 HITS, SECONDS = 3, 6
 LIMITS = f"$wgRateLimits['upload']['user'] = [{HITS}, {SECONDS}];"
+#: HITS an hour: once full, this window stays full however slow the machine is.
+FULL_FOR_AN_HOUR = f"$wgRateLimits['upload']['user'] = [{HITS}, 3600];"
 
 
 def configure(wiki: Wiki, php: str) -> None:
@@ -41,21 +45,25 @@ def configure(wiki: Wiki, php: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def limited_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wiki]:
-    directory = tmp_path_factory.mktemp("limited") / "wiki"
-    sandbox.start(directory, sandbox.free_port())
-    wiki = connect(directory)
-    configure(wiki, LIMITS)
-    yield wiki
-    sandbox.stop(directory)
+def limited_wiki(own_sandbox: OwnSandbox) -> Iterator[Wiki]:
+    with own_sandbox("limited") as info:
+        wiki = connect(Path(info.dir))
+        configure(wiki, LIMITS)
+        yield wiki
 
 
-def _upload(wiki: Wiki, tmp_path: Path, files: list[dict[str, object]]) -> tuple[dict[str, int], list[str]]:
+def _upload(
+    wiki: Wiki,
+    tmp_path: Path,
+    files: list[PlannedFile],
+    on_wait: Callable[[str], None] = lambda _: None,
+) -> tuple[dict[str, int], list[str]]:
     waits: list[str] = []
 
     def collect(event: Progress) -> None:
         if event.kind == "wait":
             waits.append(event.message or "")
+            on_wait(event.message or "")
 
     summary = Uploader(
         store(tmp_path / "s.sqlite", files),
@@ -68,28 +76,76 @@ def _upload(wiki: Wiki, tmp_path: Path, files: list[dict[str, object]]) -> tuple
     return summary.counts, waits
 
 
-def test_the_batch_is_paced_to_the_accounts_upload_limit(limited_wiki: Wiki, tmp_path: Path) -> None:
+def _recording_starts(wiki: Wiki, monkeypatch: pytest.MonkeyPatch, before: Callable[[], None]) -> list[float]:
+    """When each upload request of ``wiki`` starts; ``before`` runs first, in the uploading thread."""
+    starts: list[float] = []
+    send = wiki.upload_bytes
+
+    def recorded(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        before()
+        starts.append(time.monotonic())
+        return send(*args, **kwargs)
+
+    monkeypatch.setattr(wiki, "upload_bytes", recorded)
+    return starts
+
+
+def test_the_batch_is_paced_to_the_accounts_upload_limit(
+    limited_wiki: Wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paced: uploads start at least SECONDS/HITS apart, at any speed; and every pause is announced (each
+    sleep while uploading has its "waiting" message before it), however many a machine's speed makes."""
+    starts = _recording_starts(limited_wiki, monkeypatch, before=lambda: None)
+    slept: list[float] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        real_sleep(seconds)
+
+    monkeypatch.setattr(time, "sleep", sleep)
     files = numbered(tmp_path, "Paced", 7, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
+    monkeypatch.setattr(time, "sleep", real_sleep)
     assert counts["uploaded"] == 7
-    assert sum("upload rate limit" in w for w in waits) >= 7 - HITS
+    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= SECONDS / HITS
+    assert [f"{s:.0f}" for s in slept] == [re.match(r"waiting (\d+) s", w)[1] for w in waits]  # type: ignore[index]
     seen = history(limited_wiki, [f.filename for f in files])
     assert sorted(seen.uploads.values()) == [1] * 7
 
 
-def test_ratelimited_answers_are_waited_out(limited_wiki: Wiki, tmp_path: Path) -> None:
-    eager = connect(Path(limited_wiki.target.sandbox_dir or "."))
-    eager.rate_limit_wait = 0  # stop at the first "ratelimited": the window is full now
-    for i in range(2 * HITS + 1):
-        try:
-            eager.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
-        except RateLimited as refused:
-            assert "ratelimited" in refused.info
-            break
-    else:
+def test_ratelimited_answers_are_waited_out(
+    limited_wiki: Wiki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tied to events, not to the clock: right before the uploader's first upload the account's window is
+    filled (HITS an hour, so it cannot empty meanwhile), so the wiki answers "ratelimited"; when the
+    uploader says it waits for that, the limit is put back to the module's, and the retry goes through."""
+    other = connect(Path(limited_wiki.target.sandbox_dir or "."))  # the same account, another session
+    other.rate_limit_wait = 0  # stop at the first "ratelimited": the window is full now
+    steps: list[str] = []
+
+    def fill_the_window() -> None:
+        if steps:
+            return
+        configure(other, FULL_FOR_AN_HOUR)
+        for i in range(2 * HITS + 1):
+            try:
+                other.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
+            except RateLimited as refused:
+                assert "ratelimited" in refused.info
+                steps.append(f"refused after {i}")
+                return
         pytest.fail("the wiki never answered ratelimited")
+
+    def lift_the_limit(wait: str) -> None:
+        if "ratelimited" in wait and "lifted" not in steps:
+            configure(other, LIMITS)  # another window length, so new counters: the retry is allowed
+            steps.append("lifted")
+
+    _recording_starts(limited_wiki, monkeypatch, before=fill_the_window)
     files = numbered(tmp_path, "Waited", 2, pixels=8)
-    counts, waits = _upload(limited_wiki, tmp_path, files)
+    counts, waits = _upload(limited_wiki, tmp_path, files, on_wait=lift_the_limit)
+    assert steps == [f"refused after {HITS}", "lifted"]
     assert counts["uploaded"] == 2
     assert any("ratelimited" in w for w in waits)
     seen = history(limited_wiki, [f.filename for f in files])

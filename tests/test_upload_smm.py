@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import EXAMPLES
+from conftest import EXAMPLES, OwnSandbox
 from upload_support import connect, history, upload_batch
 
-from glamupload import sandbox
+from glamupload import __version__, sandbox
 from glamupload.cli import GlamuploadGroup
 from glamupload.cli.upload import status_command, upload_command
 from glamupload.config import load_batch
@@ -30,11 +30,9 @@ from glamupload.wiki import Wiki
 
 
 @pytest.fixture(scope="module")
-def smm_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sandbox.SandboxInfo]:
-    directory = tmp_path_factory.mktemp("smm") / "wiki"
-    info = sandbox.start(directory, sandbox.free_port())
-    yield info
-    sandbox.stop(directory)
+def smm_sandbox(own_sandbox: OwnSandbox) -> Iterator[sandbox.SandboxInfo]:
+    with own_sandbox("smm") as info:
+        yield info
 
 
 @pytest.fixture
@@ -74,6 +72,14 @@ def test_smm_example_uploads_completely_and_exactly_once(smm_wiki: Wiki, batch_f
     assert sorted(seen.revisions.values()) == [1] * len(uploadable)
     statistics = smm_wiki.call({"action": "query", "meta": "siteinfo", "siprop": "statistics"})
     assert statistics["query"]["statistics"]["images"] == len(uploadable)
+    # no uploaded page lands in a maintenance category of the sandbox (whose stand-ins check parameter
+    # names, licence, description, author and source as Commons does), and each upload names the batch
+    assert summary.maintenance == ()
+    first = smm_wiki.api("query", prop="revisions", titles=f"File:{names[0]}", rvprop="comment")
+    (page,) = first["query"]["pages"].values()
+    assert page["revisions"][0]["comment"] == (
+        f"Batch upload smm-2015 with glamupload {__version__} [batch {batch.batch_id}]"
+    )
 
     again = upload_batch(batch, smm_wiki)
     assert again.this_run == {} and again.counts == summary.counts

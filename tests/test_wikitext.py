@@ -136,6 +136,11 @@ def test_adversarial_values_stay_inside_their_parameters() -> None:
         ("\u0338x", "&#824;x"),
         ("a\n\u0338", "a<br>&#824;"),
         ("http://example.org/?a=b", "http://example.org/?a&#61;b"),
+        # found by hypothesis (#12): an entity glued to a free URL is decoded into the link ("…?a=b+")
+        ("http://example.org/?a=b ", "http://example.org/?a&#61;b<nowiki/>&#32;"),
+        ("see http://x.org/{\t", "see http://x.org/&#123;<nowiki/>&#9;"),
+        ("http://x.org/a b ", "http://x.org/a b&#32;"),
+        ("http://x.org|y ", "http://x.org<nowiki/>&#124;y&#32;"),
         (
             "https://x.se/a[1] | mailto:a@b.se|x",
             "https://x.se/a<nowiki/>&#91;1&#93; &#124; mailto:a@b.se<nowiki/>&#124;x",

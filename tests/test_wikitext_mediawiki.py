@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import unquote
 
 import lxml.html
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from glamupload import maintenance
@@ -116,7 +117,7 @@ def normalise(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author") -> None:
+def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author") -> dict:
     page = render_file_page(
         "Information",
         {"description": description, "date": description, "author": author, "source": "s"},
@@ -138,6 +139,7 @@ def check_with_mediawiki(wiki: Wiki, description: str, author: str = "A. Author"
     if intended:
         assert shown_text(html, "probe-description") == intended
     assert shown_text(html, "probe-author") == author
+    return parsed
 
 
 def test_hostile_value_is_shown_as_text_by_mediawiki(wiki: Wiki) -> None:
@@ -146,5 +148,26 @@ def test_hostile_value_is_shown_as_text_by_mediawiki(wiki: Wiki) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(SNIPPETS), min_size=1, max_size=15).map("".join))
+@example("http://example.org/?a=b ")  # #12: shown as "…?a=b+" when the space's entity was glued to the URL
 def test_generated_values_are_shown_as_text_by_mediawiki(wiki: Wiki, description: str) -> None:
     check_with_mediawiki(wiki, description)
+
+
+URL = "http://example.org/?a"
+
+
+@pytest.mark.parametrize(
+    "after",
+    [" ", "\t", " \t ", "=b ", "{b} ", "''b''", "~~~", "__b", "!!", "'", "&b", "&#124;", "|b", "[b]", "<b>"]
+    + ["\n b", "\u0301 ", ". ", ") "],
+)
+def test_free_urls_hold_no_entity_the_wiki_would_decode_into_the_link(wiki: Wiki, after: str) -> None:
+    """A URL followed by each character escape() turns into an entity (#12): the wiki shows the text as
+    written, and links only a URL that is in the text (never one with a "+" or "%09" for a space)."""
+    description = URL + after
+    parsed = check_with_mediawiki(wiki, description)
+    # as the wiki stores them ({ } and the like percent-encoded); the licence stand-in links its deed
+    links = [link for link in parsed["externallinks"] if "example.org" in link]
+    assert links and all(link.startswith("http://example.org/?") for link in links)
+    assert all(unquote(link) in unicodedata.normalize("NFC", description) for link in links), links
+    assert not any(re.search(r"\+|%09|%20", link) for link in links), links

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import signal
 import sys
 from collections import Counter
 from dataclasses import dataclass
@@ -169,6 +170,9 @@ def connect(sandbox_dir: Path, api: str | None = None) -> Wiki:
 
 
 def main(argv: list[str]) -> None:
+    # The tests send SIGINT as Ctrl-C does. A shell starts background jobs with SIGINT ignored, and
+    # Python then leaves it ignored (so would this child, inheriting it): `./test &` would fail them.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     state_path, sandbox_dir, root, options = Path(argv[0]), Path(argv[1]), Path(argv[2]), json.loads(argv[3])
     wiki = connect(sandbox_dir, argv[4] if len(argv) > 4 else None)
     with BatchState(state_path) as db:

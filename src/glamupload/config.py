@@ -7,6 +7,8 @@ line and the key, with a "did you mean".
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,10 +63,12 @@ class Institution(Strict):
 
 
 class BatchCategories(Strict):
-    """Categories of the batch: every file gets ``tracking`` and ``extra``; ``contributed``,
-    ``collections`` and ``parents`` describe the category pages ``glamupload pages`` creates."""
+    """Categories of the batch: every file gets ``tracking`` and ``extra``, a file with no topical
+    category ``needs_categories``; ``contributed``, ``collections`` and ``parents`` describe the category
+    pages ``glamupload pages`` creates."""
 
     tracking: str | None = None
+    needs_categories: str | None = None
     extra: list[str] = []
     contributed: str | None = None
     collections: list[str] = []
@@ -121,6 +125,17 @@ class BatchConfig:
     def name(self) -> str:
         """The batch's name: given, or the batch file's name without extension."""
         return self.model.name or self.path.stem
+
+    @property
+    def batch_id(self) -> str:
+        """The id every edit of the batch carries in its summary (uploads, page edits, updates), so the
+        batch can be found and reviewed as one: its name and 8 hex digits of a hash of the name and the
+        institution, the same on every machine and every run, and apart from another institution's batch
+        of the same name."""
+        institution = self.model.institution.name if self.model.institution else ""
+        digest = hashlib.sha256(f"{self.name}\n{institution}".encode()).hexdigest()[:8]
+        slug = re.sub(r"[^\w.-]+", "-", self.name).strip("-") or "batch"
+        return f"{slug}-{digest}"
 
     @property
     def reader_options(self) -> dict[str, Any]:

@@ -51,9 +51,9 @@ def _str_list(value: Any) -> Any:
 
 
 class Condition(Strict):
-    """A test on one field's value(s); true when any of the values passes."""
+    """A test on one field's value(s), or several fields' together; true when any of the values passes."""
 
-    field: str
+    field: str | list[str]
     equals: str | None = None
     in_: list[str] | None = Field(None, alias="in")
     matches: str | None = None
@@ -71,8 +71,12 @@ class Condition(Strict):
                 raise ValueError(f"matches: not a regular expression ({exc})") from None
         return self
 
+    @property
+    def fields(self) -> list[str]:
+        return [self.field] if isinstance(self.field, str) else self.field
+
     def holds(self, record: FieldSource) -> bool:
-        values = [v.strip() for v in as_values(record.get(self.field))]
+        values = [v.strip() for name in self.fields for v in as_values(record.get(name))]
         if self.present is not None:
             return bool(values) == self.present
         if self.equals is not None:
@@ -170,19 +174,28 @@ class Images(Strict):
 
 
 class Categories(Strict):
-    """Fixed categories, per-record ones (usually through lookup tables) and the tracking category."""
+    """Fixed categories, per-record ones (usually through lookup tables) and the tracking category.
+
+    ``fixed`` and ``from`` say what a file shows (topical); ``provenance`` where it comes from (an
+    institution's "Images from …"), which Commons does not count as categorising it. A file with no topical
+    category goes into ``needs_categories``, the batch's visible backlog (docs/crosswalks.md)."""
 
     fixed: list[str] = []
     from_: list[Source] = Field([], alias="from")
+    provenance: list[Source] = []
     tracking: str | None = None
+    needs_categories: str | None = None
 
 
 class Filename(Strict):
-    """The file-name pattern, its parts and the parts that must never be shortened."""
+    """The file-name pattern, its parts, the parts that must never be shortened (identifiers) and the
+    parts that say what the file shows (default: every part not protected), which must say more than an
+    identifier or a single upper-case word."""
 
     pattern: str
     parts: dict[str, Source]
     protected: list[str] = []
+    descriptive: list[str] | None = None
 
 
 class LookupSpec(Strict):
@@ -239,6 +252,11 @@ class CrosswalkModel(Strict):
 
     description: str = ""
     record_id: str
+    #: The language of the export's free text (``sv``): free-text values not marked with a language
+    #: template are then reported (docs/crosswalks.md "Page conventions").
+    language: LanguageCode | None = None
+    #: The record's own web page, which the page's ``source`` should link.
+    record_url: Source | None = None
     template: str
     params: dict[str, Source] = {}
     variants: list[Variant] = []
@@ -317,6 +335,16 @@ class Crosswalk:
     filename_parts: dict[str, CompiledSource]
     tables: dict[str, LookupTable] = dataclass_field(default_factory=dict)
     structured_data: CompiledStructuredData | None = None
+    #: ``categories.provenance``: where a file comes from (not topical).
+    provenance: list[CompiledSource] = dataclass_field(default_factory=list)
+    record_url: CompiledSource | None = None
+
+    @property
+    def descriptive_parts(self) -> list[str]:
+        """The file-name parts that say what a file shows: as given, else every part not protected."""
+        given = self.model.filename.descriptive
+        protected = self.model.filename.protected
+        return list(given) if given is not None else [p for p in self.filename_parts if p not in protected]
 
     def choose(self, record: FieldSource) -> tuple[str, dict[str, CompiledSource]]:
         """The template for this record and its parameter sources (shared merged with the variant's)."""
@@ -409,6 +437,10 @@ class _Checker:
             image_source = self._source(getattr(images, kind), ("images", kind))
         suffix = self._source(images.suffix, ("images", "suffix")) if images.suffix else None
         categories = [self._source(s, ("categories", "from", i)) for i, s in enumerate(m.categories.from_)]
+        provenance = [
+            self._source(s, ("categories", "provenance", i)) for i, s in enumerate(m.categories.provenance)
+        ]
+        record_url = self._source(m.record_url, ("record_url",)) if m.record_url is not None else None
         parts = self._sources(m.filename.parts, ("filename", "parts"))
         try:
             named = FilenamePattern.parse(m.filename.pattern).fields
@@ -420,13 +452,14 @@ class _Checker:
                 ("filename", "pattern"),
                 hint=did_you_mean(name, parts),
             )
-        for i, name in enumerate(m.filename.protected):
-            if name not in parts:
-                raise self.located.error(
-                    f"protected part {name!r} is not under parts",
-                    ("filename", "protected", i),
-                    hint=did_you_mean(name, parts),
-                )
+        for key in ("protected", "descriptive"):
+            for i, name in enumerate(getattr(m.filename, key) or []):
+                if name not in parts:
+                    raise self.located.error(
+                        f"{key} part {name!r} is not under parts",
+                        ("filename", key, i),
+                        hint=did_you_mean(name, parts),
+                    )
         return Crosswalk(
             self.located.path,
             m,
@@ -440,6 +473,8 @@ class _Checker:
             parts,
             tables,
             self._structured_data(m.structured_data),
+            provenance=provenance,
+            record_url=record_url,
         )
 
     def _structured_data(self, section: StructuredDataSection | None) -> CompiledStructuredData | None:
@@ -574,7 +609,8 @@ class _Checker:
                 for field_name in placeholders(args.template):
                     self._check_field(field_name, step_loc)
             if name == "fallback":
-                self._check_field(args.field, step_loc)
+                for field_name in [args.field] if isinstance(args.field, str) else args.field:
+                    self._check_field(field_name, step_loc)
             steps.append(step)
         return CompiledSource(source, steps)
 
@@ -590,7 +626,8 @@ class _Checker:
         return data
 
     def _condition(self, condition: Condition, loc: Loc) -> None:
-        self._check_field(condition.field, loc + ("field",))
+        for i, name in enumerate(condition.fields):
+            self._check_field(name, loc + (("field",) if isinstance(condition.field, str) else ("field", i)))
 
     def _check_each(self, each: str) -> None:
         """``images.each`` must name a list of objects (or one object): each element is one image."""

@@ -54,6 +54,26 @@ class MaintenanceFinding:
         return f"{text}: [[Category:{self.category}]]"
 
 
+@dataclass(frozen=True)
+class MaintenancePage:
+    """An uploaded file whose page the wiki files into maintenance categories (``upload --json``'s
+    ``maintenance``): the record, the page's title and what is wrong with it."""
+
+    record_id: str
+    title: str
+    findings: tuple[MaintenanceFinding, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "title": self.title,
+            "findings": [
+                {"kind": f.kind, "category": f.category, "template": f.template, "parameter": f.parameter}
+                for f in self.findings
+            ],
+        }
+
+
 @functools.cache
 def _patterns() -> tuple[re.Pattern[str], dict[str, FindingKind]]:
     names = standins.load_data().maintenance_categories
@@ -113,6 +133,16 @@ def pages_in_maintenance(wiki: Wiki, titles: Iterable[str]) -> dict[str, list[Ma
             if found:
                 result[title] = found
     return result
+
+
+def uploaded_in_maintenance(wiki: Wiki, uploaded: Iterable[tuple[str, str]]) -> tuple[MaintenancePage, ...]:
+    """The pages among ``uploaded`` (record id, ``File:`` title) that the wiki files into maintenance
+    categories, in the order given: what an upload run reports after it has published its files."""
+    files = list(uploaded)
+    found = pages_in_maintenance(wiki, [title for _, title in files])
+    return tuple(
+        MaintenancePage(record_id, title, tuple(found[title])) for record_id, title in files if title in found
+    )
 
 
 def rendered_findings(wiki: Wiki, title: str, wikitext: str) -> list[MaintenanceFinding]:

@@ -81,7 +81,7 @@ def sniff_mime(source: str | os.PathLike[str] | bytes) -> str:
             with open(source, "rb") as stream:
                 head = stream.read(SNIFF_BYTES)
         except OSError as error:
-            raise InputError(f"cannot read media file: {error.strerror}", file=source) from error
+            raise InputError(f"cannot read media file: {error.strerror}", file=os.fspath(source)) from error
     for media_type in media_types():
         if media_type.matches(head):
             return media_type.mime

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import mwparserfromhell
 
-from glamupload import plan, wikitext
+from glamupload import PROJECT_URL, conventions, plan, wikitext
 from glamupload.config import BatchConfig
 from glamupload.crosswalk import Crosswalk
 from glamupload.errors import ConfigError, InputError, WikiError
@@ -49,11 +49,12 @@ Kind = Literal[
     "collection-category",
     "contributed-category",
     "tracking-category",
+    "tool-category",
+    "needs-categories",
     "category",
     "transcluded",
 ]
 Status = Literal["create", "unchanged", "update", "blocked", "manual"]
-CategoryState = Literal["exists", "will be created", "unknown"]
 Outcome = Literal["created", "updated", "unchanged", "skipped", "blocked", "manual"]
 
 
@@ -93,6 +94,10 @@ class _Names:
     collections: list[str]
     tracking: str | None
     parents: Mapping[str, list[str]]
+    #: The hidden category of every file glamupload uploads (mappings/conventions.yaml).
+    tool: str
+    #: The batch's backlog of files with no topical category.
+    needs_categories: str
 
 
 # --- the batch's pages --------------------------------------------------------------------------------
@@ -114,7 +119,7 @@ def plan_pages(
     uses = file_page_uses(plan.plan_batch(batch) if files is None else files)
     namespace = wiki.namespace_name(INSTITUTION_NAMESPACE) if wiki else INSTITUTION_NAMESPACE
     render = _Renderer(batch.templates_dir)
-    pages = _structural_pages(batch, names, namespace, render)
+    pages = _structural_pages(batch, names, namespace, render, names.needs_categories in uses.categories)
     planned = {_key(page.title) for page in pages}
     if names.institution_name:  # files may name it by the canonical namespace
         planned.add(_key(f"{INSTITUTION_NAMESPACE}:{names.institution_name}"))
@@ -137,7 +142,7 @@ def plan_pages(
         for title in transcluded
         if current[title] is None
     ]
-    account = _account(wiki)
+    account = account_name(wiki)
     for page in pages:
         _classify(page, current[page.title], account)
     return pages
@@ -168,20 +173,23 @@ def file_page_uses(files: Iterable[PlannedFile]) -> FilePageUses:
     return FilePageUses(list(categories), list(transcluded))
 
 
-def apply_pages(planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False) -> list[PlannedPage]:
+def apply_pages(
+    planned: Iterable[PlannedPage], wiki: Wiki, update: bool = False, *, batch_id: str | None = None
+) -> list[PlannedPage]:
     """Create the pages that do not exist; with ``update``, rewrite those glamupload wrote last.
 
     Pages are compared with the wiki again right before writing (one batched request), and each write
     carries a guard: ``createonly`` for a new page, ``baserevid`` for an update, so an edit someone makes
-    in between is never lost — that page comes back "blocked". Returns the pages with ``outcome`` set;
-    running it again right after makes no edit.
+    in between is never lost — that page comes back "blocked". Every edit summary ends with ``batch_id``
+    (``BatchConfig.batch_id``), so the batch's edits can be found as one. Returns the pages with
+    ``outcome`` set; running it again right after makes no edit.
     """
     pages = list(planned)
     current = wiki.page_revisions(page.title for page in pages)
-    account = _account(wiki)
+    account = account_name(wiki)
     for page in pages:
         _classify(page, current[page.title], account)
-        page.outcome = _write(page, wiki, update, account)
+        page.outcome = _write(page, wiki, update, account, batch_id)
     return pages
 
 
@@ -239,26 +247,16 @@ def creatable_categories(batch: BatchConfig) -> set[str]:
     collections, "Media contributed by", tracking) and every category whose parents are known. For the
     dry-run report, which tells these apart from the ones a person must create."""
     names = _names(batch)
-    own = [names.institution_category, names.contributed, names.tracking, *names.collections, *names.parents]
+    own = [
+        names.institution_category,
+        names.contributed,
+        names.tracking,
+        names.tool,
+        names.needs_categories,
+        *names.collections,
+        *names.parents,
+    ]
     return {name for name in own if name}
-
-
-def category_states(
-    batch: BatchConfig, wiki: Wiki, *, files: Iterable[PlannedFile] | None = None
-) -> dict[str, CategoryState]:
-    """For the dry-run report: each category the batch's files use, as "exists" on the wiki, "will be
-    created" by ``glamupload pages`` (parents known, or a page glamupload plans anyway) or "unknown"
-    (missing, and a person must create it)."""
-    files = list(plan.plan_batch(batch) if files is None else files)
-    planned = {_key(page.title): page for page in plan_pages(batch, wiki, files=files)}
-    states: dict[str, CategoryState] = {}
-    for name in file_page_uses(files).categories:
-        page = planned.get(_key(_category_title(name)))
-        if page is None or page.revid is not None:
-            states[name] = "exists"
-        else:
-            states[name] = "will be created" if page.status == "create" else "unknown"
-    return states
 
 
 # --- planning -----------------------------------------------------------------------------------------
@@ -280,14 +278,19 @@ def _names(batch: BatchConfig) -> _Names:
     ]
     tracking_name = plan.tracking_category(batch, crosswalk)
     tracking = tracking_name and _config_name(batch, tracking_name, ("categories", "tracking"))
+    tool = str(wikitext.category_name(conventions.load().tool_category))
+    needs = _config_name(
+        batch, plan.needs_categories_category(batch, crosswalk), ("categories", "needs_categories")
+    )
+    own = {"tool": tool, "needs_categories": needs}
     if model.institution is None:
-        return _Names(None, None, None, None, collections, tracking, parents)
+        return _Names(None, None, None, None, collections, tracking, parents, **own)
     institution = model.institution.model_dump()
     name = _config_name(batch, institution["name"], ("institution", "name"), INSTITUTION_NAMESPACE)
     homecat = _config_name(batch, institution.get("homecat") or name, ("institution", "homecat"))
     contributed = getattr(cats, "contributed", None) or f"Media contributed by {name}"
     contributed = _config_name(batch, contributed, ("categories", "contributed"))
-    return _Names(institution, name, homecat, contributed, collections, tracking, parents)
+    return _Names(institution, name, homecat, contributed, collections, tracking, parents, **own)
 
 
 def _lookup_parents(crosswalk: Crosswalk) -> dict[str, list[str]]:
@@ -323,7 +326,7 @@ def _config_name(
 
 
 def _structural_pages(
-    batch: BatchConfig, names: _Names, namespace: str, render: _Renderer
+    batch: BatchConfig, names: _Names, namespace: str, render: _Renderer, backlog_used: bool
 ) -> list[PlannedPage]:
     pages: list[PlannedPage] = []
     given = names.parents
@@ -370,6 +373,19 @@ def _structural_pages(
                 **common,
             )
         )
+    if backlog_used:  # only a backlog some file is in: an empty category would be deleted on Commons
+        home = names.tracking or names.contributed or names.tool
+        pages.append(
+            render.category(
+                "needs-categories",
+                names.needs_categories,
+                [home, *given.get(names.needs_categories, [])],
+                batch=batch.name,
+                **common,
+            )
+        )
+    tool_parents = [*conventions.load().tool_category_parents, *given.get(names.tool, [])]
+    pages.append(render.category("tool-category", names.tool, tool_parents, project_url=PROJECT_URL))
     for page in pages:
         if page.kind != "institution" and not page.parents:
             page.note = "no parent category known: name its parents under categories.parents"
@@ -419,41 +435,42 @@ def _classify(page: PlannedPage, current: Mapping[str, Any] | None, account: str
     if current is None:
         page.status = "create"
         return
-    if _same(current["text"], page.text):
+    if same_text(current["text"], page.text):
         page.status = "unchanged"
         return
-    page.diff = "".join(
-        f"{line}\n"
-        for line in difflib.unified_diff(
-            current["text"].rstrip().splitlines(),
-            page.text.splitlines(),
-            fromfile=f"{page.title} (wiki, revision {current['revid']} by {current['user']})",
-            tofile=f"{page.title} (glamupload)",
-            lineterm="",
-        )
+    page.diff = text_diff(
+        current["text"],
+        page.text,
+        f"{page.title} (wiki, revision {current['revid']} by {current['user']})",
+        f"{page.title} (glamupload)",
     )
     ours = account in (None, current["user"]) and str(current.get("comment", "")).startswith(SUMMARY_PREFIX)
     page.status = "update" if ours else "blocked"
 
 
-def _write(page: PlannedPage, wiki: Wiki, update: bool, account: str | None) -> Outcome:
+def _write(page: PlannedPage, wiki: Wiki, update: bool, account: str | None, batch_id: str | None) -> Outcome:
     if page.status == "create":
-        return _save(page, wiki, account, "created", create_only=True)
+        return _save(page, wiki, account, "created", batch_id, create_only=True)
     if page.status == "update" and update:
-        return _save(page, wiki, account, "updated", base_revid=page.revid)
+        return _save(page, wiki, account, "updated", batch_id, base_revid=page.revid)
     if page.status == "update":
         return "skipped"
     assert page.status in ("unchanged", "blocked", "manual")
     return page.status
 
 
-def _save(page: PlannedPage, wiki: Wiki, account: str | None, done: Outcome, **guard: Any) -> Outcome:
+def _save(
+    page: PlannedPage, wiki: Wiki, account: str | None, done: Outcome, batch_id: str | None, **guard: Any
+) -> Outcome:
     """One guarded edit. When the wiki refuses it because the page changed since it was read, the page
     is read again: glamupload's own text there (a retried request that had in fact succeeded) counts as
     done; anything else is blocked, with the new editor and diff."""
     verb = "create" if done == "created" else "update"
+    summary = f"{SUMMARY_PREFIX} {verb} {page.kind} page"
+    if batch_id:
+        summary = conventions.load().edit_summary(summary, batch_id)
     try:
-        saved = wiki.edit(page.title, page.text or "", f"{SUMMARY_PREFIX} {verb} {page.kind} page", **guard)
+        saved = wiki.edit(page.title, page.text or "", summary, **guard)
     except WikiError as exc:
         if exc.code not in ("articleexists", "editconflict", "missingtitle"):
             raise
@@ -468,16 +485,31 @@ def _save(page: PlannedPage, wiki: Wiki, account: str | None, done: Outcome, **g
     return done
 
 
-def _account(wiki: Wiki) -> str | None:
+def account_name(wiki: Wiki) -> str | None:
     """The logged-in account's user name as the wiki writes it in page histories (no ``@BotName``);
     None when reading without a login."""
     info = wiki.api("query", meta="userinfo")["query"]["userinfo"]
     return None if "anon" in info else str(info["name"])
 
 
-def _same(wiki_text: str, text: str) -> bool:
+def same_text(wiki_text: str, text: str) -> bool:
     """The wiki trims trailing whitespace and uses \\n line ends when it saves a page."""
-    return wiki_text.replace("\r\n", "\n").rstrip() == text.replace("\r\n", "\n").rstrip()
+    return saved_form(wiki_text) == saved_form(text)
+
+
+def saved_form(text: str) -> str:
+    """A page text as the wiki saves it (\\n line ends, no trailing whitespace): what its SHA-1 is of."""
+    return text.replace("\r\n", "\n").rstrip()
+
+
+def text_diff(old: str, new: str, old_name: str, new_name: str) -> str:
+    """A unified diff of two page texts, trailing whitespace aside, for people to read."""
+    return "".join(
+        f"{line}\n"
+        for line in difflib.unified_diff(
+            saved_form(old).splitlines(), saved_form(new).splitlines(), old_name, new_name, lineterm=""
+        )
+    )
 
 
 def _category_title(name: str) -> str:

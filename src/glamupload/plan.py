@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from glamupload import decisions, licenses, media, sources, titles, wikitext
+from glamupload import conventions, decisions, licenses, media, sources, titles, wikitext
 from glamupload.atomic import write_atomically
 from glamupload.config import BatchConfig
 from glamupload.crosswalk import IMAGE_PREFIX, CompiledSource, Crosswalk, load
@@ -64,6 +64,13 @@ def tracking_category(batch: BatchConfig, crosswalk: Crosswalk) -> str | None:
     return batch.model.categories.tracking or crosswalk.model.categories.tracking or None
 
 
+def needs_categories_category(batch: BatchConfig, crosswalk: Crosswalk) -> str:
+    """The batch's backlog of files with no topical category: the batch config's, else the crosswalk's,
+    else "<tracking category>: improve categories" (mappings/conventions.yaml)."""
+    given = batch.model.categories.needs_categories or crosswalk.model.categories.needs_categories
+    return given or conventions.load().needs_categories_category(tracking_category(batch, crosswalk))
+
+
 def plan_batch(batch: BatchConfig) -> Iterator[PlannedFile]:
     """Map every record of the batch's export to planned files, streaming, in export order."""
     reader = open_export(batch.export_path, **batch.reader_options)
@@ -94,6 +101,7 @@ class _Planner:
             crosswalk.model.filename.pattern, crosswalk.model.filename.protected
         )
         self.batch_values = batch.values_for_crosswalk()
+        self.needs_categories = needs_categories_category(batch, crosswalk)
         self.index = 0
         self.first_with_id: dict[str, str] = {}  # record id → position of the first record that has it
         self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
@@ -218,6 +226,10 @@ class _Planner:
         except GlamuploadError as exc:
             draft.errors.append(Problem("filename", exc.message, ProblemCode.FILENAME))
             return ""
+        descriptive = {part: values[part] for part in cw.descriptive_parts}
+        says_little = conventions.check_name(descriptive)
+        if says_little is not None:
+            draft.warnings.append(says_little)
         if titles.is_camera_default(name):
             draft.errors.append(
                 Problem(
@@ -290,9 +302,26 @@ class _Planner:
         if other_names and "other_versions" not in params:
             gallery = "\n".join(f"File:{n}" for n in other_names if n)
             params["other_versions"] = Wikitext(f"<gallery>\n{gallery}\n</gallery>")
-        verdict = self._verdict(view, record_id, ctx)
+        attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
+        verdict = self._verdict(view, record_id, ctx, attribution)
         categories = self._categories(view, ctx, draft)
         page = self._page(template, params, verdict, categories, draft)
+        draft.warnings.extend(
+            conventions.check_page(
+                conventions.PageFacts(
+                    template,
+                    params,
+                    language_known=[
+                        name
+                        for name, source in param_sources.items()
+                        if cw.model.language or any(step.spec.name == "lang" for step in source.steps)
+                    ],
+                    record_url=self._record_url(view, ctx),
+                    license_wikitext=verdict.wikitext,
+                    attribution=attribution,
+                )
+            )
+        )
         structured_data = self._structured_data(view, ctx, param_sources, verdict, draft)
         planned = PlannedFile(
             index=self.index,
@@ -355,23 +384,31 @@ class _Planner:
         draft.errors.extend(p for p in problems if verdict.accepted or p.code != ProblemCode.NO_LICENSE)
         return page
 
-    def _verdict(self, view: Any, record_id: str, ctx: Context) -> licenses.Verdict:
+    def _rights(self, view: Any, ctx: Context, name: str) -> list[str]:
+        """The values of one ``rights`` source (image, work, record, attribution) for this record."""
+        source = self.crosswalk.rights.get(name)
+        ctx.field = f"rights.{name}"
+        return [str(v) for v in source.values(view, ctx, self.batch_values)] if source else []
+
+    def _record_url(self, view: Any, ctx: Context) -> str | None:
+        """The record's web page (the crosswalk's ``record_url``), when it gives one."""
+        source = self.crosswalk.record_url
+        if source is None:
+            return None
+        ctx.field = "record_url"
+        found = [str(v).strip() for v in source.values(view, ctx, self.batch_values)]
+        return next((url for url in found if sources.is_url(url)), None)
+
+    def _verdict(self, view: Any, record_id: str, ctx: Context, attribution: str | None) -> licenses.Verdict:
         cw = self.crosswalk
-
-        def values(name: str) -> list[str]:
-            source = cw.rights.get(name)
-            ctx.field = f"rights.{name}"
-            return [str(v) for v in source.values(view, ctx, self.batch_values)] if source else []
-
         rules = cw.model.licenses
-        attribution = values("attribution")
         if attribution:
-            rules = rules.model_copy(update={"attribution": ", ".join(attribution)})
+            rules = rules.model_copy(update={"attribution": attribution})
         verdict = licenses.judge(
-            values("image"),
-            values("record"),
+            self._rights(view, ctx, "image"),
+            self._rights(view, ctx, "record"),
             self._facts(view, ctx),
-            work_rights=values("work"),
+            work_rights=self._rights(view, ctx, "work"),
             rules=rules,
             declarations=cw.model.rights.declarations.merged(self.batch.model.rights),
             override=self.overrides.get(record_id),
@@ -398,16 +435,40 @@ class _Planner:
         return licenses.Facts(**found)
 
     def _categories(self, view: Any, ctx: Context, draft: _Draft) -> list[str]:
-        """Fixed, per-record, the batch's extra and the tracking category: valid titles, no repeats."""
+        """Provenance, fixed, per-record and the batch's extra categories, the backlog category when none
+        of them but provenance is topical, the tracking and the tool category: valid titles, no repeats."""
         cw = self.crosswalk
-        names = list(cw.model.categories.fixed)
-        for i, source in enumerate(cw.categories):
-            ctx.field = f"categories.from.{i}"
-            names.extend(str(v) for v in source.values(view, ctx, self.batch_values))
-        names.extend(self.batch.model.categories.extra)
+
+        def from_sources(key: str, sources_: list[CompiledSource]) -> list[str]:
+            names: list[str] = []
+            for i, source in enumerate(sources_):
+                ctx.field = f"categories.{key}.{i}"
+                names.extend(str(v) for v in source.values(view, ctx, self.batch_values))
+            return names
+
+        provenance = self._valid_categories(from_sources("provenance", cw.provenance), draft)
+        topical = [*cw.model.categories.fixed, *from_sources("from", cw.categories)]
+        topical = self._valid_categories([*topical, *self.batch.model.categories.extra], draft)
+        names = [*provenance, *topical]
+        if not [name for name in topical if name not in provenance]:
+            names.append(self.needs_categories)
+            draft.warnings.append(
+                Problem(
+                    "categories",
+                    "no category says what the file shows (only where it comes from), so it goes into "
+                    f"the backlog of the batch, [[Category:{self.needs_categories}]]: add category rows to "
+                    "the lookup tables of the crosswalk",
+                    ProblemCode.NEEDS_CATEGORIES,
+                )
+            )
         tracking = tracking_category(self.batch, cw)
-        if tracking:
-            names.append(tracking)
+        names += [tracking] if tracking else []
+        names.append(conventions.load().tool_category)
+        return self._valid_categories(names, draft)
+
+    @staticmethod
+    def _valid_categories(names: list[str], draft: _Draft) -> list[str]:
+        """The names as valid category titles, without repeats; an invalid one is an error of the file."""
         valid: dict[str, None] = {}
         for name in names:
             try:

@@ -35,6 +35,13 @@ class ProblemCode(StrEnum):
     SDC_VALUE = "sdc-value"  #: a structured-data value does not fit its property's datatype (left out)
     SDC_CAPTION = "sdc-caption"  #: a caption is too long or holds markup (left out)
     SDC_CONTRADICTS = "sdc-contradicts"  #: a statement contradicts the page (licence: error; date: warning)
+    # Commons page conventions (glamupload.conventions; warnings: the file may go, a patroller would fix it)
+    CREATOR_MISPLACED = "creator-misplaced"  #: a {{Creator:…}} outside artist/author/photographer
+    NEEDS_CATEGORIES = "needs-categories"  #: no topical category: the file goes into the batch's backlog
+    SAYS_LITTLE = "says-little"  #: the file name's descriptive part is an identifier or one upper-case word
+    UNTAGGED_TEXT = "untagged-text"  #: free text of a known language without a language template
+    SOURCE_WITHOUT_URL = "source-without-url"  #: ``source`` does not link the record's web page
+    ATTRIBUTION_WITHOUT_PHOTOGRAPHER = "attribution-without-photographer"  #: the licence credit lacks them
 
 
 @dataclass(frozen=True)

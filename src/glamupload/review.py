@@ -25,7 +25,7 @@ from glamupload.config import BatchConfig
 from glamupload.decisions import DecisionName, LicenceDecision
 from glamupload.errors import ConfigError
 from glamupload.plan import plan_batch
-from glamupload.state import BatchState, Decision, FileRow, FileStatus, OutcomeCode
+from glamupload.state import BatchState, Conflict, Decision, FileRow, FileStatus, OutcomeCode
 
 #: needs_review codes that are not a wiki warning to go past: a person looks at the wiki, then skips.
 NOT_ACCEPTABLE: dict[str, str] = {
@@ -212,3 +212,54 @@ def _licence_decision(
         group=group,
         wikitext=wikitext if decision == "accept" else "",
     )
+
+
+# --- update conflicts (glamupload update) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageConflict:
+    """A part of an uploaded file's page that ``update`` left as the wiki has it: someone else changed
+    it, and the new plan changes it too. ``accept`` makes the next ``update`` write the new value;
+    ``skip`` keeps the wiki's value for good (until the plan changes the part again)."""
+
+    record_id: str
+    title: str
+    conflict: Conflict
+
+    def as_dict(self) -> dict[str, object]:
+        return {"record_id": self.record_id, "title": self.title, **self.conflict.to_dict()}
+
+
+def page_conflicts(state_path: Path) -> list[PageConflict]:
+    """The update conflicts waiting for a reviewer, in plan order (reads the state database only)."""
+    with _open(state_path) as db:
+        return [PageConflict(p.record_id, p.title, c) for p in db.page_problems() for c in p.conflicts]
+
+
+def decide_page_conflicts(
+    state_path: Path, decisions: Mapping[tuple[str, str], Decision], *, reviewer: str, reason: str
+) -> list[PageConflict]:
+    """Apply ``decisions`` ((record id, part) → ``accept`` or ``skip``) to update conflicts, in one
+    transaction; the next ``update`` acts on them. A (record, part) without a recorded conflict is a
+    ``ConfigError`` naming it, and nothing is recorded."""
+    if not reviewer.strip() or not reason.strip():
+        raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
+    waiting = {(c.record_id, c.conflict.part): c for c in page_conflicts(state_path)}
+    with _open(state_path) as db:
+        keys = {r.record_id: r.key for r in db.rows([FileStatus.UPLOADED], only=[i for i, _ in decisions])}
+        decided: list[tuple[str, Conflict, Decision]] = []
+        for (record_id, part), decision in decisions.items():
+            found = waiting.get((record_id, part))
+            if found is None:
+                parts = sorted(p for r, p in waiting if r == record_id)
+                raise ConfigError(
+                    f"no update conflict on {part!r} for this record",
+                    record=record_id,
+                    hint=f"its conflicts: {', '.join(parts)}"
+                    if parts
+                    else "`glamupload review BATCH` lists them",
+                )
+            decided.append((keys[record_id], found.conflict, decision))
+        db.decide_page_conflicts(decided, reviewer.strip(), reason.strip())
+    return [waiting[item] for item in decisions]

@@ -17,6 +17,7 @@ import subprocess
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -198,7 +199,7 @@ def _state_file(directory: Path) -> Path:
     return directory / "sandbox.json"
 
 
-def _read_state(directory: Path) -> dict[str, object]:
+def _read_state(directory: Path) -> dict[str, Any]:
     try:
         return dict(json.loads(_state_file(directory).read_text()))
     except FileNotFoundError:

@@ -10,6 +10,7 @@ untouched, or marked in flight (``uploading``) and reconciled with the wiki on t
 from __future__ import annotations
 
 import fcntl
+import glob
 import hashlib
 import json
 import os
@@ -25,12 +26,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUse
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
+from glamupload.readers.folder import glob_base, is_glob
 from glamupload.sdc.model import StructuredData
+
+if TYPE_CHECKING:  # maintenance talks to the wiki; the state only carries its findings
+    from glamupload.maintenance import MaintenancePage
 
 SCHEMA_VERSION = 1
 #: Seconds a write waits for another program's lock on the database (glamupload's own runs never
@@ -74,10 +79,36 @@ class OutcomeCode(StrEnum):
 
 
 class Decision(StrEnum):
-    """A reviewer's decision on a file the wiki's warnings held back."""
+    """A reviewer's decision on a file the wiki's warnings held back (accept: upload past the warning;
+    skip: leave the file out), or on an update conflict (accept: write the new plan's value; skip: keep
+    the wiki's value and stop proposing this one)."""
 
     ACCEPT = "accept"
     SKIP = "skip"
+
+
+class PageStatus(StrEnum):
+    """Where an uploaded file's page stands for ``glamupload update`` (docs/update.md)."""
+
+    CURRENT = "current"  #: the page holds glamupload's parts of the plan it last applied
+    EDITING = "editing"  #: in flight: the edit may or may not have been saved; reconcile before going on
+    CONFLICT = "conflict"  #: parts someone else changed that the new plan changes too: kept, listed
+    NEEDS_PERSON = "needs_person"  #: not updated: licence got worse, plan errors, or not glamupload's page
+    FAILED = "failed"  #: the wiki refused the edit
+    DELETED = "deleted"  #: the page is gone (never recreated)
+    MOVED = "moved"  #: the file was renamed on the wiki
+
+
+#: Page statuses listed with their reasons (beside any page tagged for deletion).
+PAGE_ATTENTION = (
+    PageStatus.CONFLICT,
+    PageStatus.NEEDS_PERSON,
+    PageStatus.FAILED,
+    PageStatus.DELETED,
+    PageStatus.MOVED,
+)
+#: The page count of files tagged for deletion, beside the counts per ``PageStatus``.
+TAGGED = "tagged_for_deletion"
 
 
 _SCHEMA = """
@@ -116,6 +147,33 @@ CREATE TABLE IF NOT EXISTS entities (
     error_code TEXT,
     error_message TEXT,
     updated TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pages (
+    key TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    revid INTEGER,
+    text TEXT NOT NULL,
+    parts TEXT NOT NULL,
+    status TEXT NOT NULL,
+    deletion_tag TEXT,
+    conflicts TEXT NOT NULL DEFAULT '[]',
+    message TEXT,
+    intended_text TEXT,
+    intended_parts TEXT,
+    base_revid INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS pages_status ON pages (status);
+CREATE TABLE IF NOT EXISTS page_decisions (
+    key TEXT NOT NULL,
+    part TEXT NOT NULL,
+    value TEXT NOT NULL,
+    decision TEXT NOT NULL,
+    reviewer TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    decided TEXT NOT NULL,
+    PRIMARY KEY (key, part)
 );
 CREATE TABLE IF NOT EXISTS reviews (
     key TEXT NOT NULL,
@@ -274,6 +332,114 @@ class RowProblem:
 
 
 @dataclass(frozen=True)
+class Conflict:
+    """A part of a file page that someone else changed and the new plan changes too: the value
+    glamupload last wrote (``base``), the wiki's (``wiki``) and the new plan's (``new``); None is
+    "absent". ``part`` is a template parameter's name, ``licence`` or ``template``."""
+
+    part: str
+    base: str | None
+    wiki: str | None
+    new: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"part": self.part, "base": self.base, "wiki": self.wiki, "new": self.new}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Conflict:
+        return cls(str(data["part"]), data["base"], data["wiki"], data["new"])
+
+
+def _conflicts_json(conflicts: Iterable[Conflict]) -> str:
+    return json.dumps([c.to_dict() for c in conflicts], ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PageBase:
+    """What glamupload last wrote on a file page: its revision (None: the upload's, not looked up
+    yet), the text saved and glamupload's own parts of it (serialised by ``glamupload.update``; empty
+    when glamupload does not know them)."""
+
+    revid: int | None
+    text: str
+    parts: str
+
+
+@dataclass(frozen=True)
+class PageRow:
+    """An uploaded file's page as ``glamupload update`` last left it."""
+
+    key: str
+    title: str
+    base: PageBase
+    status: PageStatus
+    deletion_tag: str | None
+    conflicts: tuple[Conflict, ...]
+    message: str | None
+    #: in flight (``EDITING``): the text and parts being saved, ``revid`` the revision it is based on
+    intended: PageBase | None
+    attempts: int
+    updated: str
+
+    @classmethod
+    def from_sql(cls, row: sqlite3.Row) -> PageRow:
+        intended = None
+        if row["intended_text"] is not None:
+            intended = PageBase(row["base_revid"], row["intended_text"], row["intended_parts"] or "")
+        return cls(
+            row["key"],
+            row["title"],
+            PageBase(row["revid"], row["text"], row["parts"]),
+            PageStatus(row["status"]),
+            row["deletion_tag"],
+            tuple(Conflict.from_dict(c) for c in json.loads(row["conflicts"])),
+            row["message"],
+            intended,
+            int(row["attempts"]),
+            row["updated"],
+        )
+
+
+@dataclass(frozen=True)
+class PageDecision:
+    """A reviewer's decision on one update conflict, for the new value it was taken on."""
+
+    value: str | None
+    decision: Decision
+    reviewer: str
+    reason: str
+    decided: str
+
+
+@dataclass(frozen=True)
+class PageProblem:
+    """A file page that needs attention after ``update`` (conflict, needs a person, refused edit,
+    deleted, moved, or tagged for deletion), with the reason."""
+
+    record_id: str
+    title: str
+    status: PageStatus
+    deletion_tag: str | None
+    message: str | None
+    conflicts: tuple[Conflict, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "title": self.title,
+            "status": self.status.value,
+            "deletion_tag": self.deletion_tag,
+            "message": self.message,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+        }
+
+
+def empty_page_counts() -> dict[str, int]:
+    """Page counts before ``update`` looked at any page: every ``PageStatus``, tagged and unchecked."""
+    return {**{status.value: 0 for status in PageStatus}, TAGGED: 0, "unchecked": 0}
+
+
+@dataclass(frozen=True)
 class BatchStatus:
     """Where a batch's upload stands: the one schema of ``status --json`` and ``upload --json``."""
 
@@ -287,6 +453,12 @@ class BatchStatus:
     sent: int = 0
     #: Files whose licence rests on a person's word (a reviewer's decision, a declaration), per flag kind.
     licence_flags: Mapping[str, int] = field(default_factory=dict)
+    #: uploaded files' pages as ``update`` last saw them: per ``PageStatus``, ``tagged_for_deletion`` and
+    #: ``unchecked`` (uploaded, never looked at by ``update``)
+    pages: Mapping[str, int] = field(default_factory=empty_page_counts)
+    page_problems: tuple[PageProblem, ...] = ()
+    #: After an upload run: the files it uploaded that the wiki files into maintenance categories.
+    maintenance: tuple[MaintenancePage, ...] = ()
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -307,19 +479,27 @@ class BatchStatus:
             "sent": self.sent,
             "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
+            "pages": {"counts": dict(self.pages), "problems": [p.to_dict() for p in self.page_problems]},
+            "maintenance": [page.to_dict() for page in self.maintenance],
         }
 
 
 def fingerprint(paths: Mapping[str, Path | None]) -> dict[str, str]:
-    """SHA-256 of each input the plan is made from (a folder hashes every file in it, by name)."""
+    """SHA-256 of each input the plan is made from (a folder hashes every file in it, a glob every file it
+    matches, by name)."""
     result: dict[str, str] = {}
     for name, path in paths.items():
         if path is None:
             continue
         digest = hashlib.sha256()
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        pattern = is_glob(path)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            files = sorted(Path(p) for p in glob.glob(str(path), recursive=True)) if pattern else [path]
+        base = path if path.is_dir() else glob_base(path) if pattern else None
         for file in files:
-            digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
+            digest.update(str(file.relative_to(base) if base is not None else file.name).encode())
             digest.update(file.read_bytes() if file.exists() else b"<missing>")
         result[name] = digest.hexdigest()
     return result
@@ -794,6 +974,8 @@ class BatchState:
             interrupted,
             sent,
             self.licence_flags(),
+            self.page_counts(),
+            tuple(self.page_problems()),
         )
 
     def licence_flags(self) -> dict[str, int]:
@@ -835,10 +1017,6 @@ class BatchState:
     def set_stash(self, row_id: int, filekey: str | None, offset: int | None) -> None:
         """Remember how far a chunked upload got, so a later run continues it."""
         self._update(row_id, filekey=filekey, stash_offset=offset)
-
-    def finish(self, row_id: int, outcome: Outcome) -> None:
-        """Set a row's outcome (the stash key is cleared: it is useless once the row is decided)."""
-        self.finish_many([(row_id, outcome)])
 
     def finish_many(self, outcomes: Sequence[tuple[int, Outcome]]) -> None:
         """Set several rows' outcomes in one transaction: rows settled without the wiki (licence
@@ -912,3 +1090,143 @@ class BatchState:
             (row.key, row.filename, warning),
         )
         return Review(Decision(found[0][0]), *found[0][1:]) if found else None
+
+    # --- file pages (glamupload update) -----------------------------------------------------------
+
+    def pages(self, keys: Iterable[str] | None = None) -> dict[str, PageRow]:
+        """The page rows ``update`` keeps, by row key (all, or those of ``keys``)."""
+        found = [PageRow.from_sql(r) for r in self._read("SELECT * FROM pages")]
+        wanted = None if keys is None else set(keys)
+        return {p.key: p for p in found if wanted is None or p.key in wanted}
+
+    def record_page(
+        self,
+        key: str,
+        title: str,
+        base: PageBase | None,
+        status: PageStatus,
+        *,
+        conflicts: Sequence[Conflict] = (),
+        message: str | None = None,
+        deletion_tag: str | None = None,
+    ) -> None:
+        """Settle a page (one transaction): its status and, when given, what glamupload last wrote on it
+        (``base``; None keeps the one recorded). Anything in flight is cleared."""
+        now = _now()
+        empty = PageBase(None, "", "")
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO pages (key, title, revid, text, parts, status, deletion_tag, conflicts, message,"
+                " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " title = excluded.title, status = excluded.status, deletion_tag = excluded.deletion_tag,"
+                " conflicts = excluded.conflicts, message = excluded.message, intended_text = NULL,"
+                " intended_parts = NULL, base_revid = NULL, updated = excluded.updated"
+                + (", revid = excluded.revid, text = excluded.text, parts = excluded.parts" if base else ""),
+                (
+                    key,
+                    title,
+                    *((base or empty).revid, (base or empty).text, (base or empty).parts),
+                    status,
+                    deletion_tag,
+                    _conflicts_json(conflicts),
+                    message,
+                    now,
+                ),
+            )
+
+    def start_page_edit(
+        self,
+        key: str,
+        title: str,
+        base: PageBase,
+        intended: PageBase,
+        *,
+        conflicts: Sequence[Conflict] = (),
+        deletion_tag: str | None = None,
+    ) -> None:
+        """Mark a page in flight before its edit is sent: what glamupload last wrote (``base``) and
+        what it is about to save (``intended``, its ``revid`` the revision the edit is based on)."""
+        now = _now()
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO pages (key, title, revid, text, parts, status, deletion_tag, conflicts,"
+                " intended_text, intended_parts, base_revid, attempts, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT (key) DO UPDATE SET"
+                " title = excluded.title, revid = excluded.revid, text = excluded.text,"
+                " parts = excluded.parts, status = excluded.status, deletion_tag = excluded.deletion_tag,"
+                " conflicts = excluded.conflicts, message = NULL, intended_text = excluded.intended_text,"
+                " intended_parts = excluded.intended_parts, base_revid = excluded.base_revid,"
+                " attempts = pages.attempts + 1, updated = excluded.updated",
+                (
+                    key,
+                    title,
+                    base.revid,
+                    base.text,
+                    base.parts,
+                    PageStatus.EDITING,
+                    deletion_tag,
+                    _conflicts_json(conflicts),
+                    intended.text,
+                    intended.parts,
+                    intended.revid,
+                    now,
+                ),
+            )
+
+    def page_counts(self) -> dict[str, int]:
+        """Uploaded files' pages per ``PageStatus``, tagged for deletion, and never checked."""
+        counts = empty_page_counts()
+        for status, number in self._read("SELECT status, COUNT(*) FROM pages GROUP BY status"):
+            counts[str(status)] = int(number)
+        counts[TAGGED] = int(self._read("SELECT COUNT(*) FROM pages WHERE deletion_tag IS NOT NULL")[0][0])
+        counts["unchecked"] = int(
+            self._read(
+                "SELECT COUNT(*) FROM files WHERE status = ? AND key NOT IN (SELECT key FROM pages)",
+                (FileStatus.UPLOADED,),
+            )[0][0]
+        )
+        return counts
+
+    def page_problems(self) -> list[PageProblem]:
+        """Pages that need attention, in plan order, with the reason."""
+        wanted = [s.value for s in PAGE_ATTENTION]
+        found = self._read(
+            "SELECT files.record_id, pages.* FROM pages JOIN files ON files.key = pages.key"
+            f" WHERE pages.status IN ({', '.join('?' * len(wanted))}) OR pages.deletion_tag IS NOT NULL"
+            " ORDER BY files.id",
+            wanted,
+        )
+        problems = []
+        for row in found:
+            page = PageRow.from_sql(row)
+            problems.append(
+                PageProblem(
+                    row["record_id"], page.title, page.status, page.deletion_tag, page.message, page.conflicts
+                )
+            )
+        return problems
+
+    def decide_page_conflicts(
+        self, decisions: Sequence[tuple[str, Conflict, Decision]], reviewer: str, reason: str
+    ) -> None:
+        """Record reviewers' decisions on update conflicts (row key, the conflict, the decision) in one
+        transaction. A decision holds for the conflict's new value only: a later plan with another value
+        is a conflict again."""
+        now = _now()
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO page_decisions (key, part, value, decision, reviewer, reason,"
+                " decided) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(key, c.part, json.dumps(c.new), d, reviewer, reason, now) for key, c, d in decisions],
+            )
+
+    def page_decisions(self, key: str) -> dict[str, PageDecision]:
+        """The decisions taken on this row's update conflicts, by part."""
+        found = self._read(
+            "SELECT part, value, decision, reviewer, reason, decided FROM page_decisions WHERE key = ?",
+            (key,),
+        )
+        return {
+            row[0]: PageDecision(json.loads(row[1]), Decision(row[2]), row[3], row[4], row[5])
+            for row in found
+        }

@@ -15,6 +15,7 @@ import sqlite3
 import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 import yaml
 
@@ -225,6 +226,38 @@ def is_camera_default(name: str) -> bool:
     that Commons blacklists; with or without an extension."""
     base = _strip_extensions(_clean(name))
     return bool(_camera_default_patterns().fullmatch(base))
+
+
+SaysLittle = Literal["empty", "identifier", "upper-case-word", "camera-default"]
+"""Why a file name's descriptive part says little: it is empty (the name is only the collection and the
+identifier), only an identifier or number, one upper-case word (a ship's name), or a camera's default."""
+
+
+@functools.lru_cache(maxsize=1)
+def _says_little_patterns() -> dict[str, re.Pattern[str]]:
+    path = resources.mappings_dir() / "conventions.yaml"
+    try:
+        patterns = yaml.safe_load(path.read_text(encoding="utf-8"))["says_little"]
+        return {kind: re.compile(patterns[kind]) for kind in ("identifier", "upper_case_word")}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
+        raise ConfigError(f"the file-name rules are unreadable: {error}", file=path) from error
+
+
+def says_little(descriptive: str) -> SaysLittle | None:
+    """Whether the descriptive part of a file name (what says what the file shows: the name without its
+    collection and identifier parts) says little about the file, and why; None when it says enough.
+    Commons asks for descriptive names (Commons:File naming), which are costly to change once used."""
+    text = _clean(descriptive).strip(" .,;-")
+    if not text:
+        return "empty"
+    if is_camera_default(text):
+        return "camera-default"
+    patterns = _says_little_patterns()
+    if patterns["identifier"].fullmatch(text):
+        return "identifier"
+    if patterns["upper_case_word"].fullmatch(text) and text.upper() == text != text.lower():
+        return "upper-case-word"
+    return None
 
 
 @dataclass(frozen=True)

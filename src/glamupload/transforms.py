@@ -13,6 +13,7 @@ Its docstring is the reference text in docs/crosswalks.md.
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 import inspect
@@ -43,6 +44,7 @@ from glamupload.readers import open_export
 from glamupload.resources import mappings_dir
 from glamupload.wikitext import Wikitext, escape, other_date, template_call
 from glamupload.wikitext import creator as creator_template
+from glamupload.wikitext import information_field as information_field_template
 from glamupload.wikitext import institution as institution_template
 from glamupload.wikitext import lang as lang_template
 from glamupload.wikitext import size as size_template
@@ -234,12 +236,17 @@ def join(values: Values, ctx: Context, separator: str = ", ") -> Values:
 
 
 @transform("fallback")
-def fallback(values: Values, ctx: Context, field: str) -> Values:
-    """When nothing is left, take the values of another field instead.
+def fallback(values: Values, ctx: Context, field: str | list[str]) -> Values:
+    """When nothing is left, take the values of another field (or of several) instead.
 
-    ``fallback: Motiv-beskrivning`` — a photo without a depicted name is titled by its motif.
+    ``fallback: Motiv-beskrivning`` — a photo without a depicted name is titled by its motif;
+    ``fallback: [Namn-Tillverkare, Namn-Tillverkare.1]`` — an object without an artist by its makers.
     """
-    return values if values else as_values(ctx.record.get(field))
+    if values:
+        return values
+    return [
+        v for name in ([field] if isinstance(field, str) else field) for v in as_values(ctx.record.get(name))
+    ]
 
 
 @transform("first")
@@ -342,7 +349,13 @@ def placeholders(template: str) -> list[str]:
 
 
 @transform("lang")
-def lang(values: Values, ctx: Context, code: LanguageCode | None = None, field: str | None = None) -> Values:
+def lang(
+    values: Values,
+    ctx: Context,
+    code: LanguageCode | None = None,
+    field: str | None = None,
+    text_only: bool = False,
+) -> Values:
     """Mark each value as written in language ``code``: ``{{sv|1=...}}``; or in the language a record's
     field names (``field: language``, e.g. LIDO's ``xml:lang``).
 
@@ -350,7 +363,9 @@ def lang(values: Values, ctx: Context, code: LanguageCode | None = None, field: 
     markup inside is kept as markup; export text is escaped). ``lang: {field: language}`` reads the code
     per record; ISO 639-2 codes (``ger``, ``deu``, ``swe``, ``fre``) become the Commons template's two-letter
     code (table in mappings/vocabulary.yaml). A record without a usable code keeps its text unmarked, with a
-    warning. Give ``code`` with ``field`` for the language of records that name none.
+    warning. Give ``code`` with ``field`` for the language of records that name none. ``text_only: true``
+    marks only export text and leaves markup as it is: after a lookup, the values the table lacks
+    (``Vax``) get ``{{sv|1=Vax}}`` while ``{{technique|bronze}}`` stays.
     """
     chosen = code
     if field is not None:
@@ -361,7 +376,7 @@ def lang(values: Values, ctx: Context, code: LanguageCode | None = None, field: 
             chosen = code
     if chosen is None:
         return values
-    return [lang_template(chosen, v) for v in values]
+    return [v if text_only and isinstance(v, Wikitext) else lang_template(chosen, v) for v in values]
 
 
 def language_code(text: str) -> str | None:
@@ -458,6 +473,18 @@ class _TextOfHtml(HTMLParser):
 
     def paragraphs(self) -> list[str]:
         return "".join(self.parts).split("\x00")
+
+
+@transform("information_field")
+def information_field(values: Values, ctx: Context, name: str) -> Values:
+    """Make each value a further row of the infobox, ``{{Information field|name=…|value=…}}``, for the
+    ``other_fields`` parameters (what the template has no parameter for); ``name`` is the row's label,
+    written by the crosswalk (trusted, like ``format``), the value escaped unless it is markup.
+
+    ``information_field: Manufacturer`` (after ``join``) turns ``"Harald Åkerlund"`` into
+    ``{{Information field|name=Manufacturer|value=Harald Åkerlund}}``.
+    """
+    return [information_field_template(Wikitext(name), v) for v in values]
 
 
 @transform("page")
@@ -738,6 +765,20 @@ def _month_date(low: str) -> str | None:
     return None
 
 
+def _whole_periods(start: str, end: str) -> tuple[str, str]:
+    """A span of whole months (``1921-07-01``/``1921-07-31``) as months, of whole years as years: Commons
+    reads ``YYYY`` and ``YYYY-MM`` as they are (Template:Artwork/doc: "for simple dates use ISO 8601 format
+    … The following formats are recognized: YYYY, YYYY-MM, YYYY-MM-DD"), so ``1921-07`` says what
+    ``{{Other date|between|1921-07-01|1921-07-31}}`` says."""
+    if len(start) == len(end) == 10 and start.endswith("-01"):
+        year, month = int(end[:4]), int(end[5:7])
+        if int(end[8:]) == calendar.monthrange(year, month)[1]:
+            start, end = start[:7], end[:7]
+    if len(start) == len(end) == 7 and start.endswith("-01") and end.endswith("-12"):
+        start, end = start[:4], end[:4]
+    return start, end
+
+
 def parse_date(text: str) -> ParsedDate | None:
     """Understand the date forms museums write; None when the text is not a recognised date.
 
@@ -756,6 +797,7 @@ def parse_date(text: str) -> ParsedDate | None:
             end = start[:2] + end
         if end < start:
             return None
+        start, end = _whole_periods(start, end)
         if end == start:
             return ParsedDate(None, start, None, int(start[:4]), int(start[:4]))
         return ParsedDate("between", start, end, int(start[:4]), int(end[:4]))

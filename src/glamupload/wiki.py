@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from glamupload import __version__, sandbox, sessions
+from glamupload import PROJECT_URL, __version__, sandbox, sessions
 from glamupload.accounts import (
     SOURCES_HELP,
     AccountInfo,
@@ -120,10 +120,12 @@ def resolve_target(wiki: str, sandbox_dir: Path | None = None) -> Target:
 
 
 def user_agent(username: str | None) -> str:
-    """A descriptive User-Agent, as the Wikimedia User-Agent policy asks: tool/version (contact) library."""
+    """A descriptive User-Agent, as the Wikimedia User-Agent policy asks: ``<client>/<version> (<contact
+    information>) <library>/<version>``, the contact being the project's URL and the user's own contact
+    (``GLAMUPLOAD_CONTACT``, an e-mail or ``User:Name``, else the account's user page)."""
     contact = os.environ.get("GLAMUPLOAD_CONTACT") or (f"User:{main_account(username)}" if username else "")
-    tool = f"glamupload/{__version__} ({contact})".replace(" ()", "")
-    return f"{tool} python-requests/{requests.__version__}"
+    about = "; ".join(part for part in (PROJECT_URL, contact.strip()) if part)
+    return f"glamupload/{__version__} ({about}) python-requests/{requests.__version__}"
 
 
 T = TypeVar("T")
@@ -632,17 +634,72 @@ class Wiki:
         return found
 
     def edit(
-        self, title: str, text: str, summary: str, *, create_only: bool = False, base_revid: int | None = None
+        self,
+        title: str,
+        text: str,
+        summary: str,
+        *,
+        create_only: bool = False,
+        base_revid: int | None = None,
+        base_timestamp: str | None = None,
     ) -> dict[str, Any]:
-        """Save a page; ``create_only`` refuses to touch an existing page, ``base_revid`` detects
-        conflicts."""
+        """Save a page; ``create_only`` refuses to touch an existing page, ``base_revid`` (and
+        ``base_timestamp``, the base revision's) detects conflicts and refuses to recreate a deleted
+        page (``nocreate``)."""
         params: dict[str, Any] = {"title": title, "text": text, "summary": summary, "bot": 1}
         if create_only:
             params["createonly"] = 1
         if base_revid is not None:
             params["baserevid"] = base_revid
             params["nocreate"] = 1
+        if base_timestamp is not None:
+            params["basetimestamp"] = base_timestamp
         return self.call({"action": "edit", **params}, write=True)["edit"]
+
+    def first_revision(self, title: str) -> dict[str, Any] | None:
+        """The page's first revision (revid, user, timestamp, comment, text), None when it is missing."""
+        found = self._revisions(title, rvdir="newer", rvlimit=1, rvprop="ids|user|timestamp|comment|content")
+        return found[0] if found else None
+
+    def revisions_after(self, title: str, revid: int) -> list[dict[str, Any]]:
+        """The revisions saved after ``revid``, oldest first (revid, user, timestamp, comment, sha1)."""
+        found = self._revisions(
+            title, rvdir="newer", rvstartid=revid, rvlimit="max", rvprop="ids|user|timestamp|comment|sha1"
+        )
+        return [rev for rev in found if rev["revid"] != revid]
+
+    def _revisions(self, title: str, **params: Any) -> list[dict[str, Any]]:
+        reply = self.api("query", titles=title, prop="revisions", rvslots="main", **params)["query"]
+        page: dict[str, Any] = next(iter(reply.get("pages", {}).values()), {})
+        return [
+            {
+                "revid": rev["revid"],
+                "user": rev.get("user"),
+                "timestamp": rev.get("timestamp"),
+                "comment": rev.get("comment", ""),
+                "sha1": rev.get("sha1") or rev.get("slots", {}).get("main", {}).get("sha1"),
+                "text": rev.get("slots", {}).get("main", {}).get("*"),
+            }
+            for rev in page.get("revisions", [])
+        ]
+
+    def last_log_event(self, title: str, types: Iterable[str] = ("delete", "move")) -> dict[str, Any] | None:
+        """The newest deletion or move of a page (``type``, ``action``, ``user``, ``timestamp``,
+        ``comment`` and, for a move, ``params.target_title``); None when the logs have none."""
+        newest: dict[str, Any] | None = None
+        for kind in types:
+            reply = self.api(
+                "query",
+                list="logevents",
+                letitle=title,
+                letype=kind,
+                lelimit=1,
+                leprop="type|user|timestamp|comment|details|title",
+            )
+            for event in reply["query"]["logevents"]:
+                if newest is None or event["timestamp"] > newest["timestamp"]:
+                    newest = dict(event)
+        return newest
 
     # --- structured data (MediaInfo entities, issue #18) ------------------------------------------
 

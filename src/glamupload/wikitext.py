@@ -3,7 +3,8 @@
 Text from an export is never markup. ``escape`` turns any value into wikitext that displays exactly that
 text and cannot leave the template parameter it is put in; only ``Wikitext`` (a ``str`` subclass) is
 passed through unchanged, and the helpers here (``lang``, ``size``, ``other_date``, ``institution``,
-``creator``, ``template_call``) are the trusted way to build markup around escaped values.
+``creator``, ``information_field``, ``template_call``) are the trusted way to build markup around escaped
+values.
 
 Escaping rules (each makes one wikitext construct impossible; entities are decoded only at display time,
 after the wiki has parsed the page structure):
@@ -24,8 +25,9 @@ after the wiki has parsed the page structure):
   normalisation cannot fuse it with the markup in front of it (``=`` + U+0338 would become ``≠``).
 * control characters, surrogates and non-characters are dropped; the result is NFC, as the wiki stores it.
 
-Free URLs stay plain text and the wiki links them (wanted); where one runs into ``| [ ] <`` a ``<nowiki/>``
-ends it, or the wiki would show that character percent-encoded as part of the URL. ``ISBN``/``PMID``/
+Free URLs stay plain text and the wiki links them (wanted); where one runs into ``| [ ] <`` or into the
+entities for trailing spaces, a ``<nowiki/>`` ends it, or the wiki would show that character
+percent-encoded as part of the URL (``http://example.org/?a=b `` would show as ``…?a=b+``). ``ISBN``/``PMID``/
 ``RFC`` magic links are left alone: harmless, and useful.
 """
 
@@ -81,14 +83,17 @@ _LINE_START = re.compile(r"^(?:[*#:;!]|-(?=---))")
 _EDGE_SPACE = re.compile(r"^[ \t]+|[ \t]+$")
 _LEADING_SPACE = re.compile(r"^[ \t]+")
 _BR = "<br>"
-# A free URL runs on through entities, and the wiki shows | [ ] < in it percent-encoded: end the URL
-# before such a character so the text shows as written. No word boundary is required before the
-# protocol because the escaped text has boundaries the raw text lacks (``__http://`` → ``&#95;&#95;http``).
-_URL_CUT = re.compile(
+# A free URL runs on through entities: the wiki decodes them in the link and shows | [ ] < and spaces
+# in it percent-encoded (a space as "+"). So a URL is ended with <nowiki/> before such a character, and
+# before the entities that protect trailing spaces. No word boundary is required before the protocol
+# because the escaped text has boundaries the raw text lacks (``__http://`` → ``&#95;&#95;http``).
+_FREE_URL = (
     r"(?i)(?:bitcoin:|ftps?://|geo:|git://|gopher://|https?://|ircs?://|magnet:|mailto:|matrix:|mms://"
     r"|news:|nntp://|redis://|sftp://|sips?:|sms:|ssh://|svn://|tel:|telnet://|urn:|worldwind://|xmpp:)"
-    r"[^\s\"\[\]<>|\x00-\x20\x7f\ufffd]*(?=[|\[\]<])"
+    r"[^\s\"\[\]<>|\x00-\x20\x7f\ufffd]*"
 )
+_URL_CUT = re.compile(_FREE_URL + r"(?=[|\[\]<])")
+_URL_AT_END = re.compile(_FREE_URL + r"\Z")
 _URL_END = "<nowiki/>"
 _WIKI_TRIM = " \t\n\r\0\x0b"
 """What MediaWiki trims from a named template parameter (PHP ``trim``), and so what we may trim."""
@@ -142,7 +147,13 @@ def escape(value: object) -> Wikitext:
     """
     if isinstance(value, Wikitext):
         return value
-    return Wikitext(_EDGE_SPACE.sub(lambda m: _entities(m.group()), _escape_fragment(value)))
+    return Wikitext(_EDGE_SPACE.sub(_edge_entities, _escape_fragment(value)))
+
+
+def _edge_entities(edge: re.Match[str]) -> str:
+    """Leading or trailing spaces as entities; trailing ones end a free URL first (see ``_URL_CUT``)."""
+    ends_url = edge.start() > 0 and _URL_AT_END.search(edge.string, 0, edge.start())
+    return (_URL_END if ends_url else "") + _entities(edge.group())
 
 
 def concat(parts: Iterable[object], separator: object = "") -> Wikitext:
@@ -177,6 +188,12 @@ _TITLE_MAX_BYTES = 255
 def _normalise_title(text: str) -> str:
     text = _TITLE_SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
     return text[:1].upper() + text[1:] if len(text[:1].upper()) == 1 else text
+
+
+def normalise_title(text: str) -> str:
+    """A title (or template or category name) as the wiki normalises it: NFC, one space for any run of
+    spaces and underscores, first letter upper-case. Two names are the same page when these are equal."""
+    return _normalise_title(text)
 
 
 def page_name(name: str, *, namespace: str) -> Wikitext:
@@ -221,7 +238,7 @@ def template_call(
     for label in [name, *(named or {})]:
         if not _TEMPLATE_NAME.fullmatch(str(label)) or not str(label).strip():
             raise ConfigError(f"{label!r} is not a usable template or parameter name")
-    args = [escape(value) for value in positional]
+    args: list[str] = [escape(value) for value in positional]
     args += [f"{key}={escape(value)}" for key, value in (named or {}).items()]
     return Wikitext("{{" + "|".join([name, *args]) + "}}")
 
@@ -259,6 +276,15 @@ def institution(name: str) -> Wikitext:
     return Wikitext("{{Institution:" + page_name(name, namespace="Institution") + "}}")
 
 
+def information_field(name: object, value: object) -> Wikitext:
+    """``{{Information field|name=…|value=…}}``: a further row of a file-page template, for its
+    ``other_fields`` parameters (a maker, a printer: what the template has no parameter for). Blank value
+    gives empty wikitext."""
+    if value is None or not str(value).strip():
+        return Wikitext("")
+    return template_call("Information field", named={"name": name, "value": value})
+
+
 def creator(name: str) -> Wikitext:
     """``{{Creator:Name}}``: transcludes the creator's page (commons-conventions §1.6)."""
     return Wikitext("{{Creator:" + page_name(name, namespace="Creator") + "}}")
@@ -290,6 +316,10 @@ class TemplateCatalogue:
     file_page_templates: Mapping[str, TemplateSpec]
     size_parameters: tuple[str, ...]
     other_date_types: tuple[str, ...]
+    #: The (canonical) parameters a ``{{Creator:…}}`` box belongs in (the catalogue's ``conventions``).
+    creator_parameters: frozenset[str] = frozenset()
+    #: The (canonical) parameters that hold prose in some language, to be marked with a language template.
+    free_text_parameters: frozenset[str] = frozenset()
 
     def template(self, name: str) -> TemplateSpec:
         """The file-page template called ``name`` (``Art_Photo`` and ``art Photo`` work too)."""
@@ -339,10 +369,13 @@ def _load_catalogue(path: Path) -> TemplateCatalogue:
             for name, entry in data["file_page_templates"].items()
         }
         helpers = data["helper_templates"]
+        conventions = data.get("conventions") or {}
         catalogue = TemplateCatalogue(
             file_page_templates=templates,
             size_parameters=tuple(helpers["Size"]["parameters"]),
             other_date_types=tuple(helpers["Other date"]["types"]),
+            creator_parameters=frozenset(conventions.get("creator_parameters") or ()),
+            free_text_parameters=frozenset(conventions.get("free_text_parameters") or ()),
         )
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read the template catalogue: {error}", file=path) from error

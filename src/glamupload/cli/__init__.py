@@ -21,6 +21,7 @@ from glamupload.cli.pages import pages_command
 from glamupload.cli.review import review_command
 from glamupload.cli.sandbox import sandbox_group
 from glamupload.cli.sdc import sdc_command
+from glamupload.cli.update import update_command
 from glamupload.cli.upload import status_command, upload_command
 from glamupload.cli.whoami import whoami_command
 from glamupload.errors import GlamuploadError, Stopped
@@ -71,6 +72,7 @@ for command in (
     sdc_command,
     upload_command,
     status_command,
+    update_command,
     review_command,
     whoami_command,
 ):

@@ -106,8 +106,11 @@ def summary_table(summary: report.ReportSummary) -> Table:
     table.add_row("uploadable", str(data["uploadable"]))
     for kind, n in data["licence_flags"].items():  # licences that rest on a person's word
         table.add_row(f"  licence: {kind}", str(n))
+    table.add_row("Commons check: files with findings", str(data["commons_check"]["files"]))
+    table.add_row("  no topical category", str(data["categories"]["needs_categories"]))
     wiki = data["wiki"]
     if wiki["checked"]:
+        table.add_row("  in maintenance categories", str(wiki["maintenance"]["count"]))
         table.add_row("already on the wiki (title)", str(wiki["by_title"]["count"]))
         table.add_row("already on the wiki (SHA-1)", str(wiki["by_sha1"]["count"]))
         table.add_row("categories missing on the wiki", str(len(wiki["categories"]["missing"])))

@@ -49,8 +49,9 @@ def account_line(site: Wiki) -> str:
 
 
 SANDBOX_DIR_HELP = (
-    f"Sandbox folder (default: ${sandbox.DIR_VARIABLE} if set, else the per-user one, "
-    f"{sandbox.default_dir()})."
+    # not the resolved folder: help (and docs/cli-reference.md) must not show this user's home
+    f"Sandbox folder (default: ${sandbox.DIR_VARIABLE} if set, else ~/.local/share/glamupload/sandbox, "
+    "or under $XDG_DATA_HOME)."
 )
 
 

@@ -65,7 +65,7 @@ def pages_command(
     site = connect(wiki, sandbox_dir, read_only=dry_run)
     click.echo(account_line(site), err=True)
     planned = pages.plan_pages(batch, site)
-    result = planned if dry_run else pages.apply_pages(planned, site, update=update)
+    result = planned if dry_run else pages.apply_pages(planned, site, update=update, batch_id=batch.batch_id)
     if as_json:
         emit_json(
             {

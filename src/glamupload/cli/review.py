@@ -46,6 +46,20 @@ SHOWN_FILES = 3
     "'{{PD-Art|PD-old-auto-expired|deathyear=1890}}' (checked like the licence table: free at both "
     "layers, with a US status).",
 )
+@click.option(
+    "--accept-update",
+    nargs=2,
+    multiple=True,
+    metavar="ID PART",
+    help="Make the next `update` write the new plan's value of this update conflict (repeatable).",
+)
+@click.option(
+    "--keep-wiki",
+    nargs=2,
+    multiple=True,
+    metavar="ID PART",
+    help="Keep the wiki's value of this update conflict; `update` stops proposing it (repeatable).",
+)
 @click.option("--by", "reviewer", metavar="NAME", help="Who decides (kept with the decision).")
 @click.option("--reason", help="Why, e.g. a VRT ticket, a death date found, a deletion log read (kept).")
 @state_option
@@ -57,6 +71,8 @@ def review_command(
     accept_group: tuple[str, ...],
     skip_group: tuple[str, ...],
     wikitext: str,
+    accept_update: tuple[tuple[str, str], ...],
+    keep_wiki: tuple[tuple[str, str], ...],
     reviewer: str | None,
     reason: str | None,
     state_file: Path | None,
@@ -69,6 +85,10 @@ def review_command(
     licence you assert (--wikitext), or skip it. The decision is kept in BATCH.reviews.yaml beside the
     batch file (the batch's `reviews:` key names another), holds after a replan and on every wiki,
     and the report and `status` show it.
+
+    Update conflicts: a parameter of a file page that `update` wants to change and someone else changed
+    since glamupload wrote it. --accept-update ID PART writes the new plan's value next time;
+    --keep-wiki ID PART keeps the wiki's.
 
     Wiki warnings: a file with this name or these bytes was deleted before (often for copyright), the
     bytes match an old version of another file, the page exists without a file. `upload` records these
@@ -88,15 +108,32 @@ def review_command(
     not free at both layers, or a decision without --by and --reason.
     """
     batch = load_batch(batch_file, state=state_file)
-    if accept or skip or accept_group or skip_group:
-        _decide(batch, accept, skip, accept_group, skip_group, wikitext, reviewer, reason)
+    if accept or skip or accept_group or skip_group or accept_update or keep_wiki:
+        if not reviewer or not reason:
+            raise click.UsageError("a decision needs --by NAME and --reason TEXT")
+        if accept_update or keep_wiki:
+            _decide_updates(batch, accept_update, keep_wiki, reviewer, reason)
+        if accept or skip or accept_group or skip_group:
+            _decide(batch, accept, skip, accept_group, skip_group, wikitext, reviewer, reason)
         return
+    _list(batch, as_json)
+
+
+def _list(batch: BatchConfig, as_json: bool) -> None:
+    """What waits for a person: licence groups, files held back by wiki warnings, update conflicts."""
     licences = review.licence_reviews(batch)
     warnings = review.waiting(batch.state_path) if batch.state_path.exists() else []
+    conflicts = review.page_conflicts(batch.state_path) if batch.state_path.exists() else []
     if as_json:
-        emit_json({"licences": [g.as_dict() for g in licences], "warnings": [f.as_dict() for f in warnings]})
+        emit_json(
+            {
+                "licences": [g.as_dict() for g in licences],
+                "warnings": [f.as_dict() for f in warnings],
+                "update_conflicts": [c.as_dict() for c in conflicts],
+            }
+        )
         return
-    if not licences and not warnings:
+    if not licences and not warnings and not conflicts:
         click.echo("No file needs review.", err=True)
         return
     for group in licences:
@@ -120,6 +157,31 @@ def review_command(
         click.echo(f"      {item.advice}", err=True)
     if warnings:
         click.echo(f"{len(warnings)} file(s) held back by a wiki warning.", err=True)
+    for found in conflicts:
+        click.echo(f"  {found.record_id}  {found.title}: update conflict on {found.conflict.part}", err=True)
+        click.echo(
+            f"      glamupload wrote {found.conflict.base!r}, the wiki has {found.conflict.wiki!r}, "
+            f"the new plan says {found.conflict.new!r}",
+            err=True,
+        )
+    if conflicts:
+        click.echo(
+            f"{len(conflicts)} update conflict(s): --accept-update ID PART or --keep-wiki ID PART", err=True
+        )
+
+
+def _decide_updates(
+    batch: BatchConfig,
+    accept_update: tuple[tuple[str, str], ...],
+    keep_wiki: tuple[tuple[str, str], ...],
+    reviewer: str,
+    reason: str,
+) -> None:
+    chosen = {**dict.fromkeys(accept_update, Decision.ACCEPT), **dict.fromkeys(keep_wiki, Decision.SKIP)}
+    review.decide_page_conflicts(batch.state_path, chosen, reviewer=reviewer, reason=reason)
+    click.echo(
+        f"Decided {len(chosen)} update conflict(s); the next `glamupload update` applies them.", err=True
+    )
 
 
 def _decide(
@@ -129,13 +191,11 @@ def _decide(
     accept_group: tuple[str, ...],
     skip_group: tuple[str, ...],
     wikitext: str,
-    reviewer: str | None,
-    reason: str | None,
+    reviewer: str,
+    reason: str,
 ) -> None:
     """Sort the decisions into wiki-warning ones (records the state holds back) and licence ones, and
     record each kind through the library."""
-    if not reviewer or not reason:
-        raise click.UsageError("a decision needs --by NAME and --reason TEXT")
     for first, second in ((accept, skip), (accept_group, skip_group)):
         both = sorted(set(first) & set(second))
         if both:

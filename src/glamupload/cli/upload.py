@@ -30,7 +30,8 @@ from glamupload.cli.options import (
     wiki_options,
 )
 from glamupload.config import load_batch
-from glamupload.state import FileStatus, RowProblem
+from glamupload.maintenance import MaintenancePage
+from glamupload.state import BatchStatus, FileStatus, RowProblem
 from glamupload.upload.options import MIB, Progress, UploadOptions
 from glamupload.upload.run import PlanChanged, UploadRun, batch_status
 from glamupload.wiki import RATE_LIMIT_WAIT
@@ -259,12 +260,25 @@ def upload_command(
             err=True,
         )
     _review_hint(summary.counts, batch_file)
+    _print_maintenance(summary.maintenance)
     if summary.interrupted:
         click.secho("Interrupted; the state is saved. Resume with:", fg="yellow", err=True)
         click.echo("  " + _resume_command(batch_file, wiki, sandbox_dir, workers, state_file), err=True)
     if as_json:
         emit_json(summary.to_dict())
     exit_with(summary.exit_status)
+
+
+def _print_maintenance(found: tuple[MaintenancePage, ...]) -> None:
+    """The uploaded files the wiki files into maintenance categories, as Commons' patrollers will see them."""
+    if not found:
+        return
+    click.secho(f"{len(found)} uploaded page(s) are in maintenance categories:", fg="yellow", err=True)
+    for page in found[:SHOWN_PROBLEMS]:
+        for finding in page.findings:
+            click.echo(f"  {page.title} (record {page.record_id}): {finding.message}", err=True)
+    if len(found) > SHOWN_PROBLEMS:
+        click.echo(f"  … and {len(found) - SHOWN_PROBLEMS} more (upload --json lists them all)", err=True)
 
 
 @click.command("status")
@@ -288,3 +302,19 @@ def status_command(batch_file: Path, state_file: Path | None, as_json: bool) -> 
         click.echo(f"  {n} file(s) whose licence rests on a person's word: {kind}", err=True)
     _print_problems(list(status.problems), None)
     _review_hint(status.counts, batch_file)
+    _print_pages(status)
+
+
+def _print_pages(status: BatchStatus) -> None:
+    """The uploaded files' pages as `glamupload update` last saw them, and those that need attention."""
+    shown = [f"{n} {name.replace('_', ' ')}" for name, n in status.pages.items() if n]
+    if not shown:
+        return
+    click.echo("Pages (glamupload update): " + ", ".join(shown), err=True)
+    for page in status.page_problems:
+        tag = f" [tagged for deletion: {page.deletion_tag}]" if page.deletion_tag else ""
+        click.echo(f"  {page.status:>12}  {page.record_id}  {page.title}{tag}", err=True)
+        if page.message:
+            click.echo(f"{'':>16}{page.message}", err=True)
+        for conflict in page.conflicts:
+            click.echo(f"{'':>16}conflict on {conflict.part}: `glamupload review` lists it", err=True)

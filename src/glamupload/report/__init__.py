@@ -22,6 +22,7 @@ from glamupload import pages, preflight, sources
 from glamupload.atomic import write_atomically
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile, read_records
+from glamupload.report.commons_check import CommonsCheck, kinds_of
 from glamupload.report.html import PART_ROWS, Index, Part, render_html
 from glamupload.report.tally import VERDICTS, Row, Tally
 from glamupload.report.thumbnails import thumbnail
@@ -103,6 +104,7 @@ def build_report(
     out.mkdir(parents=True, exist_ok=True)
     roots = list(image_roots) if image_roots is not None else [records_path.parent.resolve()]
     tally = Tally()
+    commons_check = CommonsCheck()
     checks = WikiChecks(wiki, render_limit) if wiki is not None else None
     # a batch may show one image many times (or, in tests, many batches the same): make each thumbnail once
     make_thumbnail = functools.lru_cache(maxsize=4096)(thumbnail) if thumbnails else None
@@ -122,7 +124,9 @@ def build_report(
                     part = Part(body, parts, make_thumbnail)
                     parts += 1
                 tally.add(row)
-                index.add(row, part.add(row))
+                found = kinds_of(row)
+                commons_check.add(row, found)
+                index.add(row, part.add(row), found)
                 if part.rows == PART_ROWS:
                     part.close()
                     part = None
@@ -130,9 +134,11 @@ def build_report(
             part.close()
         index.section.close()
         data = tally.to_json()
+        data["commons_check"] = commons_check.to_json(index.checks)
         data["title"] = title or records_path.parent.name
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         data["wiki"] = _wiki_summary(checks, tally.categories, wiki, creatable)
+        check_labels = {kind["key"]: kind["label"] for kind in data["commons_check"]["kinds"]}
         summary_path = out / SUMMARY_FILE
         write_atomically(
             summary_path,
@@ -147,6 +153,8 @@ def build_report(
             "verdicts": VERDICTS,
             "reasons": list(index.reasons),
             "kinds": list(index.kinds),
+            # the pre-flight check's kinds, in the numbering of the index (filters "c<n>")
+            "checks": [check_labels[key] for key in index.checks],
         }
         html_path = out / REPORT_FILE
         write_atomically(

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from glamupload import resources
 from glamupload.problems import ProblemCode
+from glamupload.report.commons_check import CheckKind
 from glamupload.report.tally import VERDICTS, Row, problem_kind
 
 #: Rows per compressed part: the browser inflates a part only when one of its rows is shown or searched.
@@ -83,6 +84,8 @@ class Part:
             "r": row.rendered,
             # the planned structured data, one readable line per caption and statement (issue #18)
             "d": item.structured_data.describe() if item.structured_data is not None else [],
+            # the maintenance categories the wiki filed the rendered page into
+            "m": [finding.message for finding in row.maintenance],
         }
         self.details.write(json.dumps(details, ensure_ascii=False, separators=(",", ":")) + "\n")
         self.rows += 1
@@ -112,8 +115,9 @@ class Index:
         self.section = Section(out, "index")
         self.reasons: dict[str, int] = {}
         self.kinds: dict[str, int] = {}
+        self.checks: dict[str, int] = {}  #: the pre-flight check's kinds (CheckKind.key), numbered
 
-    def add(self, row: Row, thumb: int) -> None:
+    def add(self, row: Row, thumb: int, checks: list[CheckKind]) -> None:
         item = row.item
         kinds = sorted({self._number(self.kinds, problem_kind(p)) for p in (*item.errors, *item.warnings)})
         flags = (
@@ -132,6 +136,7 @@ class Index:
             len(item.warnings),
             thumb,
             flags,
+            [self._number(self.checks, kind.key) for kind in checks],
         ]
         self.section.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from glamupload.errors import ConfigError
+from glamupload.maintenance import MaintenanceFinding
 from glamupload.planned import PlannedFile
 from glamupload.problems import Problem, ProblemCode
 from glamupload.state import Outcome
@@ -86,6 +87,8 @@ class Row:
     local_outcome: Outcome | None
     on_wiki: dict[str, Any] = field(default_factory=dict)
     rendered: str | None = None
+    #: The maintenance categories the wiki filed the rendered page into (a dry run with --wiki).
+    maintenance: list[MaintenanceFinding] = field(default_factory=list)
 
     @property
     def missing(self) -> bool:
@@ -113,6 +116,7 @@ class Tally:
         self.collisions = Examples()
         self.missing = Examples()
         self.uploadable = 0
+        self.needs_categories = 0  #: files with no topical category (in the batch's backlog category)
 
     def add(self, row: Row) -> None:
         item = row.item
@@ -147,6 +151,7 @@ class Tally:
                     values[name] = ValueCounter()
                 values[name].add(text)
         self.categories.update(item.categories)
+        self.needs_categories += item.has(ProblemCode.NEEDS_CATEGORIES)
         self.uploadable += item.uploadable
 
     def coverage(self) -> dict[str, Any]:
@@ -200,5 +205,8 @@ class Tally:
             },
             "collisions": self.collisions.to_json(),
             "missing_images": self.missing.to_json(),
-            "categories": {"used": [[name, n] for name, n in self.categories.most_common()]},
+            "categories": {
+                "used": [[name, n] for name, n in self.categories.most_common()],
+                "needs_categories": self.needs_categories,
+            },
         }

@@ -1,13 +1,14 @@
 """What only the wiki knows, for the dry-run report: the files it already has under a planned name or
-with the same bytes — judged by the upload's own rule (``preflight.judge_on_wiki``) — and how it
-renders the pages.
+with the same bytes — judged by the upload's own rule (``preflight.judge_on_wiki``) — how it renders the
+pages, and which maintenance categories it files them into (glamupload.maintenance: a misspelled
+parameter, no machine-readable licence…, as Commons' patrollers will see them).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from glamupload import preflight, sources
+from glamupload import maintenance, preflight, sources
 from glamupload.errors import WikiError
 from glamupload.report.tally import Examples, Row
 from glamupload.wiki import Wiki
@@ -25,6 +26,7 @@ class WikiChecks:
         self.unchecked_sha1 = 0
         self.rendered = 0
         self.render_failed = Examples()
+        self.maintenance = Examples()
 
     def check(self, rows: list[Row]) -> None:
         titles = [row.item.filename for row in rows if row.item.filename]
@@ -62,14 +64,15 @@ class WikiChecks:
                 self.render(row)
 
     def render(self, row: Row) -> None:
-        """The page as the wiki renders it; a page the wiki refuses is noted, not fatal."""
+        """The page as the wiki renders it, and the maintenance categories it lands in; a page the wiki
+        refuses is noted, not fatal."""
         try:
             reply = self.wiki.api(
                 "parse",
                 title=f"File:{row.item.filename or 'Example.jpg'}",
                 text=row.item.wikitext,
                 contentmodel="wikitext",
-                prop="text",
+                prop="text|categories",
                 disableeditsection=1,
                 disablelimitreport=1,
                 formatversion=2,
@@ -80,6 +83,15 @@ class WikiChecks:
             )
             return
         row.rendered = str(reply["parse"]["text"])
+        row.maintenance = maintenance.findings(reply["parse"].get("categories", []))
+        if row.maintenance:
+            self.maintenance.add(
+                {
+                    "record_id": row.item.record_id,
+                    "filename": row.item.filename,
+                    "findings": [finding.message for finding in row.maintenance],
+                }
+            )
         self.rendered += 1
 
     def to_json(self) -> dict[str, Any]:
@@ -91,4 +103,5 @@ class WikiChecks:
             "rendered": self.rendered,
             "render_limit": self.render_limit,
             "render_failed": self.render_failed.to_json(),
+            "maintenance": self.maintenance.to_json(),
         }

@@ -101,7 +101,9 @@ class Planner:
 
     crosswalk: Crosswalk
     batch_values: Mapping[str, Any]
-    _derived: dict[int, _Derived] = field(default_factory=dict)
+    #: Keyed by the parameters' sources, which the crosswalk owns (a variant's parameter dict is made anew
+    #: for every record, so its own id may be reused by another variant's).
+    _derived: dict[tuple[tuple[str, int], ...], _Derived] = field(default_factory=dict)
 
     def plan(
         self,
@@ -115,7 +117,10 @@ class Planner:
         section = self.crosswalk.structured_data
         if section is None:
             return None, []
-        derived_sources = self._derived.setdefault(id(params), _derive(params))
+        key = tuple((name, id(source)) for name, source in params.items())
+        derived_sources = self._derived.get(key)
+        if derived_sources is None:
+            derived_sources = self._derived[key] = _derive(params)
         record = _Record(view, ctx, self.batch_values)
         captions = tuple(c for lang, src in section.captions.items() if (c := record.caption(lang, src)))
         statements: list[Statement] = []

@@ -28,7 +28,7 @@ from typing import Any
 
 import requests
 
-from glamupload import preflight, sources
+from glamupload import conventions, preflight, sources
 from glamupload.errors import ApiError, ConfigError, GlamuploadError, InputError, Stopped, WikiError
 from glamupload.state import FINISHED, BatchState, BatchStatus, FileRow, FileStatus, Outcome, OutcomeCode
 from glamupload.stopping import StopSignal
@@ -90,12 +90,16 @@ class Uploader:
         allow_outside_root: bool = False,
         options: UploadOptions | None = None,
         progress: ProgressCallback | None = None,
+        batch_id: str | None = None,
     ) -> None:
         self.db = db
         self.wiki = wiki
         self.options = options or UploadOptions()
         self.options.check(wiki)
         self.batch_name = batch_name
+        self.batch_id = batch_id  #: ends every upload's summary (BatchConfig.batch_id)
+        #: (record id, wiki title) of the files this run uploaded, in the order they were published
+        self.uploaded: list[tuple[str, str]] = []
         self.roots = list(image_roots)
         self.allow_outside = allow_outside_root
         self.cache_dir = self.options.cache_dir or db.path.with_name(db.path.stem + ".cache")
@@ -164,8 +168,10 @@ class Uploader:
             return
         self.db.finish_many([(row.id, outcome) for row, outcome in settled])
         with self._lock:
-            for _, outcome in settled:
+            for done, outcome in settled:
                 self._done[outcome.status] = self._done.get(outcome.status, 0) + 1
+                if outcome.status == FileStatus.UPLOADED:
+                    self.uploaded.append((done.record_id, outcome.title or f"File:{done.filename}"))
             self._files_done += len(settled)
         row, outcome = settled[-1]
         self.emit("file", f"{row.filename}: {outcome.status}")
@@ -422,6 +428,8 @@ class Uploader:
     def _upload(self, row: FileRow, content: sources.Content) -> Outcome | None:
         """Upload one file and judge the reply; None when stopped mid-way (the row stays in flight)."""
         comment = self.options.comment.format(batch=self.batch_name, record=row.record_id)
+        if self.batch_id:
+            comment = conventions.load().edit_summary(comment, self.batch_id)
         text = row.planned.wikitext
         self.db.start_attempt(row.id)
         try:

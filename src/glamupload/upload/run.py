@@ -5,12 +5,14 @@ pipeline. The CLI asks this object what it needs to confirm, then makes one call
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
-from glamupload import pages, state
+from glamupload import maintenance, pages, state
 from glamupload.config import BatchConfig
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, WikiError
 from glamupload.plan import plan_batch
 from glamupload.state import BatchState, BatchStatus, FileStatus
 from glamupload.upload.options import ProgressCallback, UploadOptions
@@ -45,7 +47,31 @@ def batch_fingerprint(batch: BatchConfig) -> dict[str, str]:
     return state.fingerprint(paths)
 
 
-class UploadRun:
+class StateRun:
+    """A run over a batch's state bound to one wiki: the state is opened once, tied to the wiki (a state
+    belongs to one wiki: :func:`bind_to_wiki`) and closed with the run. Upload and update runs are these."""
+
+    def __init__(self, batch: BatchConfig, wiki: Wiki) -> None:
+        self.batch = batch
+        self.wiki = wiki
+        self.db = BatchState(batch.state_path)
+        try:
+            bind_to_wiki(self.db, wiki, batch.state_path)
+        except BaseException:
+            self.db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+
+class UploadRun(StateRun):
     """One upload (or resume) of a batch to one wiki.
 
     Opening it opens the batch's state, ties it to the wiki and compares the plan's inputs with the
@@ -54,29 +80,13 @@ class UploadRun:
     """
 
     def __init__(self, batch: BatchConfig, wiki: Wiki) -> None:
-        self.batch = batch
-        self.wiki = wiki
         self.fingerprint = batch_fingerprint(batch)
-        self.db = BatchState(batch.state_path)
-        try:
-            bind_to_wiki(self.db, wiki, batch.state_path)
-        except BaseException:
-            self.db.close()
-            raise
+        super().__init__(batch, wiki)
         #: No plan is stored yet: this run plans the batch and checks the pages it needs.
         self.first_run = not self.db.has_plan
         #: The inputs that differ from the stored plan's (empty on a first run).
         self.plan_changes = [] if self.first_run else self.db.plan_changes(self.fingerprint)
         self._prepared = False
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> UploadRun:
-        return self
-
-    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
-        self.close()
 
     def prepare(self, *, replan: bool = False) -> None:
         """Store the plan when there is none yet, or (``replan``) when its inputs changed; PlanChanged
@@ -102,13 +112,26 @@ class UploadRun:
             allow_outside_root=self.batch.model.images.allow_outside_root,
             options=options,
             progress=progress,
+            batch_id=self.batch.batch_id,
         )
         if self.first_run:  # a resume must start at once: the pages were checked when the batch began
             waiting = [row.planned for row in self.db.rows([FileStatus.PENDING])]
             warning = pages.missing_pages_warning(self.batch, self.wiki, files=waiting) if waiting else None
             if warning:
                 uploader.emit("warning", warning)
-        return uploader.run()
+        status = uploader.run()
+        return dataclasses.replace(status, maintenance=self._maintenance(uploader))
+
+    def _maintenance(self, uploader: Uploader) -> tuple[maintenance.MaintenancePage, ...]:
+        """The files this run uploaded that the wiki files into maintenance categories (a misspelled
+        parameter, no machine-readable licence or author…): reported, never fatal for the upload."""
+        if not uploader.uploaded:
+            return ()
+        try:
+            return maintenance.uploaded_in_maintenance(self.wiki, uploader.uploaded)
+        except WikiError as exc:
+            uploader.emit("warning", f"could not ask the wiki which uploaded pages need maintenance: {exc}")
+            return ()
 
 
 def bind_to_wiki(db: BatchState, wiki: Wiki, state_path: Path) -> None:
