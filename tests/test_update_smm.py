@@ -117,7 +117,9 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     note = "A curator's note: the drawing was restored in 2019."
     admin.edit(titles[b], pages[titles[b]]["text"].replace("\n}}\n", f"\n}}}}\n{note}\n", 1), "curator: note")
     admin.edit(
-        titles[c], pages[titles[c]]["text"].replace("|title = RADNY", "|title = Radny (tanker)"), "fix"
+        titles[c],
+        pages[titles[c]]["text"].replace("|title = {{sv|1=RADNY}}", "|title = {{sv|1=Radny (tanker)}}"),
+        "fix",
     )
     tag = "{{Delete|reason=test nomination|subpage=Test|year=2025|month=January|day=1}}"
     admin.edit(titles[d], tag + "\n" + pages[titles[d]]["text"], "nominated for deletion")
@@ -148,7 +150,10 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     with UpdateRun(batch, Wiki.connect("sandbox", Path(smm_sandbox.dir), read_only=True)) as run:
         one = run.run(UpdateOptions(only=[f], dry_run=True))
     assert [(x.record_id, x.outcome) for x in one.files] == [(f, "would_update")]
-    assert "+|title = SAN TOY II" in one.files[0].diff and "-|title = SAN TOY" in one.files[0].diff
+    assert (
+        "+|title = {{sv|1=SAN TOY II}}" in one.files[0].diff
+        and "-|title = {{sv|1=SAN TOY}}" in one.files[0].diff
+    )
 
     cli = GlamuploadGroup()
     for command in (update_command, status_command, review_command):
@@ -174,8 +179,11 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     # every edit of the other account is kept
     assert "[[Category:Drawings by hand]]" in now[titles[a]]["text"]
     assert note in now[titles[b]]["text"]
-    assert now[titles[d]]["text"].startswith(tag) and "|title = MODE AV STOCKHOLM" in now[titles[d]]["text"]
-    assert "|title = Radny (tanker)" in now[titles[c]]["text"]
+    assert (
+        now[titles[d]]["text"].startswith(tag)
+        and "|title = {{sv|1=MODE AV STOCKHOLM}}" in now[titles[d]]["text"]
+    )
+    assert "|title = {{sv|1=Radny (tanker)}}" in now[titles[c]]["text"]
     for record in drawings:
         assert "[[Category:Ship plans]]" in now[titles[record]]["text"]
         assert "Technical drawings of ships" not in now[titles[record]]["text"]
@@ -191,7 +199,12 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     # the parameter both changed is a conflict with its three values; the rest is recorded
     assert outcomes[c]["outcome"] == "conflict"
     assert outcomes[c]["conflicts"] == [
-        {"part": "title", "base": "RADNY", "wiki": "Radny (tanker)", "new": "RADNY II"}
+        {
+            "part": "title",
+            "base": "{{sv|1=RADNY}}",
+            "wiki": "{{sv|1=Radny (tanker)}}",
+            "new": "{{sv|1=RADNY II}}",
+        }
     ]
     assert outcomes[worse]["outcome"] == "needs_person" and "licence got worse" in outcomes[worse]["reason"]
     assert outcomes[e]["outcome"] == "deleted" and "test deletion" in outcomes[e]["reason"]
@@ -222,7 +235,7 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     assert decided.exit_code == 0, decided.stderr
     third = json.loads(runner.invoke(cli, [*args, "--json"]).stdout)
     assert [x["record_id"] for x in third["files"] if x["outcome"] == "updated"] == [c]
-    assert "|title = RADNY II" in wiki.page_revisions([titles[c]])[titles[c]]["text"]
+    assert "|title = {{sv|1=RADNY II}}" in wiki.page_revisions([titles[c]])[titles[c]]["text"]
     assert batch_status(batch).pages["conflict"] == 0
     _, password = sandbox.credentials(Path(smm_sandbox.dir))
     for output in (report, first, again, decided):
