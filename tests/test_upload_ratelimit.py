@@ -19,6 +19,7 @@ from upload_support import connect, history, make_image, numbered, store
 
 from glamupload.errors import RateLimited
 from glamupload.planned import PlannedFile
+from glamupload.stopping import StopSignal
 from glamupload.upload.options import Progress, UploadOptions
 from glamupload.upload.pipeline import Uploader
 from glamupload.wiki import Wiki
@@ -97,16 +98,16 @@ def test_the_batch_is_paced_to_the_accounts_upload_limit(
     sleep while uploading has its "waiting" message before it), however many a machine's speed makes."""
     starts = _recording_starts(limited_wiki, monkeypatch, before=lambda: None)
     slept: list[float] = []
-    real_sleep = time.sleep
+    real_sleep = StopSignal.sleep
 
-    def sleep(seconds: float) -> None:
+    def sleep(signal: StopSignal, seconds: float) -> None:  # every wait of a run is a stoppable sleep
         slept.append(seconds)
-        real_sleep(seconds)
+        real_sleep(signal, seconds)
 
-    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(StopSignal, "sleep", sleep)
     files = numbered(tmp_path, "Paced", 7, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
-    monkeypatch.setattr(time, "sleep", real_sleep)
+    monkeypatch.setattr(StopSignal, "sleep", real_sleep)
     assert counts["uploaded"] == 7
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= SECONDS / HITS
     assert [f"{s:.0f}" for s in slept] == [re.match(r"waiting (\d+) s", w)[1] for w in waits]  # type: ignore[index]

@@ -233,7 +233,7 @@ class PageConflict:
 
 def page_conflicts(state_path: Path) -> list[PageConflict]:
     """The update conflicts waiting for a reviewer, in plan order (reads the state database only)."""
-    with _open(state_path) as db:
+    with _open(state_path, read_only=True) as db:  # beside a running upload
         return [PageConflict(p.record_id, p.title, c) for p in db.page_problems() for c in p.conflicts]
 
 

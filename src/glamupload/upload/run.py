@@ -120,6 +120,8 @@ class UploadRun(StateRun):
             if warning:
                 uploader.emit("warning", warning)
         status = uploader.run()
+        if status.interrupted:  # a stop ends the run now: no more questions to the wiki (it may be down)
+            return status
         return dataclasses.replace(status, maintenance=self._maintenance(uploader))
 
     def _maintenance(self, uploader: Uploader) -> tuple[maintenance.MaintenancePage, ...]:
