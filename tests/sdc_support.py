@@ -1,6 +1,8 @@
-"""The structured-data writer as a subprocess, for the kill-and-resume test:
+"""The structured-data writer as a subprocess, for the kill-and-resume tests:
 ``python sdc_support.py STATE SANDBOX_DIR STANDIN_API`` writes the state's entities through the MediaInfo
-stand-in (tests/mediainfo_standin.py) and prints the entity counts as JSON."""
+stand-in (tests/mediainfo_standin.py) and prints the entity counts as JSON;
+``python sdc_support.py update BATCH SANDBOX_DIR STANDIN_API`` runs ``glamupload update`` on the batch
+through the stand-in and prints its structured-data counts as JSON."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import sys
 from pathlib import Path
 
 from glamupload.accounts import resolve_credentials
+from glamupload.config import load_batch
 from glamupload.sdc.write import EntityWriter
 from glamupload.state import BatchState
+from glamupload.update import UpdateRun
 from glamupload.wiki import Target, Wiki, resolve_target
 
 
@@ -23,6 +27,12 @@ def standin_wiki(sandbox_dir: Path, api: str) -> Wiki:
 
 
 def main(argv: list[str]) -> None:
+    if argv[0] == "update":
+        batch_path, sandbox_dir, api = Path(argv[1]), Path(argv[2]), argv[3]
+        with UpdateRun(load_batch(batch_path), standin_wiki(sandbox_dir, api)) as run:
+            result = run.run()
+        print(json.dumps(result.entity_counts))
+        sys.exit(int(result.exit_status))
     state_path, sandbox_dir, api = Path(argv[0]), Path(argv[1]), argv[2]
     with BatchState(state_path) as db:
         summary = EntityWriter(db, standin_wiki(sandbox_dir, api), batch_name="test").run()
