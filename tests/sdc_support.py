@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from glamupload.accounts import resolve_credentials
 from glamupload.config import load_batch
@@ -24,6 +25,28 @@ def standin_wiki(sandbox_dir: Path, api: str) -> Wiki:
     real = resolve_target("sandbox", sandbox_dir)
     target = Target("sandbox", api, real.sandbox_dir, identity=real.identity)
     return Wiki(target, resolve_credentials(target))
+
+
+def write_batch_files(folder: Path, structured_data: dict[str, Any], filename: dict[str, Any]) -> Path:
+    """``batch.yaml`` and ``crosswalk.yaml`` in ``folder`` for its ``export.csv`` (``|``-separated:
+    id, title, rights, …) and ``images/ID.png``, with this ``structured_data`` section."""
+    crosswalk = {
+        "record_id": "id",
+        "template": "Information",
+        "params": {"description": "title"},
+        "rights": {"image": "rights", "facts": {"kind": {"value": "photo"}}},
+        "images": {"path": "images/${id}.png"},
+        "categories": {"fixed": ["Upload tests"]},
+        "filename": filename,
+        "structured_data": structured_data,
+    }
+    (folder / "crosswalk.yaml").write_text(json.dumps(crosswalk), encoding="utf-8")
+    batch = {
+        "export": {"path": "export.csv", "format": "csv", "delimiter": "|"},
+        "crosswalk": "crosswalk.yaml",
+    }
+    (folder / "batch.yaml").write_text(json.dumps(batch), encoding="utf-8")
+    return folder / "batch.yaml"
 
 
 def main(argv: list[str]) -> None:

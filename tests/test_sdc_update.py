@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from mediainfo_standin import MediaInfoStandIn
-from sdc_support import standin_wiki
+from sdc_support import standin_wiki, write_batch_files
 from upload_support import make_image, upload_batch
 
 from glamupload.config import BatchConfig, load_batch
@@ -47,23 +47,10 @@ def batch_of(tmp_path: Path, rows: list[tuple[str, str, str]]) -> BatchConfig:
     for record_id, _, _ in rows:
         make_image(tmp_path / "images" / f"{record_id}.png", f"{tmp_path.name}-{record_id}")
     export(tmp_path, rows)
-    crosswalk = {
-        "record_id": "id",
-        "template": "Information",
-        "params": {"description": "title"},
-        "rights": {"image": "rights", "facts": {"kind": {"value": "photo"}}},
-        "images": {"path": "images/${id}.png"},
-        "categories": {"fixed": ["Upload tests"]},
-        "filename": {"pattern": "{title}", "parts": {"title": "title"}},
-        "structured_data": {"captions": {"sv": "caption"}, "statements": {"P170": {"field": "creator"}}},
-    }
-    (tmp_path / "crosswalk.yaml").write_text(json.dumps(crosswalk), encoding="utf-8")
-    batch = {
-        "export": {"path": "export.csv", "format": "csv", "delimiter": "|"},
-        "crosswalk": "crosswalk.yaml",
-    }
-    (tmp_path / "batch.yaml").write_text(json.dumps(batch), encoding="utf-8")
-    return load_batch(tmp_path / "batch.yaml")
+    sections = {"captions": {"sv": "caption"}, "statements": {"P170": {"field": "creator"}}}
+    return load_batch(
+        write_batch_files(tmp_path, sections, {"pattern": "{title}", "parts": {"title": "title"}})
+    )
 
 
 def written(tmp_path: Path, uploader: Wiki, wiki: Wiki, rows: list[tuple[str, str, str]]) -> BatchConfig:
