@@ -146,7 +146,8 @@ CREATE TABLE IF NOT EXISTS entities (
     attempts INTEGER NOT NULL DEFAULT 0,
     error_code TEXT,
     error_message TEXT,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    base TEXT
 );
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY,
@@ -215,11 +216,14 @@ class EntityRow:
     attempts: int
     error_code: str | None
     error_message: str | None
+    #: what glamupload last wrote to the entity (the three-way merge's base); None: never written
+    base: StructuredData | None = None
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> EntityRow:
         values = dict(row)
         values["planned"] = StructuredData.from_data(json.loads(values["planned"]))
+        values["base"] = StructuredData.from_data(json.loads(values["base"])) if values["base"] else None
         values["status"] = EntityStatus(values["status"])
         return cls(**values)
 
@@ -232,6 +236,7 @@ class EntityOutcome:
     revid: int | None = None
     code: str | None = None
     message: str | None = None
+    base: StructuredData | None = None  #: glamupload's data on the entity now (written, conflict)
 
 
 def _now() -> str:
@@ -672,6 +677,7 @@ class BatchState:
                     self._db.execute("PRAGMA journal_mode=WAL")
                     self._db.execute("PRAGMA synchronous=FULL")
                     self._db.executescript(_SCHEMA)
+                    self._add_columns()
                     self._identity = self._file_identity()
             version = self.meta("schema")
             if version is None and not read_only:
@@ -709,6 +715,15 @@ class BatchState:
             raise _state_error(exc, self.path) from None
         except OSError as exc:
             raise LocalFileError.from_os(exc, "cannot use the upload state", self.path) from None
+
+    def _add_columns(self) -> None:
+        """Columns added after their table: an older state database gains them on open (older
+        glamupload versions ignore them), so no schema version change."""
+        if "base" not in self._columns("entities"):
+            self._db.execute("ALTER TABLE entities ADD COLUMN base TEXT")
+
+    def _columns(self, table: str) -> set[str]:
+        return {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({table})")}
 
     def _file_identity(self) -> tuple[tuple[int, int], tuple[int, int] | None]:
         info = os.stat(self.path)
@@ -820,7 +835,9 @@ class BatchState:
                 "DELETE FROM files WHERE key = ? AND status NOT IN (?, ?, ?)",
                 [(key, FileStatus.UPLOADED, FileStatus.DUPLICATE, FileStatus.UPLOADING) for key in gone],
             )
-            self._store_entities(db, keys, items, now)
+            self._store_entities(
+                db, {k: p.structured_data for k, p in zip(keys, items, strict=True)}, now, whole=True
+            )
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
                 (json.dumps(dict(fingerprint), sort_keys=True),),
@@ -831,16 +848,19 @@ class BatchState:
     # --- structured data (issue #18; its own table, beside the files') --------------------------------
 
     @staticmethod
-    def _store_entities(db: sqlite3.Connection, keys: list[str], items: list[PlannedFile], now: str) -> None:
+    def _store_entities(
+        db: sqlite3.Connection, planned: Mapping[str, StructuredData | None], now: str, *, whole: bool
+    ) -> None:
         """Keep every row's planned structured data, finished rows' too (a file uploaded earlier gets its
         entity later). A row whose payload is the one already written stays written; any other change makes
-        it pending; a row the plan gives none is dropped."""
-        stored = {r["key"]: r for r in db.execute("SELECT key, digest, status, written_digest FROM entities")}
-        for key, item in zip(keys, items, strict=True):
-            data = item.structured_data
+        it pending. A row the plan gives none (or, for the ``whole`` plan, a row it no longer has) is dropped
+        unless glamupload wrote its entity: then it keeps its plan and its base."""
+        found = db.execute("SELECT key, digest, status, written_digest, base FROM entities")
+        stored = {r["key"]: r for r in found if whole or r["key"] in planned}
+        for key, data in planned.items():
             old = stored.pop(key, None)
             if data is None:
-                if old is not None:
+                if old is not None and old["base"] is None:
                     db.execute("DELETE FROM entities WHERE key = ?", (key,))
                 continue
             digest = data.digest()
@@ -860,16 +880,26 @@ class BatchState:
                     now,
                 ),
             )
-        db.executemany("DELETE FROM entities WHERE key = ?", [(key,) for key in stored])
+        db.executemany("DELETE FROM entities WHERE key = ? AND base IS NULL", [(key,) for key in stored])
+
+    def replan_entities(self, planned: Mapping[str, StructuredData | None]) -> None:
+        """Give these rows (by key) a new plan's structured data, in one transaction (``update``: the
+        files' plans stay as uploaded, their entities follow the new plan)."""
+        with self.transaction() as db:
+            self._store_entities(db, planned, _now(), whole=False)
 
     def entity_rows(
         self, statuses: Iterable[EntityStatus], only: Iterable[str] | None = None
     ) -> list[EntityRow]:
         """Uploaded files whose entity has one of these statuses, in plan order."""
         wanted = list(statuses)
+        # a state opened read-only is not migrated: an older one has no base column yet
+        columns = {str(r[1]) for r in self._read("PRAGMA table_info(entities)")}
+        base = "e.base" if "base" in columns else "NULL AS base"
         sql = (
             "SELECT e.key, f.record_id, f.wiki_title, e.planned, e.digest, e.status, e.entity, e.revid,"
-            " e.attempts, e.error_code, e.error_message FROM entities e JOIN files f ON f.key = e.key"
+            f" e.attempts, e.error_code, e.error_message, {base}"
+            " FROM entities e JOIN files f ON f.key = e.key"
             f" WHERE f.status = ? AND e.status IN ({', '.join('?' * len(wanted))})"
         )
         args: list[Any] = [FileStatus.UPLOADED, *wanted]
@@ -901,18 +931,20 @@ class BatchState:
             )
 
     def finish_entity(self, key: str, outcome: EntityOutcome) -> None:
-        """Settle an entity write; ``written`` and ``conflict`` record the digest written (never again)."""
+        """Settle an entity write; ``written`` and ``conflict`` record the digest written (never again)
+        and glamupload's data on the entity (the next merge's base)."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE entities SET status = ?, revid = COALESCE(?, revid), error_code = ?,"
                 " error_message = ?, written_digest = CASE WHEN ? THEN digest ELSE written_digest END,"
-                " updated = ? WHERE key = ?",
+                " base = COALESCE(?, base), updated = ? WHERE key = ?",
                 (
                     outcome.status,
                     outcome.revid,
                     outcome.code,
                     outcome.message,
                     outcome.status in (EntityStatus.WRITTEN, EntityStatus.CONFLICT),
+                    None if outcome.base is None else json.dumps(outcome.base.to_data(), ensure_ascii=False),
                     _now(),
                     key,
                 ),
