@@ -9,8 +9,10 @@ Extension:WikibaseMediaInfo/Data Model/JSON; the error codes as Commons gives th
 - an entity is ``M`` + the file page's id; a page id the sandbox does not have is ``no-such-entity`` on
   edit, ``missing`` on read; an entity without data yet reads as ``missing``;
 - ``wbeditentity`` applies ``labels`` and ``claims`` in one revision: a claim without ``id`` is added, one
-  with ``id`` replaces that claim whole (its qualifiers too); a claim without ``type`` and ``mainsnak`` is
-  refused and nothing is applied; ``baserevid`` older than the entity's revision is ``edit-conflict``;
+  with ``id`` replaces that claim whole (its qualifiers too), ``{"id": …, "remove": ""}`` removes it and a
+  label with ``remove`` is removed (Wikibase's EditEntityTest "remove the claim", wbeditentity's example
+  "Removes a label"); any other claim without ``type`` and ``mainsnak`` is refused and nothing is
+  applied; ``baserevid`` older than the entity's revision is ``edit-conflict``;
 - scheduled faults answer the next edit with ``maxlag`` (with Retry-After), ``ratelimited`` or ``badtoken``,
   and ``someone_edits`` makes another user save the entity between our read and our write.
 
@@ -24,6 +26,7 @@ import itertools
 import json
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -126,7 +129,8 @@ class MediaInfoStandIn(FaultProxy):
         if self.others:
             self._apply(entity_id, {"claims": [self.others.pop(0)]}, record=False)
         data = json.loads(form["data"])
-        if any(c.get("type") != "statement" or "mainsnak" not in c for c in data.get("claims", [])):
+        claims = [c for c in data.get("claims", []) if "remove" not in c]
+        if any(c.get("type") != "statement" or "mainsnak" not in c for c in claims):
             return self._error("invalid-claim")
         current = self.entities.get(entity_id, {}).get("lastrevid")
         if current is not None and int(form.get("baserevid") or 0) < current:
@@ -141,17 +145,31 @@ class MediaInfoStandIn(FaultProxy):
 
     def _apply(self, entity_id: str, data: dict[str, Any], *, record: bool) -> dict[str, Any]:
         entity = self.entities.setdefault(entity_id, {"labels": {}, "statements": {}, "lastrevid": 0})
-        entity["labels"].update(data.get("labels", {}))
-        for claim in data.get("claims", []):
-            claim = dict(claim)
-            prop = claim["mainsnak"]["property"]
-            claims = entity["statements"].setdefault(prop, [])
-            if "id" in claim:
-                claims[:] = [claim if c["id"] == claim["id"] else c for c in claims]
-            else:
-                claim["id"] = f"{entity_id}$standin-{next(self._ids)}"
-                claims.append(claim)
+        apply_edit(entity, data, lambda: f"{entity_id}$standin-{next(self._ids)}")
         entity["lastrevid"] = next(self._revisions)
         if record:
             self.edits.setdefault(entity_id, []).append(data)
         return entity
+
+
+def apply_edit(entity: dict[str, Any], data: dict[str, Any], new_id: Callable[[], str]) -> None:
+    """Apply one ``wbeditentity`` ``data`` to ``entity`` ({"labels", "statements"}) as Wikibase does."""
+    for language, label in data.get("labels", {}).items():
+        if "remove" in label:
+            entity["labels"].pop(language, None)
+        else:
+            entity["labels"][language] = label
+    for claim in data.get("claims", []):
+        if "remove" in claim:
+            for prop, claims in list(entity["statements"].items()):
+                claims[:] = [c for c in claims if c["id"] != claim["id"]]
+                if not claims:
+                    del entity["statements"][prop]
+            continue
+        claim = dict(claim)
+        claims = entity["statements"].setdefault(claim["mainsnak"]["property"], [])
+        if "id" in claim:
+            claims[:] = [claim if c["id"] == claim["id"] else c for c in claims]
+        else:
+            claim["id"] = new_id()
+            claims.append(claim)

@@ -125,3 +125,15 @@ def test_json_folder(tmp_path: Path) -> None:
     base, dry = json_folder.main(["--files", "40", "--workdir", str(tmp_path)])
     assert base["result"] == {"records": 40}
     assert dry["result"] == {"files": 40, "with errors": 0}
+
+
+@pytest.mark.wiki  # the soak starts its own sandbox
+def test_soak(tmp_path: Path) -> None:
+    import soak
+
+    result = soak.main(["--records", "24", "--kills", "2", "--workdir", str(tmp_path)])
+    ran, wiki = result["soak"], result["wiki"]
+    assert ran["kills"] == 2 and ran["problems"] == [] and ran["faults_total"] > 0
+    assert wiki["on_the_wiki"] == wiki["uploadable"] == wiki["upload_log_entries"] > 0
+    assert wiki["lost"] == wiki["duplicates"] == wiki["extra_revisions"] == 0
+    assert wiki["sha1_mismatches"] == wiki["page_text_mismatches"] == 0

@@ -132,12 +132,12 @@ def _entity(*claims: Statement, labels: dict[str, str] | None = None) -> dict[st
 
 def test_merge_sends_only_what_is_missing_and_reports_other_values() -> None:
     planned = EVERY_KIND
-    assert merge(planned, None).data == planned.to_data()
+    assert merge(None, None, planned).data == planned.to_data()
     present = _entity(*planned.statements, labels={c.language: c.text for c in planned.captions})
-    assert merge(planned, present).data == {} and merge(planned, present).conflicts == ()
+    assert merge(None, present, planned).data == {} and merge(None, present, planned).conflicts == ()
     other_creator = Statement(Snak("P170", None), (Snak("P2093", StringValue("Someone else")),))
     other_date = Statement(Snak("P571", TimeValue.of(1815)))
-    edit = merge(planned, _entity(other_creator, other_date, labels={"sv": "Annan bildtext"}))
+    edit = merge(None, _entity(other_creator, other_date, labels={"sv": "Annan bildtext"}), planned)
     sent = {c["mainsnak"]["property"] for c in edit.data["claims"]}
     assert "P170" not in sent and "P571" not in sent and "P180" in sent
     assert sorted(c.what for c in edit.conflicts) == ["P170 creator", "P571 inception", "caption (sv)"]
@@ -149,6 +149,6 @@ def test_merge_adds_a_missing_qualifier_to_the_whole_qualifier_set() -> None:
     planned = StructuredData(
         statements=(Statement(Snak("P195", ItemValue("Q4115189")), (Snak("P217", StringValue("O 10656")),)),)
     )
-    (claim,) = merge(planned, _entity(theirs)).data["claims"]
+    (claim,) = merge(None, _entity(theirs), planned).data["claims"]
     assert claim["id"] == "M1$0" and claim["type"] == "statement"
     assert [q["datavalue"]["value"] for q in claim["qualifiers"]["P217"]] == ["OLD 1", "O 10656"]

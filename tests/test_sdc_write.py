@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from mediainfo_standin import MediaInfoStandIn
-from sdc_support import standin_wiki
+from sdc_support import standin_wiki, write_batch_files
 from upload_support import make_image, numbered, run, store, upload_batch
 
 from glamupload.cli import cli
@@ -198,23 +198,8 @@ def _local_batch(tmp_path: Path, name: str) -> Path:
     """A one-record batch with a local image and a structured_data section (the whole planner path)."""
     make_image(tmp_path / "images" / "A1.png", name)
     (tmp_path / "export.csv").write_text(f"id|title|rights\nA1|{name}|CC0\n", encoding="utf-8")
-    crosswalk = {
-        "record_id": "id",
-        "template": "Information",
-        "params": {"description": "title"},
-        "rights": {"image": "rights", "facts": {"kind": {"value": "photo"}}},
-        "images": {"path": "images/${id}.png"},
-        "categories": {"fixed": ["Upload tests"]},
-        "filename": {"pattern": "{title} {id}", "parts": {"title": "title", "id": "id"}},
-        "structured_data": {"captions": {"sv": "title"}},
-    }
-    (tmp_path / "crosswalk.yaml").write_text(json.dumps(crosswalk), encoding="utf-8")
-    batch = {
-        "export": {"path": "export.csv", "format": "csv", "delimiter": "|"},
-        "crosswalk": "crosswalk.yaml",
-    }
-    (tmp_path / "batch.yaml").write_text(json.dumps(batch), encoding="utf-8")
-    return tmp_path / "batch.yaml"
+    parts = {"pattern": "{title} {id}", "parts": {"title": "title", "id": "id"}}
+    return write_batch_files(tmp_path, {"captions": {"sv": "title"}}, parts)
 
 
 def test_the_real_sandbox_has_no_mediainfo_api_and_sdc_says_so(

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from upload_support import planned
 
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, StateError
+from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 from glamupload.state import BatchState, FileStatus, Outcome, fingerprint, plan_keys
 
@@ -145,11 +146,13 @@ def test_a_killed_transaction_leaves_the_previous_state(tmp_path: Path) -> None:
         assert db.rows()[0].status == "pending"
 
 
-def test_unreadable_or_foreign_databases_are_config_errors(tmp_path: Path) -> None:
+def test_unreadable_or_foreign_databases_are_refused_with_their_reason(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database" * 100)
-    with pytest.raises(ConfigError, match="cannot be opened"):
+    with pytest.raises(StateError, match="damaged") as damaged:
         BatchState(junk)
+    assert damaged.value.exit_status == ExitStatus.LOCAL_FILES
+    assert junk.read_bytes() == b"this is not a database" * 100
     newer = tmp_path / "newer.sqlite"
     BatchState(newer).close()
     with sqlite3.connect(newer) as db:

@@ -17,11 +17,12 @@ import pytest
 from conftest import OwnSandbox
 from upload_support import connect, history, make_image, numbered, store
 
-from glamupload.errors import WikiUnavailable
+from glamupload.errors import RateLimited
 from glamupload.planned import PlannedFile
+from glamupload.stopping import StopSignal
 from glamupload.upload.options import Progress, UploadOptions
 from glamupload.upload.pipeline import Uploader
-from glamupload.wiki import RetryPolicy, Wiki
+from glamupload.wiki import Wiki
 
 HITS, SECONDS = 3, 6
 LIMITS = f"$wgRateLimits['upload']['user'] = [{HITS}, {SECONDS}];"
@@ -97,16 +98,16 @@ def test_the_batch_is_paced_to_the_accounts_upload_limit(
     sleep while uploading has its "waiting" message before it), however many a machine's speed makes."""
     starts = _recording_starts(limited_wiki, monkeypatch, before=lambda: None)
     slept: list[float] = []
-    real_sleep = time.sleep
+    real_sleep = StopSignal.sleep
 
-    def sleep(seconds: float) -> None:
+    def sleep(signal: StopSignal, seconds: float) -> None:  # every wait of a run is a stoppable sleep
         slept.append(seconds)
-        real_sleep(seconds)
+        real_sleep(signal, seconds)
 
-    monkeypatch.setattr(time, "sleep", sleep)
+    monkeypatch.setattr(StopSignal, "sleep", sleep)
     files = numbered(tmp_path, "Paced", 7, pixels=8)
     counts, waits = _upload(limited_wiki, tmp_path, files)
-    monkeypatch.setattr(time, "sleep", real_sleep)
+    monkeypatch.setattr(StopSignal, "sleep", real_sleep)
     assert counts["uploaded"] == 7
     assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= SECONDS / HITS
     assert [f"{s:.0f}" for s in slept] == [re.match(r"waiting (\d+) s", w)[1] for w in waits]  # type: ignore[index]
@@ -121,7 +122,7 @@ def test_ratelimited_answers_are_waited_out(
     filled (HITS an hour, so it cannot empty meanwhile), so the wiki answers "ratelimited"; when the
     uploader says it waits for that, the limit is put back to the module's, and the retry goes through."""
     other = connect(Path(limited_wiki.target.sandbox_dir or "."))  # the same account, another session
-    other.retry = RetryPolicy(attempts=1)  # stop at the first "ratelimited": the window is full now
+    other.rate_limit_wait = 0  # stop at the first "ratelimited": the window is full now
     steps: list[str] = []
 
     def fill_the_window() -> None:
@@ -131,7 +132,7 @@ def test_ratelimited_answers_are_waited_out(
         for i in range(2 * HITS + 1):
             try:
                 other.upload(make_image(tmp_path / f"pre{i}.png", f"pre{i}", 8), f"Before {i}.png", "x", "x")
-            except WikiUnavailable as refused:
+            except RateLimited as refused:
                 assert "ratelimited" in refused.info
                 steps.append(f"refused after {i}")
                 return

@@ -1,4 +1,4 @@
-"""The page check by construction (decision 0015) against the whole-page check it stands in for.
+"""The page check by construction (decision 0016) against the whole-page check it stands in for.
 
 ``FilePages(check="construction")`` parses only what code cannot vouch for; when it vouches for a page,
 ``check_page`` (mwparserfromhell over the whole page) must find nothing wrong with it, and when it does

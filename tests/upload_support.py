@@ -27,7 +27,7 @@ from glamupload.state import BatchState, BatchStatus
 from glamupload.upload.options import UploadOptions
 from glamupload.upload.pipeline import Uploader
 from glamupload.upload.run import UploadRun
-from glamupload.wiki import Target, Wiki, resolve_target
+from glamupload.wiki import Target, Wiki, pages_by_title, resolve_target
 
 
 def make_image(path: Path, seed: int | str, pixels: int = 48) -> Path:
@@ -128,7 +128,7 @@ def history(wiki: Wiki, titles: list[str]) -> History:
             uploads[entry["title"]] += 1
     for group in _groups(sorted(wanted)):
         reply = wiki.call({"action": "query", "prop": "info", "titles": "|".join(group), "continue": ""})
-        for page in reply["query"]["pages"].values():
+        for page in pages_by_title(reply["query"]).values():
             if "missing" in page:
                 continue
             listed = wiki.call(
@@ -141,7 +141,7 @@ def history(wiki: Wiki, titles: list[str]) -> History:
                     "continue": "",
                 }
             )
-            revisions[page["title"]] = len(next(iter(listed["query"]["pages"].values()))["revisions"])
+            revisions[page["title"]] = len(pages_by_title(listed["query"])[page["title"]]["revisions"])
     return History(uploads, revisions)
 
 

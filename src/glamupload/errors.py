@@ -6,6 +6,7 @@ print one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import Any
 
@@ -38,7 +39,9 @@ class GlamuploadError(Exception):
         self.field = field
         self.hint = hint
 
-    def __str__(self) -> str:
+    @property
+    def located(self) -> str:
+        """The message with where it happened (file, line, record, field), without the hint."""
         where = []
         if self.file:
             where.append(self.file + (f":{self.line}" if self.line else ""))
@@ -46,10 +49,10 @@ class GlamuploadError(Exception):
             where.append(f"record {self.record}")
         if self.field:
             where.append(f"field {self.field!r}")
-        text = (", ".join(where) + ": " if where else "") + self.message
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+        return (", ".join(where) + ": " if where else "") + self.message
+
+    def __str__(self) -> str:
+        return self.located + (f"\n  hint: {self.hint}" if self.hint else "")
 
 
 class ConfigError(GlamuploadError):
@@ -58,6 +61,47 @@ class ConfigError(GlamuploadError):
 
 class InputError(GlamuploadError):
     """The metadata export cannot be read (encoding, broken XML, unsafe XML, ragged rows)."""
+
+
+class LocalFileError(GlamuploadError):
+    """A local file or folder cannot be read or written: disk full, read-only folder, permissions.
+
+    Raised where glamupload writes (reports, records, batch files, the upload state), so the user reads
+    which file and why, in one line, with exit status ``LOCAL_FILES``; whatever was written before stays
+    consistent (files are written atomically, the state in transactions).
+    """
+
+    exit_status = ExitStatus.LOCAL_FILES
+
+    @classmethod
+    def from_os(cls, exc: OSError, doing: str, path: str | os.PathLike[str] | None = None) -> LocalFileError:
+        """``cannot write the report: No space left on device`` for the file the OS names (or ``path``)."""
+        reason = exc.strerror or type(exc).__name__
+        return cls(f"{doing}: {reason}", file=exc.filename or path, hint=_OS_HINTS.get(exc.errno or 0))
+
+
+#: What a person can do about the usual reasons a write fails.
+_OS_HINTS = {
+    errno.ENOSPC: "free some space on that disk, then run the same command again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then run the same command again",
+    errno.EROFS: "the folder is on a read-only file system: choose another folder",
+    errno.EACCES: "check the owner and permissions of the file and its folder",
+    errno.EPERM: "check the owner and permissions of the file and its folder",
+}
+
+
+class StateError(LocalFileError):
+    """The upload state database is damaged, was removed while in use, or cannot be written."""
+
+
+class StateInUse(GlamuploadError):
+    """The upload state is used by another glamupload process (or locked by another program)."""
+
+    exit_status = ExitStatus.STATE_IN_USE
+
+
+class Stopped(Exception):  # noqa: N818 (not an error: the outcome of a request to stop)
+    """A run was asked to stop (Ctrl-C) while it waited or talked to the wiki; nothing is half-done."""
 
 
 class NotConfirmed(GlamuploadError):
@@ -104,3 +148,13 @@ class ApiError(WikiError):
 
 class WikiUnavailable(WikiError):
     """A transient failure (network, 5xx, maxlag, rate limit) outlasted every retry."""
+
+
+class NotMediaWiki(WikiUnavailable):
+    """The URL answers, but not as a MediaWiki API does (an HTML page, another service)."""
+
+
+class RateLimited(WikiError):
+    """The wiki kept refusing for its rate limit longer than the run is allowed to wait."""
+
+    exit_status = ExitStatus.WIKI_REFUSED

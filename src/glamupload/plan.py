@@ -15,10 +15,11 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from glamupload import conventions, decisions, licenses, media, sources, titles, wikitext
+from glamupload.atomic import write_atomically
 from glamupload.caching import Memo
 from glamupload.config import BatchConfig
 from glamupload.crosswalk import IMAGE_PREFIX, CompiledSource, Crosswalk, load
@@ -689,9 +690,11 @@ SKELETON_COLUMNS = ("value", "count", "wikitext", "category", "wikidata")
 def write_lookup_skeleton(values: Iterable[tuple[str, int]], path: str | Path) -> Path:
     """A lookup-table CSV to fill in: one row per value, result columns empty."""
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as fh:
+
+    def write(fh: TextIO) -> None:
         writer = csv.writer(fh)
         writer.writerow(SKELETON_COLUMNS)
-        for value, count in values:
-            writer.writerow([value, count, "", "", ""])
+        writer.writerows([value, count, "", "", ""] for value, count in values)
+
+    write_atomically(path, write, "cannot write the lookup table")
     return path

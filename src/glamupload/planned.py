@@ -8,13 +8,13 @@ The planner (plan.py) builds planned files; the upload state stores them; the up
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from glamupload.errors import GlamuploadError, InputError
+from glamupload.atomic import atomic_file
+from glamupload.errors import InputError, LocalFileError
 from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
 from glamupload.sdc.model import StructuredData
@@ -120,21 +120,15 @@ def write_records(planned: Iterable[PlannedFile], out_dir: str | Path) -> Path:
     half-way never leaves a records.jsonl that looks whole (nor the previous run's, which would pass
     for this one's).
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / RECORDS_FILE
-    partial = path.with_name(path.name + ".part")
-    path.unlink(missing_ok=True)
+    path = Path(out_dir) / RECORDS_FILE
+    doing = "cannot write the planned files"
     try:
-        with partial.open("w", encoding="utf-8") as fh:
-            for item in planned:
-                fh.write(item.to_json() + "\n")
-        os.replace(partial, path)
-    except BaseException as exc:
-        partial.unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            raise GlamuploadError(f"cannot write the planned files: {exc.strerror}", file=path) from None
-        raise
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise LocalFileError.from_os(exc, doing, path) from None
+    with atomic_file(path, doing) as fh:
+        for item in planned:
+            fh.write(item.to_json() + "\n")
     return path
 
 

@@ -61,19 +61,19 @@ def _advice(row: FileRow) -> tuple[bool, str]:
     )
 
 
-def _open(state_path: Path) -> BatchState:
+def _open(state_path: Path, *, read_only: bool = False) -> BatchState:
     if not state_path.exists():
         raise ConfigError(
             "nothing uploaded yet, so nothing to review",
             file=state_path,
             hint="run `glamupload upload` first",
         )
-    return BatchState(state_path)
+    return BatchState(state_path, read_only=read_only)
 
 
 def waiting(state_path: Path) -> list[Waiting]:
     """The batch's files that need review, in plan order (reads the state database only)."""
-    with _open(state_path) as db:
+    with _open(state_path, read_only=True) as db:  # a listing works beside a running upload
         rows = db.rows([FileStatus.NEEDS_REVIEW])
     return [
         Waiting(r.record_id, r.filename, r.error_code or "", r.error_message or "", *_advice(r)) for r in rows
@@ -233,7 +233,7 @@ class PageConflict:
 
 def page_conflicts(state_path: Path) -> list[PageConflict]:
     """The update conflicts waiting for a reviewer, in plan order (reads the state database only)."""
-    with _open(state_path) as db:
+    with _open(state_path, read_only=True) as db:  # beside a running upload
         return [PageConflict(p.record_id, p.title, c) for p in db.page_problems() for c in p.conflicts]
 
 

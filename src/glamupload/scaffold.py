@@ -23,7 +23,8 @@ from typing import Any
 import yaml
 
 from glamupload import licenses
-from glamupload.errors import ConfigError
+from glamupload.atomic import write_atomically
+from glamupload.errors import ConfigError, LocalFileError
 from glamupload.readers import ExportShape, Reader, open_export
 from glamupload.readers.folder import export_base
 from glamupload.readers.tabular import CsvReader
@@ -386,17 +387,20 @@ def init_batch(
     if not shape.fields:
         raise ConfigError("the export has no fields to map", file=export)
     out = Path(out_dir) if out_dir is not None else export_base(export) if export.is_file() else export.parent
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LocalFileError.from_os(exc, "cannot make the batch folder", out) from None
     batch_file, crosswalk_file = out / "batch.yaml", out / "crosswalk.yaml"
     for path in (batch_file, crosswalk_file):
         if path.exists() and not force:
             raise ConfigError(f"{path} exists; give another --out folder or --force to replace it")
     suggestions, image, sniffer = suggest(reader)
     fields = list(shape.fields)
-    crosswalk_file.write_text(
-        crosswalk_text(template, suggestions, image, sniffer, fields, export), encoding="utf-8"
-    )
-    batch_file.write_text(_batch_text(export, out, reader), encoding="utf-8")
+    crosswalk = crosswalk_text(template, suggestions, image, sniffer, fields, export)
+    write_atomically(crosswalk_file, lambda fh: fh.write(crosswalk), "cannot write the crosswalk")
+    batch = _batch_text(export, out, reader)
+    write_atomically(batch_file, lambda fh: fh.write(batch), "cannot write the batch file")
     commands = [f'glamupload dry-run "{batch_file}" --out "{out / "dry-run"}"']
     if "rights" in suggestions:
         commands.append(f'glamupload values "{batch_file}" "{suggestions["rights"].field}"')

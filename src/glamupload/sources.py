@@ -13,7 +13,6 @@ import hashlib
 import os
 import random
 import stat
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ import requests
 
 from glamupload.errors import InputError
 from glamupload.problems import ProblemCode
+from glamupload.stopping import StopSignal
 
 READ_BLOCK = 1024 * 1024
 DOWNLOAD_TIMEOUT = (10.0, 60.0)  #: (connect, between bytes) seconds
@@ -145,8 +145,11 @@ def fetch(
     max_bytes: int,
     attempts: int = DOWNLOAD_ATTEMPTS,
     backoff: float = 1.0,
+    stop: StopSignal | None = None,
 ) -> Path:
-    """Download a URL into the cache (reusing an earlier complete download) and return the file."""
+    """Download a URL into the cache (reusing an earlier complete download) and return the file; a
+    ``stop`` ends its pauses at once (:class:`~glamupload.errors.Stopped`)."""
+    stop = stop or StopSignal()
     target = cache_path(url, cache_dir)
     if target.is_file():
         return target
@@ -156,8 +159,9 @@ def fetch(
     for attempt in range(attempts):
         for candidate in candidates:
             try:
-                outcome = _download(candidate, target, session, max_bytes)
+                outcome = _download(candidate, target, session, max_bytes, stop)
             except requests.RequestException as exc:
+                stop.check()
                 outcome = f"retry: {type(exc).__name__}"
             if isinstance(outcome, Path):
                 return outcome
@@ -166,17 +170,19 @@ def fetch(
                 break  # worth trying again after a pause
         else:
             raise InputError(f"cannot download {url}: {problem}")
-        time.sleep(backoff * 2**attempt * random.uniform(0.5, 1.0))
+        stop.sleep(backoff * 2**attempt * random.uniform(0.5, 1.0))
     raise InputError(f"cannot download {url} after {attempts} attempts: {problem}")
 
 
-def _download(url: str, target: Path, session: requests.Session, max_bytes: int) -> Path | str:
+def _download(
+    url: str, target: Path, session: requests.Session, max_bytes: int, stop: StopSignal
+) -> Path | str:
     """One download attempt: the file, or why not (``retry …`` when trying again may help)."""
     with session.get(url, stream=True, timeout=DOWNLOAD_TIMEOUT) as response:
         if response.status_code in RETRY_STATUSES:
             wait = response.headers.get("Retry-After", "")
             if wait.isdigit():
-                time.sleep(min(int(wait), 300))
+                stop.sleep(min(int(wait), 300))
             return f"retry: HTTP {response.status_code}"
         if response.status_code != 200:
             return f"HTTP {response.status_code}"

@@ -9,21 +9,26 @@ untouched, or marked in flight (``uploading``) and reconciled with the wiki on t
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import hashlib
 import json
+import os
+import shutil
+import socket
 import sqlite3
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUse
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 from glamupload.readers.folder import glob_base, is_glob
@@ -33,6 +38,9 @@ if TYPE_CHECKING:  # maintenance talks to the wiki; the state only carries its f
     from glamupload.maintenance import MaintenancePage
 
 SCHEMA_VERSION = 1
+#: Seconds a write waits for another program's lock on the database (glamupload's own runs never
+#: meet: the state lock lets one process at a time write).
+BUSY_TIMEOUT = 5.0
 
 
 class FileStatus(StrEnum):
@@ -138,7 +146,8 @@ CREATE TABLE IF NOT EXISTS entities (
     attempts INTEGER NOT NULL DEFAULT 0,
     error_code TEXT,
     error_message TEXT,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    base TEXT
 );
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY,
@@ -207,11 +216,14 @@ class EntityRow:
     attempts: int
     error_code: str | None
     error_message: str | None
+    #: what glamupload last wrote to the entity (the three-way merge's base); None: never written
+    base: StructuredData | None = None
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> EntityRow:
         values = dict(row)
         values["planned"] = StructuredData.from_data(json.loads(values["planned"]))
+        values["base"] = StructuredData.from_data(json.loads(values["base"])) if values["base"] else None
         values["status"] = EntityStatus(values["status"])
         return cls(**values)
 
@@ -224,6 +236,7 @@ class EntityOutcome:
     revid: int | None = None
     code: str | None = None
     message: str | None = None
+    base: StructuredData | None = None  #: glamupload's data on the entity now (written, conflict)
 
 
 def _now() -> str:
@@ -441,6 +454,8 @@ class BatchStatus:
     problems: tuple[RowProblem, ...]
     this_run: Mapping[str, int] = field(default_factory=dict)  #: outcomes of an upload run, per status
     interrupted: bool = False
+    #: Files whose bytes the run sent (what ``--limit`` counts; files found on the wiki are not sent).
+    sent: int = 0
     #: Files whose licence rests on a person's word (a reviewer's decision, a declaration), per flag kind.
     licence_flags: Mapping[str, int] = field(default_factory=dict)
     #: uploaded files' pages as ``update`` last saw them: per ``PageStatus``, ``tagged_for_deletion`` and
@@ -466,6 +481,7 @@ class BatchStatus:
             "counts": dict(self.counts),
             "this_run": dict(self.this_run),
             "interrupted": self.interrupted,
+            "sent": self.sent,
             "licence_flags": dict(self.licence_flags),
             "problems": [p.to_dict() for p in self.problems],
             "pages": {"counts": dict(self.pages), "problems": [p.to_dict() for p in self.page_problems]},
@@ -529,31 +545,187 @@ def plan_keys(record_ids: Iterable[str]) -> Iterator[str]:
         yield f"{record_id}#{seen[record_id]}"
 
 
-class BatchState:
-    """The state database of one batch (WAL mode; safe to share between the threads of one run)."""
+def lock_path(state_path: Path) -> Path:
+    """The lock file beside a state database (``BATCH.state.sqlite.lock``); it stays after a run."""
+    return state_path.with_name(state_path.name + ".lock")
 
-    def __init__(self, path: Path) -> None:
+
+class _StateLock:
+    """The OS lock (``flock``) that lets one process at a time write a state database.
+
+    The kernel releases it when its process ends, however it ends, so a lock left by a killed run never
+    blocks the next one. Within one process the lock is shared: opening the same state twice (an upload
+    run and the status it reports) is one holder. The lock file says who holds it: pid, start, host and
+    command, for the message the next process shows.
+    """
+
+    _held: dict[str, list[int]] = {}  #: lock file (real path) -> [file descriptor, holders]
+    _guard = threading.Lock()
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = lock_path(state_path)
+        self.key = os.path.realpath(self.path)
+        with self._guard:
+            held = self._held.get(self.key)
+            if held is not None:
+                held[1] += 1
+                return
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = os.pread(fd, 1000, 0).decode("utf-8", "replace").strip()
+                os.close(fd)
+                raise StateInUse(
+                    "the upload state is in use by another glamupload process"
+                    + (f" ({holder})" if holder else ""),
+                    file=state_path,
+                    hint="wait for that run to end (or stop it with Ctrl-C): one process at a time uses it",
+                ) from None
+            with suppress(OSError):  # who holds it is for the message only: a full disk must not stop here
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, self.describe().encode(), 0)
+            self._held[self.key] = [fd, 1]
+
+    @staticmethod
+    def describe() -> str:
+        command = " ".join(["glamupload", *sys.argv[1:3]]) if sys.argv[1:] else Path(sys.argv[0]).name
+        return f"pid {os.getpid()} on {socket.gethostname()}, started {_now()}, `{command}`\n"
+
+    def release(self) -> None:
+        with self._guard:
+            held = self._held.get(self.key)
+            if held is None:
+                return
+            held[1] -= 1
+            if held[1] == 0:
+                del self._held[self.key]
+                os.close(held[0])  # closing the descriptor releases the flock
+
+    @property
+    def file_identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the lock file this process locked, to notice it deleted or replaced."""
+        held = self._held.get(self.key)
+        if held is None:
+            return None
+        info = os.fstat(held[0])
+        return info.st_dev, info.st_ino
+
+
+#: SQLite's primary result codes that glamupload explains (``sqlite3.Error.sqlite_errorcode & 0xff``).
+_SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 3, 5, 6, 8, 10
+_SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH, _SQLITE_NOTADB = 11, 13, 14, 23, 26
+_DAMAGED_HINT = (
+    "restore it from a backup, or move it aside and run `glamupload upload` again: files already on the "
+    "wiki are found by their titles and recorded as uploaded, none is sent twice"
+)
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the state's disk has (almost) no space left: SQLite reports a full disk while it extends
+    its shared-memory file as an I/O error."""
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
+
+
+def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
+    """What a SQLite failure means for the user, by SQLite's result code (never by its wording)."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return StateInUse(
+            "the upload state database is locked by another program",
+            file=path,
+            hint="close the program that holds it (an sqlite3 shell, a backup tool), then run again",
+        )
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _disk_full(path)):
+        return StateError(
+            "the disk is full: the upload state could not be written (the last change was not made)",
+            file=path,
+            hint="free some space on that disk, then run the same command again",
+        )
+    if code in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
+        return StateError(f"the upload state database is damaged ({exc})", file=path, hint=_DAMAGED_HINT)
+    if code in (_SQLITE_READONLY, _SQLITE_PERM, _SQLITE_AUTH, _SQLITE_CANTOPEN):
+        return StateError(
+            f"the upload state database cannot be opened or written ({exc})",
+            file=path,
+            hint="check the owner and permissions of the file and its folder, and that the disk is writable",
+        )
+    if code == _SQLITE_IOERR:
+        return StateError(
+            f"the disk failed while the upload state was written ({exc})",
+            file=path,
+            hint="check the disk (full? removed?), then run the same command again",
+        )
+    return StateError(f"the upload state database failed: {exc}", file=path)
+
+
+class BatchState:
+    """The state database of one batch (WAL mode; safe to share between the threads of one run).
+
+    Opened for writing (the default), it holds the state's lock: a second process that opens it is
+    refused with :class:`StateInUse`, naming the holder. ``read_only`` (``status``, listings) takes no
+    lock and writes nothing, so it works beside a running upload. Every SQLite or OS failure becomes a
+    :class:`StateError` (or :class:`StateInUse`) naming the file; a failed change is rolled back whole.
+    """
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise ConfigError(f"the upload state database cannot be opened: {exc}", file=path) from None
+        self.read_only = read_only
         self._lock = threading.RLock()
-        version = self.meta("schema")
-        if version is None:
-            self.set_meta("schema", str(SCHEMA_VERSION))
-        elif version != str(SCHEMA_VERSION):
-            raise ConfigError(
-                f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}", file=path
-            )
+        self._state_lock: _StateLock | None = None
+        self._identity: tuple[tuple[int, int], tuple[int, int] | None] | None = None
+        try:
+            if read_only:
+                self._db = sqlite3.connect(
+                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT
+                )
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._state_lock = _StateLock(path)
+                if not path.exists():  # a deleted state's journal files would be taken for the new one's
+                    for suffix in ("-wal", "-shm", "-journal"):
+                        path.with_name(path.name + suffix).unlink(missing_ok=True)
+                self._db = sqlite3.connect(
+                    path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT
+                )
+        except OSError as exc:
+            self._release()
+            raise LocalFileError.from_os(exc, "cannot open the upload state", path) from None
+        except sqlite3.Error as exc:
+            self._release()
+            raise _state_error(exc, path) from None
+        try:
+            with self._guard():
+                self._db.row_factory = sqlite3.Row
+                if not read_only:
+                    self._db.execute("PRAGMA journal_mode=WAL")
+                    self._db.execute("PRAGMA synchronous=FULL")
+                    self._db.executescript(_SCHEMA)
+                    self._add_columns()
+                    self._identity = self._file_identity()
+            version = self.meta("schema")
+            if version is None and not read_only:
+                self.set_meta("schema", str(SCHEMA_VERSION))
+            elif version is not None and version != str(SCHEMA_VERSION):
+                raise ConfigError(
+                    f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}", file=path
+                )
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        self._db.close()
+        with suppress(sqlite3.Error, AttributeError):
+            self._db.close()
+        self._release()
+
+    def _release(self) -> None:
+        if self._state_lock is not None:
+            self._state_lock.release()
+            self._state_lock = None
 
     def __enter__(self) -> BatchState:
         return self
@@ -562,23 +734,87 @@ class BatchState:
         self.close()
 
     @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """SQLite and OS failures as the user's errors (one line, the file, what to do)."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise _state_error(exc, self.path) from None
+        except OSError as exc:
+            raise LocalFileError.from_os(exc, "cannot use the upload state", self.path) from None
+
+    def _add_columns(self) -> None:
+        """Columns added after their table: an older state database gains them on open (older
+        glamupload versions ignore them), so no schema version change."""
+        if "base" not in self._columns("entities"):
+            self._db.execute("ALTER TABLE entities ADD COLUMN base TEXT")
+
+    def _columns(self, table: str) -> set[str]:
+        return {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({table})")}
+
+    def _file_identity(self) -> tuple[tuple[int, int], tuple[int, int] | None]:
+        info = os.stat(self.path)
+        return (info.st_dev, info.st_ino), self._state_lock.file_identity if self._state_lock else None
+
+    def _check_file(self) -> None:
+        """Refuse to go on when the database (or its lock file) was deleted or replaced since it was
+        opened: changes would go to a file nobody sees, and another process could take the lock."""
+        if self._identity is None:
+            return
+        try:
+            now = self._file_identity()
+            locked = os.stat(self._state_lock.path) if self._state_lock else None
+        except FileNotFoundError:
+            now, locked = ((0, 0), None), None
+        lock_id = (locked.st_dev, locked.st_ino) if locked else None
+        if now != self._identity or lock_id != self._identity[1]:
+            raise StateError(
+                "the upload state database (or its lock file) was deleted or replaced while this run used it",
+                file=self.path,
+                hint="the files already sent are on the wiki; run `glamupload upload` again: a new state "
+                "finds them by their titles and records them as uploaded",
+            )
+
+    def _read(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock, self._guard():
+            return list(self._db.execute(sql, args))
+
+    def _rows(self, found: Iterable[sqlite3.Row]) -> list[FileRow]:
+        """Rows as FileRows; a row whose stored plan no longer reads is damage, named by its key."""
+        rows = []
+        for row in found:
+            try:
+                rows.append(FileRow.from_sql(row))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise StateError(
+                    f"row {row['key']} of the upload state is damaged ({type(exc).__name__}: {exc})",
+                    file=self.path,
+                    hint=_DAMAGED_HINT,
+                ) from None
+        return rows
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change: committed whole or not at all (also when the process is killed)."""
-        with self._lock:
+        if self.read_only:
+            raise StateError("the upload state was opened read-only", file=self.path)
+        with self._lock, self._guard():
+            self._check_file()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
+                self._db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    with suppress(sqlite3.Error):  # a full disk may have ended the transaction already
+                        self._db.execute("ROLLBACK")
                 raise
-            self._db.execute("COMMIT")
 
     # --- the plan ---------------------------------------------------------------------------------
 
     def meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        found = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(found[0][0]) if found else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction() as db:
@@ -626,7 +862,9 @@ class BatchState:
                 "DELETE FROM files WHERE key = ? AND status NOT IN (?, ?, ?)",
                 [(key, FileStatus.UPLOADED, FileStatus.DUPLICATE, FileStatus.UPLOADING) for key in gone],
             )
-            self._store_entities(db, keys, items, now)
+            self._store_entities(
+                db, {k: p.structured_data for k, p in zip(keys, items, strict=True)}, now, whole=True
+            )
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint', ?)",
                 (json.dumps(dict(fingerprint), sort_keys=True),),
@@ -637,16 +875,19 @@ class BatchState:
     # --- structured data (issue #18; its own table, beside the files') --------------------------------
 
     @staticmethod
-    def _store_entities(db: sqlite3.Connection, keys: list[str], items: list[PlannedFile], now: str) -> None:
+    def _store_entities(
+        db: sqlite3.Connection, planned: Mapping[str, StructuredData | None], now: str, *, whole: bool
+    ) -> None:
         """Keep every row's planned structured data, finished rows' too (a file uploaded earlier gets its
         entity later). A row whose payload is the one already written stays written; any other change makes
-        it pending; a row the plan gives none is dropped."""
-        stored = {r["key"]: r for r in db.execute("SELECT key, digest, status, written_digest FROM entities")}
-        for key, item in zip(keys, items, strict=True):
-            data = item.structured_data
+        it pending. A row the plan gives none (or, for the ``whole`` plan, a row it no longer has) is dropped
+        unless glamupload wrote its entity: then it keeps its plan and its base."""
+        found = db.execute("SELECT key, digest, status, written_digest, base FROM entities")
+        stored = {r["key"]: r for r in found if whole or r["key"] in planned}
+        for key, data in planned.items():
             old = stored.pop(key, None)
             if data is None:
-                if old is not None:
+                if old is not None and old["base"] is None:
                     db.execute("DELETE FROM entities WHERE key = ?", (key,))
                 continue
             digest = data.digest()
@@ -666,16 +907,26 @@ class BatchState:
                     now,
                 ),
             )
-        db.executemany("DELETE FROM entities WHERE key = ?", [(key,) for key in stored])
+        db.executemany("DELETE FROM entities WHERE key = ? AND base IS NULL", [(key,) for key in stored])
+
+    def replan_entities(self, planned: Mapping[str, StructuredData | None]) -> None:
+        """Give these rows (by key) a new plan's structured data, in one transaction (``update``: the
+        files' plans stay as uploaded, their entities follow the new plan)."""
+        with self.transaction() as db:
+            self._store_entities(db, planned, _now(), whole=False)
 
     def entity_rows(
         self, statuses: Iterable[EntityStatus], only: Iterable[str] | None = None
     ) -> list[EntityRow]:
         """Uploaded files whose entity has one of these statuses, in plan order."""
         wanted = list(statuses)
+        # a state opened read-only is not migrated: an older one has no base column yet
+        columns = {str(r[1]) for r in self._read("PRAGMA table_info(entities)")}
+        base = "e.base" if "base" in columns else "NULL AS base"
         sql = (
             "SELECT e.key, f.record_id, f.wiki_title, e.planned, e.digest, e.status, e.entity, e.revid,"
-            " e.attempts, e.error_code, e.error_message FROM entities e JOIN files f ON f.key = e.key"
+            f" e.attempts, e.error_code, e.error_message, {base}"
+            " FROM entities e JOIN files f ON f.key = e.key"
             f" WHERE f.status = ? AND e.status IN ({', '.join('?' * len(wanted))})"
         )
         args: list[Any] = [FileStatus.UPLOADED, *wanted]
@@ -683,20 +934,18 @@ class BatchState:
             ids = list(only)
             sql += f" AND f.record_id IN ({', '.join('?' * len(ids))})"
             args.extend(ids)
-        with self._lock:
-            found = self._db.execute(sql + " ORDER BY f.id", args).fetchall()
-        return [EntityRow.from_sql(r) for r in found]
+        return [EntityRow.from_sql(r) for r in self._read(sql + " ORDER BY f.id", args)]
 
     def entity_counts(self) -> dict[str, int]:
         """Entities per status (every status, zero included), of uploaded files only."""
-        with self._lock:
-            found = dict(
-                self._db.execute(
-                    "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
-                    " WHERE f.status = ? GROUP BY e.status",
-                    (FileStatus.UPLOADED,),
-                ).fetchall()
+        found = {
+            str(row[0]): int(row[1])
+            for row in self._read(
+                "SELECT e.status, COUNT(*) FROM entities e JOIN files f ON f.key = e.key"
+                " WHERE f.status = ? GROUP BY e.status",
+                (FileStatus.UPLOADED,),
             )
+        }
         return {status.value: int(found.get(status.value, 0)) for status in EntityStatus}
 
     def start_entity(self, key: str, entity: str) -> None:
@@ -709,18 +958,20 @@ class BatchState:
             )
 
     def finish_entity(self, key: str, outcome: EntityOutcome) -> None:
-        """Settle an entity write; ``written`` and ``conflict`` record the digest written (never again)."""
+        """Settle an entity write; ``written`` and ``conflict`` record the digest written (never again)
+        and glamupload's data on the entity (the next merge's base)."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE entities SET status = ?, revid = COALESCE(?, revid), error_code = ?,"
                 " error_message = ?, written_digest = CASE WHEN ? THEN digest ELSE written_digest END,"
-                " updated = ? WHERE key = ?",
+                " base = COALESCE(?, base), updated = ? WHERE key = ?",
                 (
                     outcome.status,
                     outcome.revid,
                     outcome.code,
                     outcome.message,
                     outcome.status in (EntityStatus.WRITTEN, EntityStatus.CONFLICT),
+                    None if outcome.base is None else json.dumps(outcome.base.to_data(), ensure_ascii=False),
                     _now(),
                     key,
                 ),
@@ -744,8 +995,7 @@ class BatchState:
             args.extend(ids)
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
-        with self._lock:
-            return [FileRow.from_sql(r) for r in self._db.execute(sql + " ORDER BY id", args)]
+        return self._rows(self._read(sql + " ORDER BY id", args))
 
     def iter_rows(
         self, statuses: Iterable[FileStatus], *, only: Iterable[str] | None = None, batch: int = 200
@@ -777,14 +1027,20 @@ class BatchState:
             return int(self._db.execute(sql, [*wanted, *(ids or [])]).fetchone()[0])
 
     def row(self, row_id: int) -> FileRow:
-        with self._lock:
-            found = self._db.execute("SELECT * FROM files WHERE id = ?", (row_id,)).fetchone()
-        return FileRow.from_sql(found)
+        found = self._rows(self._read("SELECT * FROM files WHERE id = ?", (row_id,)))
+        if not found:
+            raise StateError(f"row {row_id} is gone from the upload state", file=self.path)
+        return found[0]
+
+    def record_ids(self) -> set[str]:
+        """Every record id of the stored plan."""
+        return {str(r[0]) for r in self._read("SELECT DISTINCT record_id FROM files")}
 
     def counts(self) -> dict[str, int]:
         """Rows per status (every status present, zero included) and ``total``."""
-        with self._lock:
-            found = dict(self._db.execute("SELECT status, COUNT(*) FROM files GROUP BY status").fetchall())
+        found = {
+            str(r[0]): int(r[1]) for r in self._read("SELECT status, COUNT(*) FROM files GROUP BY status")
+        }
         counts = {status.value: int(found.get(status.value, 0)) for status in FileStatus}
         counts["total"] = sum(counts.values())
         return counts
@@ -793,7 +1049,9 @@ class BatchState:
         """Failed, needs-review and skipped rows with the reason (the wiki's code and message, or ours)."""
         return [RowProblem.of(r) for r in self.rows(ATTENTION)]
 
-    def status(self, this_run: Mapping[str, int] | None = None, interrupted: bool = False) -> BatchStatus:
+    def status(
+        self, this_run: Mapping[str, int] | None = None, interrupted: bool = False, sent: int = 0
+    ) -> BatchStatus:
         """Where the batch stands now (and, after an upload run, what the run did)."""
         return BatchStatus(
             str(self.path),
@@ -802,6 +1060,7 @@ class BatchState:
             tuple(self.problems()),
             dict(this_run or {}),
             interrupted,
+            sent,
             self.licence_flags(),
             self.page_counts(),
             tuple(self.page_problems()),
@@ -809,21 +1068,19 @@ class BatchState:
 
     def licence_flags(self) -> dict[str, int]:
         """Planned files per licence flag kind (``Verdict.flags``): what rests on a person's word."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT json_extract(flag.value, '$.kind'), COUNT(DISTINCT files.id) FROM files,"
-                " json_each(files.planned, '$.license.flags') AS flag GROUP BY 1 ORDER BY 2 DESC, 1"
-            ).fetchall()
+        found = self._read(
+            "SELECT json_extract(flag.value, '$.kind'), COUNT(DISTINCT files.id) FROM files,"
+            " json_each(files.planned, '$.license.flags') AS flag GROUP BY 1 ORDER BY 2 DESC, 1"
+        )
         return {str(kind): int(n) for kind, n in found}
 
     def uploaded_title_for_sha1(self, sha1: str, exclude: int) -> str | None:
         """The wiki title of another row of this batch already uploaded with this content."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT wiki_title FROM files WHERE sha1 = ? AND id != ? AND status = ? LIMIT 1",
-                (sha1, exclude, FileStatus.UPLOADED),
-            ).fetchone()
-        return None if row is None else str(row[0])
+        found = self._read(
+            "SELECT wiki_title FROM files WHERE sha1 = ? AND id != ? AND status = ? LIMIT 1",
+            (sha1, exclude, FileStatus.UPLOADED),
+        )
+        return str(found[0][0]) if found else None
 
     # --- status changes (each one transaction) -----------------------------------------------------
 
@@ -915,20 +1172,18 @@ class BatchState:
 
     def review_for(self, row: FileRow, warning: str) -> Review | None:
         """The decision taken on ``warning`` for this row's file name, if any."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT decision, reviewer, reason, decided FROM reviews WHERE key = ? AND filename = ?"
-                " AND warning = ?",
-                (row.key, row.filename, warning),
-            ).fetchone()
-        return None if found is None else Review(Decision(found[0]), *found[1:])
+        found = self._read(
+            "SELECT decision, reviewer, reason, decided FROM reviews WHERE key = ? AND filename = ?"
+            " AND warning = ?",
+            (row.key, row.filename, warning),
+        )
+        return Review(Decision(found[0][0]), *found[0][1:]) if found else None
 
     # --- file pages (glamupload update) -----------------------------------------------------------
 
     def pages(self, keys: Iterable[str] | None = None) -> dict[str, PageRow]:
         """The page rows ``update`` keeps, by row key (all, or those of ``keys``)."""
-        with self._lock:
-            found = [PageRow.from_sql(r) for r in self._db.execute("SELECT * FROM pages")]
+        found = [PageRow.from_sql(r) for r in self._read("SELECT * FROM pages")]
         wanted = None if keys is None else set(keys)
         return {p.key: p for p in found if wanted is None or p.key in wanted}
 
@@ -1009,30 +1264,26 @@ class BatchState:
     def page_counts(self) -> dict[str, int]:
         """Uploaded files' pages per ``PageStatus``, tagged for deletion, and never checked."""
         counts = empty_page_counts()
-        with self._lock:
-            for status, number in self._db.execute("SELECT status, COUNT(*) FROM pages GROUP BY status"):
-                counts[str(status)] = int(number)
-            counts[TAGGED] = int(
-                self._db.execute("SELECT COUNT(*) FROM pages WHERE deletion_tag IS NOT NULL").fetchone()[0]
-            )
-            counts["unchecked"] = int(
-                self._db.execute(
-                    "SELECT COUNT(*) FROM files WHERE status = ? AND key NOT IN (SELECT key FROM pages)",
-                    (FileStatus.UPLOADED,),
-                ).fetchone()[0]
-            )
+        for status, number in self._read("SELECT status, COUNT(*) FROM pages GROUP BY status"):
+            counts[str(status)] = int(number)
+        counts[TAGGED] = int(self._read("SELECT COUNT(*) FROM pages WHERE deletion_tag IS NOT NULL")[0][0])
+        counts["unchecked"] = int(
+            self._read(
+                "SELECT COUNT(*) FROM files WHERE status = ? AND key NOT IN (SELECT key FROM pages)",
+                (FileStatus.UPLOADED,),
+            )[0][0]
+        )
         return counts
 
     def page_problems(self) -> list[PageProblem]:
         """Pages that need attention, in plan order, with the reason."""
         wanted = [s.value for s in PAGE_ATTENTION]
-        with self._lock:
-            found = self._db.execute(
-                "SELECT files.record_id, pages.* FROM pages JOIN files ON files.key = pages.key"
-                f" WHERE pages.status IN ({', '.join('?' * len(wanted))}) OR pages.deletion_tag IS NOT NULL"
-                " ORDER BY files.id",
-                wanted,
-            ).fetchall()
+        found = self._read(
+            "SELECT files.record_id, pages.* FROM pages JOIN files ON files.key = pages.key"
+            f" WHERE pages.status IN ({', '.join('?' * len(wanted))}) OR pages.deletion_tag IS NOT NULL"
+            " ORDER BY files.id",
+            wanted,
+        )
         problems = []
         for row in found:
             page = PageRow.from_sql(row)
@@ -1059,11 +1310,10 @@ class BatchState:
 
     def page_decisions(self, key: str) -> dict[str, PageDecision]:
         """The decisions taken on this row's update conflicts, by part."""
-        with self._lock:
-            found = self._db.execute(
-                "SELECT part, value, decision, reviewer, reason, decided FROM page_decisions WHERE key = ?",
-                (key,),
-            ).fetchall()
+        found = self._read(
+            "SELECT part, value, decision, reviewer, reason, decided FROM page_decisions WHERE key = ?",
+            (key,),
+        )
         return {
             row[0]: PageDecision(json.loads(row[1]), Decision(row[2]), row[3], row[4], row[5])
             for row in found

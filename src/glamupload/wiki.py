@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import random
-import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -31,22 +31,42 @@ from glamupload.accounts import (
     main_account,
     resolve_credentials,
 )
-from glamupload.errors import ApiError, AuthError, ConfigError, WikiError, WikiUnavailable
+from glamupload.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    LocalFileError,
+    NotMediaWiki,
+    RateLimited,
+    Stopped,
+    WikiError,
+    WikiUnavailable,
+)
+from glamupload.stopping import StopSignal
 
 COMMONS_API = "https://commons.wikimedia.org/w/api.php"
 #: Multi-value API parameters take at most 50 values for ordinary accounts.
 TITLES_PER_REQUEST = 50
 MAXLAG = 5
 #: API error codes that mean "not now": the same request succeeds later.
-TRANSIENT_CODES = frozenset(
-    {"maxlag", "ratelimited", "readonly", "concurrency-limit", "apierror-concurrency-limit"}
-)
+TRANSIENT_CODES = frozenset({"maxlag", "readonly"})
+#: API error codes (and HTTP 429) that mean "you are too fast": waited out for as long as the wiki asks,
+#: up to the connection's ``rate_limit_wait`` in all for one request, never counted as failed attempts.
+RATE_LIMIT_CODES = frozenset({"ratelimited", "concurrency-limit", "apierror-concurrency-limit"})
 #: API error codes that mean the session was lost: log in again and repeat the request.
 SESSION_LOST_CODES = frozenset({"assertuserfailed", "assertnameduserfailed", "mustbeloggedin", "notloggedin"})
 #: Failures of the connection itself (refused, reset, timed out, cut in the middle of a reply).
 NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 #: HTTP statuses worth repeating (rate limiting, overload, gateway trouble).
-TRANSIENT_HTTP = frozenset({408, 429, 500, 502, 503, 504})
+TRANSIENT_HTTP = frozenset({408, 500, 502, 503, 504})
+#: How many answers in a row that are not a MediaWiki API's reply (an HTML page) a URL may give before it
+#: is called "not a MediaWiki API", while it never gave a real reply (later on, such answers are transient).
+NOT_API_ATTEMPTS = 3
+#: How long a run keeps waiting on rate limits for one request before it gives up (2 hours).
+RATE_LIMIT_WAIT = 7200.0
+#: The environment variable that sets how many attempts a transient failure gets (for scripts that
+#: would rather fail fast than wait out an outage).
+RETRIES_VARIABLE = "GLAMUPLOAD_RETRIES"
 
 
 @dataclass(frozen=True)
@@ -131,10 +151,31 @@ class RetryPolicy:
     base: float = 1.0
     cap: float = 120.0
 
+    @classmethod
+    def from_environment(cls) -> RetryPolicy:
+        """The default policy, with ``GLAMUPLOAD_RETRIES`` attempts when that variable is set."""
+        value = os.environ.get(RETRIES_VARIABLE)
+        if value is None:
+            return cls()
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigError(
+                f"{RETRIES_VARIABLE} must be a whole number of attempts, at least 1, not {value!r}"
+            )
+        return cls(attempts=int(value))
+
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based); jitter spreads clients apart."""
-        backoff = min(self.cap, self.base * 2**attempt) * random.uniform(0.5, 1.0)
+        backoff = min(self.cap, self.base * 2 ** min(attempt, 32)) * random.uniform(0.5, 1.0)
         return max(backoff, retry_after or 0.0)
+
+
+def duration(seconds: float) -> str:
+    """A wait for people: ``45 s``, ``12 min``, ``2.5 h``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h".replace(".0 h", " h")
 
 
 def _retry_after(response: requests.Response | None) -> float | None:
@@ -167,6 +208,7 @@ class Wiki:
         *,
         store: sessions.SessionStore | None = None,
         timeout: float = 120.0,
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
         self.target = target
         self.credentials = credentials
@@ -174,30 +216,45 @@ class Wiki:
         #: The login name (``User@BotName``); for a token, the account the wiki says it belongs to.
         self.username = credentials.account if credentials else None
         self.timeout = timeout
-        self.retry = RetryPolicy()
-        #: Called with (seconds, reason) before every wait, so a wait is shown, never silent.
-        self.on_wait: Callable[[float, str], None] | None = None
+        self.retry = RetryPolicy.from_environment()
+        #: Seconds of rate-limit waits one request may take in all before the command gives up.
+        self.rate_limit_wait = RATE_LIMIT_WAIT
+        #: Called with (seconds, reason) before every wait, so a wait is shown, never silent (from the
+        #: first request on: an unreachable wiki is retried for a minute or two before a command fails).
+        self.on_wait = on_wait
+        #: Set to stop: waits end and requests in flight are cut (:class:`Stopped`); cleared to go on.
+        self.stop_signal = StopSignal()
         self.session_origin: SessionOrigin = "anonymous"
         self._csrf: str | None = None
         self._logged_in = False
-        self.session = requests.Session()
+        #: Whether this URL ever answered as a MediaWiki API does (until then, HTML means "not one").
+        self._seen_api = False
+        self.session = self.stop_signal.mount(requests.Session())
         self.session.headers["User-Agent"] = user_agent(self.username)
         if credentials is not None:
             self._open_session(credentials)
 
     @classmethod
     def connect(
-        cls, wiki: str = "sandbox", sandbox_dir: Path | None = None, *, read_only: bool = False
+        cls,
+        wiki: str = "sandbox",
+        sandbox_dir: Path | None = None,
+        *,
+        read_only: bool = False,
+        on_wait: Callable[[float, str], None] | None = None,
     ) -> Wiki:
         """Resolve ``--wiki`` and the credentials, and open a session (a saved one when the wiki accepts it).
 
         ``read_only`` connects anonymously, without looking for credentials: reads need none, and a
-        command that only reads should never cost a login.
+        command that only reads should never cost a login. ``on_wait`` is told of every wait, the first
+        requests' included.
         """
         target = resolve_target(wiki, sandbox_dir)
         if read_only:
-            return cls(target)
-        return cls(target, resolve_credentials(target), store=sessions.SessionStore.default())
+            return cls(target, on_wait=on_wait)
+        return cls(
+            target, resolve_credentials(target), store=sessions.SessionStore.default(), on_wait=on_wait
+        )
 
     @property
     def session_file(self) -> Path | None:
@@ -244,7 +301,9 @@ class Wiki:
     def login(self) -> None:
         """Log in with the bot password (a login token, then ``action=login``) and save the session.
 
-        The one place a password is sent. Both requests go through :meth:`call` like every other.
+        The one place a password is sent. Both requests go through :meth:`call` like every other, so a
+        lost reply is retried; a refusal is checked against the session (the lost reply may have been
+        the wiki's "Success", and the retry then meets a session logged in already).
         """
         creds = self.credentials
         if creds is None or creds.method is not Method.BOT_PASSWORD or creds.secret is None:
@@ -265,7 +324,9 @@ class Wiki:
                 "lgtoken": tokens["logintoken"],
             }
         )["login"]
-        if reply.get("result") != "Success":
+        if reply.get("result") != "Success" and self._session_user() != main_account(creds.account or ""):
+            # (a refusal after a retry can mean the first try logged in and only its reply was lost: the
+            # session then is the account's, which the userinfo request tells)
             raise AuthError(
                 str(reply.get("result") or "Failed"),
                 str(reply.get("reason") or "login failed"),
@@ -276,7 +337,10 @@ class Wiki:
 
     def _save_session(self) -> None:
         if self.store is not None and self.session_file is not None:
-            self.store.save(self.session_file, self.session.cookies)
+            try:
+                self.store.save(self.session_file, self.session.cookies)
+            except OSError as exc:
+                raise LocalFileError.from_os(exc, "cannot save the wiki session", self.session_file) from None
 
     def _session_user(self) -> str | None:
         """The account this session is logged in as (None when anonymous): one ``userinfo`` request."""
@@ -333,23 +397,19 @@ class Wiki:
             data.setdefault("assert", "user")
         if write:
             data["token"] = self.csrf_token()
-        attempt = 0
+        tries = _Tries(self)
         refreshed = relogged = False
         while True:
+            self.stop_signal.check()
             try:
                 response = self.session.post(self.target.api, data=data, files=files, timeout=self.timeout)
-                if response.status_code in TRANSIENT_HTTP:
-                    raise _Transient(f"HTTP {response.status_code}", _retry_after(response))
-                if response.status_code != 200:
-                    raise WikiError("http", f"HTTP {response.status_code} from {self.target.api}")
-                try:
-                    reply: dict[str, Any] = response.json()
-                except ValueError:
-                    raise _Transient("the wiki answered with something that is not JSON", None) from None
+                reply = self._reply(response, str(params.get("action", "")))
                 error = reply.get("error")
                 if not error:
                     return reply
                 code, info = str(error.get("code", "")), str(error.get("info", ""))
+                if code in RATE_LIMIT_CODES:
+                    raise _Transient(f"{code}: {info}", _retry_after(response), rate_limit=True)
                 if code in TRANSIENT_CODES or code.startswith("internal_api_error"):
                     raise _Transient(f"{code}: {info}", _retry_after(response))
                 if code == "badtoken" and "token" in data and not refreshed:
@@ -364,20 +424,51 @@ class Wiki:
                     continue
                 raise ApiError(code, info, error)
             except NETWORK_ERRORS as exc:
-                reason = f"network: {type(exc).__name__}"
-                retry_after = None
+                if self.stop_signal.is_set():
+                    raise Stopped from None  # the stop cut this request
+                failure = _Transient(f"network: {type(exc).__name__}", None)
             except _Transient as exc:
-                reason, retry_after = exc.reason, exc.retry_after
-            if attempt + 1 >= self.retry.attempts:
-                raise WikiUnavailable(
-                    "unavailable",
-                    f"{self.target.api}: {reason} (gave up after {self.retry.attempts} attempts)",
-                )
-            delay = self.retry.delay(attempt, retry_after)
+                failure = exc
+            delay, shown = tries.wait_after(failure)
             if self.on_wait is not None:
-                self.on_wait(delay, reason)
-            time.sleep(delay)
-            attempt += 1
+                self.on_wait(delay, shown)
+            self.stop_signal.sleep(delay)
+
+    def _reply(self, response: requests.Response, action: str) -> dict[str, Any]:
+        """The API reply of an answer, or why it is none: a transient HTTP status (:class:`_Transient`),
+        another status (:class:`WikiError`), or something that is not a MediaWiki API's JSON."""
+        if response.status_code == 429:
+            raise _Transient("HTTP 429", _retry_after(response), rate_limit=True)
+        if response.status_code in TRANSIENT_HTTP:
+            raise _Transient(f"HTTP {response.status_code}", _retry_after(response))
+        if response.status_code != 200:
+            hint = "" if self._seen_api else " (is this the URL of a MediaWiki api.php?)"
+            raise WikiError("http", f"HTTP {response.status_code} from {self.target.api}{hint}")
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+        try:
+            reply = response.json()
+        except ValueError:
+            if kind == "application/json":  # a reply cut short: the same request answers whole later
+                raise _Transient("a JSON reply cut short", None) from None
+            raise _Transient(f"{kind} instead of JSON", None, not_api=True) from None
+        keys = ("error", "query", "batchcomplete", "continue", action)
+        if not isinstance(reply, dict) or (not self._seen_api and not any(k in reply for k in keys)):
+            raise _Transient("JSON that is not a MediaWiki API reply", None, not_api=True)
+        self._seen_api = True
+        return reply
+
+    @contextmanager
+    def after_stop(self, timeout: float = 1.0) -> Iterator[None]:
+        """Requests once more after a stop, each tried once within ``timeout`` seconds, so a stopped run
+        can ask the wiki what became of the file it was sending; stopped again afterwards."""
+        saved = self.retry, self.timeout, self.rate_limit_wait
+        self.retry, self.timeout, self.rate_limit_wait = RetryPolicy(attempts=1), timeout, 0.0
+        self.stop_signal.clear()
+        try:
+            yield
+        finally:
+            self.retry, self.timeout, self.rate_limit_wait = saved
+            self.stop_signal.set()
 
     def csrf_token(self, force: bool = False) -> str:
         """The session's CSRF token, fetched once and again after ``badtoken``; writing needs a login."""
@@ -427,7 +518,7 @@ class Wiki:
                 limit = _upload_limit(reply["userinfo"])
                 self._csrf = str(reply["tokens"]["csrftoken"])
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
-            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            pages = pages_by_title(reply)
             for title in group:
                 full = names.get(f"File:{title}", f"File:{title}")
                 page = pages.get(full, {})
@@ -524,7 +615,7 @@ class Wiki:
                 rvslots="main",
             )["query"]
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
-            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            pages = pages_by_title(reply)
             for title in group:
                 page = pages.get(names.get(title, title), {})
                 revisions = page.get("revisions")
@@ -618,7 +709,7 @@ class Wiki:
         for group in chunked(titles):
             reply = self.api("query", prop="info", titles="|".join(group))["query"]
             names = {n["from"]: n["to"] for n in reply.get("normalized", [])}
-            pages = {p["title"]: p for p in reply.get("pages", {}).values()}
+            pages = pages_by_title(reply)
             for title in group:
                 page = pages.get(names.get(title, title), {})
                 found[title] = None if "missing" in page or "pageid" not in page else int(page["pageid"])
@@ -651,6 +742,13 @@ class Wiki:
         return _upload_limit(reply["query"]["userinfo"], "edit")
 
 
+def pages_by_title(query: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ``pages`` of a query reply by title. MediaWiki 1.39 sends them as an object keyed by page id,
+    but as a list when the ids happen to make one (seen while another client publishes the same files)."""
+    pages = query.get("pages") or {}
+    return {str(p["title"]): p for p in (pages.values() if isinstance(pages, dict) else pages)}
+
+
 def _upload_limit(userinfo: dict[str, Any], action: str = "upload") -> tuple[int, float] | None:
     """The strictest ``action`` limit of ``uiprop=ratelimits`` as (hits, seconds); None if unlimited."""
     limits = userinfo.get("ratelimits", {}).get(action, {})
@@ -676,10 +774,62 @@ class _BearerAuth(requests.auth.AuthBase):
         return request
 
 
-class _Transient(Exception):
-    """Internal: a failure worth retrying, with the server's ``Retry-After`` when it sent one."""
+@dataclass
+class _Tries:
+    """One request's tries: failed attempts, answers that were no API reply, and rate-limit waits (not
+    attempts: bounded by the total wait ``rate_limit_wait``)."""
 
-    def __init__(self, reason: str, retry_after: float | None) -> None:
+    wiki: Wiki
+    attempts: int = 0
+    not_api: int = 0
+    waits: int = 0
+    limited: float = 0.0
+
+    def wait_after(self, failure: _Transient) -> tuple[float, str]:
+        """How long to wait before trying again, and why (for people); the error when not to."""
+        wiki, retry = self.wiki, self.wiki.retry
+        if failure.rate_limit:
+            delay = min(retry.delay(self.waits, failure.retry_after), wiki.rate_limit_wait - self.limited)
+            self.waits += 1
+            if delay <= 0:
+                raise RateLimited(
+                    "ratelimited",
+                    f"{wiki.target.api}: still refused for the rate limit after waiting "
+                    f"{duration(self.limited)} ({failure.reason})",
+                    hint="run again later, or allow a longer wait (upload --rate-limit-wait MINUTES)",
+                )
+            self.limited += delay
+            most = duration(wiki.rate_limit_wait)
+            return delay, f"{failure.reason} (rate limit: {duration(self.limited)} waited of at most {most})"
+        self.not_api = self.not_api + 1 if failure.not_api and not wiki._seen_api else 0
+        if self.not_api >= NOT_API_ATTEMPTS:
+            raise NotMediaWiki(
+                "not-mediawiki",
+                f"{wiki.target.api} is not a MediaWiki API: it answers {failure.reason}",
+                hint="--wiki needs the URL of the wiki's api.php, e.g. https://commons.wikimedia.org/w/api.php",
+            )
+        self.attempts += 1
+        if self.attempts >= retry.attempts:
+            raise WikiUnavailable(
+                "unavailable",
+                f"{wiki.target.api}: {failure.reason} (gave up after {retry.attempts} attempts)",
+            )
+        delay = retry.delay(self.attempts - 1, failure.retry_after)
+        return delay, f"{failure.reason} (then attempt {self.attempts + 1} of {retry.attempts})"
+
+
+class _Transient(Exception):
+    """Internal: a failure worth retrying, with the server's ``Retry-After`` when it sent one.
+
+    ``rate_limit``: the wiki asks us to slow down (waited out, not counted as an attempt); ``not_api``:
+    the answer is not a MediaWiki API's (an HTML page), which before any real reply means a wrong URL.
+    """
+
+    def __init__(
+        self, reason: str, retry_after: float | None, *, rate_limit: bool = False, not_api: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.rate_limit = rate_limit
+        self.not_api = not_api

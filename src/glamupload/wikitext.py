@@ -89,7 +89,7 @@ class Contained(Wikitext):
     can form anything (``joined``), a crosswalk pattern checked once and filled with plain text.
 
     As a template parameter value its constructs are exactly its own, wherever the page puts it, so the
-    planner's by-construction check (``page_problems``) need not parse it (decision 0015). Any ``str``
+    planner's by-construction check (``page_problems``) need not parse it (decision 0016). Any ``str``
     operation gives a plain ``str``; building a ``Wikitext`` from it loses the proof.
     """
 
@@ -859,7 +859,7 @@ def check_page(
 _NO_LICENSE = Problem("wikitext", "page has no licence", ProblemCode.NO_LICENSE)
 
 
-# --- the check by construction (decision 0015) ---------------------------------------------------------
+# --- the check by construction (decision 0016) ---------------------------------------------------------
 
 PageCheck = Literal["construction", "full"]
 """``construction``: pages are sound by the way they are built, and only what code cannot vouch for is

@@ -2,8 +2,8 @@
 
 Each command parses options, calls one library function and formats the result: data on stdout
 (``--json``), messages for people on stderr. Library errors become one clear line and the exit code
-their class carries (:mod:`glamupload.errors`, :class:`glamupload.exitcodes.ExitStatus`); a user
-mistake never shows a traceback.
+their class carries (:mod:`glamupload.errors`, :class:`glamupload.exitcodes.ExitStatus`); nothing ever
+shows a traceback, a bug included (:mod:`glamupload.cli.failures`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from glamupload import __version__
+from glamupload.cli import failures
 from glamupload.cli.dry_run import dry_run_command
 from glamupload.cli.init import init_command
 from glamupload.cli.inspect import license_command, values_command
@@ -23,22 +24,30 @@ from glamupload.cli.sdc import sdc_command
 from glamupload.cli.update import update_command
 from glamupload.cli.upload import status_command, upload_command
 from glamupload.cli.whoami import whoami_command
-from glamupload.errors import GlamuploadError
+from glamupload.errors import GlamuploadError, Stopped
 from glamupload.exitcodes import ExitStatus
 
 
 class GlamuploadGroup(click.Group):
-    """Turns library errors and Ctrl-C into one message on stderr and a documented exit code."""
+    """Turns every failure into one message on stderr, a documented exit code and, with ``--json``, one
+    JSON object on stdout: library errors, Ctrl-C, unexplained OS errors, and bugs (with a crash report)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except click.ClickException as exc:  # a usage error: click prints it, --json gets its object
+            failures.answer_json(ctx, exc.format_message(), exc.exit_code)
+            raise
         except GlamuploadError as exc:
-            click.secho(f"Error: {exc}", fg="red", err=True)
-            ctx.exit(int(exc.exit_status))
-        except KeyboardInterrupt:
-            click.secho("Interrupted.", fg="yellow", err=True)
-            ctx.exit(int(ExitStatus.INTERRUPTED))
+            failures.glamupload_error(ctx, exc)
+        except (KeyboardInterrupt, Stopped):
+            failures.end(ctx, "Interrupted.", ExitStatus.INTERRUPTED)
+        except OSError as exc:
+            failures.os_error(ctx, exc)
+        except Exception as exc:
+            failures.internal_error(ctx, exc)
 
 
 @click.group(cls=GlamuploadGroup, context_settings={"help_option_names": ["-h", "--help"]})

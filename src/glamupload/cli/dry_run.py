@@ -17,10 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 from glamupload import dryrun, pages, report, wikitext, workers
-from glamupload.cli.options import batch_argument, emit_json, exit_with, json_option, wiki_options
+from glamupload.cli.options import batch_argument, connect, emit_json, exit_with, json_option, wiki_options
 from glamupload.config import load_batch
 from glamupload.report.tally import VERDICTS
-from glamupload.wiki import Wiki
 
 
 class ProgressLine:
@@ -119,14 +118,14 @@ def dry_run_command(
                        keeps its rows in OUT/report-parts/ beside it: copy both)
     """
     batch = load_batch(batch_file)
-    site = Wiki.connect(wiki, sandbox_dir, read_only=True) if wiki else None
+    site = connect(wiki, sandbox_dir, read_only=True) if wiki else None
     summary = dryrun.dry_run(
         batch,
         out_dir,
         jobs=jobs,
         check=check,
         wiki=site,
-        connect=(lambda: Wiki.connect(wiki, sandbox_dir, read_only=True)) if wiki else None,
+        connect=(lambda: connect(wiki, sandbox_dir, read_only=True)) if wiki else None,
         thumbnails=not no_thumbnails,
         render_limit=render_limit,
         creatable=pages.creatable_categories(batch) if site else (),

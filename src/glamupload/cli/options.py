@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -15,9 +15,7 @@ from glamupload import sandbox
 from glamupload.accounts import SOURCES_HELP
 from glamupload.errors import NotConfirmed
 from glamupload.exitcodes import ExitStatus
-
-if TYPE_CHECKING:
-    from glamupload.wiki import Wiki
+from glamupload.wiki import Wiki
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,9 +74,19 @@ def wiki_options(default: str | None = "sandbox", help: str = WIKI_HELP) -> Call
     return decorate
 
 
+#: ``ctx.meta`` keys (shared by every context of one command line): --json was given; JSON was printed.
+JSON_ASKED, JSON_PRINTED = "glamupload.json", "glamupload.json-printed"
+
+
+def _remember_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[JSON_ASKED] = value
+    return value
+
+
 def json_option(help: str = "Print one JSON object on stdout.") -> Callable[[F], F]:
-    """``--json``: data for scripts on stdout (people's messages stay on stderr)."""
-    return click.option("--json", "as_json", is_flag=True, help=help)
+    """``--json``: data for scripts on stdout (people's messages stay on stderr). Read before the other
+    options (eager), so even a usage error is answered with one JSON object (cli.failures)."""
+    return click.option("--json", "as_json", is_flag=True, is_eager=True, callback=_remember_json, help=help)
 
 
 def state_option(func: F) -> F:
@@ -95,6 +103,20 @@ def state_option(func: F) -> F:
 def emit_json(data: Any) -> None:
     """Write one JSON document to stdout (people's messages stay on stderr)."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.meta[JSON_PRINTED] = True
+
+
+def show_wait(seconds: float, reason: str) -> None:
+    """A wait of the wiki layer, on stderr: a command never sits silent while it retries."""
+    click.secho(f"Waiting {seconds:.0f} s: {reason}", fg="yellow", err=True)
+
+
+def connect(wiki: str, sandbox_dir: Path | None, *, read_only: bool = False) -> Wiki:
+    """``Wiki.connect`` with every wait shown on stderr, the first requests' included (an unreachable
+    wiki is retried for a minute or two before the command fails; Ctrl-C stops at once)."""
+    return Wiki.connect(wiki, sandbox_dir, read_only=read_only, on_wait=show_wait)
 
 
 def exit_with(status: ExitStatus) -> None:

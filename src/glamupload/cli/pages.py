@@ -16,6 +16,7 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    connect,
     emit_json,
     exit_with,
     json_option,
@@ -23,7 +24,6 @@ from glamupload.cli.options import (
 )
 from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
-from glamupload.wiki import Wiki
 
 LABELS = {
     "create": "create",
@@ -62,7 +62,7 @@ def pages_command(
     diff). Running it twice makes no edit the second time. Exits 1 when a page is blocked.
     """
     batch = load_batch(batch_file)
-    site = Wiki.connect(wiki, sandbox_dir, read_only=dry_run)
+    site = connect(wiki, sandbox_dir, read_only=dry_run)
     click.echo(account_line(site), err=True)
     planned = pages.plan_pages(batch, site)
     result = planned if dry_run else pages.apply_pages(planned, site, update=update, batch_id=batch.batch_id)

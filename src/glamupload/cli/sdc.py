@@ -11,6 +11,7 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    connect,
     emit_json,
     exit_with,
     json_option,
@@ -19,7 +20,6 @@ from glamupload.cli.options import (
 )
 from glamupload.config import load_batch
 from glamupload.sdc.write import SdcOptions, write_batch
-from glamupload.wiki import Wiki
 
 
 @click.command("sdc", epilog=CREDENTIALS_EPILOG)
@@ -57,7 +57,7 @@ def sdc_command(
     3 login failed, 4 wiki unreachable, 130 interrupted.
     """
     batch = load_batch(batch_file, state=state_file)
-    site = Wiki.connect(wiki, sandbox_dir)
+    site = connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
     if sys.stdin.isatty() and not yes and site.target.sandbox_dir is None:
         click.confirm(f"Write structured data on {site.target.api} as {site.username}?", abort=True, err=True)

@@ -24,7 +24,7 @@ from glamupload.cli.options import (
 )
 from glamupload.config import load_batch
 from glamupload.update import FileUpdate, UpdateOptions, UpdateOutcome, UpdateRun, default_report_path
-from glamupload.update.report import outcome_lines, write_report
+from glamupload.update.report import entity_lines, outcome_lines, tally, write_report
 from glamupload.wiki import Wiki
 
 
@@ -66,7 +66,8 @@ def update_command(
     conflict: kept as the wiki has it and listed (`glamupload review` can take the new value). A
     licence that is no longer accepted is never applied. Deleted, moved and tagged pages are recorded
     (`glamupload status` lists them); a deleted page is never recreated. One edit per page; a killed
-    run resumes with the same command and edits no page twice for the same change.
+    run resumes with the same command and edits no page twice for the same change. Structured data that
+    `glamupload sdc` wrote is then updated by the same rule, one edit per entity.
 
     Exit status: 0 done, 1 some page needs a person or another run, 2 config error, 3 login failed,
     4 wiki unreachable, 130 interrupted.
@@ -90,8 +91,11 @@ def update_command(
             f"waiting {seconds:.0f} s: {reason}", fg="yellow", err=True
         )
         result = run.run(UpdateOptions(only=list(only) or None, dry_run=dry_run), on_file=shown)
-    counts = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(result.counts.items()))
-    click.echo(f"{len(result.files)} uploaded files: {counts or 'none'}", err=True)
+    click.echo(f"{len(result.files)} uploaded files: {tally(result.counts) or 'none'}", err=True)
+    if result.entities:
+        click.echo("\n".join(entity_lines(result.entities)), err=True)
+        counts = tally(result.entity_counts)
+        click.echo(f"{len(result.entities)} entities with changed structured data: {counts}", err=True)
     if dry_run:
         written = write_report(result, report_path or default_report_path(batch))
         click.echo(f"Report: {written}", err=True)

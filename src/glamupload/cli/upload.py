@@ -7,19 +7,23 @@ a progress bar and the summary on stderr, ``--json`` data on stdout, the exit st
 from __future__ import annotations
 
 import shlex
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, TextColumn
+from rich.progress import BarColumn, ProgressColumn, Task, TextColumn
 from rich.progress import Progress as Bar
+from rich.table import Column
+from rich.text import Text
 
 from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
     confirm,
+    connect,
     emit_json,
     exit_with,
     json_option,
@@ -31,7 +35,7 @@ from glamupload.maintenance import MaintenancePage
 from glamupload.state import BatchStatus, FileStatus, RowProblem
 from glamupload.upload.options import MIB, Progress, UploadOptions
 from glamupload.upload.run import PlanChanged, UploadRun, batch_status
-from glamupload.wiki import Wiki
+from glamupload.wiki import RATE_LIMIT_WAIT
 
 #: How many problems the summary lists on stderr (``status`` lists them all).
 SHOWN_PROBLEMS = 20
@@ -53,10 +57,24 @@ def _clock(seconds: float | None) -> str:
     return f"ETA {hours}:{minutes:02d}:{rest:02d}" if hours else f"ETA {minutes}:{rest:02d}"
 
 
+class EtaColumn(ProgressColumn):
+    """The time left, or during a wait its countdown (rate limits can last an hour; the wait's reason is
+    printed as a line of its own), in the same few columns."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(no_wrap=True))
+
+    def render(self, task: Task) -> Text:
+        left = float(task.fields.get("until", 0.0)) - time.monotonic()
+        if left > 0:
+            return Text(f"wait {left:.0f} s", style="yellow")
+        return Text(str(task.fields.get("eta", "")))
+
+
 class ProgressBar:
     """Draws upload progress events on stderr in one line of at most 80 columns: the current file, a bar,
     files, bytes, rate and the time left as the uploader estimates it (from the uploads so far, not the
-    checks before them); waits and warnings as lines of their own."""
+    checks before them), counting down a wait; waits and warnings also as lines of their own."""
 
     NAME = 14  #: columns of the current file's name
 
@@ -68,11 +86,11 @@ class ProgressBar:
             TextColumn("{task.fields[files]}"),
             TextColumn("{task.fields[bytes]}"),
             TextColumn("{task.fields[rate]}"),
-            TextColumn("{task.fields[eta]}"),
+            EtaColumn(),
             console=console,
             transient=True,
         )
-        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="", eta="")
+        self.task = self.bar.add_task("preflight", total=None, files="", bytes="", rate="", eta="", until=0.0)
 
     def __enter__(self) -> ProgressBar:
         self.bar.start()
@@ -84,6 +102,7 @@ class ProgressBar:
     def __call__(self, event: Progress) -> None:
         if event.kind == "wait" and event.message:
             self.console.print(f"[yellow]{event.message}[/yellow]")
+            self.bar.update(self.task, until=time.monotonic() + (event.wait or 0.0))
         if event.kind == "warning" and event.message:
             self.console.print(f"[yellow]Warning: {event.message}[/yellow]")
         current = event.current or ("done" if event.kind == "done" else "uploading")
@@ -175,6 +194,15 @@ def _resume_command(
     "read request per file), or only those sent in chunks (the upload's own duplicate "
     "warning catches the others, after sending them once; nothing is published).",
 )
+@click.option(
+    "--rate-limit-wait",
+    type=click.FloatRange(min=0),
+    default=RATE_LIMIT_WAIT / 60,
+    show_default=True,
+    metavar="MINUTES",
+    help="How long the run keeps waiting when the wiki refuses a request for its rate limit (each wait as "
+    "long as the wiki says) before it ends with exit status 5.",
+)
 @state_option
 @click.option(
     "--yes",
@@ -182,7 +210,7 @@ def _resume_command(
     help="Answer yes when asked to upload to a wiki other than the sandbox, or from a changed plan "
     "(without a terminal these questions are refused unless --yes is given).",
 )
-@json_option("Print the summary as one JSON object on stdout.")
+@json_option("Print the summary (or the error) as one JSON object on stdout.")
 def upload_command(
     batch_file: Path,
     wiki: str,
@@ -194,6 +222,7 @@ def upload_command(
     workers: int,
     chunk_threshold: int,
     sha1_check: str,
+    rate_limit_wait: float,
     state_file: Path | None,
     yes: bool,
     as_json: bool,
@@ -203,13 +232,16 @@ def upload_command(
     Checks every file first (license accepted, file readable and inside the batch's folders, type
     matching the name, title free on the wiki), then uploads each file exactly once: duplicates on
     the wiki are recorded, not uploaded again; failures are recorded with the wiki's reason and the
-    batch goes on. Ctrl-C stops cleanly; the same command resumes.
+    batch goes on. Ctrl-C stops within a second or two; the same command resumes. One process at a
+    time uses a state (a second one is refused, naming the first).
 
-    Exit status: 0 all done, 1 some files failed or need review, 2 config error, 3 login failed,
-    4 wiki unreachable, 130 interrupted.
+    Exit status: 0 all done, 1 some files failed or need review, 2 config error (or an unknown --only
+    id), 3 login failed, 4 wiki unreachable or not a MediaWiki, 5 the wiki refused (also: still rate
+    limited after --rate-limit-wait), 6 a local file or the state cannot be written (disk full,
+    permissions) or the state is damaged, 7 the state is in use by another run, 130 interrupted.
     """
     batch = load_batch(batch_file, state=state_file)
-    site = Wiki.connect(wiki, sandbox_dir)
+    site = connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
     if site.target.sandbox_dir is None:
         confirm(f"Upload to {site.target.api} as {site.username}?", yes)
@@ -221,6 +253,7 @@ def upload_command(
         workers=workers,
         chunk_threshold=threshold,
         sha1_check_from=0 if sha1_check == "all" else threshold,
+        rate_limit_wait=rate_limit_wait * 60,
     )
     with UploadRun(batch, site) as run:
         if run.plan_changes and not replan:
@@ -232,6 +265,9 @@ def upload_command(
         with ProgressBar(Console(stderr=True)) as bar:
             summary = run.upload(options, replan=replan, progress=bar)
     this_run = ", ".join(f"{n} {s}" for s, n in summary.this_run.items()) or "nothing to do"
+    if summary.this_run:  # what --limit counts: the files found on the wiki were not sent
+        found = summary.sent < summary.this_run.get(FileStatus.UPLOADED, 0)
+        this_run += f" ({summary.sent} sent{', the others found on the wiki' if found else ''})"
     click.echo(f"This run: {this_run}", err=True)
     click.echo(_counts_line(summary.counts), err=True)
     _print_problems([p for p in summary.problems if p.status != FileStatus.SKIPPED], SHOWN_PROBLEMS)

@@ -8,8 +8,14 @@ from pathlib import Path
 import click
 
 from glamupload.accounts import RateLimit
-from glamupload.cli.options import CREDENTIALS_EPILOG, SESSION_LABELS, emit_json, json_option, wiki_options
-from glamupload.wiki import Wiki
+from glamupload.cli.options import (
+    CREDENTIALS_EPILOG,
+    SESSION_LABELS,
+    connect,
+    emit_json,
+    json_option,
+    wiki_options,
+)
 
 
 @click.command("whoami", epilog=CREDENTIALS_EPILOG)
@@ -21,7 +27,7 @@ def whoami_command(wiki: str, sandbox_dir: Path | None, as_json: bool) -> None:
 
     It reuses the session an earlier run saved and logs in only when the wiki no longer accepts it.
     """
-    info = Wiki.connect(wiki, sandbox_dir).account_info()
+    info = connect(wiki, sandbox_dir).account_info()
     if as_json:
         emit_json(info.to_dict())
         return

@@ -141,13 +141,16 @@ def open_export(
         delimiter = "\t"
 
     def open_file(file: Path) -> Reader:
-        if kind == "csv":
-            return CsvReader(file, encoding=encoding, delimiter=delimiter)
-        if kind == "excel":
-            return ExcelReader(file, sheet=sheet)
-        if kind == "json":
-            return JsonReader(file)
-        return LidoReader(file) if kind == "lido" else DublinCoreReader(file)
+        try:  # (detecting the encoding or the delimiter already reads the file)
+            if kind == "csv":
+                return CsvReader(file, encoding=encoding, delimiter=delimiter)
+            if kind == "excel":
+                return ExcelReader(file, sheet=sheet)
+            if kind == "json":
+                return JsonReader(file)
+            return LidoReader(file) if kind == "lido" else DublinCoreReader(file)
+        except OSError as exc:
+            raise InputError(f"cannot read the export: {exc.strerror or exc}", file=file) from None
 
     if path.is_file():
         return open_file(path)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import functools
 import json
-import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from glamupload import pages, preflight, sources
-from glamupload.errors import GlamuploadError
+from glamupload.atomic import write_atomically
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile, read_records
 from glamupload.report.commons_check import CommonsCheck
@@ -212,7 +211,11 @@ class ReportBuilder:
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         data["wiki"] = _wiki_summary(self.checks, tally.categories, self.wiki, self.creatable)
         summary_path = out / SUMMARY_FILE
-        _write_atomically(summary_path, lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2))
+        write_atomically(
+            summary_path,
+            lambda fh: json.dump(data, fh, ensure_ascii=False, indent=2),
+            "cannot write the report",
+        )
         inline = tally.files <= INLINE_FILES
         labels = {kind["key"]: kind["label"] for kind in data["commons_check"]["kinds"]}
         checks = {key: labels[key] for key in check_numbers}
@@ -221,7 +224,9 @@ class ReportBuilder:
         )
         payloads = [(info.number, read_payloads(out, info.number)) for info in self.parts] if inline else []
         html_path = out / REPORT_FILE
-        _write_atomically(html_path, lambda fh: render_html(fh, data, meta, payloads))
+        write_atomically(
+            html_path, lambda fh: render_html(fh, data, meta, payloads), "cannot write the report"
+        )
         if inline:
             shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
         return ReportSummary(summary_path, html_path, data)
@@ -243,15 +248,3 @@ def _wiki_summary(
     }
     result["api"] = wiki.target.api
     return result
-
-
-def _write_atomically(path: Path, write: Any) -> None:
-    """Write through a temporary file so a reader never sees half a report."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with tmp.open("w", encoding="utf-8") as fh:
-            write(fh)
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise GlamuploadError(f"cannot write the report: {exc.strerror}", file=exc.filename or path) from None

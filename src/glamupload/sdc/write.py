@@ -4,21 +4,24 @@ One ``wbeditentity`` per file on ``M<page id>`` with every caption and statement
 entity's ``baserevid``, through :meth:`Wiki.call` (maxlag, retries with backoff, a new token after
 ``badtoken``), paced to the account's edit rate limit. The upload state keeps each file's entity status
 (decision 0011): a write is marked in flight before the wiki is asked, and every write starts by reading
-the entity and merging (:mod:`glamupload.sdc.merge`), so a run killed at any moment resumes without
-writing anything twice — what already landed is found and not sent again.
+the entity and merging (:mod:`glamupload.sdc.merge`) three ways with what glamupload last wrote there
+(the state's base), so a run killed at any moment resumes without writing anything twice — what already
+landed is found and not sent again. ``update_entities`` is ``glamupload update``'s structured-data step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
 from glamupload import __version__
 from glamupload.config import BatchConfig
 from glamupload.errors import ApiError, WikiError
 from glamupload.exitcodes import ExitStatus
-from glamupload.sdc.merge import merge
+from glamupload.sdc.merge import Change, Conflict, Edit, merge
+from glamupload.sdc.model import StructuredData
 from glamupload.state import BatchState, EntityOutcome, EntityRow, EntityStatus
 from glamupload.upload.pipeline import RatePacer
 from glamupload.upload.run import UploadRun
@@ -26,6 +29,7 @@ from glamupload.wiki import Wiki
 
 #: How often one file's write is read, merged and sent again after ``edit-conflict``.
 CONFLICT_RETRIES = 3
+_GONE = "the file page is gone"
 SUMMARY = "Structured data from batch {batch} with glamupload " + __version__
 
 
@@ -99,15 +103,19 @@ class EntityWriter:
         batch_name: str,
         options: SdcOptions | None = None,
         notify: Callable[[str], None] | None = None,
+        pacer: RatePacer | None = None,
     ) -> None:
+        """``pacer``: a caller's pacer (``update`` paces page and entity edits as one); without one, the
+        run paces itself and reports the wiki layer's waits through ``notify``."""
         self.db = db
         self.wiki = wiki
         self.options = options or SdcOptions()
         self.batch_name = batch_name
         self.notify = notify or (lambda message: None)
         self.done: dict[str, int] = {}
-        wiki.on_wait = self._waiting
-        self.pacer = RatePacer(None, self._waiting)
+        if pacer is None:
+            wiki.on_wait = self._waiting
+        self.pacer = pacer or RatePacer(None, self._waiting)
 
     def _waiting(self, seconds: float, reason: str) -> None:
         self.notify(f"waiting {seconds:.0f} s: {reason}")
@@ -126,52 +134,61 @@ class EntityWriter:
                 self.pacer = RatePacer(self.wiki.edit_limit(), self._waiting)
                 page_ids = self.wiki.page_ids(r.wiki_title for r in rows if r.wiki_title)
                 for row in rows:
-                    page_id = page_ids.get(row.wiki_title or "")
-                    outcome = (
-                        self.write(row, f"M{page_id}")
-                        if page_id is not None
-                        else EntityOutcome(
-                            EntityStatus.GONE, code="missingtitle", message="the file page is gone"
-                        )
-                    )
-                    self.db.finish_entity(row.key, outcome)
+                    outcome, _ = self.write_or_gone(row, page_ids.get(row.wiki_title or ""))
                     self.done[outcome.status] = self.done.get(outcome.status, 0) + 1
                     self.notify(f"{row.wiki_title}: {outcome.status}")
         except KeyboardInterrupt:
             interrupted = True
         return status_of(self.db, self.done, interrupted)
 
-    def write(self, row: EntityRow, entity_id: str) -> EntityOutcome:
+    def write_or_gone(self, row: EntityRow, page_id: int | None) -> tuple[EntityOutcome, Edit | None]:
+        """Write one file's entity and settle its row; a file page the wiki no longer has is gone."""
+        edit: Edit | None = None
+        if page_id is None:
+            outcome = EntityOutcome(EntityStatus.GONE, code="missingtitle", message=_GONE)
+        else:
+            outcome, edit = self.write(row, f"M{page_id}")
+        self.db.finish_entity(row.key, outcome)
+        return outcome, edit
+
+    def read(self, entity_id: str) -> dict[str, Any] | None:
+        """The entity as the wiki holds it now; a wiki without the MediaInfo API says so."""
+        try:
+            return self.wiki.entity(entity_id)
+        except ApiError as exc:
+            if exc.code == "badvalue" and "action" in exc.info:  # MediaWiki without WikibaseMediaInfo
+                raise WikiError(
+                    "no-mediainfo",
+                    f"{self.wiki.target.api} has no MediaInfo API (WikibaseMediaInfo is not installed): "
+                    "structured data can be written to Commons, not to this wiki",
+                ) from None
+            raise
+
+    def write(self, row: EntityRow, entity_id: str) -> tuple[EntityOutcome, Edit | None]:
         """Read, merge and send one entity (again after ``edit-conflict``); the row is in flight meanwhile."""
         self.db.start_entity(row.key, entity_id)
         summary = self.options.summary.format(batch=self.batch_name, record=row.record_id)
         for _ in range(CONFLICT_RETRIES):
             try:
-                entity = self.wiki.entity(entity_id)
-                edit = merge(row.planned, entity)
+                entity = self.read(entity_id)
+                edit = merge(row.base, entity, row.planned)
                 revid = int(entity["lastrevid"]) if entity and "lastrevid" in entity else None
                 if edit.data:
                     self.pacer.wait()
                     reply = self.wiki.edit_entity(entity_id, edit.data, summary, base_revid=revid)
                     revid = int(reply["entity"]["lastrevid"])
             except ApiError as exc:
-                if exc.code == "badvalue" and "action" in exc.info:  # MediaWiki without WikibaseMediaInfo
-                    raise WikiError(
-                        "no-mediainfo",
-                        f"{self.wiki.target.api} has no MediaInfo API (WikibaseMediaInfo is not installed): "
-                        "structured data can be written to Commons, not to this wiki",
-                    ) from None
                 if exc.code == "edit-conflict":
                     continue  # someone saved the entity since we read it: read and merge again
                 if exc.code == "no-such-entity":
-                    return EntityOutcome(EntityStatus.GONE, code=exc.code, message=exc.info)
-                return EntityOutcome(EntityStatus.FAILED, code=exc.code, message=exc.info)
+                    return EntityOutcome(EntityStatus.GONE, code=exc.code, message=exc.info), None
+                return EntityOutcome(EntityStatus.FAILED, code=exc.code, message=exc.info), None
             if edit.conflicts:
                 message = "; ".join(str(c) for c in edit.conflicts)
-                return EntityOutcome(EntityStatus.CONFLICT, revid, "sdc-conflict", message)
-            return EntityOutcome(EntityStatus.WRITTEN, revid)
+                return EntityOutcome(EntityStatus.CONFLICT, revid, "sdc-conflict", message, edit.base), edit
+            return EntityOutcome(EntityStatus.WRITTEN, revid, base=edit.base), edit
         message = f"the entity changed on every one of {CONFLICT_RETRIES} attempts"
-        return EntityOutcome(EntityStatus.FAILED, code="edit-conflict", message=message)
+        return EntityOutcome(EntityStatus.FAILED, code="edit-conflict", message=message), None
 
 
 def status_of(db: BatchState, this_run: dict[str, int] | None = None, interrupted: bool = False) -> SdcStatus:
@@ -196,3 +213,78 @@ def write_batch(
     with UploadRun(batch, wiki) as run:
         run.prepare(replan=replan)
         return EntityWriter(run.db, wiki, batch_name=batch.name, options=options, notify=notify).run()
+
+
+class EntityUpdateOutcome(StrEnum):
+    """What ``glamupload update`` did with one file's structured data."""
+
+    WRITTEN = "written"  #: one ``wbeditentity`` saved (conflicting parts left as the wiki has them)
+    WOULD_WRITE = "would_write"  #: a dry run: the edit that would be saved
+    UNCHANGED = "unchanged"  #: the entity holds the new plan already
+    CONFLICT = "conflict"  #: every change conflicts with someone's edit: nothing saved
+    FAILED = "failed"
+    GONE = "gone"
+
+
+@dataclass(frozen=True)
+class EntityUpdate:
+    """One file's structured data in an update run: what changed (or would), and what conflicts."""
+
+    record_id: str
+    title: str | None
+    outcome: EntityUpdateOutcome
+    changes: tuple[Change, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "record_id": self.record_id,
+            "title": self.title,
+            "outcome": self.outcome.value,
+            "changes": [c.to_dict() for c in self.changes],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "message": self.message,
+        }
+
+
+def update_entities(
+    writer: EntityWriter, planned: Mapping[str, StructuredData | None], *, dry_run: bool
+) -> tuple[EntityUpdate, ...]:
+    """``update``'s structured-data step over these rows (state key → the new plan's data): every
+    entity glamupload wrote whose new plan differs from what it wrote (the base), or whose write a killed
+    run left in flight, is merged three ways and written once. Entities never written are ``sdc``'s
+    (their rows take the new plan, so ``glamupload sdc`` writes it). A dry run reads and writes nothing."""
+    if not dry_run:
+        writer.db.replan_entities(planned)
+    rows = []
+    for row in writer.db.entity_rows([s for s in EntityStatus if s != EntityStatus.GONE]):
+        new = planned.get(row.key)
+        if row.key not in planned or row.base is None or new is None:
+            continue
+        if row.status == EntityStatus.WRITING or new.digest() != row.base.digest():
+            rows.append(replace(row, planned=new))
+    if not rows:
+        return ()
+    page_ids = writer.wiki.page_ids(r.wiki_title for r in rows if r.wiki_title)
+    return tuple(_update_one(writer, row, page_ids.get(row.wiki_title or ""), dry_run) for row in rows)
+
+
+def _update_one(writer: EntityWriter, row: EntityRow, page_id: int | None, dry_run: bool) -> EntityUpdate:
+    if dry_run and page_id is None:
+        return EntityUpdate(row.record_id, row.wiki_title, EntityUpdateOutcome.GONE, message=_GONE)
+    if dry_run:
+        preview = merge(row.base, writer.read(f"M{page_id}"), row.planned)
+        outcome = EntityUpdateOutcome.WOULD_WRITE if preview.data else _settled(preview)
+        return EntityUpdate(row.record_id, row.wiki_title, outcome, preview.changes, preview.conflicts)
+    done, edit = writer.write_or_gone(row, page_id)
+    if edit is None:
+        return EntityUpdate(
+            row.record_id, row.wiki_title, EntityUpdateOutcome(done.status), message=done.message
+        )
+    outcome = EntityUpdateOutcome.WRITTEN if edit.data else _settled(edit)
+    return EntityUpdate(row.record_id, row.wiki_title, outcome, edit.changes, edit.conflicts, done.message)
+
+
+def _settled(edit: Edit) -> EntityUpdateOutcome:
+    return EntityUpdateOutcome.CONFLICT if edit.conflicts else EntityUpdateOutcome.UNCHANGED

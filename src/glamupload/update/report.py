@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from glamupload.errors import GlamuploadError
+from glamupload.sdc.write import EntityUpdate, EntityUpdateOutcome
 from glamupload.update.run import FileUpdate, UpdateOutcome, UpdateResult
 
 #: Headings in the report's order; files with any other outcome (unchanged, not planned) are counted.
@@ -38,9 +39,14 @@ def write_report(result: UpdateResult, path: Path) -> Path:
     return path
 
 
+def tally(counts: Mapping[str, int]) -> str:
+    """``2 updated, 1 conflict``: counts per outcome, for people."""
+    return ", ".join(f"{n} {outcome.replace('_', ' ')}" for outcome, n in sorted(counts.items()))
+
+
 def render(result: UpdateResult) -> str:
     """The report's Markdown text."""
-    counts = ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(result.counts.items())) or "no file"
+    counts = tally(result.counts) or "no file"
     lines = [
         f"# glamupload update {'dry run' if result.dry_run else 'run'}: {result.batch}",
         "",
@@ -53,6 +59,10 @@ def render(result: UpdateResult) -> str:
             lines += [f"## {heading} ({len(files)})", ""]
             for item in files:
                 lines += _file(item)
+    if result.entities:
+        lines += [f"## Structured data ({tally(result.entity_counts)})", ""]
+        for entity in result.entities:
+            lines += _entity(entity)
     tagged = [f for f in result.files if f.deletion_tag]
     if tagged:
         lines += [f"## Tagged for deletion ({len(tagged)})", ""]
@@ -88,6 +98,35 @@ def _file(item: FileUpdate) -> list[str]:
     return lines
 
 
+def _entity(item: EntityUpdate) -> list[str]:
+    """One file's structured-data changes (the entity's values before → the plan's) and conflicts."""
+    lines = [
+        f"### {_code(item.title or item.record_id)}",
+        "",
+        f"Record {_code(item.record_id)}: {item.outcome}.",
+    ]
+    if item.message and item.outcome != EntityUpdateOutcome.CONFLICT:
+        lines.append(f"Reason: {_text(item.message)}")
+    lines.append("")
+    lines += [f"- {_text(str(change))}" for change in item.changes]
+    if item.changes:
+        lines.append("")
+    if item.conflicts:
+        lines += [
+            "Conflicts (the entity's values are kept):",
+            "",
+            "| caption or property | glamupload wrote | the entity holds | the new plan says |",
+            "| --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_cell(c.what)} | {_cell(' | '.join(c.base) or None)} | {_cell(' | '.join(c.existing))} "
+            f"| {_cell(c.planned)} |"
+            for c in item.conflicts
+        ]
+        lines.append("")
+    return lines
+
+
 def _fenced(text: str, language: str) -> list[str]:
     """A fenced block longer than any run of backticks inside, so no page text can end it early."""
     longest = max((len(m.group()) for m in re.finditer("`+", text)), default=0)
@@ -118,3 +157,12 @@ def _text(value: str) -> str:
 def outcome_lines(files: Iterable[FileUpdate]) -> list[str]:
     """One line per file for people (the CLI's stderr)."""
     return [f"  {f.outcome.replace('_', ' '):>17}  {f.record_id}  {f.title}" for f in files]
+
+
+def entity_lines(entities: Iterable[EntityUpdate]) -> list[str]:
+    """One line per file's structured data, then its conflicts (the CLI's stderr)."""
+    lines = []
+    for item in entities:
+        lines.append(f"  {'sdc ' + item.outcome.replace('_', ' '):>17}  {item.record_id}  {item.title}")
+        lines += [f"{'':>21}conflict: {c}" for c in item.conflicts]
+    return lines

@@ -7,7 +7,8 @@ page that changes gets one edit, marked in flight in the state before it is sent
 killed run resumes without editing a page twice for the same change (``reconcile`` asks the wiki which
 of the in-flight edits were saved). Edits are paced under the account's edit rate limit, go through the
 wiki layer's retries and maxlag, and carry ``baserevid``/``basetimestamp`` and ``nocreate``: an edit
-someone makes meanwhile is never overwritten, and a deleted page is never recreated.
+someone makes meanwhile is never overwritten, and a deleted page is never recreated. After the pages,
+the structured data glamupload wrote is updated by the same rule (``sdc.write.update_entities``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from glamupload.errors import ApiError, ConfigError
 from glamupload.exitcodes import ExitStatus
 from glamupload.plan import plan_batch
 from glamupload.planned import PlannedFile
+from glamupload.sdc.write import EntityUpdate, EntityUpdateOutcome, EntityWriter, update_entities
 from glamupload.state import (
     BatchStatus,
     Conflict,
@@ -75,6 +77,10 @@ _ATTENTION = frozenset(
     }
 )
 
+_ENTITY_ATTENTION = frozenset(
+    {EntityUpdateOutcome.CONFLICT, EntityUpdateOutcome.FAILED, EntityUpdateOutcome.GONE}
+)
+
 
 @dataclass(frozen=True)
 class FileUpdate:
@@ -118,17 +124,25 @@ class UpdateResult:
     files: tuple[FileUpdate, ...]
     status: BatchStatus
     interrupted: bool = False
+    #: the structured data of files whose entity glamupload wrote and whose plan changed (after the pages)
+    entities: tuple[EntityUpdate, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
         return dict(Counter(f.outcome.value for f in self.files))
 
     @property
+    def entity_counts(self) -> dict[str, int]:
+        return dict(Counter(e.outcome.value for e in self.entities))
+
+    @property
     def exit_status(self) -> ExitStatus:
         """Interrupted; some page needs a person or another run; or all done."""
         if self.interrupted:
             return ExitStatus.INTERRUPTED
-        if any(f.outcome in _ATTENTION for f in self.files):
+        if any(f.outcome in _ATTENTION for f in self.files) or any(
+            e.outcome in _ENTITY_ATTENTION for e in self.entities
+        ):
             return ExitStatus.RECORD_ERRORS
         return ExitStatus.OK
 
@@ -140,6 +154,10 @@ class UpdateResult:
             "interrupted": self.interrupted,
             "counts": self.counts,
             "files": [f.to_dict() for f in self.files],
+            "structured_data": {
+                "counts": self.entity_counts,
+                "files": [e.to_dict() for e in self.entities],
+            },
             "status": self.status.to_dict(),
         }
 
@@ -221,6 +239,7 @@ class UpdateRun(StateRun):
         account = pages.account_name(self.wiki)
         interrupted = False
         context: _Context | None = None
+        entities: tuple[EntityUpdate, ...] = ()
         try:
             rows = self.db.rows([FileStatus.UPLOADED], only=options.only)
             if not options.dry_run:
@@ -237,6 +256,7 @@ class UpdateRun(StateRun):
                 context.files.append(done)
                 if on_file is not None:
                     on_file(done)
+            entities = self._structured_data(rows, context.plan, options.dry_run)
         except KeyboardInterrupt:
             interrupted = True
         return UpdateResult(
@@ -246,7 +266,17 @@ class UpdateRun(StateRun):
             tuple(context.files if context else ()),
             self.db.status(interrupted=interrupted),
             interrupted,
+            entities,
         )
+
+    def _structured_data(
+        self, rows: Sequence[FileRow], plan: Mapping[str, PlannedFile], dry_run: bool
+    ) -> tuple[EntityUpdate, ...]:
+        """The files' structured data by the same three-way rule, paced with the page edits (one
+        ``wbeditentity`` per entity glamupload wrote whose plan changed; decision 0015)."""
+        writer = EntityWriter(self.db, self.wiki, batch_name=self.batch.name, pacer=self.pacer)
+        planned = {r.key: plan[r.key].structured_data for r in rows if r.key in plan}
+        return update_entities(writer, planned, dry_run=dry_run)
 
     # --- before the run -----------------------------------------------------------------------------
 

@@ -6,13 +6,13 @@ The stash key and the server's offset are stored in the state after every chunk.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from glamupload import sources
 from glamupload.errors import ApiError
 from glamupload.state import BatchState, FileRow
+from glamupload.stopping import StopSignal
 from glamupload.wiki import Wiki
 
 
@@ -23,7 +23,7 @@ class ChunkedUpload:
     wiki: Wiki
     db: BatchState
     chunk_size: int
-    stop: threading.Event
+    stop: StopSignal
     #: Called with the number of bytes the server holds more (or fewer, after a restart) than before.
     sent: Callable[[int], None]
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from glamupload import __version__
 from glamupload.errors import ConfigError
-from glamupload.wiki import Wiki
+from glamupload.wiki import RATE_LIMIT_WAIT, Wiki
 
 MIB = 1024 * 1024
 #: Wikimedia takes whole files up to 100 MiB; above the threshold files go through the stash.
@@ -32,6 +32,9 @@ class UploadOptions:
     prepare_ahead: int = 4  #: files hashed/downloaded ahead of the one uploading
     comment: str = "Batch upload {batch} with glamupload " + __version__
     cache_dir: Path | None = None  #: downloads (default: next to the state database)
+    #: seconds the run keeps waiting on the wiki's rate limit for one request before it ends (exit 5);
+    #: the waits follow what the wiki says, however long each is
+    rate_limit_wait: float = RATE_LIMIT_WAIT
 
     def check(self, wiki: Wiki) -> None:
         if not 0 < self.chunk_threshold <= MAX_WHOLE_UPLOAD:
@@ -40,6 +43,8 @@ class UploadOptions:
             raise ConfigError("the chunk size must be at least 1024 bytes")
         if self.workers < 1:
             raise ConfigError("--workers must be at least 1")
+        if self.rate_limit_wait < 0:
+            raise ConfigError("--rate-limit-wait cannot be negative")
         if self.workers > 1 and wiki.target.sandbox_dir is None:
             raise ConfigError(
                 "--workers above 1 is only allowed on the sandbox wiki",
@@ -63,6 +68,7 @@ class Progress:
     eta: float | None  #: seconds, when it can be estimated
     current: str | None = None  #: the file being uploaded
     message: str | None = None  #: e.g. "waiting 12 s: maxlag"
+    wait: float | None = None  #: for a "wait": its seconds, from now (a progress line counts them down)
 
 
 ProgressCallback = Callable[[Progress], None]

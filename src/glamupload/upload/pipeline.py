@@ -6,10 +6,17 @@ previous file uploads, so it costs a request but no waiting. ``sha1_check_from``
 files (``--sha1-check chunked``: only files sent in chunks), for when requests count more than
 bandwidth; the upload's own ``duplicate`` warning still publishes nothing for the others. Titles are
 checked 50 per request.
+
+A stop (Ctrl-C, or a fatal error such as a wiki gone for good) ends the run within a second or two in
+every phase: waits end at once, requests in flight are cut (:mod:`glamupload.stopping`), no new file is
+started, and the file that was being sent is settled by asking the wiki once (on the wiki: uploaded;
+otherwise pending, which every later run checks by title before sending a byte). Only a killed process
+leaves a row ``uploading``.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
 import time
 from collections import deque
@@ -22,12 +29,16 @@ from typing import Any
 import requests
 
 from glamupload import conventions, preflight, sources
-from glamupload.errors import ApiError, InputError
+from glamupload.errors import ApiError, ConfigError, GlamuploadError, InputError, Stopped, WikiError
 from glamupload.state import FINISHED, BatchState, BatchStatus, FileRow, FileStatus, Outcome, OutcomeCode
+from glamupload.stopping import StopSignal
 from glamupload.upload.chunks import ChunkedUpload
 from glamupload.upload.options import Progress, ProgressCallback, ProgressKind, UploadOptions
 from glamupload.upload.replies import ReplyJudge
 from glamupload.wiki import Wiki, chunked, user_agent
+
+#: Seconds a stopped run gives the wiki to say whether it holds the file that was being sent.
+SETTLE_TIMEOUT = 1.0
 
 
 class RatePacer:
@@ -35,20 +46,27 @@ class RatePacer:
 
     MARGIN = 1.1  #: a little slower than the limit: the wiki's window and our clock differ
 
-    def __init__(self, limit: tuple[int, float] | None, notify: Callable[[float, str], None]) -> None:
+    def __init__(
+        self,
+        limit: tuple[int, float] | None,
+        notify: Callable[[float, str], None],
+        stop: StopSignal | None = None,
+    ) -> None:
         self.interval = limit[1] / limit[0] * self.MARGIN if limit else 0.0
         self.notify = notify
+        self.stop = stop or StopSignal()  #: (its own: a wait in the main thread ends on Ctrl-C anyway)
         self._next = 0.0
         self._lock = threading.Lock()
 
     def wait(self) -> None:
+        """Wait for the next slot (:class:`Stopped` when the run stops meanwhile)."""
         with self._lock:
             now = time.monotonic()
             delay = self._next - now
             self._next = max(now, self._next) + self.interval
         if delay > 0:
             self.notify(delay, "the account's upload rate limit")
-            time.sleep(delay)
+            self.stop.sleep(delay)
 
 
 @dataclass(frozen=True)
@@ -57,10 +75,6 @@ class _Prepared:
 
     content: sources.Content
     copies_on_wiki: list[str]
-
-
-class _Stop(Exception):
-    """Internal: the run was asked to stop (Ctrl-C) between two requests."""
 
 
 class Uploader:
@@ -90,29 +104,37 @@ class Uploader:
         self.allow_outside = allow_outside_root
         self.cache_dir = self.options.cache_dir or db.path.with_name(db.path.stem + ".cache")
         self.progress_callback = progress
-        self.stop = threading.Event()
+        #: The run's stop (the wiki connection's): set it, and the run ends within a second or two.
+        self.stop = wiki.stop_signal
         self._lock = threading.Lock()
         self._done: dict[str, int] = {}
         self._files_total = self._files_done = self._bytes_total = self._bytes_done = 0
         self._sized = self._settled = self._sent_files = self._bytes_sent = 0  # for the time left
         self._uploads_started: float | None = None
         self._limited = False
+        self._sends = 0  #: files this run started sending (what --limit counts)
+        self._unsettled: dict[int, FileRow] = {}  #: rows a stop or a fatal error caught in flight
+        self._fatal: BaseException | None = None  #: the error that ended the run, raised after cleanup
         self._started = time.monotonic()
         self._current: str | None = None
-        self._session = requests.Session()
+        self._session = self.stop.mount(requests.Session())
         self._session.headers["User-Agent"] = user_agent(wiki.username)
         wiki.on_wait = self._waiting
-        self.pacer = RatePacer(None, self._waiting)
+        wiki.rate_limit_wait = self.options.rate_limit_wait
+        self.pacer = RatePacer(None, self._waiting, self.stop)
         self.replies = ReplyJudge(wiki, db, lambda: self.pacer.wait())
         self.chunks = ChunkedUpload(wiki, db, self.options.chunk_size, self.stop, self._sent)
 
     # --- progress ---------------------------------------------------------------------------------
 
-    def emit(self, kind: ProgressKind, message: str | None = None) -> None:
+    def emit(self, kind: ProgressKind, message: str | None = None, wait: float | None = None) -> None:
         """Tell the caller where the run stands (a no-op without a progress callback)."""
         if self.progress_callback is None:
             return
         with self._lock:
+            if self.options.limit is not None:  # the files this run may still send are what is left
+                left = max(0, self.options.limit - self._sends)
+                self._files_total = max(self._files_total, self._files_done + left)
             elapsed = max(time.monotonic() - self._started, 1e-6)
             rate = self._bytes_done / elapsed
             eta = self._time_left()
@@ -126,6 +148,7 @@ class Uploader:
                 eta,
                 self._current,
                 message,
+                wait,
             )
         self.progress_callback(event)
 
@@ -146,7 +169,7 @@ class Uploader:
         return max(by_files, by_bytes)
 
     def _waiting(self, seconds: float, reason: str) -> None:
-        self.emit("wait", f"waiting {seconds:.0f} s: {reason}")
+        self.emit("wait", f"waiting {seconds:.0f} s: {reason}", seconds)
 
     def _sent(self, count: int) -> None:
         with self._lock:
@@ -178,29 +201,87 @@ class Uploader:
     # --- the run ----------------------------------------------------------------------------------
 
     def run(self) -> BatchStatus:
-        """Reconcile, preflight and upload; Ctrl-C stops after the current request."""
+        """Reconcile, preflight and upload; a stop (Ctrl-C) ends it within a second or two, with the
+        file in flight settled. An error that ends the run (the wiki gone for good, a full disk) is
+        raised after the same cleanup."""
         interrupted = False
+        self.stop.clear()  # the connection's stop belongs to the run that uses it
         try:
-            self.reconcile()
-            if self.options.retry_failed:
-                self.db.reopen([FileStatus.FAILED], only=self.options.only)
-            pending = self.db.count([FileStatus.PENDING], only=self.options.only)
-            limit = self.options.limit
-            # with a limit below the rows waiting, the rows settled on the way come on top of it
-            self._limited = limit is not None and pending > limit
-            with self._lock:
-                self._files_total = self._files_done + (
-                    limit if limit is not None and self._limited else pending
-                )
-            ready = self.preflight(self.db.iter_rows([FileStatus.PENDING], only=self.options.only))
-            self.emit("start")
-            self._upload_all(self._with_titles(ready))
-        except KeyboardInterrupt:
-            self.stop.set()
-            interrupted = True
+            try:
+                self._check_only()
+                self.reconcile()
+                if self.options.retry_failed:
+                    self.db.reopen([FileStatus.FAILED], only=self.options.only)
+                pending = self.db.count([FileStatus.PENDING], only=self.options.only)
+                limit = self.options.limit
+                # with a limit below the rows waiting, the rows settled on the way come on top of it
+                self._limited = limit is not None and pending > limit
+                with self._lock:
+                    self._files_total = self._files_done + (
+                        limit if limit is not None and self._limited else pending
+                    )
+                ready = self.preflight(self.db.iter_rows([FileStatus.PENDING], only=self.options.only))
+                self.emit("start")
+                self._upload_all(self._with_titles(ready))
+                interrupted = self.stop.is_set()  # a caller's stop (request_stop) ends it like Ctrl-C
+            except (KeyboardInterrupt, Stopped):
+                if self._fatal is not None:
+                    raise self._fatal from None
+                interrupted = True
+            if self._fatal is not None:
+                raise self._fatal
+        finally:
+            self.request_stop()
+            self._settle_unsettled()
+            self.stop.clear()  # the connection serves later commands
         self._current = None
         self.emit("done")
-        return self.db.status(self._done, interrupted)
+        return self.db.status(self._done, interrupted, self._sends)
+
+    def request_stop(self) -> None:
+        """Stop the run: waits end, requests in flight are cut, no new file is started."""
+        self.stop.set()
+
+    def _check_only(self) -> None:
+        """``--only`` must name records of the plan: a typo must not make a run that does nothing."""
+        if not self.options.only:
+            return
+        known = self.db.record_ids()
+        unknown = [i for i in dict.fromkeys(self.options.only) if i not in known]
+        if unknown:
+            close = [m for i in unknown for m in difflib.get_close_matches(i, known, n=1)]
+            raise ConfigError(
+                f"--only {', '.join(unknown)}: no such record in this batch's plan",
+                file=self.db.path,
+                hint=f"did you mean {', '.join(close)}?"
+                if close
+                else "record ids are the export's identifiers",
+            )
+
+    def _settle_unsettled(self) -> None:
+        """Ask the wiki once what became of the files a stop or a fatal error caught in flight: on the
+        wiki with our bytes, uploaded; otherwise (or when the wiki does not answer in time) pending,
+        which the next run checks by title before it sends a byte. Nothing is left ``uploading``."""
+        rows = list(self._unsettled.values())
+        self._unsettled.clear()
+        if not rows:
+            return
+        try:
+            with self.wiki.after_stop(SETTLE_TIMEOUT):
+                found = self.wiki.file_info(r.filename for r in rows)
+        except (GlamuploadError, Stopped, KeyboardInterrupt):
+            found = {}
+        try:
+            for row in rows:
+                outcome = preflight.judge_on_wiki(row.filename, row.sha1 or "", found.get(row.filename), [])
+                if outcome is not None and outcome.status == FileStatus.UPLOADED:
+                    self._record(row, outcome)
+                else:
+                    self.db.requeue(
+                        row.id
+                    )  # a stash key is kept: the chunks continue from the server's offset
+        except GlamuploadError:
+            pass  # the state cannot be written (a full disk): the rows stay in flight, reconciled next run
 
     def reconcile(self) -> None:
         """Settle rows a previous run left in flight, by asking the wiki what it holds."""
@@ -220,14 +301,14 @@ class Uploader:
 
     def preflight(self, rows: Iterable[FileRow]) -> Iterator[FileRow]:
         """Settle what can be settled locally (a transaction per ``SETTLE_BATCH`` rows) and yield the
-        rows to upload as they are found, so the first upload starts at once however many rows wait (at
-        most ``limit``: rows after those are not even checked, so a test run of 5 files stays cheap)."""
-        candidates = 0
+        rows to upload as they are found, so the first upload starts at once however many rows wait.
+        The rows settled before a row are written before it is handed on: the run may stop asking for
+        rows at any one (a stop, or ``--limit`` reached: it counts files sent, so a test run of 5 files
+        from 50,000 stays cheap, and files already on the wiki or skipped do not count)."""
         settled: list[tuple[FileRow, Outcome]] = []
         files = sources.LocalFiles(self.roots, allow_outside=self.allow_outside)
         for row in rows:
-            if self.options.limit is not None and candidates >= self.options.limit:
-                break
+            self.stop.check()
             checked = preflight.check_local(
                 row.planned, self.roots, allow_outside=self.allow_outside, files=files
             )
@@ -240,7 +321,6 @@ class Uploader:
                 with self._lock:
                     self._bytes_total += checked.size
                     self._sized += 1
-            candidates += 1
             self._settle(settled)
             yield row
         self._settle(settled)
@@ -261,7 +341,7 @@ class Uploader:
         for number, group in enumerate(chunked(rows)):
             limit, existing = self.wiki.account_and_files((r.filename for r in group), account=number == 0)
             if number == 0:
-                self.pacer = RatePacer(limit, self._waiting)
+                self.pacer = RatePacer(limit, self._waiting, self.stop)
             for row in group:
                 yield row, existing.get(row.filename)
 
@@ -275,12 +355,15 @@ class Uploader:
 
     def _content(self, row: FileRow) -> sources.Content | Outcome:
         """The bytes to send: a local file, or a download into the cache (checked like a local file)."""
-        if self.stop.is_set():
-            raise _Stop
+        self.stop.check()
         try:
             if sources.is_url(row.source):
                 path = sources.fetch(
-                    row.source, self.cache_dir, session=self._session, max_bytes=self.options.max_download
+                    row.source,
+                    self.cache_dir,
+                    session=self._session,
+                    max_bytes=self.options.max_download,
+                    stop=self.stop,
                 )
                 checked = preflight.check_content(path, row.filename, row.source)
                 if isinstance(checked, Outcome):
@@ -307,7 +390,7 @@ class Uploader:
         in_flight: deque[Future[None]] = deque()
         try:
             for row, existing in ready:
-                if self.stop.is_set():  # asked to stop: no more rows read, preflighted or asked about
+                if self.stop.is_set() or not self._may_send():  # no more rows read or asked about
                     break
                 prepared = prepare.submit(self._prepare, row, existing is not None)
                 in_flight.append(upload.submit(self._process, row, existing, prepared))
@@ -316,22 +399,45 @@ class Uploader:
             while in_flight:
                 in_flight.popleft().result()
         except BaseException:
-            self.stop.set()
+            self.request_stop()  # before waiting for the workers: it cuts their requests and waits
             raise
         finally:
             upload.shutdown(wait=True, cancel_futures=True)
             prepare.shutdown(wait=True, cancel_futures=True)
 
+    def _may_send(self) -> bool:
+        """Whether ``--limit`` leaves room for another file."""
+        with self._lock:
+            return self.options.limit is None or self._sends < self.options.limit
+
+    def _take_send(self) -> bool:
+        """Claim the right to send one more file: not after a stop, not beyond ``--limit``."""
+        with self._lock:
+            if self.stop.is_set() or (self.options.limit is not None and self._sends >= self.options.limit):
+                return False
+            self._sends += 1
+            return True
+
     def _process(
         self, row: FileRow, existing: dict[str, Any] | None, future: Future[_Prepared | Outcome]
     ) -> None:
-        """Take one prepared file to its outcome."""
+        """Take one prepared file to its outcome; an error that ends the run stops the others at once."""
         try:
-            prepared = future.result()
-        except _Stop:
+            self._take_to_outcome(row, existing, future)
+        except Stopped:
             return
-        if self.stop.is_set():
-            return
+        except BaseException as exc:
+            with self._lock:
+                if self._fatal is None:
+                    self._fatal = exc
+            self.request_stop()
+            raise
+
+    def _take_to_outcome(
+        self, row: FileRow, existing: dict[str, Any] | None, future: Future[_Prepared | Outcome]
+    ) -> None:
+        prepared = future.result()
+        self.stop.check()
         if isinstance(prepared, Outcome):
             self._record(row, prepared)
             return
@@ -341,6 +447,8 @@ class Uploader:
         twin = self.db.uploaded_title_for_sha1(content.sha1, exclude=row.id)
         outcome = preflight.judge_on_wiki(row.filename, content.sha1, existing, prepared.copies_on_wiki, twin)
         if outcome is None:
+            if not self._take_send():
+                return  # stopped, or --limit reached: the row stays pending
             self._current = row.filename
             with self._lock:
                 self._uploads_started = self._uploads_started or time.monotonic()
@@ -361,18 +469,23 @@ class Uploader:
         text = row.planned.wikitext
         self.db.start_attempt(row.id)
         try:
-            if content.size >= self.options.chunk_threshold or row.filekey:
-                filekey = self.chunks.send(row, content)
-                if filekey is None:
-                    return None
-                self.pacer.wait()
-                reply = self.wiki.publish_stash(row.filename, filekey, text, comment)
-            else:
-                self.pacer.wait()
-                reply = self.wiki.upload_bytes(content.path.read_bytes(), row.filename, text, comment)
-                self._sent(content.size)
-            outcome = self.replies.judge(row, reply, text, comment)
-        except ApiError as exc:
-            outcome = self.replies.after_error(row, exc)
+            try:
+                if content.size >= self.options.chunk_threshold or row.filekey:
+                    filekey = self.chunks.send(row, content)
+                    if filekey is None:  # stopped between two chunks
+                        self._unsettled[row.id] = row
+                        return None
+                    self.pacer.wait()
+                    reply = self.wiki.publish_stash(row.filename, filekey, text, comment)
+                else:
+                    self.pacer.wait()
+                    reply = self.wiki.upload_bytes(content.path.read_bytes(), row.filename, text, comment)
+                    self._sent(content.size)
+                outcome = self.replies.judge(row, reply, text, comment)
+            except ApiError as exc:
+                outcome = self.replies.after_error(row, exc)
+        except (Stopped, WikiError):  # cut by a stop, or the wiki is gone: settled when the run ends
+            self._unsettled[row.id] = row
+            raise
         self._current = None
         return outcome

@@ -12,7 +12,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from glamupload import resources
+from glamupload import preflight, resources
 from glamupload.errors import ApiError, ConfigError
 from glamupload.state import BatchState, Decision, FileRow, FileStatus, Outcome, OutcomeCode
 from glamupload.wiki import Wiki
@@ -99,10 +99,10 @@ class ReplyJudge:
             )
         if rule.outcome == "uploaded":
             return Outcome(FileStatus.UPLOADED, f"File:{row.filename}")
-        if rule.outcome == "duplicate":
+        if rule.outcome == "duplicate":  # the one rule: our own title among the copies means uploaded
             names = value if isinstance(value, list) else [value]
-            title = f"File:{names[0]}".replace("_", " ")
-            return Outcome(FileStatus.DUPLICATE, title, key, f"same content as {title}")
+            copies = [f"File:{name}".replace("_", " ") for name in names]
+            return preflight.judge_on_wiki(row.filename, row.sha1 or "", None, copies)
         if rule.outcome == "needs_review":
             review = self.db.review_for(row, key)
             if review is not None and review.decision == Decision.ACCEPT:

@@ -137,6 +137,8 @@ class UploadRun(StateRun):
             if warning:
                 uploader.emit("warning", warning)
         status = uploader.run()
+        if status.interrupted:  # a stop ends the run now: no more questions to the wiki (it may be down)
+            return status
         return dataclasses.replace(status, maintenance=self._maintenance(uploader))
 
     def _maintenance(self, uploader: Uploader) -> tuple[maintenance.MaintenancePage, ...]:
@@ -177,9 +179,9 @@ def bind_to_wiki(db: BatchState, wiki: Wiki, state_path: Path) -> None:
 
 def batch_status(batch: BatchConfig) -> BatchStatus:
     """Where a batch's upload stands (counts per status, the problems with their reasons). Never
-    contacts the wiki, and never creates a state database."""
+    contacts the wiki, never creates a state database, and reads beside a running upload."""
     if not batch.state_path.exists():
         counts = {**{s.value: 0 for s in FileStatus}, "total": 0}
         return BatchStatus(str(batch.state_path), False, counts, ())
-    with BatchState(batch.state_path) as db:
+    with BatchState(batch.state_path, read_only=True) as db:
         return db.status()
