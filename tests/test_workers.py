@@ -8,6 +8,7 @@ process does.
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import shutil
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from glamupload import dryrun, workers
 from glamupload.config import load_batch
-from glamupload.errors import ConfigError, GlamuploadError
+from glamupload.errors import ConfigError, GlamuploadError, LocalFileError, WikiError, WikiUnavailable
 from glamupload.plan import Planner, plan_batch
 from glamupload.problems import ProblemCode
 from glamupload.report.parts import PARTS_DIR
@@ -140,6 +141,22 @@ def test_a_mistake_found_in_a_worker_stops_the_run_with_its_own_error(tmp_path: 
     assert isinstance(caught.value, GlamuploadError) and caught.value.exit_status == ConfigError.exit_status
     assert not (out / "records.jsonl").exists() and not (out / PARTS_DIR).exists()
     assert not list(out.glob("*.part"))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        WikiError("not-mediawiki", "http://x/api.php is not a MediaWiki API", hint="the api.php URL"),
+        WikiUnavailable("network", "ConnectionError (gave up after 2 attempts)"),
+        LocalFileError.from_os(OSError(errno.ENOSPC, "No space left on device", "/out"), "cannot write"),
+    ],
+)
+def test_an_error_crosses_from_a_worker_as_itself(error: GlamuploadError) -> None:
+    """A worker's error is pickled to the parent: its class (so its exit status) and where it happened
+    must survive, whatever arguments its constructor takes (a WikiError's are code and info)."""
+    crossed = workers._picklable(error)
+    assert type(crossed) is type(error) and crossed.exit_status == error.exit_status
+    assert str(crossed) == str(error) and crossed.__dict__ == error.__dict__
 
 
 def test_progress_is_told_from_the_start_and_fits_a_terminal(small_shards: None, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from glamupload import planned, wikitext, workers
 from glamupload.config import BatchConfig
-from glamupload.errors import GlamuploadError
+from glamupload.errors import LocalFileError
 from glamupload.plan import Planner
 from glamupload.report import RENDER_LIMIT, ReportBuilder, ReportSummary, planned_row
 from glamupload.report.parts import PARTS_DIR, PartInfo
@@ -161,9 +161,7 @@ def dry_run(
         partial.unlink(missing_ok=True)
         shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
         if isinstance(exc, OSError):
-            raise GlamuploadError(
-                f"cannot write the dry run: {exc.strerror}", file=exc.filename or out
-            ) from None
+            raise LocalFileError.from_os(exc, "cannot write the dry run", out) from None
         raise
 
 

@@ -54,6 +54,18 @@ class GlamuploadError(Exception):
     def __str__(self) -> str:
         return self.located + (f"\n  hint: {self.hint}" if self.hint else "")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole, whatever a subclass's constructor takes: a planning worker's error reaches the
+        parent as itself (its class, so its exit status, and where it happened)."""
+        return (_rebuilt, (type(self), self.args, self.__dict__))
+
+
+def _rebuilt(cls: type[GlamuploadError], args: tuple[Any, ...], state: dict[str, Any]) -> GlamuploadError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(GlamuploadError):
     """The batch config, a crosswalk or a lookup table is wrong; nothing was done."""
