@@ -251,11 +251,16 @@ def read_only(disk: Path) -> None:
     subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
 
 
+#: Root's capabilities that let it ignore permission bits; without them root meets them as any owner does.
+_DAC = "-dac_override,-dac_read_search"
+
+
 def as_other_user(args: list[str], home: Path) -> list[str]:
-    """The command run as another user than the files' owner, so the permission bits apply: as root
-    ``nobody`` (root ignores them), otherwise the same user (then the test removes its own rights)."""
+    """The command run so that the permission bits apply to it: as root without the capabilities that
+    ignore them (not as another user: the clone, its .venv included, may be in a folder only its owner
+    can enter, as `mktemp -d` makes), otherwise as is; the test then removes the owner's own rights."""
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o777)
     if os.geteuid() != 0:
         return args
-    return ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *args]
+    return ["setpriv", f"--inh-caps={_DAC}", f"--bounding-set={_DAC}", *args]

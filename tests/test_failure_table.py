@@ -40,7 +40,7 @@ class Place:
     sandbox: Path
     api: str
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
-    user_home: Path | None = None  #: set: the command runs as another user, living there
+    user_home: Path | None = None  #: set: run with permission bits applied, living there
 
     @property
     def batch(self) -> Path:
@@ -295,7 +295,7 @@ PERMISSION_CASES = [
 
 @pytest.fixture
 def world_readable_copy(uploaded: Path) -> Iterator[Path]:
-    """A copy of the batch where another user can reach it (the test's own folder is private)."""
+    """A copy of the batch whose rights the test takes away (the shared fixture's batch stays intact)."""
     root = Path(tempfile.mkdtemp(prefix="glamupload-permissions-"))
     root.chmod(0o755)
     shutil.copytree(uploaded, root / "batch")
@@ -304,11 +304,9 @@ def world_readable_copy(uploaded: Path) -> Iterator[Path]:
 
 
 def deny(path: Path) -> None:
-    """Take the other user's rights to ``path`` away (a folder: to write in it)."""
-    if os.geteuid() == 0:  # the files are root's: nobody reads a 600 file, writes in a 755 folder
-        path.chmod(0o755 if path.is_dir() else 0o600)
-    else:  # the same user runs the command: take its own rights away
-        path.chmod(0o555 if path.is_dir() else 0o000)
+    """Take the owner's rights to ``path`` away (a folder: to write in it); the command runs as the
+    owner, as root without the capabilities that ignore permission bits (``as_other_user``)."""
+    path.chmod(0o555 if path.is_dir() else 0o000)
 
 
 @pytest.mark.parametrize("case", PERMISSION_CASES, ids=lambda c: c.name)
