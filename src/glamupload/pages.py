@@ -229,16 +229,26 @@ def missing_pages_warning(
     uses = file_page_uses(files)
     used = {_key(_category_title(name)) for name in uses.categories} | {_key(t) for t in uses.transcluded}
     missing = [
-        page.title
+        page
         for page in plan_pages(batch, wiki, files=files)
         if page.status in ("create", "manual") and _key(page.title) in used
     ]
     if not missing:
         return None
-    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    shown = ", ".join(p.title for p in missing[:5]) + (
+        f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+    )
+    creatable = sum(page.status == "create" for page in missing)
+    # the advice follows what `pages` can do: it creates some pages, others need a person
+    todo = [f"`glamupload pages {batch.path}` creates {creatable}"] if creatable else []
+    if creatable < len(missing):
+        todo.append(
+            f"{len(missing) - creatable} need a person (`glamupload pages {batch.path} --dry-run` lists them "
+            "and why)"
+        )
     return (
         f"{len(missing)} page(s) the batch's files use do not exist on {wiki.target.name} yet: {shown}; "
-        f"run `glamupload pages {batch.path}` first"
+        + ("; ".join(todo))
     )
 
 
