@@ -129,3 +129,9 @@ def test_dry_run_command_with_wiki_checks_and_renders(sandbox_wiki: SandboxInfo,
     creatable = pages.creatable_categories(load_batch(batch))
     assert set(missing["will_be_created"]) == set(missing["missing"]) & creatable
     assert "already on the wiki (SHA-1)" in result.stderr
+    # KENOM's files are all refused (CC BY-NC): their pages carry no licence by design, which their verdict
+    # reports; the wiki's "no machine-readable license" would say it again for every one of them
+    assert data["verdicts"]["reject"]["count"] == data["planned_files"]
+    kinds = {k["key"] for k in data["commons_check"]["kinds"]}
+    assert "maintenance:no-license" not in kinds
+    assert not any("no licence tag" in f for e in wiki["maintenance"]["examples"] for f in e["findings"])
