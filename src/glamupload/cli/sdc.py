@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    confirm,
     connect,
     emit_json,
     exit_with,
@@ -32,7 +32,12 @@ from glamupload.sdc.write import SdcOptions, write_batch
     "--replan", is_flag=True, help="Take the new plan when the export, crosswalk or config changed."
 )
 @state_option
-@click.option("--yes", is_flag=True, help="Do not ask before writing to a Wikimedia wiki.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Answer yes when asked to write to a wiki other than the sandbox (without a terminal the "
+    "question is refused unless --yes is given).",
+)
 @json_option("Print the summary as one JSON object on stdout.")
 def sdc_command(
     batch_file: Path,
@@ -59,8 +64,8 @@ def sdc_command(
     batch = load_batch(batch_file, state=state_file)
     site = connect(wiki, sandbox_dir)
     click.echo(account_line(site), err=True)
-    if sys.stdin.isatty() and not yes and site.target.sandbox_dir is None:
-        click.confirm(f"Write structured data on {site.target.api} as {site.username}?", abort=True, err=True)
+    if site.target.sandbox_dir is None:
+        confirm(f"Write structured data on {site.target.api} as {site.username}?", yes)
     options = SdcOptions(limit=limit, only=list(only) or None, retry_failed=retry_failed)
     summary = write_batch(batch, site, options, replan=replan, notify=lambda m: click.echo(m, err=True))
     this_run = ", ".join(f"{n} {s}" for s, n in summary.this_run.items()) or "nothing to do"

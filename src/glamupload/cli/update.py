@@ -7,7 +7,6 @@ result.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -16,6 +15,8 @@ from glamupload.cli.options import (
     CREDENTIALS_EPILOG,
     account_line,
     batch_argument,
+    confirm,
+    connect,
     emit_json,
     exit_with,
     json_option,
@@ -25,7 +26,6 @@ from glamupload.cli.options import (
 from glamupload.config import load_batch
 from glamupload.update import FileUpdate, UpdateOptions, UpdateOutcome, UpdateRun, default_report_path
 from glamupload.update.report import entity_lines, outcome_lines, tally, write_report
-from glamupload.wiki import Wiki
 
 
 @click.command("update", epilog=CREDENTIALS_EPILOG)
@@ -45,7 +45,12 @@ from glamupload.wiki import Wiki
     help="Where --dry-run writes its Markdown report (default: beside the state database, named after it).",
 )
 @state_option
-@click.option("--yes", is_flag=True, help="Do not ask before editing a Wikimedia wiki.")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Answer yes when asked to edit a wiki other than the sandbox (without a terminal the "
+    "question is refused unless --yes is given).",
+)
 @json_option("Print the result (every file, the batch's status) as one JSON object on stdout.")
 def update_command(
     batch_file: Path,
@@ -73,10 +78,10 @@ def update_command(
     4 wiki unreachable, 130 interrupted.
     """
     batch = load_batch(batch_file, state=state_file)
-    site = Wiki.connect(wiki, sandbox_dir, read_only=dry_run)
+    site = connect(wiki, sandbox_dir, read_only=dry_run)
     click.echo(account_line(site), err=True)
-    if not dry_run and sys.stdin.isatty() and not yes and site.target.sandbox_dir is None:
-        click.confirm(f"Edit file pages on {site.target.api} as {site.username}?", abort=True, err=True)
+    if not dry_run and site.target.sandbox_dir is None:
+        confirm(f"Edit file pages on {site.target.api} as {site.username}?", yes)
 
     def shown(item: FileUpdate) -> None:
         if item.outcome not in (UpdateOutcome.UNCHANGED, UpdateOutcome.NOT_PLANNED):
