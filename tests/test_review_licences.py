@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from upload_support import make_image
 
 from glamupload import decisions, review
@@ -49,6 +49,12 @@ def make_batch(folder: Path, name: str = "batch", stem: str = "review test") -> 
 
 def verdicts(batch_file: Path) -> dict[str, str]:
     return {p.record_id: p.license.verdict for p in plan_batch(load_batch(batch_file))}
+
+
+def accept_r1(runner: CliRunner, batch_file: Path) -> Result:
+    """A curator accepts R-1's licence under the licence the ledger asserts."""
+    args = ["review", str(batch_file), "--accept", "R-1", "--wikitext", ASSERTED]
+    return runner.invoke(cli, [*args, "--by", "A. Curator", "--reason", "ledger"])
 
 
 def test_reviews_are_listed_by_reason_group(tmp_path: Path) -> None:
@@ -149,21 +155,7 @@ def test_the_report_shows_the_decision_and_groups_by_reason(tmp_path: Path) -> N
     assert (
         f"{group['id']}  2 file(s): review (work:" in people.stderr and "1 licence group(s)" in people.stderr
     )
-    decided = runner.invoke(
-        cli,
-        [
-            "review",
-            str(batch_file),
-            "--accept",
-            "R-1",
-            "--wikitext",
-            ASSERTED,
-            "--by",
-            "A. Curator",
-            "--reason",
-            "ledger",
-        ],
-    )
+    decided = accept_r1(runner, batch_file)
     assert decided.exit_code == 0, decided.output
     assert "Accepted the licence of R-1" in decided.stderr and "--replan" in decided.stderr
     dry = runner.invoke(cli, ["dry-run", str(batch_file), "--out", str(tmp_path / "out"), "--json"])
@@ -181,21 +173,7 @@ def test_an_accepted_licence_review_reaches_the_wiki_and_status_shows_it(
     wiki = ["--sandbox-dir", sandbox_wiki.dir, "--yes"]
     first = runner.invoke(cli, ["upload", str(batch_file), *wiki, "--json"])
     assert json.loads(first.stdout)["counts"]["uploaded"] == 1  # R-3 only
-    runner.invoke(
-        cli,
-        [
-            "review",
-            str(batch_file),
-            "--accept",
-            "R-1",
-            "--wikitext",
-            ASSERTED,
-            "--by",
-            "A. Curator",
-            "--reason",
-            "ledger",
-        ],
-    )
+    accept_r1(runner, batch_file)
     refused = runner.invoke(cli, ["upload", str(batch_file), "--sandbox-dir", sandbox_wiki.dir])
     assert refused.exit_code == 2 and "reviews differ" in refused.stderr  # the decision changed the plan
     again = runner.invoke(cli, ["upload", str(batch_file), *wiki, "--replan", "--json"])
