@@ -68,6 +68,13 @@ def test_local_paths_stay_inside_the_image_folders(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="outside the batch's image folders"):
             local_path(escape, [root])
     assert local_path("../secret.png", [root], allow_outside=True).name == "secret.png"
+    # a folder whose name only starts with the root's is outside it (paths are compared as text)
+    make_image(tmp_path / "images2" / "b.png", "b")
+    with pytest.raises(InputError, match="outside the batch's image folders"):
+        local_path("../images2/b.png", [root])
+    nested = make_image(root / "sub" / "c.png", "c")
+    for spelling in ("./a.png", "sub//c.png", "sub/./c.png", "sub/../a.png", "a.png/"):
+        assert local_path(spelling, [root]) in (inside.resolve(), nested.resolve()), spelling
     with pytest.raises(SourceError, match="not found under") as missing:
         local_path("missing.png", [root])
     assert missing.value.code == ProblemCode.IMAGE_MISSING

@@ -44,8 +44,9 @@ class Content:
 
 
 def is_url(source: str) -> bool:
-    """Whether a planned file's source is fetched over HTTP(S) (else it is a local path): the one test."""
-    return urlsplit(source).scheme in ("http", "https")
+    """Whether a planned file's source is fetched over HTTP(S) (else it is a local path): the one test.
+    Without a colon there is no scheme (most sources are relative paths: no parsing for them)."""
+    return ":" in source and urlsplit(source).scheme in ("http", "https")
 
 
 def hash_file(path: Path) -> Content:
@@ -86,17 +87,19 @@ class LocalFiles:
     def __init__(self, roots: Sequence[Path], *, allow_outside: bool = False) -> None:
         self.roots = list(roots)
         self.allow_outside = allow_outside
-        self._real_roots = [Path(os.path.realpath(root)) for root in self.roots]
+        # real paths as text, each ending in "/": a resolved path lies inside one when it starts with it
+        self._real_roots = tuple(os.path.join(os.path.realpath(root), "") for root in self.roots)
         self._shown = ", ".join(map(str, self.roots))
         self._folders: dict[str, str] = {}
 
     def path(self, source: str) -> Path:
-        """The readable file inside the roots that ``source`` names (``SourceError`` otherwise)."""
-        path = Path(source).expanduser()
-        candidates = [path] if path.is_absolute() else [root / path for root in self.roots]
+        """The readable file inside the roots that ``source`` names (``SourceError`` otherwise).
+        Paths are handled as text (``os.path``): a batch has a million of them."""
+        path = os.path.expanduser(source)
+        candidates = [path] if os.path.isabs(path) else [os.path.join(root, path) for root in self.roots]
         for candidate in candidates:
             resolved, regular = self._resolve(candidate)
-            if not self.allow_outside and not any(resolved.is_relative_to(r) for r in self._real_roots):
+            if not self.allow_outside and not (resolved + "/").startswith(self._real_roots):
                 raise SourceError(
                     ProblemCode.IMAGE_OUTSIDE_ROOT,
                     f"{source!r} points outside the batch's image folders ({self._shown})",
@@ -105,16 +108,16 @@ class LocalFiles:
             if regular:
                 if not os.access(resolved, os.R_OK):
                     raise SourceError(ProblemCode.IMAGE_UNREADABLE, f"image file {resolved} is not readable")
-                return resolved
+                return Path(resolved)
         raise SourceError(ProblemCode.IMAGE_MISSING, f"image file {source!r} not found under {self._shown}")
 
-    def _resolve(self, candidate: Path) -> tuple[Path, bool]:
-        """``candidate.resolve()`` and whether it is a regular file, from the folder's cached real path."""
-        name = candidate.name
+    def _resolve(self, candidate: str) -> tuple[str, bool]:
+        """``os.path.realpath(candidate)`` and whether it is a regular file, from the folder's cached
+        real path."""
+        folder, name = os.path.split(candidate.rstrip("/") or candidate)
         if name in ("", ".", ".."):
-            resolved = candidate.resolve()
-            return resolved, resolved.is_file()
-        folder = str(candidate.parent)
+            resolved = os.path.realpath(candidate)
+            return resolved, os.path.isfile(resolved)
         real = self._folders.get(folder)
         if real is None:
             real = os.path.realpath(folder)
@@ -124,11 +127,11 @@ class LocalFiles:
         try:
             status = os.lstat(joined)
         except OSError:
-            return Path(joined), False
+            return joined, False
         if stat.S_ISLNK(status.st_mode):
-            resolved = Path(os.path.realpath(joined))
-            return resolved, resolved.is_file()
-        return Path(joined), stat.S_ISREG(status.st_mode)
+            resolved = os.path.realpath(joined)
+            return resolved, os.path.isfile(resolved)
+        return joined, stat.S_ISREG(status.st_mode)
 
 
 def cache_path(url: str, cache_dir: Path) -> Path:
