@@ -76,9 +76,11 @@ def _clean_once(text: str) -> str:
 _UNTOUCHED = re.compile(r"(?:[^\W_]|[,.()'!?+;=@$*-])+(?: (?:[^\W_]|[,.()'!?+;=@$*-])+)*")
 
 
+@functools.lru_cache(maxsize=8192)
 def _clean(text: str) -> str:
     """Title-safe text without case changes (for one part of a name). Repeated to a fixed point because
-    one rule can expose work for another (a decoded ``&#124;`` is an illegal ``|``)."""
+    one rule can expose work for another (a decoded ``&#124;`` is an illegal ``|``). Remembered: a batch
+    repeats its parts, and a file's name is cleaned again by each check of it."""
     if _UNTOUCHED.fullmatch(text) and max(text) < "\ue000" and unicodedata.is_normalized("NFC", text):
         return text
     for _ in range(8):

@@ -22,7 +22,7 @@ import typing
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
@@ -839,6 +839,7 @@ def _whole_periods(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+@lru_cache(maxsize=4096)  # pure, and a batch repeats its dates: parsed once per distinct text
 def parse_date(text: str) -> ParsedDate | None:
     """Understand the date forms museums write; None when the text is not a recognised date.
 
@@ -914,9 +915,13 @@ def parse_date(text: str) -> ParsedDate | None:
 
 def is_undated(text: str) -> bool:
     """True for the export's way of saying "no date" ("odaterad", "n.d.")."""
-    return normalise_key(text).strip(" .") in {
-        normalise_key(w).strip(" .") for w in vocabulary()["dates"]["undated"]
-    }
+    return normalise_key(text).strip(" .") in _undated_words()
+
+
+@cache
+def _undated_words() -> frozenset[str]:
+    """The vocabulary's "undated" words as ``is_undated`` compares them (made once)."""
+    return frozenset(normalise_key(w).strip(" .") for w in vocabulary()["dates"]["undated"])
 
 
 @transform("date")
