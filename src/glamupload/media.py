@@ -181,6 +181,7 @@ def extension_for(mime: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=1)
 def known_extensions() -> frozenset[str]:
     """Every extension of an uploadable type, canonical and alias (to spot double extensions)."""
     return frozenset(ext for t in media_types() for ext in (t.extension, *t.aliases))
