@@ -115,6 +115,53 @@ def decide(
     return [row for row, _ in decided]
 
 
+def held_by_warnings(state_path: Path) -> set[str]:
+    """Record ids with a file the upload state holds back for a wiki warning (none before an upload)."""
+    if not state_path.exists():
+        return set()
+    with _open(state_path, read_only=True) as db:  # works beside a running upload
+        return {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What ``decide_records`` recorded: licence decisions (the batch's decisions file) and decisions on
+    files held back for a wiki warning (the state database), each file with its decision."""
+
+    licences: list[LicenceDecision]
+    files: list[tuple[FileRow, Decision]]
+
+
+def decide_records(
+    batch: BatchConfig,
+    *,
+    records: Mapping[str, DecisionName],
+    groups: Mapping[str, DecisionName],
+    reviewer: str,
+    reason: str,
+    wikitext: str = "",
+) -> Decided:
+    """A reviewer's decisions on records (id → accept/skip) and licence groups (``G…`` id → accept/skip),
+    each recorded where the record waits: a record the upload state holds back for a wiki warning is
+    decided there (``decide``), any other in the licence reviews (``decide_licences``)."""
+    held = held_by_warnings(batch.state_path)
+    warned = {
+        record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
+        for record, decision in records.items()
+        if record in held
+    }
+    licence = {record: decision for record, decision in records.items() if record not in held}
+    made = (
+        decide_licences(
+            batch, records=licence, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
+        )
+        if licence or groups
+        else []
+    )
+    rows = decide(batch.state_path, warned, reviewer=reviewer, reason=reason) if warned else []
+    return Decided(made, [(row, warned[row.record_id]) for row in rows])
+
+
 # --- licence decisions ------------------------------------------------------------------------------
 
 

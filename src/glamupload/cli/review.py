@@ -11,7 +11,7 @@ from glamupload import review
 from glamupload.cli.options import batch_argument, emit_json, json_option, state_option
 from glamupload.config import BatchConfig, load_batch
 from glamupload.decisions import DecisionName
-from glamupload.state import BatchState, Decision, FileStatus
+from glamupload.state import Decision
 
 #: How many files of a licence reason group the listing names.
 SHOWN_FILES = 3
@@ -194,46 +194,32 @@ def _decide(
     reviewer: str,
     reason: str,
 ) -> None:
-    """Sort the decisions into wiki-warning ones (records the state holds back) and licence ones, and
-    record each kind through the library."""
+    """Refuse contradicting choices, record the rest where each record waits
+    (``review.decide_records``) and say what was recorded."""
     for first, second in ((accept, skip), (accept_group, skip_group)):
         both = sorted(set(first) & set(second))
         if both:
             raise click.UsageError(f"{', '.join(both)}: both accepted and skipped")
-    held = _held_by_warnings(batch)
     chosen: dict[str, DecisionName] = {**dict.fromkeys(accept, "accept"), **dict.fromkeys(skip, "skip")}
-    warned = {record: decision for record, decision in chosen.items() if record in held}
-    licence = {record: decision for record, decision in chosen.items() if record not in held}
     groups: dict[str, DecisionName] = {
         **dict.fromkeys(accept_group, "accept"),
         **dict.fromkeys(skip_group, "skip"),
     }
-    if licence or groups:
-        made = review.decide_licences(
-            batch, records=licence, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
-        )
-        for made_one in made:
-            verb = "Accepted" if made_one.decision == "accept" else "Skipped"
-            click.echo(f"{verb} the licence of {made_one.record_id or made_one.group}", err=True)
+    decided = review.decide_records(
+        batch, records=chosen, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
+    )
+    for made in decided.licences:
+        verb = "Accepted" if made.decision == "accept" else "Skipped"
+        click.echo(f"{verb} the licence of {made.record_id or made.group}", err=True)
+    if decided.licences:
         click.echo(
             f"Recorded in {batch.reviews_path}. The next `glamupload dry-run` shows it; an upload takes it "
             "with --replan.",
             err=True,
         )
-    if warned:
-        as_state = {r: Decision.ACCEPT if d == "accept" else Decision.SKIP for r, d in warned.items()}
-        rows = review.decide(batch.state_path, as_state, reviewer=reviewer, reason=reason)
-        for decision, verb in ((Decision.ACCEPT, "Accepted"), (Decision.SKIP, "Skipped")):
-            names = [r.filename for r in rows if as_state[r.record_id] == decision]
-            if names:
-                click.echo(f"{verb} {len(names)} file(s): {', '.join(names)}", err=True)
-        if Decision.ACCEPT in as_state.values():
-            click.echo("The next `glamupload upload` uploads the accepted files.", err=True)
-
-
-def _held_by_warnings(batch: BatchConfig) -> set[str]:
-    """Record ids with a file the upload state holds back for a wiki warning."""
-    if not batch.state_path.exists():
-        return set()
-    with BatchState(batch.state_path) as db:
-        return {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
+    for decision, verb in ((Decision.ACCEPT, "Accepted"), (Decision.SKIP, "Skipped")):
+        names = [row.filename for row, made_one in decided.files if made_one == decision]
+        if names:
+            click.echo(f"{verb} {len(names)} file(s): {', '.join(names)}", err=True)
+    if any(made_one == Decision.ACCEPT for _, made_one in decided.files):
+        click.echo("The next `glamupload upload` uploads the accepted files.", err=True)
