@@ -115,11 +115,13 @@ def decide(
     return [row for row, _ in decided]
 
 
-def held_by_warnings(state_path: Path) -> set[str]:
-    """Record ids with a file the upload state holds back for a wiki warning (none before an upload)."""
+def _held_by_warnings(state_path: Path) -> set[str]:
+    """Record ids with a file the upload state holds back for a wiki warning (none before an upload).
+    The state is opened as for a decision: a reviewer decides on a state no upload is changing, so a
+    running upload refuses this (``StateInUse``, exit 7), as it refuses ``decide``."""
     if not state_path.exists():
         return set()
-    with _open(state_path, read_only=True) as db:  # works beside a running upload
+    with _open(state_path) as db:
         return {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
 
 
@@ -144,7 +146,7 @@ def decide_records(
     """A reviewer's decisions on records (id → accept/skip) and licence groups (``G…`` id → accept/skip),
     each recorded where the record waits: a record the upload state holds back for a wiki warning is
     decided there (``decide``), any other in the licence reviews (``decide_licences``)."""
-    held = held_by_warnings(batch.state_path)
+    held = _held_by_warnings(batch.state_path)
     warned = {
         record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
         for record, decision in records.items()
