@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from upload_support import make_image
+from upload_support import make_image, planned, store
 
 from glamupload import decisions, review
 from glamupload.cli import cli
@@ -20,6 +20,7 @@ from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import plan_batch
 from glamupload.sandbox import SandboxInfo
+from glamupload.state import BatchState, Decision, FileStatus, Outcome
 
 GENERIC = Path(__file__).resolve().parent / "golden" / "generic-csv"
 HEADER = "id,title,creator,date,description,material,dimensions,keywords,rights,image\n"
@@ -130,6 +131,30 @@ def test_unknown_records_and_groups_are_refused(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=message):
             review.decide_licences(batch, records=records, groups=groups, reviewer="A", reason="r")
     assert not batch.reviews_path.exists()
+
+
+def test_decisions_on_both_kinds_are_checked_before_either_is_recorded(tmp_path: Path) -> None:
+    """One `review` call decides a licence (the decisions file) and a file a wiki warning held back (the
+    state): a wrong decision on the second records neither, and a right one records both."""
+    batch = load_batch(make_batch(tmp_path))
+    image = make_image(tmp_path / "held.png", "held")
+    db = store(batch.state_path, [planned("held", "Review test held.png", image)])
+    held = db.rows()[0]
+    mismatch = Outcome(FileStatus.NEEDS_REVIEW, code="sha1-mismatch", message="other bytes")
+    db.finish_many([(held.id, mismatch)])
+    db.close()
+    both = {"R-1": "accept", "held": "accept"}
+    with pytest.raises(ConfigError, match="record held: Review test held.png cannot be accepted"):
+        review.decide_records(batch, records=both, groups={}, reviewer="A", reason="r", wikitext=ASSERTED)
+    assert not batch.reviews_path.exists()
+    decided = review.decide_records(
+        batch, records={**both, "held": "skip"}, groups={}, reviewer="A", reason="r", wikitext=ASSERTED
+    )
+    assert [d.record_id for d in decided.licences] == ["R-1"]
+    assert [(row.record_id, decision) for row, decision in decided.files] == [("held", Decision.SKIP)]
+    assert verdicts(batch.path)["R-1"] == "accept"
+    with BatchState(batch.state_path, read_only=True) as db:
+        assert db.rows()[0].status == FileStatus.SKIPPED
 
 
 def test_a_broken_decisions_file_names_the_entry(tmp_path: Path) -> None:

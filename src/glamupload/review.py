@@ -90,39 +90,40 @@ def decide(
     needs review, or a file that cannot be accepted (``NOT_ACCEPTABLE``) is a ``ConfigError`` naming
     the record, and no decision is recorded.
     """
-    if not reviewer.strip() or not reason.strip():
-        raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
+    who, why = _signed(reviewer, reason)
     with _open(state_path) as db:
-        decided: list[tuple[FileRow, Decision]] = []
-        for record_id, decision in decisions.items():
-            found = db.rows(only=[record_id])
-            if not found:
-                raise ConfigError("no such record in this batch's plan", record=record_id, file=db.path)
-            needing = [r for r in found if r.status == FileStatus.NEEDS_REVIEW]
-            if not needing:
-                statuses = ", ".join(sorted({r.status.replace("_", " ") for r in found}))
-                raise ConfigError(
-                    f"no file of this record needs review (it is {statuses})",
-                    record=record_id,
-                    hint="`glamupload review BATCH` lists the files that do",
-                )
-            for row in needing:
-                acceptable, advice = _advice(row)
-                if decision == Decision.ACCEPT and not acceptable:
-                    raise ConfigError(f"{row.filename} cannot be accepted: {advice}", record=record_id)
-                decided.append((row, decision))
-        db.decide(decided, reviewer.strip(), reason.strip())
+        decided = _checked(db, decisions)
+        db.decide(decided, who, why)
     return [row for row, _ in decided]
 
 
-def _held_by_warnings(state_path: Path) -> set[str]:
-    """Record ids with a file the upload state holds back for a wiki warning (none before an upload).
-    The state is opened as for a decision: a reviewer decides on a state no upload is changing, so a
-    running upload refuses this (``StateInUse``, exit 7), as it refuses ``decide``."""
-    if not state_path.exists():
-        return set()
-    with _open(state_path) as db:
-        return {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
+def _signed(reviewer: str, reason: str) -> tuple[str, str]:
+    if not reviewer.strip() or not reason.strip():
+        raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
+    return reviewer.strip(), reason.strip()
+
+
+def _checked(db: BatchState, decisions: Mapping[str, Decision]) -> list[tuple[FileRow, Decision]]:
+    """Each needs-review file of the decided records with its decision; nothing written."""
+    decided: list[tuple[FileRow, Decision]] = []
+    for record_id, decision in decisions.items():
+        found = db.rows(only=[record_id])
+        if not found:
+            raise ConfigError("no such record in this batch's plan", record=record_id, file=db.path)
+        needing = [r for r in found if r.status == FileStatus.NEEDS_REVIEW]
+        if not needing:
+            statuses = ", ".join(sorted({r.status.replace("_", " ") for r in found}))
+            raise ConfigError(
+                f"no file of this record needs review (it is {statuses})",
+                record=record_id,
+                hint="`glamupload review BATCH` lists the files that do",
+            )
+        for row in needing:
+            acceptable, advice = _advice(row)
+            if decision == Decision.ACCEPT and not acceptable:
+                raise ConfigError(f"{row.filename} cannot be accepted: {advice}", record=record_id)
+            decided.append((row, decision))
+    return decided
 
 
 @dataclass(frozen=True)
@@ -145,23 +146,41 @@ def decide_records(
 ) -> Decided:
     """A reviewer's decisions on records (id → accept/skip) and licence groups (``G…`` id → accept/skip),
     each recorded where the record waits: a record the upload state holds back for a wiki warning is
-    decided there (``decide``), any other in the licence reviews (``decide_licences``)."""
-    held = _held_by_warnings(batch.state_path)
-    warned = {
-        record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
-        for record, decision in records.items()
-        if record in held
-    }
-    licence = {record: decision for record, decision in records.items() if record not in held}
-    made = (
-        decide_licences(
-            batch, records=licence, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
-        )
-        if licence or groups
-        else []
+    decided there (as ``decide``), any other in the licence reviews (``decide_licences``).
+
+    The state is opened once, as for ``decide`` (a running upload refuses it: ``StateInUse``, exit 7),
+    and held until both are recorded; the state's decisions are checked before anything is written."""
+    if not batch.state_path.exists():  # before any upload: every decision is a licence decision
+        return Decided(_licences(batch, records, groups, reviewer, reason, wikitext), [])
+    with _open(batch.state_path) as db:
+        held = {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
+        warned = {
+            record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
+            for record, decision in records.items()
+            if record in held
+        }
+        decided = _checked(db, warned)
+        signed = _signed(reviewer, reason) if decided else None
+        licence = {record: decision for record, decision in records.items() if record not in held}
+        made = _licences(batch, licence, groups, reviewer, reason, wikitext)
+        if signed is not None:
+            db.decide(decided, *signed)
+    return Decided(made, decided)
+
+
+def _licences(
+    batch: BatchConfig,
+    records: Mapping[str, DecisionName],
+    groups: Mapping[str, DecisionName],
+    reviewer: str,
+    reason: str,
+    wikitext: str,
+) -> list[LicenceDecision]:
+    if not (records or groups):
+        return []
+    return decide_licences(
+        batch, records=records, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
     )
-    rows = decide(batch.state_path, warned, reviewer=reviewer, reason=reason) if warned else []
-    return Decided(made, [(row, warned[row.record_id]) for row in rows])
 
 
 # --- licence decisions ------------------------------------------------------------------------------
