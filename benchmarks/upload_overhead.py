@@ -105,7 +105,7 @@ def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str], sha1_chec
         options = UploadOptions(only=only, comment=COMMENT)
         if sha1_check == "chunked":
             options.sha1_check_from = options.chunk_threshold
-        estimates: list[tuple[float, int, int, float | None]] = []
+        estimates: list[tuple[float, int, int | None, float | None]] = []
         summary = Uploader(
             upload_run.db,
             wiki,
@@ -126,7 +126,7 @@ def glamupload_run(batch_file: str, sandbox_dir: str, only: list[str], sha1_chec
     }
 
 
-def eta_ratios(estimates: list[tuple[float, int, int, float | None]], end: float) -> dict[str, float]:
+def eta_ratios(estimates: list[tuple[float, int, int | None, float | None]], end: float) -> dict[str, float]:
     """The uploader's estimate of the time left against the time that was really left, when a quarter,
     half and three quarters of the files were done (1.0: exact; 2.0: twice too long)."""
     ratios = {}

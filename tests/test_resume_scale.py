@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,35 @@ def test_rows_are_read_a_batch_at_a_time_in_order_while_others_are_written(tmp_p
         ]
 
 
+def test_the_files_are_counted_as_they_were_when_asked_and_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's total is counted in the background (a million rows' index is not read before the first
+    upload); it is the rows as they were when the count was asked, whatever is settled meanwhile."""
+    deferred: list[Callable[[], None]] = []
+
+    class Deferred:  # the counting thread, started when this test says
+        def __init__(self, target: Callable[[], None], **kwargs: object) -> None:
+            self.target = target
+
+        def start(self) -> None:
+            deferred.append(self.target)
+
+    with BatchState(tmp_path / "state.sqlite") as db:
+        db.store_plan((planned(n) for n in range(25)), {"export": "x"})
+        monkeypatch.setattr(state.threading, "Thread", Deferred)
+        counting = db.count_now_in_background([FileStatus.PENDING])
+        monkeypatch.undo()
+        assert not counting.done()  # the caller goes on: nothing counted yet
+        db.finish_many([(row.id, Outcome(FileStatus.SKIPPED)) for row in db.rows()[:5]])
+        assert db.count([FileStatus.PENDING]) == 20
+        [count] = deferred
+        count()
+        assert counting.result() == 25
+        assert db.count([FileStatus.PENDING], at_most=3) == 3  # "more than a --limit?" stops early
+        assert db.count([FileStatus.PENDING], at_most=100) == 20
+
+
 def test_an_unchanged_export_is_not_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     export = tmp_path / "export.csv"
     export.write_bytes(b"id,title\n" + b"1,a\n" * 1000)
@@ -64,6 +94,7 @@ def test_an_unchanged_export_is_not_read_again(tmp_path: Path, monkeypatch: pyte
 def test_the_time_left_comes_from_the_uploads_not_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     uploader = Uploader.__new__(Uploader)  # its estimate only: no wiki needed
     uploader._files_total, uploader._files_done = 100, 10
+    uploader._counting = None
     uploader._settled = uploader._sized = uploader._bytes_sent = uploader._bytes_total = 0
     uploader._bytes_done = 0
     uploader._uploads_started, uploader._sent_files = None, 0

@@ -131,14 +131,18 @@ def user_agent(username: str | None) -> str:
 T = TypeVar("T")
 
 
-def chunked(items: Iterable[T], size: int = TITLES_PER_REQUEST) -> Iterator[list[T]]:
-    """Split titles (or rows) into groups the API accepts in one request."""
+def chunked(
+    items: Iterable[T], size: int = TITLES_PER_REQUEST, *, first: int | None = None
+) -> Iterator[list[T]]:
+    """Split titles (or rows) into groups the API accepts in one request; the first group ``first``
+    long when given (a question the caller wants answered before it has gathered a whole group)."""
     group: list[T] = []
+    wanted = first or size
     for item in items:
         group.append(item)
-        if len(group) == size:
+        if len(group) == wanted:
             yield group
-            group = []
+            group, wanted = [], size
     if group:
         yield group
 

@@ -113,7 +113,7 @@ class ProgressBar:
             description=current.ljust(self.NAME),
             total=event.files_total or None,
             completed=event.files_done,
-            files=f"{event.files_done}/{event.files_total}",
+            files=f"{event.files_done}/{event.files_total if event.files_total is not None else '…'}",
             bytes=f"{_size(event.bytes_done)}/{_size(event.bytes_total)}",
             rate=f"{_size(event.rate)}/s",
             eta=_clock(event.eta),

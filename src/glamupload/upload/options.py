@@ -61,7 +61,7 @@ class Progress:
 
     kind: ProgressKind  #: "file": a file finished; "wait": a pause; "warning": something to tell a person
     files_done: int
-    files_total: int
+    files_total: int | None  #: None while the run is still counting its files
     bytes_done: int
     bytes_total: int
     rate: float  #: bytes per second since the run started

@@ -21,7 +21,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -108,7 +109,10 @@ class Uploader:
         self.stop = wiki.stop_signal
         self._lock = threading.Lock()
         self._done: dict[str, int] = {}
-        self._files_total = self._files_done = self._bytes_total = self._bytes_done = 0
+        self._files_done = self._bytes_total = self._bytes_done = 0
+        self._files_total: int | None = 0  #: None while the files are counted (``_known_total``)
+        self._counting: Future[int] | None = None
+        self._count_base = 0
         self._sized = self._settled = self._sent_files = self._bytes_sent = 0  # for the time left
         self._uploads_started: float | None = None
         self._limited = False
@@ -132,9 +136,10 @@ class Uploader:
         if self.progress_callback is None:
             return
         with self._lock:
-            if self.options.limit is not None:  # the files this run may still send are what is left
-                left = max(0, self.options.limit - self._sends)
-                self._files_total = max(self._files_total, self._files_done + left)
+            total = self._known_total()
+            if self.options.limit is not None and total is not None:
+                left = max(0, self.options.limit - self._sends)  # the files this run may still send
+                self._files_total = max(total, self._files_done + left)
             elapsed = max(time.monotonic() - self._started, 1e-6)
             rate = self._bytes_done / elapsed
             eta = self._time_left()
@@ -156,14 +161,15 @@ class Uploader:
         """Seconds left, from the uploads since the first one started (not the login and checks before
         it): the time per file so far for the files left, or the bytes left at the byte rate so far,
         whichever is longer (small files cost their requests, large ones their bytes). Called locked."""
-        if self._uploads_started is None or self._sent_files == 0:
+        total = self._known_total()
+        if self._uploads_started is None or self._sent_files == 0 or total is None:
             return None
         spent = max(time.monotonic() - self._uploads_started, 1e-6)
-        files_left = max(0, self._files_total - self._files_done)
+        files_left = max(0, total - self._files_done)
         by_files = files_left * spent / self._sent_files
         if not self._sized or not self._bytes_sent:
             return by_files
-        to_send = max(1, self._files_total - self._settled)  # rows the preflight settles are not sent
+        to_send = max(1, total - self._settled)  # rows the preflight settles are not sent
         expected = self._bytes_total / self._sized * to_send
         by_bytes = max(0.0, expected - self._bytes_done) * spent / self._bytes_sent
         return max(by_files, by_bytes)
@@ -212,14 +218,7 @@ class Uploader:
                 self.reconcile()
                 if self.options.retry_failed:
                     self.db.reopen([FileStatus.FAILED], only=self.options.only)
-                pending = self.db.count([FileStatus.PENDING], only=self.options.only)
-                limit = self.options.limit
-                # with a limit below the rows waiting, the rows settled on the way come on top of it
-                self._limited = limit is not None and pending > limit
-                with self._lock:
-                    self._files_total = self._files_done + (
-                        limit if limit is not None and self._limited else pending
-                    )
+                self._count_files()
                 ready = self.preflight(self.db.iter_rows([FileStatus.PENDING], only=self.options.only))
                 self.emit("start")
                 self._upload_all(self._with_titles(ready))
@@ -235,8 +234,34 @@ class Uploader:
             self._settle_unsettled()
             self.stop.clear()  # the connection serves later commands
         self._current = None
+        counting = self._counting
+        if counting is not None:  # the last line shows the total (the count is long done)
+            wait([counting])
         self.emit("done")
         return self.db.status(self._done, interrupted, self._sends)
+
+    def _count_files(self) -> None:
+        """The run's files in all (the progress bar's total). With ``--limit`` below the rows waiting,
+        the limit, and rows settled on the way come on top of it; else the rows waiting now, counted in
+        the background (a million rows' count is not waited for: the total shows when it is known)."""
+        limit, only = self.options.limit, self.options.only
+        if limit is not None and self.db.count([FileStatus.PENDING], only=only, at_most=limit + 1) > limit:
+            self._limited = True
+            with self._lock:
+                self._files_total = self._files_done + limit
+            return
+        self._limited = False
+        with self._lock:
+            self._files_total, self._count_base = None, self._files_done
+            self._counting = self.db.count_now_in_background([FileStatus.PENDING], only=only)
+
+    def _known_total(self) -> int | None:
+        """The run's files in all, once counted (called locked); a count that failed leaves it unknown."""
+        if self._files_total is None and self._counting is not None and self._counting.done():
+            counting, self._counting = self._counting, None
+            with suppress(GlamuploadError):
+                self._files_total = self._count_base + counting.result()
+        return self._files_total
 
     def request_stop(self) -> None:
         """Stop the run: waits end, requests in flight are cut, no new file is started."""
@@ -329,7 +354,8 @@ class Uploader:
         """Write the rows settled so far (one transaction) and forget them."""
         if settled:
             with self._lock:
-                self._files_total += len(settled) if self._limited else 0
+                if self._limited and self._files_total is not None:
+                    self._files_total += len(settled)
                 self._settled += len(settled)
             self._record_many(settled)
             settled.clear()
@@ -337,8 +363,9 @@ class Uploader:
     def _with_titles(self, rows: Iterable[FileRow]) -> Iterator[tuple[FileRow, dict[str, Any] | None]]:
         """Each row with the wiki's imageinfo when its title already exists, asked 50 titles at a time
         as the uploads reach them, so the first upload starts after one query however many rows wait.
-        The account's rate limit and the CSRF token ride along with the first query."""
-        for number, group in enumerate(chunked(rows)):
+        The first question is about the first row alone, so the first upload waits for no other row's
+        preflight; the account's rate limit and the CSRF token ride along with it."""
+        for number, group in enumerate(chunked(rows, first=1)):
             limit, existing = self.wiki.account_and_files((r.filename for r in group), account=number == 0)
             if number == 0:
                 self.pacer = RatePacer(limit, self._waiting, self.stop)
