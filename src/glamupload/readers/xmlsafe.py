@@ -107,11 +107,15 @@ def select_elements(
 ) -> Iterator[tuple[etree._Element | None, int | None]]:
     """``iter_elements``, but only the elements ``copy_if`` accepts (by 1-based number) are copied out;
     None stands in for the others (parsed and pruned all the same)."""
+    for number, element in enumerate(scan_elements(path, tag), start=1):
+        yield copy.deepcopy(element) if copy_if(number) else None, element.sourceline
+
+
+def scan_elements(path: Path, tag: str) -> Iterator[etree._Element]:
+    """Each ``tag`` element as parsed, not copied: it is pruned when the next one is asked for, so a
+    pass that only looks at each (the LIDO reader's field list) pays no copy."""
     check_document(path)
     with _reading(path):
-        events = etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS)
-        for number, (_event, element) in enumerate(events, start=1):
-            line = element.sourceline
-            standalone = copy.deepcopy(element) if copy_if(number) else None
+        for _event, element in etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS):
+            yield element
             _prune(element)
-            yield standalone, line
