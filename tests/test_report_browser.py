@@ -137,6 +137,31 @@ def test_smm_report_filters_searches_and_pages(
     )
 
 
+def searched_text(item: dict[str, Any]) -> str:
+    """What a text search looks in for a file, as the page does: the index's id, name and reason
+    group, and the record's wikitext, source, categories and problems."""
+    problems = [text for p in item["errors"] + item["warnings"] for text in (p.get("field"), p.get("message"))]
+    fields = [item["record_id"], item["filename"], item["license"]["group"], item["wikitext"], item["source"]]
+    return "\n".join(str(text or "") for text in [*fields, *item["categories"], *problems]).lower()
+
+
+def test_a_search_finds_the_files_whose_fields_hold_the_words_and_no_others(
+    page: Page, smm_report: tuple[Path, list[dict[str, Any]]]
+) -> None:
+    """The search looks for its words in the details as JSON text and parses only the records whose
+    line holds them: words JSON writes escaped (a quote after a letter) or in another case (ö, Ö) are found, and words
+    only the JSON around the values holds (a key) find no file that does not hold them."""
+    html, items = smm_report
+    open_report(page, html)
+    for term in ("vasa", 'en"', "Ö", "categories", "license", 'wikitext"'):
+        search(page, term)
+        expected = [n for n, item in enumerate(items) if term.lower() in searched_text(item)]
+        found = shown(page)
+        assert found["count"] == len(expected), term
+        assert [r["row"] for r in found["rows"]] == expected[:PAGE_SIZE], term
+    assert all(any(term in searched_text(item) for item in items) for term in ('en"', "ö"))  # in the data
+
+
 def test_a_link_with_filters_in_its_hash_opens_filtered(
     page: Page, smm_report: tuple[Path, list[dict[str, Any]]]
 ) -> None:

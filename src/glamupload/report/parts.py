@@ -143,7 +143,8 @@ class PartWriter:
         return self.thumb_of[key]
 
     def payloads(self) -> tuple[str, str]:
-        """The index and the details payloads: gzip, base64, one line each."""
+        """The index and the details payloads: gzip, base64, one line each (inflated, the details hold
+        one records.jsonl line per line)."""
         index = {
             "reasons": list(self.reasons),
             "kinds": list(self.kinds),
@@ -155,7 +156,9 @@ class PartWriter:
             ensure_ascii=False,
             separators=(",", ":"),
         )
-        details = '{"records":[' + ",".join(self.details) + "]," + extra[1:]
+        # one record a line (JSON never holds a raw newline inside a value), so a text search finds the
+        # records that hold its words in the inflated text without parsing the rest (report.js.j2)
+        details = '{"records":[' + ",\n".join(self.details) + "\n]," + extra[1:]
         return _pack_text(_text(index)), _pack_text(details)
 
     def write(self, out_dir: Path) -> PartInfo:
