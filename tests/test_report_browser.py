@@ -11,10 +11,11 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from browser import Page
-from report_synthetic import write
+from report_synthetic import multiply_records, write
 from test_report import build, planned_example, read
 
 from glamupload.report.thumbnails import THUMBNAIL_PX
@@ -140,25 +141,39 @@ def test_smm_report_filters_searches_and_pages(
 def searched_text(item: dict[str, Any]) -> str:
     """What a text search looks in for a file, as the page does: the index's id, name and reason
     group, and the record's wikitext, source, categories and problems."""
-    problems = [text for p in item["errors"] + item["warnings"] for text in (p.get("field"), p.get("message"))]
+    problems = [
+        text for p in item["errors"] + item["warnings"] for text in (p.get("field"), p.get("message"))
+    ]
     fields = [item["record_id"], item["filename"], item["license"]["group"], item["wikitext"], item["source"]]
     return "\n".join(str(text or "") for text in [*fields, *item["categories"], *problems]).lower()
 
 
 def test_a_search_finds_the_files_whose_fields_hold_the_words_and_no_others(
-    page: Page, smm_report: tuple[Path, list[dict[str, Any]]]
+    page: Page, tmp_path: Path
 ) -> None:
-    """The search looks for its words in the details as JSON text and parses only the records whose
-    line holds them: words JSON writes escaped (a quote after a letter) or in another case (ö, Ö) are found, and words
-    only the JSON around the values holds (a key) find no file that does not hold them."""
-    html, items = smm_report
+    """A part on show is searched as parsed; the others as text, parsing only the records whose line holds
+    the words as JSON writes them. Either way: words JSON writes escaped (a quote after a letter) or in
+    another case (ö, Ö) are found, and words only the JSON around the values holds (a key) find no file
+    that does not hold them. Three parts of 2,000 files: the first on show, two read as text."""
+    records = multiply_records(planned_example("smm", tmp_path / "smm"), tmp_path / "records.jsonl", 6000)
+    html = build(records, tmp_path / "out").html_path
+    items = read(records)
     open_report(page, html)
+    assert page.evaluate("JSON.parse(document.getElementById('meta').textContent).parts.length") == 3
     for term in ("vasa", 'en"', "Ö", "categories", "license", 'wikitext"'):
         search(page, term)
         expected = [n for n, item in enumerate(items) if term.lower() in searched_text(item)]
         found = shown(page)
         assert found["count"] == len(expected), term
         assert [r["row"] for r in found["rows"]] == expected[:PAGE_SIZE], term
+        if expected:
+            last = (len(expected) - 1) // PAGE_SIZE + 1  # the last page: rows of the parts read as text
+            open_report(page, html, f"#q={quote(term)}&page={last}")
+            page.wait_for(
+                f"document.getElementById('rows').start === {(last - 1) * PAGE_SIZE + 1} && {READY}"
+            )
+            assert [r["row"] for r in shown(page)["rows"]] == expected[(last - 1) * PAGE_SIZE :], term
+            open_report(page, html)
     assert all(any(term in searched_text(item) for item in items) for term in ('en"', "ö"))  # in the data
 
 
