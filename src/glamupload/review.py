@@ -17,6 +17,7 @@ carries the reviewer's name and reason and is kept in the batch's state database
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -150,37 +151,27 @@ def decide_records(
 
     The state is opened once, as for ``decide`` (a running upload refuses it: ``StateInUse``, exit 7),
     and held until both are recorded; the state's decisions are checked before anything is written."""
-    if not batch.state_path.exists():  # before any upload: every decision is a licence decision
-        return Decided(_licences(batch, records, groups, reviewer, reason, wikitext), [])
-    with _open(batch.state_path) as db:
-        held = {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])}
+    with ExitStack() as stack:  # before any upload there is no state: every decision is a licence one
+        db = stack.enter_context(_open(batch.state_path)) if batch.state_path.exists() else None
+        held = {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])} if db is not None else set()
         warned = {
             record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
             for record, decision in records.items()
             if record in held
         }
-        decided = _checked(db, warned)
+        decided = _checked(db, warned) if db is not None else []
         signed = _signed(reviewer, reason) if decided else None
         licence = {record: decision for record, decision in records.items() if record not in held}
-        made = _licences(batch, licence, groups, reviewer, reason, wikitext)
-        if signed is not None:
+        made = (
+            decide_licences(
+                batch, records=licence, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
+            )
+            if licence or groups
+            else []
+        )
+        if db is not None and signed is not None:
             db.decide(decided, *signed)
     return Decided(made, decided)
-
-
-def _licences(
-    batch: BatchConfig,
-    records: Mapping[str, DecisionName],
-    groups: Mapping[str, DecisionName],
-    reviewer: str,
-    reason: str,
-    wikitext: str,
-) -> list[LicenceDecision]:
-    if not (records or groups):
-        return []
-    return decide_licences(
-        batch, records=records, groups=groups, reviewer=reviewer, reason=reason, wikitext=wikitext
-    )
 
 
 # --- licence decisions ------------------------------------------------------------------------------
