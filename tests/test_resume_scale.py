@@ -125,3 +125,14 @@ def test_the_progress_line_fits_80_columns() -> None:
     rendered = [part for part in text.split("\n") if "ETA" in part]
     assert rendered and all(len(part.rstrip()) <= 80 for part in rendered)
     assert "ETA 1:06:40" in rendered[-1] and "123456/1000000" in rendered[-1]
+
+
+def test_the_progress_line_says_the_total_is_not_known_yet() -> None:
+    """While the run's files are still counted (in the background), the line shows files done of '…'."""
+    out = io.StringIO()
+    console = Console(file=out, width=80, force_terminal=True, color_system=None)
+    with ProgressBar(console) as bar:
+        bar(Progress("file", 3, None, 3 * 10**6, 10**7, 10**6, None, "F 3.jpg"))
+        bar.bar.refresh()
+    text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "\n", out.getvalue()).replace("\r", "\n")
+    assert any("3/…" in part and len(part.rstrip()) <= 80 for part in text.split("\n"))
