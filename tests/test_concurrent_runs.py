@@ -44,7 +44,10 @@ def _uploading(
 def test_a_second_run_on_the_same_state_is_refused_naming_the_first(
     sandbox_wiki: Any, uploader: Wiki, unique_name: str, tmp_path: Path
 ) -> None:
-    batch, state, first = _uploading(sandbox_wiki, tmp_path / "batch", unique_name, 12, 1)
+    # enough files that the first run is still sending while the second starts (~1-2 s on a busy machine:
+    # with 12, a loaded CI machine once saw the first run at 11 of 12 by then)
+    count = 40
+    batch, state, first = _uploading(sandbox_wiki, tmp_path / "batch", unique_name, count, 1)
     second = run_cli("upload", batch, *_sandbox(sandbox_wiki), "--json")
     before_end = statuses(state)
     done = first.finish()
@@ -64,9 +67,9 @@ def test_a_second_run_on_the_same_state_is_refused_naming_the_first(
     }
     assert "pending" in before_end  # the second was refused while the first still had files to send
     assert done.status == ExitStatus.OK, done.stderr
-    assert statuses(state) == {"uploaded": 12}
-    seen = history(uploader, [f"{unique_name} R{i} - R{i}.png" for i in range(12)])
-    assert sorted(seen.uploads.values()) == [1] * 12
+    assert statuses(state) == {"uploaded": count}
+    seen = history(uploader, [f"{unique_name} R{i} - R{i}.png" for i in range(count)])
+    assert sorted(seen.uploads.values()) == [1] * count
 
     again = run_cli("upload", batch, *_sandbox(sandbox_wiki))  # the lock went with the first process
     assert again.status == ExitStatus.OK and "This run: nothing to do" in again.stderr
