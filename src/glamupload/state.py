@@ -663,6 +663,11 @@ def _state_error(exc: sqlite3.Error, path: Path) -> LocalFileError | StateInUse:
     return StateError(f"the upload state database failed: {exc}", file=path)
 
 
+def _read_only(path: Path) -> sqlite3.Connection:
+    """A connection that can only read the state (no lock taken; works beside a running upload)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT)
+
+
 def _count_sql(
     statuses: Iterable[FileStatus], only: Iterable[str] | None, at_most: int | None
 ) -> tuple[str, list[Any]]:
@@ -694,9 +699,7 @@ class BatchState:
         self._identity: tuple[tuple[int, int], tuple[int, int] | None] | None = None
         try:
             if read_only:
-                self._db = sqlite3.connect(
-                    f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT
-                )
+                self._db = _read_only(path)
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._state_lock = _StateLock(path)
@@ -1050,9 +1053,7 @@ class BatchState:
         taken before this returns, so rows changed afterwards are counted as they were."""
         sql, args = _count_sql(statuses, only, None)
         with self._guard():
-            reader = sqlite3.connect(
-                f"file:{self.path}?mode=ro", uri=True, check_same_thread=False, timeout=BUSY_TIMEOUT
-            )
+            reader = _read_only(self.path)
             try:
                 reader.execute("BEGIN")
                 reader.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the read snapshot starts here
