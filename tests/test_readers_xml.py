@@ -92,6 +92,31 @@ def test_fields_include_the_languages_and_measurement_types_in_use() -> None:
     assert {"title@it", "title@en", "title@de", "title@fr", "measurement.height"} <= set(primavera)
 
 
+def test_the_pass_for_the_fields_in_use_is_made_only_for_a_field_that_is_not_fixed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import glamupload.readers.lido as lido
+
+    passes: list[Path] = []
+    scan = lido.scan_elements
+
+    def counted(path: Path, tag: str):  # type: ignore[no-untyped-def]
+        passes.append(path)
+        return scan(path, tag)
+
+    monkeypatch.setattr(lido, "scan_elements", counted)
+    shape = open_export(KENOM).shape
+    assert shape.problem("title") is None and shape.problem("images[].url") is None
+    assert shape.holds_objects("images") and shape.keys_below("images")[0] == "url"
+    assert passes == []  # fixed fields: the export is not read
+    assert shape.problem("title@de") is None and shape.problem("measurement.width") is None
+    assert passes == [KENOM]  # read once, then remembered
+    problem = shape.problem("title@en")
+    assert problem is not None and "'title@de'" in problem.hint  # the hint lists the fields in use
+    assert passes == [KENOM]
+    assert shape.whole().fields == open_export(KENOM).fields + [f"images[].{k}" for k in lido.IMAGE_KEYS]
+
+
 def test_kenom_first_record_fields() -> None:
     record = next(iter(open_export(KENOM)))
     assert record.get("lidoRecID") == "record_DE-68_kenom_123644"

@@ -157,7 +157,7 @@ class _Sniffer:
 
 def suggest(reader: Reader) -> tuple[dict[str, Suggestion], ImageSource | None, _Sniffer]:
     """The best field per role (each field used once), and where the images are."""
-    shape = reader.shape
+    shape = reader.shape.whole()
     sniffer = _Sniffer(reader, shape)
     candidates: list[Suggestion] = []
     for role, spec in _table().items():
@@ -383,7 +383,7 @@ def init_batch(
         raise ConfigError(f"init writes crosswalks for {', '.join(TEMPLATES)}, not {template!r}")
     export = Path(export)
     reader = open_export(export)
-    shape = reader.shape
+    shape = reader.shape.whole()
     if not shape.fields:
         raise ConfigError("the export has no fields to map", file=export)
     out = Path(out_dir) if out_dir is not None else export_base(export) if export.is_file() else export.parent

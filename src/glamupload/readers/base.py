@@ -17,7 +17,7 @@ from lxml import etree
 
 from glamupload.errors import ConfigError
 from glamupload.readers.paths import ExportShape, resolve
-from glamupload.readers.xmlsafe import text_of
+from glamupload.readers.xmlsafe import OwnDocument, text_of
 
 #: Prefixes usable in ``xpath:`` expressions (``skos``/``rdf`` for LIDO 1.1 concepts).
 NAMESPACES: dict[str, str] = {
@@ -93,7 +93,7 @@ class Record:
     source: str
     position: str
     line: int | None
-    element: Any = None
+    element: OwnDocument | None = None  #: an XML record's element (for ``xpath:`` paths)
     problem: ReadProblem | None = None
 
     def get(self, path: str) -> Any:

@@ -100,7 +100,7 @@ class FolderReader(ShapedReader):
         read_as = advice = None
         for file in self.files:
             try:
-                shape = self._open_file(file).shape
+                shape = self._open_file(file).shape.whole()
             except InputError:
                 continue  # reported on that file's record when the export is read
             fields.update(dict.fromkeys(shape.fields))

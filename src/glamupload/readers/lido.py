@@ -21,7 +21,7 @@ from lxml import etree
 
 from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
 from glamupload.readers.paths import ExportShape
-from glamupload.readers.xmlsafe import scan_elements, select_elements, text_of
+from glamupload.readers.xmlsafe import OwnDocument, scan_elements, select_elements, text_of
 from glamupload.resources import mappings_dir
 
 LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
@@ -439,18 +439,21 @@ class LidoReader(Reader):
 
     @property
     def shape(self) -> ExportShape:
-        """The fields, and ``images`` as a list of objects with the `IMAGE_KEYS`."""
-        return ExportShape(
-            self.fields + [f"images[].{key}" for key in IMAGE_KEYS],
-            frozenset({"images"}),
-            frozenset({"images[]"}),
-        )
+        """The fixed fields, and ``images`` as a list of objects with the `IMAGE_KEYS`; the pass for the
+        others (``fields``) is made only if a crosswalk names a field that is not fixed, so a dry run
+        whose crosswalk names fixed fields reads a large export once, in the workers, not twice."""
+        return self._shape(FIELDS, lambda: self._shape(self.fields, None))
+
+    @staticmethod
+    def _shape(fields: list[str], rest: Callable[[], ExportShape] | None) -> ExportShape:
+        images = [f"images[].{key}" for key in IMAGE_KEYS]
+        return ExportShape(fields + images, frozenset({"images"}), frozenset({"images[]"}), rest=rest)
 
     def __iter__(self) -> Iterator[Record]:
         return (record for _, record in self.select(lambda number: True))
 
     def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
-        """Every record is parsed; only kept ones are copied out and read into fields."""
+        """Every record is parsed; only kept ones are taken out and read into fields."""
         source = str(self.path)
         elements = select_elements(self.path, LIDO_TAG, lambda n: keep(n - 1))
         for number, (element, line) in enumerate(elements, start=1):
@@ -458,4 +461,4 @@ class LidoReader(Reader):
                 continue
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
-            yield number - 1, Record(fields, source, position, line, element)
+            yield number - 1, Record(fields, source, position, line, OwnDocument(element))

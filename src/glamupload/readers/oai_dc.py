@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from glamupload.errors import InputError
 from glamupload.readers.base import NAMESPACES, Reader, Record
-from glamupload.readers.xmlsafe import iter_elements, text_of
+from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
 
 DC_ELEMENTS = [
     "title", "creator", "subject", "description", "publisher", "contributor", "date", "type", "format",
@@ -55,7 +55,7 @@ class DublinCoreReader(Reader):
             if datestamp:
                 fields["header.datestamp"] = datestamp
             position = f"record {number}" + (f" ({identifier})" if identifier else "")
-            yield Record(fields, source, position, line, element)
+            yield Record(fields, source, position, line, OwnDocument(element))
         if number == 0:
             self._raise_oai_error()
 

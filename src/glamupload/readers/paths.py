@@ -17,7 +17,7 @@ the crosswalk check, ``glamupload values`` and ``glamupload init``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
@@ -129,6 +129,10 @@ class ExportShape:
     ``lists`` are paths that hold a list in some record, ``objects`` paths that hold an object (also the
     elements: ``images[]``). ``read_as`` tells how a text export was decoded and split (encoding,
     delimiter, header as read), for the hint when a name is not found; ``advice`` says what to try.
+
+    ``rest``, when given, means the fields are only those known without reading the export (LIDO's fixed
+    fields): it reads the export for the whole shape, and is asked only for a path they cannot answer, so
+    a crosswalk naming known fields is checked without a pass over a large export.
     """
 
     fields: Sequence[str]
@@ -136,6 +140,7 @@ class ExportShape:
     objects: frozenset[str] = frozenset()
     read_as: str | None = None
     advice: str | None = None
+    rest: Callable[[], ExportShape] | None = field(default=None, repr=False, compare=False)
     _field_set: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -145,6 +150,10 @@ class ExportShape:
     def of(cls, fields: Sequence[str] | ExportShape) -> ExportShape:
         """A shape as given, or the flat shape of a list of field names."""
         return fields if isinstance(fields, ExportShape) else cls(list(fields))
+
+    def whole(self) -> ExportShape:
+        """Every field of the export (reading it when the shape was built from known fields only)."""
+        return self if self.rest is None else self.rest()
 
     def _normal(self, steps: Sequence[Step]) -> tuple[str, str | None]:
         """``(shape path, first list walked into by a key)``: ``[]`` on a non-list counts as a list of one."""
@@ -180,6 +189,11 @@ class ExportShape:
 
     def problem(self, path: str) -> FieldProblem | None:
         """None when ``path`` names a field or a path that can give values; else what is wrong."""
+        found = self._problem(path)
+        return found if found is None or self.rest is None else self.rest().problem(path)
+
+    def _problem(self, path: str) -> FieldProblem | None:
+        """``problem`` among the fields this shape holds."""
         if path.startswith("xpath:"):
             return None
         steps = parse(path)
