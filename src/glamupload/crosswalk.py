@@ -299,17 +299,22 @@ class CompiledSource:
     steps: list[Step]
     reads: tuple[str, ...] = dataclass_field(init=False)
     _memo: Memo[tuple[Any, ...], _Result] = dataclass_field(init=False, repr=False)
+    #: the fields it copies as they are (no step, no condition), else None; read once, as ``reads``:
+    #: a source is asked for ~40 values per record
+    _copies: tuple[str, ...] | None = dataclass_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         paths = [*self.spec.field, *(self.spec.when.fields if self.spec.when else [])]
         self.reads = tuple(dict.fromkeys([*paths, *(path for step in self.steps for path in step.reads)]))
         self._memo = Memo()
+        plain = not self.steps and self.spec.when is None and self.spec.field
+        self._copies = tuple(self.spec.field) if plain else None
 
     def values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         """The values for one record; warnings land in ``ctx``."""
         memo = self._memo
-        if not self.steps and self.spec.when is None and self.spec.field and isinstance(record, FieldCache):
-            return [v for path in self.spec.field for v in record.key(path)]  # nothing to remember
+        if self._copies is not None and isinstance(record, FieldCache):
+            return [v for path in self._copies for v in record.key(path)]  # nothing to remember
         if not memo.enabled:
             return self._values(record, ctx, batch_values)
         if isinstance(record, FieldCache):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -27,9 +28,12 @@ COLLISION_KIND = "filename: the name was already planned for another file, so it
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|\d+")
 
 
+@functools.lru_cache(maxsize=4096)
 def problem_kind(problem: Problem) -> str:
     """The group a problem is counted in: a collision's own, else its field and its message with quoted
-    values and numbers blanked (so "'1887' is not a year" and "'1890' is not a year" are one)."""
+    values and numbers blanked (so "'1887' is not a year" and "'1890' is not a year" are one). Once per
+    distinct problem: a batch repeats its few kinds of warning on every file, and each is asked twice
+    (summary and report part)."""
     if problem.code == ProblemCode.COLLISION:
         return COLLISION_KIND
     message = _QUOTED.sub(lambda m: "N" if m.group().isdigit() else "'…'", problem.message)
