@@ -1,5 +1,5 @@
 """Merge a file's planned structured data three ways: what glamupload last wrote (the base), what its
-MediaInfo entity holds now, and the new plan (docs/structured-data.md, decisions 0011 and 0015).
+MediaInfo entity holds now, and the new plan (docs/structured-data.md, decisions 0015 and 0018).
 
 Per caption language and per property, the rule of ``glamupload update`` (decision 0012): the plan
 unchanged from the base → the wiki's stays; the wiki still holds the base → the new plan's value replaces

@@ -3,7 +3,7 @@
 One ``wbeditentity`` per file on ``M<page id>`` with every caption and statement in one revision and the
 entity's ``baserevid``, through :meth:`Wiki.call` (maxlag, retries with backoff, a new token after
 ``badtoken``), paced to the account's edit rate limit. The upload state keeps each file's entity status
-(decision 0011): a write is marked in flight before the wiki is asked, and every write starts by reading
+(decision 0018): a write is marked in flight before the wiki is asked, and every write starts by reading
 the entity and merging (:mod:`glamupload.sdc.merge`) three ways with what glamupload last wrote there
 (the state's base), so a run killed at any moment resumes without writing anything twice — what already
 landed is found and not sent again. ``update_entities`` is ``glamupload update``'s structured-data step.
