@@ -243,6 +243,9 @@ def test_oai_dc_records() -> None:
     assert second.get("title") == ["Steam ship & tug"]
     assert second.get("rights") == ["CC BY 4.0"]
     assert second.get("xpath:oai:header/oai:datestamp") == "2024-07-01"
+    # read after the whole file: each record is a document of its own, not a part of the harvest
+    assert first.get("xpath://oai:header/oai:identifier") == "oai:example.org:obj-1"
+    assert second.get("xpath:count(//oai:record)") == "1"
 
 
 def test_oai_error_response_is_explained() -> None:
