@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -418,3 +419,28 @@ def test_measurement_type_prefers_the_english_label(tmp_path: Path) -> None:
     )
     assert fields["measurement.height"] == "12,5 cm"
     assert "measurement.Höhe" not in fields
+
+
+def test_records_keep_their_element_only_when_the_crosswalk_reads_an_xpath(tmp_path: Path) -> None:
+    from glamupload.config import load_batch
+    from glamupload.plan import Planner
+
+    folder = tmp_path / "kenom"
+    shutil.copytree(KENOM.parent, folder)
+    plain = Planner.open(load_batch(folder / "batch.yaml"))
+    assert plain.reader is not None and plain.reader.keep_elements is False
+    assert all(record.element is None for record in plain.reader)  # fields read, elements let go
+    crosswalk = (Path(__file__).resolve().parent.parent / "mappings" / "kenom.yaml").read_text("utf-8")
+    asked = "params:\n  depicted people:\n    field: 'xpath:lido:category/lido:term'\n"
+    (folder / "crosswalk.yaml").write_text(crosswalk.replace("params:\n", asked, 1), encoding="utf-8")
+    batch = (
+        (folder / "batch.yaml")
+        .read_text(encoding="utf-8")
+        .replace("crosswalk: kenom", "crosswalk: crosswalk.yaml")
+    )
+    (folder / "batch.yaml").write_text(batch, encoding="utf-8")
+    xpath = Planner.open(load_batch(folder / "batch.yaml"))
+    assert xpath.crosswalk.reads_xpath and xpath.reader is not None and xpath.reader.keep_elements
+    record = next(iter(xpath.reader))
+    assert record.element is not None
+    assert xpath.draft(record).files[0].params["depicted people"] == "Man-Made Object"

@@ -23,6 +23,7 @@ from glamupload.caching import MISSING, Memo
 from glamupload.errors import ConfigError
 from glamupload.licenses import Declaration, LicenseRules, RightsDeclarations
 from glamupload.problems import ProblemCode
+from glamupload.readers.base import XPATH_PREFIX
 from glamupload.readers.paths import ExportShape
 from glamupload.resources import mappings_dir
 from glamupload.sdc.model import PID
@@ -391,6 +392,8 @@ class Crosswalk:
     #: ``categories.provenance``: where a file comes from (not topical).
     provenance: list[CompiledSource] = dataclass_field(default_factory=list)
     record_url: CompiledSource | None = None
+    #: whether any name it reads is an ``xpath:`` (then an XML reader keeps each record's element)
+    reads_xpath: bool = False
 
     @property
     def descriptive_parts(self) -> list[str]:
@@ -460,6 +463,7 @@ class _Checker:
         self.shape = shape
         self.lookup_overrides = lookup_overrides
         self.each: str | None = None
+        self.reads_xpath = False  # set by the checks: every name the crosswalk reads passes one
 
     def compile(self) -> Crosswalk:
         m = self.model
@@ -528,6 +532,7 @@ class _Checker:
             self._structured_data(m.structured_data),
             provenance=provenance,
             record_url=record_url,
+            reads_xpath=self.reads_xpath,
         )
 
     def _structured_data(self, section: StructuredDataSection | None) -> CompiledStructuredData | None:
@@ -685,7 +690,8 @@ class _Checker:
     def _check_each(self, each: str) -> None:
         """``images.each`` must name a list of objects (or one object): each element is one image."""
         loc = ("images", "each")
-        if self.shape.holds_objects(each) or each.startswith("xpath:"):
+        self.reads_xpath |= each.startswith(XPATH_PREFIX)
+        if self.shape.holds_objects(each) or each.startswith(XPATH_PREFIX):
             self.each = each
             return
         if self.shape.has_value(each):
@@ -705,6 +711,7 @@ class _Checker:
 
     def _check_field(self, name: str, loc: Loc) -> None:
         """The export (this export's shape) can give values at ``name``; else a ConfigError with a hint."""
+        self.reads_xpath |= name.startswith(XPATH_PREFIX)
         if self.each is not None and name.startswith(IMAGE_PREFIX):
             key = name[len(IMAGE_PREFIX) :]
             if key == "index" or self.shape.has_value(f"{self.each}[].{key}"):

@@ -232,6 +232,8 @@ class Planner:
         self.overrides = overrides
         self.reviewed = reviewed
         self.reader = reader
+        if reader is not None:  # records keep their XML element only for a crosswalk's xpath:
+            reader.keep_elements = crosswalk.reads_xpath
         self.pages = wikitext.FilePages(batch.templates_dir, check)
         self.declarations = crosswalk.model.rights.declarations.merged(batch.model.rights)
         self.verdicts: Memo[tuple[Any, ...], licenses.Verdict] = Memo()

@@ -118,7 +118,9 @@ class FolderReader(ShapedReader):
         for file in files:
             label = self.label(file)
             try:
-                for record in self._open_file(file):
+                opened = self._open_file(file)
+                opened.keep_elements = self.keep_elements
+                for record in opened:
                     yield replace(record, position=f"{label} {record.position}")
             except InputError as exc:
                 where = f"{label} line {exc.line}" if exc.line else label

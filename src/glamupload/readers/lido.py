@@ -455,10 +455,11 @@ class LidoReader(Reader):
     def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
         """Every record is parsed; only kept ones are taken out and read into fields."""
         source = str(self.path)
-        elements = select_elements(self.path, LIDO_TAG, lambda n: keep(n - 1))
+        elements = select_elements(self.path, LIDO_TAG, lambda n: keep(n - 1), keep=self.keep_elements)
         for number, (element, line) in enumerate(elements, start=1):
             if element is None:
                 continue
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
-            yield number - 1, Record(fields, source, position, line, OwnDocument(element))
+            kept = OwnDocument(element) if self.keep_elements else None
+            yield number - 1, Record(fields, source, position, line, kept)

@@ -132,16 +132,18 @@ def iter_elements(path: Path, tag: str) -> Iterator[tuple[etree._Element, int | 
 
 
 def select_elements(
-    path: Path, tag: str, take_if: Callable[[int], bool]
+    path: Path, tag: str, wanted: Callable[[int], bool], *, keep: bool = True
 ) -> Iterator[tuple[etree._Element | None, int | None]]:
-    """``iter_elements``, but only the elements ``take_if`` accepts (by 1-based number) are handed out;
+    """``iter_elements``, but only the elements ``wanted`` accepts (by 1-based number) are handed out;
     None stands in for the others (parsed and pruned all the same). A finished element is detached from
     its parent rather than copied (a parsed element is complete at its end event, and the parser only
-    appends after it): a third of the cost of a deep copy."""
+    appends after it): a third of the cost of a deep copy. Without ``keep`` it is only lent: pruned when
+    the next one is asked for (a reader that takes its fields at once and keeps nothing)."""
     for number, element in enumerate(_parsed(path, tag), start=1):
         line = element.sourceline
-        if not take_if(number):
-            yield None, line
+        want = wanted(number)
+        if not (keep and want):
+            yield (element if want else None), line
             _prune(element)
             continue
         _prune_before(element)
