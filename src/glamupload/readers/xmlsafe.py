@@ -154,11 +154,11 @@ def select_elements(
 
 
 def scan_elements(path: Path, tag: str) -> Iterator[etree._Element]:
-    """Each ``tag`` element as parsed, not taken out: it is pruned when the next one is asked for, so a
-    pass that only looks at each (the LIDO reader's field list) pays nothing to keep it."""
-    for element in _parsed(path, tag):
+    """Each ``tag`` element, lent (pruned when the next one is asked for), so a pass that only looks at
+    each (the LIDO reader's field list) pays nothing to keep it."""
+    for element, _ in select_elements(path, tag, lambda number: True, keep=False):
+        assert element is not None
         yield element
-        _prune(element)
 
 
 def _parsed(path: Path, tag: str) -> Iterator[etree._Element]:
