@@ -99,13 +99,13 @@ def test_the_pass_for_the_fields_in_use_is_made_only_for_a_field_that_is_not_fix
     import glamupload.readers.lido as lido
 
     passes: list[Path] = []
-    scan = lido.scan_elements
+    scan = lido.iter_elements
 
-    def counted(path: Path, tag: str):  # type: ignore[no-untyped-def]
+    def counted(path: Path, tag: str, *, keep: bool = True):  # type: ignore[no-untyped-def]
         passes.append(path)
-        return scan(path, tag)
+        return scan(path, tag, keep=keep)
 
-    monkeypatch.setattr(lido, "scan_elements", counted)
+    monkeypatch.setattr(lido, "iter_elements", counted)
     shape = open_export(KENOM).shape
     assert shape.problem("title") is None and shape.problem("images[].url") is None
     assert shape.holds_objects("images") and shape.keys_below("images")[0] == "url"

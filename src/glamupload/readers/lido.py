@@ -21,7 +21,7 @@ from lxml import etree
 
 from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
 from glamupload.readers.paths import ExportShape
-from glamupload.readers.xmlsafe import OwnDocument, scan_elements, select_elements, text_of
+from glamupload.readers.xmlsafe import OwnDocument, iter_elements, select_elements, text_of
 from glamupload.resources import mappings_dir
 
 LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
@@ -430,7 +430,7 @@ class LidoReader(Reader):
         """
         if self._fields is None:
             found: dict[str, None] = {}
-            for element in scan_elements(self.path, LIDO_TAG):
+            for element, _ in iter_elements(self.path, LIDO_TAG, keep=False):
                 identification = _one(element, "lido:descriptiveMetadata/lido:objectIdentificationWrap")
                 found.update(dict.fromkeys(_titles(element)[1]))
                 found.update(dict.fromkeys(_measurements(identification)))

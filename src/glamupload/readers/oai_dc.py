@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from glamupload.errors import InputError
 from glamupload.readers.base import NAMESPACES, Reader, Record
-from glamupload.readers.xmlsafe import OwnDocument, iter_elements, select_elements, text_of
+from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
 
 DC_ELEMENTS = [
     "title", "creator", "subject", "description", "publisher", "contributor", "date", "type", "format",
@@ -37,10 +37,7 @@ class DublinCoreReader(Reader):
     def __iter__(self) -> Iterator[Record]:
         source = str(self.path)
         number = 0
-        for element, line in select_elements(
-            self.path, _RECORD_TAG, lambda number: True, keep=self.keep_elements
-        ):
-            assert element is not None
+        for element, line in iter_elements(self.path, _RECORD_TAG, keep=self.keep_elements):
             header = element.find(f"{{{_OAI}}}header")
             if header is not None and header.get("status") == "deleted":
                 continue

@@ -120,13 +120,15 @@ class OwnDocument:
         return self._own.xpath(expression, namespaces=namespaces)
 
 
-def iter_elements(path: Path, tag: str) -> Iterator[tuple[etree._Element, int | None]]:
+def iter_elements(path: Path, tag: str, *, keep: bool = True) -> Iterator[tuple[etree._Element, int | None]]:
     """Yield each ``tag`` element (Clark notation ``{ns}name``) with its start line.
 
     The element belongs to the caller (``Record.get("xpath:...")`` keeps working after we move on, through
-    `OwnDocument`): it is taken out of the parsed document, which is pruned behind it.
+    `OwnDocument`): it is taken out of the parsed document, which is pruned behind it. Without ``keep``
+    it is lent (``select_elements``): a pass that only looks at each (the LIDO reader's field list) pays
+    nothing to keep it.
     """
-    for element, line in select_elements(path, tag, lambda number: True):
+    for element, line in select_elements(path, tag, lambda number: True, keep=keep):
         assert element is not None
         yield element, line
 
@@ -151,14 +153,6 @@ def select_elements(
         if parent is not None:  # a bare record is the document itself: nothing to detach it from
             parent.remove(element)
         yield element, line
-
-
-def scan_elements(path: Path, tag: str) -> Iterator[etree._Element]:
-    """Each ``tag`` element, lent (pruned when the next one is asked for), so a pass that only looks at
-    each (the LIDO reader's field list) pays nothing to keep it."""
-    for element, _ in select_elements(path, tag, lambda number: True, keep=False):
-        assert element is not None
-        yield element
 
 
 def _parsed(path: Path, tag: str) -> Iterator[etree._Element]:
