@@ -450,15 +450,16 @@ class LidoReader(Reader):
         return ExportShape(fields + images, frozenset({"images"}), frozenset({"images[]"}), rest=rest)
 
     def __iter__(self) -> Iterator[Record]:
-        return (record for _, record in self.select(lambda number: True))
+        return (record for _, record in self._records(None))
 
     def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
-        """Every record is parsed; only kept ones are taken out and read into fields."""
+        """Only kept records are parsed where the file allows it (``xmlsafe.select_elements``), and only
+        they are read into fields."""
+        return self._records(lambda number: keep(number - 1))
+
+    def _records(self, wanted: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
         source = str(self.path)
-        elements = select_elements(self.path, LIDO_TAG, lambda n: keep(n - 1), keep=self.keep_elements)
-        for number, (element, line) in enumerate(elements, start=1):
-            if element is None:
-                continue
+        for number, element, line in select_elements(self.path, LIDO_TAG, wanted, keep=self.keep_elements):
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
             kept = OwnDocument(element) if self.keep_elements else None

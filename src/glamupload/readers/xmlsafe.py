@@ -9,6 +9,7 @@ Records are streamed with ``iterparse`` and the parsed tree is pruned behind us 
 from __future__ import annotations
 
 import copy
+import mmap
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from typing import Any
 from lxml import etree
 
 from glamupload.errors import InputError
+from glamupload.readers import xmlshare
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -125,34 +127,97 @@ def iter_elements(path: Path, tag: str, *, keep: bool = True) -> Iterator[tuple[
 
     The element belongs to the caller (``Record.get("xpath:...")`` keeps working after we move on, through
     `OwnDocument`): it is taken out of the parsed document, which is pruned behind it. Without ``keep``
-    it is lent (``select_elements``): a pass that only looks at each (the LIDO reader's field list) pays
-    nothing to keep it.
+    it is lent: a pass that only looks at each (the LIDO reader's field list) pays nothing to keep it.
     """
-    for element, line in select_elements(path, tag, lambda number: True, keep=keep):
-        assert element is not None
+    for _, element, line in select_elements(path, tag, None, keep=keep):
         yield element, line
 
 
 def select_elements(
-    path: Path, tag: str, wanted: Callable[[int], bool], *, keep: bool = True
-) -> Iterator[tuple[etree._Element | None, int | None]]:
-    """``iter_elements``, but only the elements ``wanted`` accepts (by 1-based number) are handed out;
-    None stands in for the others (parsed and pruned all the same). A finished element is detached from
-    its parent rather than copied (a parsed element is complete at its end event, and the parser only
-    appends after it): a third of the cost of a deep copy. Without ``keep`` it is only lent: pruned when
-    the next one is asked for (a reader that takes its fields at once and keeps nothing)."""
+    path: Path, tag: str, wanted: Callable[[int], bool] | None, *, keep: bool = True
+) -> Iterator[tuple[int, etree._Element, int | None]]:
+    """``iter_elements``, but only the elements ``wanted`` accepts (by 1-based number; None: all), each
+    with its number. A share of the elements (a planning worker's) is parsed without the others where the
+    file allows it (`xmlshare`), else the whole file is parsed and the others pruned unseen.
+
+    A finished element is detached from its parent rather than copied (a parsed element is complete at its
+    end event, and the parser only appends after it): a third of the cost of a deep copy. Without ``keep``
+    it is only lent: pruned when the next one is asked for (a reader that takes its fields at once and
+    keeps nothing)."""
+    handed = 0
+    if wanted is not None:
+        try:
+            for number, element in _shared(path, tag, wanted):
+                yield from _hand_out(number, element, keep)
+                handed = number
+            return
+        except (xmlshare.NotShared, etree.XMLSyntaxError):
+            pass  # parsed whole from here: it finds what the share could not tell (and words it as ever)
     for number, element in enumerate(_parsed(path, tag), start=1):
-        line = element.sourceline
-        want = wanted(number)
-        if not (keep and want):
-            yield (element if want else None), line
+        if number <= handed or (wanted is not None and not wanted(number)):
             _prune(element)
             continue
-        _prune_before(element)
-        parent = element.getparent()
-        if parent is not None:  # a bare record is the document itself: nothing to detach it from
-            parent.remove(element)
-        yield element, line
+        yield from _hand_out(number, element, keep)
+
+
+def _hand_out(
+    number: int, element: etree._Element, keep: bool
+) -> Iterator[tuple[int, etree._Element, int | None]]:
+    line = element.sourceline
+    if not keep:
+        yield number, element, line
+        _prune(element)
+        return
+    _prune_before(element)
+    parent = element.getparent()
+    if parent is not None:  # a bare record is the document itself: nothing to detach it from
+        parent.remove(element)
+    yield number, element, line
+
+
+def _shared(path: Path, tag: str, wanted: Callable[[int], bool]) -> Iterator[tuple[int, etree._Element]]:
+    """The wanted elements, parsed from a `xmlshare.Share` of the file, with the numbers the share counted
+    for them: one element for each (NotShared when there are more or fewer)."""
+    layout = _layout(path, tag)
+    if layout is None:
+        raise xmlshare.NotShared
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        share = xmlshare.Share(data, layout, wanted)
+        for _event, element in etree.iterparse(share, events=("end",), tag=tag, **_PARSER_OPTIONS):
+            if not share.expected:
+                raise xmlshare.NotShared
+            yield share.expected.popleft(), element
+        if share.expected:
+            raise xmlshare.NotShared
+
+
+def _layout(path: Path, tag: str) -> xmlshare.Layout | None:
+    """How the file spells the first ``tag`` element and the elements around it; None when a share of it
+    cannot be cut by bytes: no such element, one that is the document itself, or its namespace bound to
+    more than one prefix there."""
+    check_document(path)
+    if path.stat().st_size == 0:
+        return None
+    with _reading(path):
+        first = next(etree.iterparse(str(path), events=("start",), tag=tag, **_PARSER_OPTIONS), None)
+    if first is None:
+        return None
+    element = first[1]
+    ancestors = list(element.iterancestors())
+    namespace = etree.QName(element).namespace
+    if namespace is not None and list(element.nsmap.values()).count(namespace) != 1:
+        return None
+    if not ancestors:
+        return None
+    return xmlshare.Layout(
+        start=f"<{_qualified(element)}".encode(),
+        closers="".join(f"</{_qualified(ancestor)}>" for ancestor in ancestors).encode(),
+    )
+
+
+def _qualified(element: etree._Element) -> str:
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 def _parsed(path: Path, tag: str) -> Iterator[etree._Element]:
