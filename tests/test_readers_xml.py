@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from glamupload.errors import ConfigError, InputError
-from glamupload.readers import detect_format, open_export
+from glamupload.readers import detect_format, oai_dc, open_export
 from glamupload.readers.base import NAMESPACES
 from glamupload.readers.lido import FIELDS
 from glamupload.readers.xmlsafe import UNSAFE_MESSAGE
@@ -247,6 +247,19 @@ def test_oai_dc_records() -> None:
     # read after the whole file: each record is a document of its own, not a part of the harvest
     assert first.get("xpath://oai:header/oai:identifier") == "oai:example.org:obj-1"
     assert second.get("xpath:count(//oai:record)") == "1"
+
+
+def test_a_dublin_core_share_reads_only_its_records_numbered_past_the_deleted_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reader = open_export(DATA / "oai_dc.xml")
+    whole = [(record.position, record.fields) for record in reader]
+    read: list[str] = []
+    fields_of = oai_dc._dc_fields
+    monkeypatch.setattr(oai_dc, "_dc_fields", lambda element: read.append("r") or fields_of(element))
+    [(number, record)] = list(reader.select(lambda n: n == 1))
+    assert (number, record.position, record.fields) == (1, *whole[1])  # obj-2, deleted, is not counted
+    assert record.position == "record 2 (oai:example.org:obj-3)" and read == ["r"]
 
 
 def test_oai_error_response_is_explained() -> None:

@@ -7,7 +7,9 @@ metadata and nothing can be uploaded from them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+
+from lxml import etree
 
 from glamupload.errors import InputError
 from glamupload.readers.base import NAMESPACES, Reader, Record
@@ -22,7 +24,20 @@ FIELDS = [*DC_ELEMENTS, "header.identifier", "header.datestamp"]
 _OAI = NAMESPACES["oai"]
 _DC = NAMESPACES["dc"]
 _RECORD_TAG = f"{{{_OAI}}}record"
+_DC_ANY = f"{{{_DC}}}*"
+_DC_NAMES = frozenset(DC_ELEMENTS)
 _ERROR_TAG = f"{{{_OAI}}}error"
+
+
+def _dc_fields(record: etree._Element) -> dict[str, object]:
+    """Each DC element's non-empty values in document order (what ``.//dc:<name>`` selects for each name),
+    in one walk over the record rather than fifteen searches."""
+    found: dict[str, list[str]] = {}
+    for node in record.iter(_DC_ANY):
+        name = etree.QName(node).localname
+        if name in _DC_NAMES and (value := text_of(node)):
+            found.setdefault(name, []).append(value)
+    return {name: found[name] for name in DC_ELEMENTS if name in found}
 
 
 class DublinCoreReader(Reader):
@@ -35,6 +50,13 @@ class DublinCoreReader(Reader):
         return list(FIELDS)
 
     def __iter__(self) -> Iterator[Record]:
+        return (record for _, record in self._records(None))
+
+    def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
+        """Every record is parsed (its number skips deleted ones); only kept ones are read into fields."""
+        return self._records(keep)
+
+    def _records(self, keep: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
         source = str(self.path)
         number = 0
         for element, line in iter_elements(self.path, _RECORD_TAG, keep=self.keep_elements):
@@ -42,20 +64,18 @@ class DublinCoreReader(Reader):
             if header is not None and header.get("status") == "deleted":
                 continue
             number += 1
+            if keep is not None and not keep(number - 1):
+                continue
             identifier = header.findtext(f"{{{_OAI}}}identifier", "").strip() if header is not None else ""
             datestamp = header.findtext(f"{{{_OAI}}}datestamp", "").strip() if header is not None else ""
-            fields: dict[str, object] = {}
-            for name in DC_ELEMENTS:
-                values = [text_of(node) for node in element.xpath(f".//dc:{name}", namespaces=NAMESPACES)]
-                values = [value for value in values if value]
-                if values:
-                    fields[name] = values
+            fields: dict[str, object] = _dc_fields(element)
             if identifier:
                 fields["header.identifier"] = identifier
             if datestamp:
                 fields["header.datestamp"] = datestamp
             position = f"record {number}" + (f" ({identifier})" if identifier else "")
-            yield Record(fields, source, position, line, OwnDocument(element) if self.keep_elements else None)
+            kept = OwnDocument(element) if self.keep_elements else None
+            yield number - 1, Record(fields, source, position, line, kept)
         if number == 0:
             self._raise_oai_error()
 
