@@ -378,6 +378,9 @@ class DigestTable:
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("CREATE TABLE owner (name BLOB PRIMARY KEY, record_id BLOB NOT NULL) WITHOUT ROWID")
+        # One transaction for the table's life (it is never read elsewhere, and dropped on close): each
+        # statement in autocommit mode was its own transaction, a quarter of a claim's cost.
+        self._db.execute("BEGIN")
 
     @staticmethod
     def _bytes(text: str) -> bytes:
