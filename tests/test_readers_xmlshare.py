@@ -185,3 +185,14 @@ def test_lines_in_a_share_are_those_of_the_file(tmp_path: Path) -> None:
     for number, _, line in _seen(path, lambda n: n % 2 == 0):
         assert line is not None and lines[line - 1] == "  <lido:lido>", number
     assert etree.parse(str(path)).getroot()[3].sourceline == _seen(path, {4}.__contains__)[0][2]
+
+
+def test_records_longer_than_a_piece_are_handed_and_counted_in_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xmlshare, "PIECE", 16)
+    path = tmp_path / "export.xml"
+    path.write_text(HEAD + "".join(_record(n) for n in range(1, 9)) + TAIL, encoding="utf-8")
+    for wanted in ({1, 2, 5}, {8}, {3, 4, 6, 7}):
+        assert _seen(path, wanted.__contains__) == _whole(path, wanted.__contains__)
+        assert _shared_bytes(path, wanted.__contains__)[1] == sorted(wanted)

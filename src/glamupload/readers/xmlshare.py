@@ -70,18 +70,20 @@ class Share:
         self._data = data
         self._layout = layout
         self._pieces = self._cut(wanted)
-        self._buffer = b""
+        self._buffer, self._offset = b"", 0  # what the parser has not read yet: _buffer[_offset:]
 
     def read(self, size: int = -1) -> bytes:
-        while not self._buffer:
+        while self._offset >= len(self._buffer):
             piece = next(self._pieces, None)
             if piece is None:
                 return b""
-            self._buffer = piece
-        if size < 0 or size >= len(self._buffer):
-            piece, self._buffer = self._buffer, b""
-        else:
-            piece, self._buffer = self._buffer[:size], self._buffer[size:]
+            self._buffer, self._offset = piece, 0
+        if self._offset == 0 and (size < 0 or size >= len(self._buffer)):
+            self._offset = len(self._buffer)
+            return self._buffer
+        end = len(self._buffer) if size < 0 else self._offset + size
+        piece = self._buffer[self._offset : end]
+        self._offset += len(piece)
         return piece
 
     def _cut(self, wanted: Callable[[int], bool]) -> Iterator[bytes]:
