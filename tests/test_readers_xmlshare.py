@@ -110,6 +110,7 @@ HAZARDS = {
     "records on one line": "  <lido:lido><lido:lidoRecID>a</lido:lidoRecID></lido:lido>"
     "<lido:lido><lido:lidoRecID>b</lido:lidoRecID></lido:lido>\n",
     "Windows line ends": "  <lido:lido>\r\n    <lido:lidoRecID>w</lido:lidoRecID>\r\n  </lido:lido>\r\n",
+    "old Mac line ends": "  <lido:lido>\r    <lido:lidoRecID>m</lido:lidoRecID>\r  </lido:lido>\r",
 }
 
 
@@ -121,6 +122,7 @@ HAZARDS = {
 @example(pieces=["record", "another prefix", "record"], wanted={3})
 @example(pieces=["record", "a record in a record", "record"], wanted={2, 3, 4})
 @example(pieces=["a record in a record", "a record in a record"], wanted={1, 4})  # outer A, inner D
+@example(pieces=["old Mac line ends", "record"], wanted={2})
 def test_a_share_hands_out_what_the_whole_parse_does_whatever_the_file_holds(
     tmp_path_factory: pytest.TempPathFactory, pieces: list[str], wanted: set[int]
 ) -> None:

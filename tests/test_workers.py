@@ -91,6 +91,14 @@ def test_a_parallel_dry_run_writes_the_same_records_and_summary(batch: Path, tmp
     assert results[2] == results[1]
 
 
+def test_one_process_reads_the_export_whole_not_as_a_share(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A share is what a worker of several reads; one process wants every record, and cutting a share
+    that holds them all would only cost the scan of the file (readers/xmlshare.py)."""
+    planner = Planner.open(load_batch(ROOT / "examples" / "kenom" / "batch.yaml"))
+    monkeypatch.setattr(type(planner.reader), "select", lambda self, keep: pytest.fail("select asked"))
+    assert sum(len(list(records)) for _, records in workers._own_shards(planner, 0, 1)) == 20
+
+
 def test_a_folder_export_is_shared_out_by_files(small_shards: None, tmp_path: Path) -> None:
     folder = tmp_path / "batch"
     shutil.copytree(GENERIC, folder)

@@ -158,7 +158,11 @@ def _own_shards(
         for number in range(worker, (len(files) + SHARD_FILES - 1) // SHARD_FILES, workers):
             yield number, reader.read_files(files[number * SHARD_FILES : (number + 1) * SHARD_FILES])
         return
-    selected = reader.select(lambda n: (n // SHARD_RECORDS) % workers == worker)
+    selected: Iterator[tuple[int, Record]]
+    if workers == 1:  # every record: read whole (a reader may cut a share out of what it reads, at a cost)
+        selected = enumerate(reader)
+    else:
+        selected = reader.select(lambda n: (n // SHARD_RECORDS) % workers == worker)
     pending = next(selected, None)
     while pending is not None:
         number = pending[0] // SHARD_RECORDS

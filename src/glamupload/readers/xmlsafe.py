@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from lxml import etree
 
@@ -181,7 +181,7 @@ def _shared(path: Path, tag: str, wanted: Callable[[int], bool]) -> Iterator[tup
     layout = _layout(path, tag)
     if layout is None:
         raise xmlshare.NotShared
-    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    with path.open("rb") as file, _mapped(file) as data:
         share = xmlshare.Share(data, layout, wanted)
         for _event, element in etree.iterparse(share, events=("end",), tag=tag, **_PARSER_OPTIONS):
             if not share.expected:
@@ -189,6 +189,17 @@ def _shared(path: Path, tag: str, wanted: Callable[[int], bool]) -> Iterator[tup
             yield share.expected.popleft(), element
         if share.expected:
             raise xmlshare.NotShared
+
+
+@contextmanager
+def _mapped(file: BinaryIO) -> Iterator[mmap.mmap]:
+    """The file mapped into memory; NotShared where it cannot be (a pipe, a file system without it)."""
+    try:
+        data = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        raise xmlshare.NotShared from None
+    with data:
+        yield data
 
 
 def _layout(path: Path, tag: str) -> xmlshare.Layout | None:

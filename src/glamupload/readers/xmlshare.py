@@ -41,6 +41,7 @@ PIECE = 1 << 20
 #: How much of the mapped file is read before the pages behind are given back: they would count as the
 #: worker's memory (resident size) though they are the page cache's.
 RELEASE = 16 << 20
+_DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)  # not on every platform
 _AFTER_NAME = frozenset(b" \t\r\n/>")
 #: Encodings whose ASCII characters are single bytes that no other character's bytes contain.
 _ONE_BYTE_ASCII = ("utf-8", "us-ascii", "ascii", "iso-8859-", "iso8859-", "latin", "windows-125", "cp125")
@@ -98,9 +99,9 @@ class Share:
         yield prolog
         number, start, released = 0, first, 0
         while start >= 0:
-            if start - released >= RELEASE:
+            if start - released >= RELEASE and _DONTNEED is not None:
                 released = start - start % mmap.PAGESIZE
-                data.madvise(mmap.MADV_DONTNEED, 0, released)
+                data.madvise(_DONTNEED, 0, released)
             following = self._next_start(start + 1)
             end = following if following >= 0 else len(data)
             if self._uncertain(start, end):
