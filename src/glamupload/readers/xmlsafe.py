@@ -222,6 +222,8 @@ def _layout(path: Path, tag: str) -> xmlshare.Layout | None:
         return None
     return xmlshare.Layout(
         start=f"<{_qualified(element)}".encode(),
+        prefix=(element.prefix or "").encode(),
+        namespace=(namespace or "").encode(),
         closers="".join(f"</{_qualified(ancestor)}>" for ancestor in ancestors).encode(),
     )
 

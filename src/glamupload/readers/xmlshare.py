@@ -14,8 +14,9 @@ that is not certain, and the caller parses the whole file from there (``xmlsafe.
 - an encoding in which the ASCII characters are not single bytes of their own (UTF-16, say);
 - a comment, CDATA section, DOCTYPE or processing instruction after the XML declaration (``<!``, ``<?``):
   it may hold text that looks like a start tag;
-- a namespace declaration (``xmlns``) after the prolog: a record could be spelt with another prefix, or
-  the prefix bound to another namespace;
+- a namespace declaration after the prolog that binds the records' prefix to another namespace, or
+  another prefix (or the default) to theirs: a start tag could be a record's or not by its bytes alone
+  (an OAI-PMH harvest that declares the records' own binding on each record is fine);
 - a record's bytes holding no end tag of a record: with every start tag counted, that is how a record
   inside a record (invalid, but parsed all the same) shows in a well-formed file. Parsed together, such
   records are numbered as the whole file's parse numbers them (in the order they end), but a cut between
@@ -45,6 +46,7 @@ _DONTNEED: int | None = getattr(mmap, "MADV_DONTNEED", None)  # not on every pla
 _AFTER_NAME = frozenset(b" \t\r\n/>")
 #: Encodings whose ASCII characters are single bytes that no other character's bytes contain.
 _ONE_BYTE_ASCII = ("utf-8", "us-ascii", "ascii", "iso-8859-", "iso8859-", "latin", "windows-125", "cp125")
+_DECLARATION = re.compile(rb"""xmlns(?::(?P<prefix>[^\s=:/>"']+))?\s*=\s*(?P<q>["'])(?P<uri>[^"']*)(?P=q)""")
 _DECLARED = re.compile(rb"(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
 
 
@@ -54,10 +56,13 @@ class NotShared(Exception):
 
 @dataclass(frozen=True)
 class Layout:
-    """How the file spells a record's start tag (``b"<lido:lido"``) and the end tags of the elements
-    around the first record, innermost first (``b"</lido:lidoWrap>"``)."""
+    """How the file spells a record's start tag (``b"<lido:lido"``), with the prefix (``b"lido"``; ``b""``
+    for the default namespace) and namespace it binds, and the end tags of the elements around the first
+    record, innermost first (``b"</lido:lidoWrap>"``)."""
 
     start: bytes
+    prefix: bytes
+    namespace: bytes
     closers: bytes
 
 
@@ -118,10 +123,25 @@ class Share:
 
     def _uncertain(self, start: int, end: int) -> bool:
         """Whether the bytes of the record at ``start`` hold what could make the count wrong (above)."""
-        data = self._data
-        if _has_markup(data, start, end) or data.find(b"xmlns", start, end) >= 0:
+        if _has_markup(self._data, start, end) or self._rebinds(start, end):
             return True
         return not self._holds_end_tag(start, end)
+
+    def _rebinds(self, start: int, end: int) -> bool:
+        """Whether ``data[start:end]`` declares a namespace that could change which start tags are records'
+        (or holds ``xmlns`` that is not plainly a declaration)."""
+        data, layout = self._data, self._layout
+        while (found := data.find(b"xmlns", start, end)) >= 0:
+            declared = _DECLARATION.match(data, found, end)
+            if declared is None or b"&" in declared["uri"]:
+                return True
+            if (declared["prefix"] or b"") == layout.prefix:
+                if declared["uri"] != layout.namespace:
+                    return True
+            elif declared["uri"] == layout.namespace:
+                return True
+            start = declared.end()
+        return False
 
     def _holds_end_tag(self, start: int, end: int) -> bool:
         """Whether ``data[start:end]`` holds a record's end tag: looked for from the end, where its own is."""
