@@ -177,3 +177,16 @@ def test_progress_is_told_from_the_start_and_fits_a_terminal(small_shards: None,
     assert any(e.done is not None and e.left is not None for e in planning)  # a CSV tells its share read
     assert all(len(e.line()) <= 80 for e in events)
     assert events[-1].records == 120 and events[-1].files == 120
+
+
+@pytest.mark.usefixtures("small_shards")
+def test_a_lido_dry_run_on_every_core_tells_the_time_left(tmp_path: Path) -> None:
+    """Each worker reads its own share of the file and tells how far into it it is (xmlsafe.ReadPosition)."""
+    events: list[dryrun.PlanProgress] = []
+    batch = load_batch(ROOT / "examples" / "kenom" / "batch.yaml")
+    dryrun.dry_run(batch, tmp_path / "out", jobs=2, progress=events.append, thumbnails=False)
+    planning = [e for e in events if e.phase == "planning"]
+    assert [e.records for e in planning] == [7, 14, 20]
+    done = [e.done for e in planning]
+    assert done == sorted(done) and 0.25 < done[0] < 0.45 and done[-1] == 1  # type: ignore[type-var]
+    assert planning[0].left is not None

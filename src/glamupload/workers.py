@@ -120,12 +120,16 @@ def _run_here(planner: Planner, work: ShardWork[R], limit: int | None) -> Iterat
 def _draft(
     planner: Planner, number: int, records: Iterator[Record]
 ) -> tuple[list[RecordDraft], float | None]:
-    """The shard's records drafted, and how far into the export they reach."""
-    drafts = [planner.draft(record) for record in records]
+    """The shard's records drafted, and how far into the export they reach: asked after each record,
+    before the next is read (which may lie beyond other workers' shards)."""
     reader = planner.reader
+    drafts, reached = [], None
+    for record in records:
+        drafts.append(planner.draft(record))
+        reached = reader.progress() if reader is not None else None
     if isinstance(reader, FolderReader):
         return drafts, min(1.0, (number + 1) * SHARD_FILES / max(1, len(reader.files)))
-    return drafts, reader.progress() if reader is not None else None
+    return drafts, reached
 
 
 def _finish(

@@ -17,7 +17,7 @@ from lxml import etree
 
 from glamupload.errors import ConfigError
 from glamupload.readers.paths import ExportShape, resolve
-from glamupload.readers.xmlsafe import OwnDocument, text_of
+from glamupload.readers.xmlsafe import OwnDocument, ReadPosition, text_of
 
 #: Prefixes usable in ``xpath:`` expressions (``skos``/``rdf`` for LIDO 1.1 concepts).
 NAMESPACES: dict[str, str] = {
@@ -177,6 +177,20 @@ class Reader(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
+
+
+class XmlReader(Reader):
+    """A reader of one XML file: it tells how far its latest pass has read (``xmlsafe.ReadPosition``)."""
+
+    _position: ReadPosition | None = None
+
+    def progress(self) -> float | None:
+        return self._position.done if self._position is not None else None
+
+    def _follow(self) -> ReadPosition:
+        """The position of a pass that starts now (``progress`` follows the latest)."""
+        self._position = ReadPosition()
+        return self._position
 
 
 class ShapedReader(Reader):

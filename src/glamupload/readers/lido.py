@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from lxml import etree
 
-from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
+from glamupload.readers.base import NAMESPACES, Record, XmlReader, one_or_many
 from glamupload.readers.paths import ExportShape
 from glamupload.readers.xmlsafe import OwnDocument, iter_elements, select_elements, text_of
 from glamupload.resources import mappings_dir
@@ -413,7 +413,7 @@ def _distinct(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
 
 
-class LidoReader(Reader):
+class LidoReader(XmlReader):
     """A LIDO file (1.0 or 1.1; bare record, lidoWrap or OAI-PMH response)."""
 
     format = "lido"
@@ -458,8 +458,9 @@ class LidoReader(Reader):
         return self._records(lambda number: keep(number - 1))
 
     def _records(self, wanted: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
-        source = str(self.path)
-        for number, element, line in select_elements(self.path, LIDO_TAG, wanted, keep=self.keep_elements):
+        source, read = str(self.path), self._follow()
+        elements = select_elements(self.path, LIDO_TAG, wanted, keep=self.keep_elements, position=read)
+        for number, element, line in elements:
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
             kept = OwnDocument(element) if self.keep_elements else None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from glamupload.errors import InputError
-from glamupload.readers.base import NAMESPACES, Reader, Record
+from glamupload.readers.base import NAMESPACES, Record, XmlReader
 from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
 
 DC_ELEMENTS = [
@@ -40,7 +40,7 @@ def _dc_fields(record: etree._Element) -> dict[str, object]:
     return {name: found[name] for name in DC_ELEMENTS if name in found}
 
 
-class DublinCoreReader(Reader):
+class DublinCoreReader(XmlReader):
     """An OAI-PMH response file holding ``oai_dc`` records."""
 
     format = "oai_dc"
@@ -57,9 +57,9 @@ class DublinCoreReader(Reader):
         return self._records(keep)
 
     def _records(self, keep: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
-        source = str(self.path)
+        source, read = str(self.path), self._follow()
         number = 0
-        for element, line in iter_elements(self.path, _RECORD_TAG, keep=self.keep_elements):
+        for element, line in iter_elements(self.path, _RECORD_TAG, keep=self.keep_elements, position=read):
             header = element.find(f"{{{_OAI}}}header")
             if header is not None and header.get("status") == "deleted":
                 continue

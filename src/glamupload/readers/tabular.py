@@ -223,7 +223,7 @@ class CsvReader(Reader):
         raw = getattr(self, "_reading", None)
         if raw is None or raw.closed:
             return None
-        return min(1.0, raw.tell() / max(1, self.path.stat().st_size))
+        return min(1.0, raw.tell() / self._size)  # asked after every record: the size is taken once
 
     @property
     def shape(self) -> ExportShape:
@@ -278,6 +278,7 @@ class CsvReader(Reader):
         number = 0
         with _reading(self.path, self.encoding), self._open() as fh:
             self._reading = getattr(fh, "buffer", None)
+            self._size = max(1, self.path.stat().st_size)
             rows = self._rows(fh)
             next(rows, None)
             first_line = rows.line_num + 1

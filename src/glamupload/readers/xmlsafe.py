@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import mmap
+import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -55,7 +56,8 @@ def text_of(node: etree._Element | str) -> str:
 def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> InputError:
     """The first fatal parser error is the cause; later ones (e.g. "no element found") are consequences."""
     log = exc.error_log or []  # may also hold entries of earlier parses in this thread: keep this file's
-    fatal = [entry for entry in log if entry.level_name == "FATAL" and entry.filename == str(path)]
+    names = {str(path), str(path.absolute())}  # lxml names a file it reads through Python by its full path
+    fatal = [entry for entry in log if entry.level_name == "FATAL" and entry.filename in names]
     line, message = (fatal[0].line, fatal[0].message) if fatal else (exc.lineno, exc.msg or str(exc))
     return InputError(
         f"broken XML: {message.strip()}",
@@ -122,19 +124,36 @@ class OwnDocument:
         return self._own.xpath(expression, namespaces=namespaces)
 
 
-def iter_elements(path: Path, tag: str, *, keep: bool = True) -> Iterator[tuple[etree._Element, int | None]]:
+class ReadPosition:
+    """How far a pass over one export has got, as the share of its bytes read (for the estimate of the
+    time left: ``Reader.progress``); 1.0 once it has read them all."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = 0.0
+
+
+def iter_elements(
+    path: Path, tag: str, *, keep: bool = True, position: ReadPosition | None = None
+) -> Iterator[tuple[etree._Element, int | None]]:
     """Yield each ``tag`` element (Clark notation ``{ns}name``) with its start line.
 
     The element belongs to the caller (``Record.get("xpath:...")`` keeps working after we move on, through
     `OwnDocument`): it is taken out of the parsed document, which is pruned behind it. Without ``keep``
     it is lent: a pass that only looks at each (the LIDO reader's field list) pays nothing to keep it.
     """
-    for _, element, line in select_elements(path, tag, None, keep=keep):
+    for _, element, line in select_elements(path, tag, None, keep=keep, position=position):
         yield element, line
 
 
 def select_elements(
-    path: Path, tag: str, wanted: Callable[[int], bool] | None, *, keep: bool = True
+    path: Path,
+    tag: str,
+    wanted: Callable[[int], bool] | None,
+    *,
+    keep: bool = True,
+    position: ReadPosition | None = None,
 ) -> Iterator[tuple[int, etree._Element, int | None]]:
     """``iter_elements``, but only the elements ``wanted`` accepts (by 1-based number; None: all), each
     with its number. A share of the elements (a planning worker's) is parsed without the others where the
@@ -143,17 +162,18 @@ def select_elements(
     A finished element is detached from its parent rather than copied (a parsed element is complete at its
     end event, and the parser only appends after it): a third of the cost of a deep copy. Without ``keep``
     it is only lent: pruned when the next one is asked for (a reader that takes its fields at once and
-    keeps nothing)."""
+    keeps nothing). ``position``, if given, follows the reading."""
+    position = position or ReadPosition()
     handed = 0
     if wanted is not None:
         try:
-            for number, element in _shared(path, tag, wanted):
+            for number, element in _shared(path, tag, wanted, position):
                 yield from _hand_out(number, element, keep)
                 handed = number
             return
         except (xmlshare.NotShared, etree.XMLSyntaxError):
             pass  # parsed whole from here: it finds what the share could not tell (and words it as ever)
-    for number, element in enumerate(_parsed(path, tag), start=1):
+    for number, element in enumerate(_parsed(path, tag, position), start=1):
         if number <= handed or (wanted is not None and not wanted(number)):
             _prune(element)
             continue
@@ -175,7 +195,9 @@ def _hand_out(
     yield number, element, line
 
 
-def _shared(path: Path, tag: str, wanted: Callable[[int], bool]) -> Iterator[tuple[int, etree._Element]]:
+def _shared(
+    path: Path, tag: str, wanted: Callable[[int], bool], position: ReadPosition
+) -> Iterator[tuple[int, etree._Element]]:
     """The wanted elements, parsed from a `xmlshare.Share` of the file, with the numbers the share counted
     for them: one element for each (NotShared when there are more or fewer)."""
     layout = _layout(path, tag)
@@ -186,9 +208,12 @@ def _shared(path: Path, tag: str, wanted: Callable[[int], bool]) -> Iterator[tup
         for _event, element in etree.iterparse(share, events=("end",), tag=tag, **_PARSER_OPTIONS):
             if not share.expected:
                 raise xmlshare.NotShared
-            yield share.expected.popleft(), element
+            number, end = share.expected.popleft()
+            position.done = end / len(data)
+            yield number, element
         if share.expected:
             raise xmlshare.NotShared
+        position.done = 1.0
 
 
 @contextmanager
@@ -233,9 +258,15 @@ def _qualified(element: etree._Element) -> str:
     return f"{element.prefix}:{local}" if element.prefix else local
 
 
-def _parsed(path: Path, tag: str) -> Iterator[etree._Element]:
-    """Each ``tag`` element at its end event, from a document checked to be safe first."""
+def _parsed(path: Path, tag: str, position: ReadPosition | None = None) -> Iterator[etree._Element]:
+    """Each ``tag`` element at its end event, from a document checked to be safe first; read through a
+    file object, so that ``position`` can follow it (as fast as lxml's own reading)."""
     check_document(path)
-    with _reading(path):
-        for _event, element in etree.iterparse(str(path), events=("end",), tag=tag, **_PARSER_OPTIONS):
+    with _reading(path), path.open("rb") as file:
+        size = max(1, os.fstat(file.fileno()).st_size)
+        for _event, element in etree.iterparse(file, events=("end",), tag=tag, **_PARSER_OPTIONS):
+            if position is not None:
+                position.done = min(1.0, file.tell() / size)
             yield element
+    if position is not None:
+        position.done = 1.0

@@ -69,10 +69,11 @@ class Layout:
 class Share:
     """A file-like object for ``etree.iterparse``: the document as it reads with only the ``wanted``
     records (by 1-based number). ``expected`` holds the number of each record handed to the parser and
-    not yet taken off by the caller, who takes one for each element parsed."""
+    not yet taken off by the caller, who takes one for each element parsed, with where the record's bytes
+    end in the file (how far a reading that has got to it has come)."""
 
     def __init__(self, data: mmap.mmap, layout: Layout, wanted: Callable[[int], bool]) -> None:
-        self.expected: deque[int] = deque()
+        self.expected: deque[tuple[int, int]] = deque()
         self._data = data
         self._layout = layout
         self._pieces = self._cut(wanted)
@@ -113,7 +114,7 @@ class Share:
                 raise NotShared
             number += 1
             if wanted(number):
-                self.expected.append(number)
+                self.expected.append((number, end))
                 yield from self._slices(start, end)
             else:
                 yield b"\n" * sum(piece.count(b"\n") for piece in self._slices(start, end))
