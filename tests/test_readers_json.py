@@ -153,3 +153,18 @@ def test_streaming_matches_json_load(
     assert [r.fields for r in records] == [clean(item) or {} for item in items]
     if lines:
         assert [r.line for r in records] == list(range(1, len(items) + 1))
+
+
+@pytest.mark.parametrize("layout", ["array", "lines"])
+def test_a_json_reader_tells_how_far_into_the_file_it_has_read(tmp_path: Path, layout: str) -> None:
+    items = [{"id": f"obj-{n}", "title": "A harbour at dawn " * 10} for n in range(2000)]  # ~500 kB
+    path = tmp_path / ("export.json" if layout == "array" else "export.jsonl")
+    text = json.dumps(items) if layout == "array" else "\n".join(json.dumps(item) for item in items)
+    path.write_text(text, encoding="utf-8")
+    reader = open_export(path)
+    assert reader.progress() is None  # no pass yet
+    told = []
+    for _ in reader:
+        told.append(reader.progress())
+    assert len(told) == 2000 and told == sorted(told)  # type: ignore[type-var]
+    assert 0 < told[0] < 0.3 and 0.8 < told[-2] and reader.progress() == 1.0

@@ -17,7 +17,8 @@ from lxml import etree
 
 from glamupload.errors import ConfigError
 from glamupload.readers.paths import ExportShape, resolve
-from glamupload.readers.xmlsafe import OwnDocument, ReadPosition, text_of
+from glamupload.readers.position import ReadPosition
+from glamupload.readers.xmlsafe import OwnDocument, text_of
 
 #: Prefixes usable in ``xpath:`` expressions (``skos``/``rdf`` for LIDO 1.1 concepts).
 NAMESPACES: dict[str, str] = {
@@ -144,6 +145,7 @@ class Reader(ABC):
     #: planner turns it off for a crosswalk that names none: keeping an element costs a seventh of
     #: reading a LIDO record.
     keep_elements: bool = True
+    _position: ReadPosition | None = None
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -163,9 +165,14 @@ class Reader(ABC):
         """Yield the records in export order; each call starts again from the beginning of the export."""
 
     def progress(self) -> float | None:
-        """The share of the export read so far while reading (for an estimate of the time left), if the
-        reader can tell."""
-        return None
+        """The share of the export read so far by the latest pass (for an estimate of the time left), if
+        the reader can tell: one that follows its pass (``_follow``) can."""
+        return self._position.done if self._position is not None else None
+
+    def _follow(self) -> ReadPosition:
+        """The position of a pass that starts now (``progress`` follows the latest)."""
+        self._position = ReadPosition()
+        return self._position
 
     def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
         """The records whose number (0-based, in export order) ``keep`` accepts, with their numbers: a
@@ -177,20 +184,6 @@ class Reader(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self.path)!r})"
-
-
-class XmlReader(Reader):
-    """A reader of one XML file: it tells how far its latest pass has read (``xmlsafe.ReadPosition``)."""
-
-    _position: ReadPosition | None = None
-
-    def progress(self) -> float | None:
-        return self._position.done if self._position is not None else None
-
-    def _follow(self) -> ReadPosition:
-        """The position of a pass that starts now (``progress`` follows the latest)."""
-        self._position = ReadPosition()
-        return self._position
 
 
 class ShapedReader(Reader):

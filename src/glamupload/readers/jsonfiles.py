@@ -10,14 +10,16 @@ In JSON Lines a broken line is an error on that record only; the next line is re
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 from glamupload.errors import InputError
 from glamupload.readers.base import ReadProblem, Record, ShapedReader, clean
 from glamupload.readers.paths import ExportShape, shape_of_values
+from glamupload.readers.position import ReadPosition
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 _CHUNK = 1 << 16
@@ -34,9 +36,11 @@ def _skip_whitespace(text: str, pos: int) -> int:
 class _JsonStream:
     """Top-level JSON values read incrementally from a text file, with line numbers."""
 
-    def __init__(self, fh: IO[str], path: Path) -> None:
+    def __init__(self, fh: TextIO, path: Path, position: ReadPosition | None = None) -> None:
         self.fh = fh
         self.path = path
+        self.position = position
+        self.size = max(1, os.fstat(fh.fileno()).st_size)
         self.buffer = ""
         self.pos = 0
         self.line = 1
@@ -48,6 +52,8 @@ class _JsonStream:
         if self.eof:
             return False
         data = self.fh.read(max(_CHUNK, len(self.buffer) - self.pos))
+        if self.position is not None:  # the bytes read so far, at most a chunk ahead of the items
+            self.position.done = 1.0 if not data else min(1.0, self.fh.buffer.tell() / self.size)
         if not data:
             self.eof = True
             return False
@@ -101,15 +107,16 @@ class _JsonStream:
         return InputError(f"broken JSON: {message}", file=self.path, line=self.line)
 
 
-def iter_json_objects(path: Path) -> Iterator[tuple[Any, int, int]]:
-    """Yield ``(value, line, item_number)`` for the items of a top-level array or a sequence of values.
+def iter_json_objects(path: Path, position: ReadPosition | None = None) -> Iterator[tuple[Any, int, int]]:
+    """Yield ``(value, line, item_number)`` for the items of a top-level array or a sequence of values;
+    ``position``, if given, follows the bytes read.
 
     A broken value of a sequence (JSON Lines) is yielded as a `ReadProblem` and reading goes on with the
     next line; broken array syntax ends the file with an InputError (no way to find the next item).
     """
     try:
         with path.open(encoding="utf-8-sig") as fh:
-            stream = _JsonStream(fh, path)
+            stream = _JsonStream(fh, path, position)
             number = 0
             if stream.peek() != "[":
                 while stream.peek() is not None:
@@ -167,7 +174,7 @@ class JsonReader(ShapedReader):
 
     def __iter__(self) -> Iterator[Record]:
         source = str(self.path)
-        for value, line, number in iter_json_objects(self.path):
+        for value, line, number in iter_json_objects(self.path, self._follow()):
             where = f"item {number}"
             if isinstance(value, ReadProblem):
                 yield Record({}, source, where, line, problem=value)

@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from lxml import etree
 
-from glamupload.readers.base import NAMESPACES, Record, XmlReader, one_or_many
+from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
 from glamupload.readers.paths import ExportShape
 from glamupload.readers.xmlsafe import OwnDocument, iter_elements, select_elements, text_of
 from glamupload.resources import mappings_dir
@@ -413,7 +413,7 @@ def _distinct(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
 
 
-class LidoReader(XmlReader):
+class LidoReader(Reader):
     """A LIDO file (1.0 or 1.1; bare record, lidoWrap or OAI-PMH response)."""
 
     format = "lido"

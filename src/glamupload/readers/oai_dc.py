@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from glamupload.errors import InputError
-from glamupload.readers.base import NAMESPACES, Record, XmlReader
+from glamupload.readers.base import NAMESPACES, Reader, Record
 from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
 
 DC_ELEMENTS = [
@@ -40,7 +40,7 @@ def _dc_fields(record: etree._Element) -> dict[str, object]:
     return {name: found[name] for name in DC_ELEMENTS if name in found}
 
 
-class DublinCoreReader(XmlReader):
+class DublinCoreReader(Reader):
     """An OAI-PMH response file holding ``oai_dc`` records."""
 
     format = "oai_dc"

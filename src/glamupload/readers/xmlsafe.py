@@ -21,6 +21,7 @@ from lxml import etree
 
 from glamupload.errors import InputError
 from glamupload.readers import xmlshare
+from glamupload.readers.position import ReadPosition
 
 _PARSER_OPTIONS = {
     "resolve_entities": False,
@@ -122,16 +123,6 @@ class OwnDocument:
         if self._own is None:
             self._own = copy.deepcopy(self.element)
         return self._own.xpath(expression, namespaces=namespaces)
-
-
-class ReadPosition:
-    """How far a pass over one export has got, as the share of its bytes read (for the estimate of the
-    time left: ``Reader.progress``); 1.0 once it has read them all."""
-
-    __slots__ = ("done",)
-
-    def __init__(self) -> None:
-        self.done = 0.0
 
 
 def iter_elements(
