@@ -168,3 +168,18 @@ def test_a_json_reader_tells_how_far_into_the_file_it_has_read(tmp_path: Path, l
         told.append(reader.progress())
     assert len(told) == 2000 and told == sorted(told)  # type: ignore[type-var]
     assert 0 < told[0] < 0.3 and 0.8 < told[-2] and reader.progress() == 1.0
+
+
+def test_a_json_share_cleans_only_its_own_items(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"obj-{n}", "n": n}) for n in range(10)) + "\n[1]\n")
+    reader = open_export(path)
+    whole = list(enumerate(reader))
+    cleaned: list[object] = []
+    monkeypatch.setattr(jsonfiles, "clean", lambda value: cleaned.append(value) or clean(value))
+    wanted = {1, 4, 5, 10}  # 10: the last item, an array, is a record with a problem
+    shared = list(reader.select(wanted.__contains__))
+    assert [(n, r.position, r.fields, r.problem) for n, r in shared] == [
+        (n, r.position, r.fields, r.problem) for n, r in whole if n in wanted
+    ]
+    assert len(cleaned) == 3 and shared[-1][1].problem is not None

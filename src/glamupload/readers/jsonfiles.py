@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -173,16 +173,27 @@ class JsonReader(ShapedReader):
         return shape_of_values(record.fields for record in self if record.problem is None)
 
     def __iter__(self) -> Iterator[Record]:
+        return (record for _, record in self._records(None))
+
+    def select(self, keep: Callable[[int], bool]) -> Iterator[tuple[int, Record]]:
+        """Every item is decoded (to find the next); only kept ones are cleaned into records, which costs
+        more than the decoding."""
+        return self._records(keep)
+
+    def _records(self, keep: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
         source = str(self.path)
         for value, line, number in iter_json_objects(self.path, self._follow()):
+            if keep is not None and not keep(number - 1):
+                continue
             where = f"item {number}"
             if isinstance(value, ReadProblem):
-                yield Record({}, source, where, line, problem=value)
+                record = Record({}, source, where, line, problem=value)
             elif not isinstance(value, dict):
                 problem = ReadProblem(
                     f"{where} is a JSON {type(value).__name__}, expected an object",
                     "each record must be a JSON object {...}",
                 )
-                yield Record({}, source, where, line, problem=problem)
+                record = Record({}, source, where, line, problem=problem)
             else:
-                yield Record(clean(value) or {}, source, where, line)
+                record = Record(clean(value) or {}, source, where, line)
+            yield number - 1, record
