@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TextIO
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -193,7 +193,7 @@ class CsvReader(Reader):
             raise InputError("the file is empty: no header row", file=self.path, line=1)
         self._fields = column_names(header)
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> TextIO:
         raw = self.path.open("rb")
         if self.skip_bom:
             raw.seek(len(codecs.BOM_UTF8))
@@ -216,14 +216,6 @@ class CsvReader(Reader):
     @property
     def fields(self) -> list[str]:
         return list(self._fields)
-
-    def progress(self) -> float | None:
-        """How far the current reading has got through the file (its bytes), for an estimate of the time
-        left; None when it is not reading."""
-        raw = getattr(self, "_reading", None)
-        if raw is None or raw.closed:
-            return None
-        return min(1.0, raw.tell() / self._size)  # asked after every record: the size is taken once
 
     @property
     def shape(self) -> ExportShape:
@@ -276,9 +268,9 @@ class CsvReader(Reader):
         width = len(self._fields)
         source = str(self.path)
         number = 0
+        read, size = self._follow(), max(1, self.path.stat().st_size)
         with _reading(self.path, self.encoding), self._open() as fh:
-            self._reading = getattr(fh, "buffer", None)
-            self._size = max(1, self.path.stat().st_size)
+            raw = fh.buffer  # its position: the bytes read so far, at most a buffer ahead of the rows
             rows = self._rows(fh)
             next(rows, None)
             first_line = rows.line_num + 1
@@ -286,6 +278,7 @@ class CsvReader(Reader):
                 try:
                     row = next(rows)
                 except StopIteration:
+                    read.done = 1.0
                     return
                 except csv.Error as exc:  # the row is lost; the reader goes on with the next line
                     if keep(number):
@@ -307,6 +300,7 @@ class CsvReader(Reader):
                 }
                 fields = {name: value for name, value in values.items() if value is not None}
                 problem = self._ragged(len(row)) if ragged else None
+                read.done = min(1.0, raw.tell() / size)
                 yield number, Record(fields, source, f"line {line}", line, problem=problem)
                 number += 1
 

@@ -249,15 +249,13 @@ def _qualified(element: etree._Element) -> str:
     return f"{element.prefix}:{local}" if element.prefix else local
 
 
-def _parsed(path: Path, tag: str, position: ReadPosition | None = None) -> Iterator[etree._Element]:
+def _parsed(path: Path, tag: str, position: ReadPosition) -> Iterator[etree._Element]:
     """Each ``tag`` element at its end event, from a document checked to be safe first; read through a
     file object, so that ``position`` can follow it (as fast as lxml's own reading)."""
     check_document(path)
     with _reading(path), path.open("rb") as file:
         size = max(1, os.fstat(file.fileno()).st_size)
         for _event, element in etree.iterparse(file, events=("end",), tag=tag, **_PARSER_OPTIONS):
-            if position is not None:
-                position.done = min(1.0, file.tell() / size)
+            position.done = min(1.0, file.tell() / size)
             yield element
-    if position is not None:
-        position.done = 1.0
+    position.done = 1.0
