@@ -192,6 +192,48 @@ def test_lido_11_concepts_and_largest_image() -> None:
     assert record.get("materialsTech") == "Tempera auf Pappelholz"  # objectMaterialsTechSet (LIDO 1.1)
 
 
+def _representation(kind: str, url: str, width: int, height: int) -> str:
+    sizes = "".join(
+        f"<lido:resourceMeasurementsSet><lido:measurementType>{name}</lido:measurementType>"
+        f"<lido:measurementValue>{value}</lido:measurementValue></lido:resourceMeasurementsSet>"
+        for name, value in (("width", width), ("height", height))
+    )
+    return (
+        f'<lido:resourceRepresentation lido:type="{kind}"><lido:linkResource>{url}</lido:linkResource>'
+        f"{sizes}</lido:resourceRepresentation>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("representations", "chosen"),
+    [
+        # the provided image over a larger preview: the rank decides, sizes are not read
+        ([("preview_representation", "a", 4000, 4000), ("provided_representation", "b", 10, 10)], "b"),
+        # the same rank: the largest
+        ([("image_master", "a", 100, 100), ("image_master", "b", 300, 200)], "b"),
+        # the same rank and size: the first
+        ([("image_master", "a", 50, 50), ("image_master", "b", 50, 50), ("image_thumb", "c", 90, 90)], "a"),
+    ],
+)
+def test_the_image_is_the_best_ranked_representation_then_the_largest(
+    tmp_path: Path, representations: list[tuple[str, str, int, int]], chosen: str
+) -> None:
+    terms = "http://terminology.lido-schema.org/resourceRepresentation_type/"
+    body = "".join(
+        _representation(kind if kind.startswith("image_") else terms + kind, f"http://x/{url}", w, h)
+        for kind, url, w, h in representations
+    )
+    path = tmp_path / "lido.xml"
+    path.write_text(
+        '<lido:lido xmlns:lido="http://www.lido-schema.org"><lido:lidoRecID>r1</lido:lidoRecID>'
+        "<lido:administrativeMetadata><lido:resourceWrap><lido:resourceSet>"
+        f"{body}</lido:resourceSet></lido:resourceWrap></lido:administrativeMetadata></lido:lido>",
+        encoding="utf-8",
+    )
+    record = next(iter(open_export(path)))
+    assert record.get("images")[0]["url"] == f"http://x/{chosen}"
+
+
 def test_minimal_record_rights() -> None:
     record = next(iter(open_export(LIDO_SAMPLES / "minimaldatensatz.xml")))
     cc0 = "http://creativecommons.org/publicdomain/zero/1.0/"
