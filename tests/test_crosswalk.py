@@ -266,3 +266,32 @@ def test_condition_with_a_bad_regular_expression(tmp_path: Path) -> None:
     )
     err = error_for(tmp_path, text)
     assert err.line == 14 and "not a regular expression" in err.message
+
+
+def test_a_parameter_value_is_rendered_once_per_distinct_input_and_warns_every_time(tmp_path: Path) -> None:
+    """`CompiledSource.rendered` remembers the escaped value with the chain's result: the same wikitext
+    as rendering the values afresh, the chain's warnings repeated for every record, whether the memo
+    remembers (repeated inputs) or has stopped (distinct ones, after its trial)."""
+    from glamupload import caching
+    from glamupload.transforms import Context, FieldCache, render
+
+    text = MINIMAL.replace(
+        "  title: Benämning\n",
+        "  title:\n    field: [Benämning, Samling]\n    separator: ' | '\n"
+        "    transforms: [{lang: {field: Typ av objekt}}]\n",
+        1,
+    )
+    source = load(write(tmp_path, text), FIELDS).params["title"]
+    rows = [{"Benämning": "[[Bark]] {{x}}", "Samling": "S", "Typ av objekt": "nope"}] * 3 + [
+        {"Benämning": f"ship {n} <b>", "Samling": "", "Typ av objekt": "sv"}
+        for n in range(caching.TRIAL + 50)
+    ]
+    for row in rows:
+        ctx = Context(FieldCache(row), "params.title")
+        value = source.rendered(FieldCache(row), ctx, {})
+        fresh = Context(row, "params.title")
+        assert value == render(source._values(row, fresh, {}), " | ")  # the chain run afresh
+        assert [p.message for p in ctx.warnings] == [p.message for p in fresh.warnings]
+        assert bool(ctx.warnings) is (row["Typ av objekt"] == "nope")
+    assert not source._memo.enabled  # the distinct inputs made it stop remembering
+    assert source.rendered(FieldCache({"Samling": ""}), Context({}, "params.title"), {}) is None

@@ -41,9 +41,10 @@ from glamupload.transforms import (
     as_values,
     compile_step,
     placeholders,
+    render,
     run_chain,
 )
-from glamupload.wikitext import load_template_catalogue, trusted
+from glamupload.wikitext import Wikitext, load_template_catalogue, trusted
 from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, load_yaml, validate
 
 
@@ -283,8 +284,14 @@ def template_parameters() -> dict[str, frozenset[str]]:
     }
 
 
-_Result = tuple[tuple[str, ...], tuple[tuple[str, ProblemCode], ...]]
-"""A chain's values and its warnings (message, code), as remembered."""
+@dataclass(slots=True)
+class _Result:
+    """A chain's values and its warnings (message, code), as remembered; with the parameter value
+    ``render`` makes of them once it is asked for (`CompiledSource.rendered`)."""
+
+    values: tuple[str, ...]
+    warnings: tuple[tuple[str, ProblemCode], ...]
+    rendered: Wikitext | None | object = MISSING
 
 
 @dataclass
@@ -313,11 +320,30 @@ class CompiledSource:
 
     def values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         """The values for one record; warnings land in ``ctx``."""
-        memo = self._memo
         if self._copies is not None and isinstance(record, FieldCache):
             return [v for path in self._copies for v in record.key(path)]  # nothing to remember
+        result = self._remembered(record, ctx, batch_values)
+        return list(result.values) if result is not None else self._values(record, ctx, batch_values)
+
+    def rendered(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Wikitext | None:
+        """The page parameter's value: ``render`` of the values with the source's separator, None when
+        there are none. Remembered with the values, so a value the batch repeats is escaped once."""
+        result = None if self._copies is not None else self._remembered(record, ctx, batch_values)
+        if result is None:
+            values = self.values(record, ctx, batch_values)
+            return render(values, self.spec.separator) if values else None
+        if result.rendered is MISSING:
+            result.rendered = render(list(result.values), self.spec.separator) if result.values else None
+        return typing.cast(Wikitext | None, result.rendered)
+
+    def _remembered(
+        self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]
+    ) -> _Result | None:
+        """The remembered result for this record's inputs (made now if it is not), its warnings repeated
+        into ``ctx``; None once the memo has stopped remembering."""
+        memo = self._memo
         if not memo.enabled:
-            return self._values(record, ctx, batch_values)
+            return None
         if isinstance(record, FieldCache):
             key: Any = tuple(map(record.key, self.reads))
         else:
@@ -330,15 +356,14 @@ class CompiledSource:
             memo.put(key, result)
         else:
             result = typing.cast(_Result, found)
-        values, warnings = result
-        for message, code in warnings:
+        for message, code in result.warnings:
             ctx.warn(message, code)
-        return list(values)
+        return result
 
     def _run(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> _Result:
         own = Context(record, ctx.field, ctx.tables)
         found = self._values(record, own, batch_values)
-        return tuple(found), tuple((p.message, p.code) for p in own.warnings)
+        return _Result(tuple(found), tuple((p.message, p.code) for p in own.warnings))
 
     def _values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         if self.spec.when is not None and not self.spec.when.holds(record):

@@ -32,7 +32,7 @@ from glamupload.readers.base import Record
 from glamupload.readers.paths import resolve
 from glamupload.sdc.build import Planner as StructuredDataPlanner
 from glamupload.sdc.model import StructuredData
-from glamupload.transforms import Context, FieldCache, FieldSource, as_values, iiif_full, placeholders, render
+from glamupload.transforms import Context, FieldCache, FieldSource, as_values, iiif_full, placeholders
 from glamupload.wikitext import Wikitext
 
 DEFAULT_EXTENSION = "jpg"
@@ -427,9 +427,9 @@ class Planner:
         ctx = Context(view, "params", cw.tables, draft.page_warnings)
         for name, source in param_sources.items():
             ctx.field = f"params.{name}"
-            values = source.values(view, ctx, self.batch_values)
-            if values:
-                draft.params[name] = render(values, source.spec.separator)
+            value = source.rendered(view, ctx, self.batch_values)
+            if value is not None:
+                draft.params[name] = value
         draft.attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
         draft.verdict = self._verdict(view, record_id, ctx, draft.attribution)
         draft.categories = self._categories(view, ctx, draft)
