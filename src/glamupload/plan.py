@@ -8,7 +8,6 @@ written on that record (``errors`` make it not uploadable, ``warnings`` are for 
 from __future__ import annotations
 
 import csv
-import functools
 import os
 import typing
 from collections import Counter
@@ -642,10 +641,8 @@ class Planner:
         return page
 
 
-@functools.lru_cache(maxsize=4096)
 def _category(name: str) -> str:
-    """A valid category name (``wikitext.category_name``), once per distinct name (InputError otherwise:
-    not remembered, raised again)."""
+    """A valid category name (``wikitext.category_name``; InputError otherwise)."""
     return str(wikitext.category_name(name))
 
 

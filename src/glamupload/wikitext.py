@@ -386,8 +386,10 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
     return Wikitext(text)
 
 
+@functools.lru_cache(maxsize=4096)
 def category_name(name: str) -> Wikitext:
-    """A category name (without ``Category:``) safe to write as ``[[Category:<name>]]``."""
+    """A category name (without ``Category:``) safe to write as ``[[Category:<name>]]``; once per distinct
+    name, as a batch files most of its pages in the same few (an invalid one raises again each time)."""
     return page_name(name, namespace="Category")
 
 
