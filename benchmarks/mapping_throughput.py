@@ -17,8 +17,8 @@ its largest worker:
 
 Target: the dry run within 3x of the baseline's time; peak memory that does not grow with the records.
 
-Usage: .venv/bin/python benchmarks/mapping_throughput.py [--csv N ...] [--lido N ...] [--jobs N ...] [--vary]
-       [--workdir DIR] [--json FILE]
+Usage: .venv/bin/python benchmarks/mapping_throughput.py [--csv N ...] [--lido N ...] [--jobs N ...]
+       [--rounds N] [--vary] [--workdir DIR] [--json FILE]
        .venv/bin/python benchmarks/mapping_throughput.py --profile N   (cProfile of a dry run of N SMM rows)
 Defaults (about 4 minutes on 2 cores): --csv 4000 16000 --lido 400 1600 --jobs 1 <cores>.
 Figures in benchmarks/README.md: see there (the million-record run: --csv 1000000 --lido 1000 --jobs 1 2).
@@ -125,30 +125,51 @@ def step(function: str, *args: Any) -> dict[str, Any]:
 
 
 def measure(
-    kind: str, size: int, workdir: Path, jobs: list[int], vary: bool, plan_only_step: bool = True
+    kind: str,
+    size: int,
+    workdir: Path,
+    jobs: list[int],
+    vary: bool,
+    plan_only_step: bool = True,
+    rounds: int = 1,
 ) -> list[dict[str, Any]]:
+    """Each step's figures. With ``rounds`` > 1 the baseline and the dry runs are measured that many
+    times, each dry run right after its round's baseline, and a dry run's row is the round of median
+    ratio (a shared VM's speed drifts by tens of percent within minutes: a ratio of neighbours is the
+    steadier figure); ``ratios`` holds every round's."""
     folder = workdir / f"{kind}-{size}"
     if kind == "csv":
         batch = _common.build_smm(folder, size, vary=vary)
     else:
         batch = _common.build_kenom(folder, size)
     export = str(folder / ("export.csv" if kind == "csv" else "export.xml"))
-    rows = []
-    base = step(f"baseline_{kind}", export)
-    records = base["result"]["records"]
-    rows.append({"step": "baseline: " + ("pandas.read_csv" if kind == "csv" else "lxml iterparse"), **base})
-    rows.append({"step": "glamupload reader only", **step("reader_only", str(batch))})
+    baseline = "baseline: " + ("pandas.read_csv" if kind == "csv" else "lxml iterparse")
+    rows = [{"step": "glamupload reader only", **step("reader_only", str(batch))}]
     if plan_only_step:
         plan = step("plan_only", str(batch), str(folder / "out"))
         rows.append({"step": "plan (report off), 1 job", **plan})
         shutil.rmtree(folder / "out", ignore_errors=True)
-    for n in jobs:
-        out = folder / f"out-{n}"
-        rows.append(
-            {"step": f"dry run + report, {n} job{'s' * (n > 1)}", **step("dry_run", str(batch), str(out), n)}
-        )
-        shutil.rmtree(out, ignore_errors=True)
+    measured: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for _ in range(rounds):
+        base = {"step": baseline, **step(f"baseline_{kind}", export)}
+        measured.setdefault(baseline, []).append((base, base))
+        for n in jobs:
+            out = folder / f"out-{n}"
+            label = f"dry run + report, {n} job{'s' * (n > 1)}"
+            measured.setdefault(label, []).append((step("dry_run", str(batch), str(out), n), base))
+            shutil.rmtree(out, ignore_errors=True)
+    bases = sorted((b["seconds"], i) for i, (b, _) in enumerate(measured[baseline]))
+    median_base = measured[baseline][bases[len(bases) // 2][1]][0]
+    rows.insert(0, median_base)
+    for label, runs in measured.items():
+        if label != baseline:
+            ratios = [run["seconds"] / base["seconds"] for run, base in runs]
+            middle = sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]
+            run, base = runs[middle]
+            rows.append({"step": label, **run, "base": base, "ratios": ratios})
+    records = median_base["result"]["records"]
     for row in rows:
+        base = row.get("base", median_base)
         row.update(
             kind=kind + ("*" if vary and kind == "csv" else ""),
             records=records,
@@ -195,6 +216,8 @@ def print_rows(rows: list[dict[str, Any]]) -> None:
             f"{_common.mib(row['peak_rss']):>10}{_common.mib(worker) if worker else '':>9}"
             + (f"   report {result['report_mb']:.0f} MB" if "report_mb" in result else "")
         )
+        if len(row.get("ratios", [])) > 1:
+            print(f"{'':<24}x wall in each round: {', '.join(f'{r:.2f}' for r in row['ratios'])}")
 
 
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
@@ -213,6 +236,12 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         action="store_true",
         help="leave out the 1-job plan without the report (9 minutes of a million-row run)",
     )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the baseline and the dry runs this many times, interleaved (rows: the median ratio)",
+    )
     args = parser.parse_args(argv)
     info = _common.print_machine()
     if args.workdir:
@@ -227,7 +256,7 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         for kind, sizes in (("csv", args.csv), ("lido", args.lido)):
             for size in sizes:
-                measured = measure(kind, size, Path(tmp), jobs, args.vary, not args.no_plan_only)
+                measured = measure(kind, size, Path(tmp), jobs, args.vary, not args.no_plan_only, args.rounds)
                 rows += measured
                 print_rows(measured)
                 print(f"load average after: {os.getloadavg()[0]:.1f}")

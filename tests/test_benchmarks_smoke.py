@@ -79,6 +79,28 @@ def test_mapping_throughput(tmp_path: Path) -> None:
     assert all(row["peak_rss"] > 0 and row["cpu_seconds"] >= 0 for row in rows)
 
 
+def test_mapping_throughput_in_rounds_takes_the_median_ratio(tmp_path: Path) -> None:
+    import mapping_throughput
+
+    argv = [
+        "--csv",
+        "--lido",
+        "20",
+        "--jobs",
+        "2",
+        "--rounds",
+        "3",
+        "--no-plan-only",
+        "--workdir",
+        str(tmp_path),
+    ]
+    rows = {row["step"]: row for row in mapping_throughput.main(argv)}
+    dry = rows["dry run + report, 2 jobs"]
+    assert len(dry["ratios"]) == 3 and dry["ratio"] == sorted(dry["ratios"])[1]
+    assert dry["ratio"] == dry["seconds"] / dry["base"]["seconds"]  # against its own round's baseline
+    assert rows["baseline: lxml iterparse"]["result"]["records"] == 20
+
+
 @pytest.mark.wiki
 @pytest.mark.parametrize(
     "script, argv",
