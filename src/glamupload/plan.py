@@ -545,7 +545,7 @@ class Planner:
         valid: dict[str, None] = {}
         for name in names:
             try:
-                valid.setdefault(_category(name), None)
+                valid.setdefault(str(wikitext.category_name(name)), None)
             except GlamuploadError as exc:
                 draft.page_errors.append(Problem("categories", exc.message, ProblemCode.CATEGORY))
         return list(valid)
@@ -639,11 +639,6 @@ class Planner:
         # a refused licence is reported by the verdict, not again as a page without one
         errors.extend(p for p in problems if verdict.accepted or p.code != ProblemCode.NO_LICENSE)
         return page
-
-
-def _category(name: str) -> str:
-    """A valid category name (``wikitext.category_name``; InputError otherwise)."""
-    return str(wikitext.category_name(name))
 
 
 def _outcome(function: Any, *args: Any) -> Any:
