@@ -3,7 +3,8 @@
 Exports come from outside; an XML file can ask the parser to read local files (XXE), fetch URLs or expand
 entities exponentially ("billion laughs"). We parse with DTD loading, entity resolution and network access
 off, and refuse any document that declares entities or points at an external DTD, before reading a record.
-Records are streamed with ``iterparse`` and the parsed tree is pruned behind us so memory stays flat.
+Records are streamed (a pull parser we feed: `_events`) and the parsed tree is pruned behind us so memory
+stays flat.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _PARSER_OPTIONS = {
 }
 
 _LAYOUT_BREAK = re.compile(r"[ \t]*\n[ \t]+")
+#: How much of the document the parser is fed at once.
+_CHUNK = 64 << 10
 
 UNSAFE_MESSAGE = "the export declares XML entities / a DTD; refusing to read it for safety"
 _UNSAFE_HINT = (
@@ -73,14 +76,33 @@ def check_document(path: Path) -> None:
 
     Reads only up to the root element's start tag: libxml2 has parsed the whole prolog by then.
     """
-    with _reading(path):
-        for _event, element in etree.iterparse(str(path), events=("start",), **_PARSER_OPTIONS):
+    with _reading(path), path.open("rb") as file:
+        for _event, element in _events(file, ("start",), None, str(path)):
             docinfo = element.getroottree().docinfo
             dtd = docinfo.internalDTD
             declares_entities = dtd is not None and any(True for _ in dtd.iterentities())
             if declares_entities or docinfo.system_url or docinfo.public_id:
                 raise InputError(UNSAFE_MESSAGE, file=path, line=1, hint=_UNSAFE_HINT)
             return
+
+
+def _events(
+    source: BinaryIO | xmlshare.Share, events: tuple[str, ...], tag: str | None, url: str
+) -> Iterator[tuple[str, etree._Element]]:
+    """``etree.iterparse`` of ``source``, fed by us: the events parsed before a fault are handed out
+    before its XMLSyntaxError is raised, whatever lxml's own iterparse does (6.2 raises at once and drops
+    the events of the chunk that holds the fault: the records before a fault, the root element of a
+    document whose entities blow up). ``url`` names the document in the parser's errors."""
+    parser = etree.XMLPullParser(events=events, tag=tag, base_url=url, **_PARSER_OPTIONS)
+    try:
+        while chunk := source.read(_CHUNK):
+            parser.feed(chunk)
+            yield from parser.read_events()
+        parser.close()
+    except etree.XMLSyntaxError:
+        yield from parser.read_events()
+        raise
+    yield from parser.read_events()
 
 
 @contextmanager
@@ -196,7 +218,7 @@ def _shared(
         raise xmlshare.NotShared
     with path.open("rb") as file, _mapped(file) as data:
         share = xmlshare.Share(data, layout, wanted)
-        for _event, element in etree.iterparse(share, events=("end",), tag=tag, **_PARSER_OPTIONS):
+        for _event, element in _events(share, ("end",), tag, str(path)):
             if not share.expected:
                 raise xmlshare.NotShared
             number, end = share.expected.popleft()
@@ -225,8 +247,8 @@ def _layout(path: Path, tag: str) -> xmlshare.Layout | None:
     check_document(path)
     if path.stat().st_size == 0:
         return None
-    with _reading(path):
-        first = next(etree.iterparse(str(path), events=("start",), tag=tag, **_PARSER_OPTIONS), None)
+    with _reading(path), path.open("rb") as file:
+        first = next(_events(file, ("start",), tag, str(path)), None)
     if first is None:
         return None
     element = first[1]
@@ -255,7 +277,7 @@ def _parsed(path: Path, tag: str, position: ReadPosition) -> Iterator[etree._Ele
     check_document(path)
     with _reading(path), path.open("rb") as file:
         size = max(1, os.fstat(file.fileno()).st_size)
-        for _event, element in etree.iterparse(file, events=("end",), tag=tag, **_PARSER_OPTIONS):
+        for _event, element in _events(file, ("end",), tag, str(path)):
             position.done = min(1.0, file.tell() / size)
             yield element
     position.done = 1.0

@@ -67,10 +67,10 @@ class Layout:
 
 
 class Share:
-    """A file-like object for ``etree.iterparse``: the document as it reads with only the ``wanted``
-    records (by 1-based number). ``expected`` holds the number of each record handed to the parser and
-    not yet taken off by the caller, who takes one for each element parsed, with where the record's bytes
-    end in the file (how far a reading that has got to it has come)."""
+    """A file-like object for the parser (``xmlsafe._events``): the document as it reads with only the
+    ``wanted`` records (by 1-based number). ``expected`` holds the number of each record handed to the
+    parser and not yet taken off by the caller, who takes one for each element parsed, with where the
+    record's bytes end in the file (how far a reading that has got to it has come)."""
 
     def __init__(self, data: mmap.mmap, layout: Layout, wanted: Callable[[int], bool]) -> None:
         self.expected: deque[tuple[int, int]] = deque()
