@@ -32,10 +32,13 @@ import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import _common
+
+T = TypeVar("T")
 
 LIDO_NS = "{http://www.lido-schema.org}lido"
 GLAMUPLOAD = ("glamupload.config", "glamupload.plan", "glamupload.readers", "glamupload.dryrun")
@@ -120,6 +123,11 @@ def dry_run(batch_file: str, out_dir: str, jobs: int) -> dict[str, Any]:
 # -- the figure ------------------------------------------------------------------------------------------
 
 
+def _median(items: list[T], key: Callable[[T], float]) -> T:
+    """The item of median ``key`` (the upper one of an even count): a measured run, not an average."""
+    return sorted(items, key=key)[len(items) // 2]
+
+
 def step(function: str, *args: Any) -> dict[str, Any]:
     return _common.in_child("mapping_throughput", function, *args, preload=PRELOAD[function])
 
@@ -149,24 +157,22 @@ def measure(
         plan = step("plan_only", str(batch), str(folder / "out"))
         rows.append({"step": "plan (report off), 1 job", **plan})
         shutil.rmtree(folder / "out", ignore_errors=True)
+    bases: list[dict[str, Any]] = []
     measured: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
     for _ in range(rounds):
         base = {"step": baseline, **step(f"baseline_{kind}", export)}
-        measured.setdefault(baseline, []).append((base, base))
+        bases.append(base)
         for n in jobs:
             out = folder / f"out-{n}"
             label = f"dry run + report, {n} job{'s' * (n > 1)}"
             measured.setdefault(label, []).append((step("dry_run", str(batch), str(out), n), base))
             shutil.rmtree(out, ignore_errors=True)
-    bases = sorted((b["seconds"], i) for i, (b, _) in enumerate(measured[baseline]))
-    median_base = measured[baseline][bases[len(bases) // 2][1]][0]
+    median_base = _median(bases, key=lambda b: b["seconds"])
     rows.insert(0, median_base)
     for label, runs in measured.items():
-        if label != baseline:
-            ratios = [run["seconds"] / base["seconds"] for run, base in runs]
-            middle = sorted(range(len(runs)), key=ratios.__getitem__)[len(runs) // 2]
-            run, base = runs[middle]
-            rows.append({"step": label, **run, "base": base, "ratios": ratios})
+        ratios = [run["seconds"] / base["seconds"] for run, base in runs]
+        run, base = _median(runs, key=lambda pair: pair[0]["seconds"] / pair[1]["seconds"])
+        rows.append({"step": label, **run, "base": base, "ratios": ratios})
     records = median_base["result"]["records"]
     for row in rows:
         base = row.get("base", median_base)
