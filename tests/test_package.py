@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import zipfile
 from pathlib import Path
 
 from click.testing import CliRunner
 from conftest import REPO
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from glamupload import __version__
 from glamupload.cli import cli
@@ -115,3 +119,37 @@ def test_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["no-such-command"])
     assert result.exit_code == 2
     assert "No such command" in result.output
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: {line!r} is not name==version"
+            pins[canonicalize_name(name)] = version
+    return pins
+
+
+def test_constraints_pin_every_dependency_within_its_range() -> None:
+    """A fresh clone installs constraints.txt's versions (decision 0021); each must be one pyproject.toml
+    admits, or a clone would install what the package's users could not."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = _pins()
+    for text in wanted:
+        requirement = Requirement(text)
+        pin = pins.get(canonicalize_name(requirement.name))
+        assert pin is not None, f"constraints.txt does not pin {requirement.name} (scripts/lock)"
+        admitted = requirement.specifier.contains(pin, prereleases=True)
+        assert admitted, f"constraints.txt pins {requirement.name}=={pin}, outside {text}"
+
+
+def test_the_tests_run_on_the_pinned_versions() -> None:
+    """scripts/bootstrap installed what constraints.txt names (a stale .venv is reinstalled)."""
+    wrong = {
+        name: (pin, installed)
+        for name, pin in _pins().items()
+        if (installed := importlib.metadata.version(name)) != pin
+    }
+    assert not wrong, f"installed versions differ from constraints.txt (pin, installed): {wrong}"
