@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from glamupload.errors import InputError
-from glamupload.readers import open_export, xmlshare
+from glamupload.readers import open_export, xmlsafe, xmlshare
 from glamupload.readers.lido import LIDO_TAG
+from glamupload.readers.position import ReadPosition
 from glamupload.readers.xmlsafe import _layout, select_elements
 
 KENOM = Path(__file__).resolve().parent.parent / "examples" / "kenom" / "kenom_oai_chunk20.xml"
@@ -239,3 +240,27 @@ def test_a_lido_reader_tells_how_far_into_the_file_it_has_read(tmp_path: Path, h
     if how == "share":  # each record's share of the file is where its bytes end
         assert told[0] == pytest.approx(51 / 300, abs=0.02)
     assert reader.progress() == 1.0  # the pass is over
+
+
+def test_the_progress_of_a_share_that_falls_back_to_the_whole_parse_never_goes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The whole parse starts from the file's first byte again, but hands out only the records after the
+    share's last, by when it has read further than the share had: the progress told with each record (what
+    the dry run's estimate reads) never goes back."""
+    whole_parses = []
+    parsed = xmlsafe._parsed
+    monkeypatch.setattr(xmlsafe, "_parsed", lambda *args: whole_parses.append(args) or parsed(*args))
+    padding = "    <lido:descriptiveMetadata>" + "x" * 2000 + "</lido:descriptiveMetadata>\n"
+    records = [_record(n).replace("  </lido:lido>", padding + "  </lido:lido>") for n in range(1, 401)]
+    records.insert(300, HAZARDS["a commented-out record"])  # the share stops here: ~600 kB into the file
+    path = tmp_path / "export.xml"
+    path.write_text(HEAD + "".join(records) + TAIL, encoding="utf-8")
+    position = ReadPosition()
+    told, numbers = [], []
+    for number, _element, _line in select_elements(path, LIDO_TAG, odd_shards, keep=False, position=position):
+        numbers.append(number)
+        told.append(position.done)
+    assert numbers == [n for n in range(1, 401) if odd_shards(n)]  # the records, each once, as ever
+    assert told == sorted(told) and told[len(told) // 2] > 0.3, told
+    assert position.done == 1.0 and len(whole_parses) == 1  # the share did fall back
