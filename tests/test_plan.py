@@ -513,3 +513,28 @@ def test_a_records_line_is_the_json_of_its_planned_file(
     for item in [*smm, *kenom]:
         assert item.to_json() == json.dumps(item.to_dict(), ensure_ascii=False)
         assert PlannedFile.from_json(item.to_json()) == item
+
+
+def test_an_image_url_that_cannot_be_fetched_is_an_error_on_that_record_and_the_rest_go_on(
+    tmp_path: Path,
+) -> None:
+    """urlsplit raises on ``https://[host`` (an IPv6 bracket left open): that was a crash of the whole
+    dry run; now it is the record's error, as a missing file is."""
+    bad_host, bad_port, no_host, good = plan_inline(
+        tmp_path,
+        "id,title,url,page\n"
+        "A-1,Coin,https://[img.example.org/a.jpg,https://[museum.example.org/A-1\n"
+        "A-2,Medal,https://img.example.org:jpg/b.jpg,https://museum.example.org/A-2\n"
+        "A-3,Token,https:///c.jpg,https://museum.example.org/A-3\n"
+        "A-4,Note,https://img.example.org/d.jpg,https://[museum.example.org/A-4\n",
+        "record_id: id\ntemplate: Information\nparams: {description: title, source: page}\n"
+        "record_url: page\nimages: {url: url}\n"
+        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
+    )
+    reasons = [(bad_host, "Invalid IPv6 URL"), (bad_port, "Port could not be cast"), (no_host, "no host")]
+    for item, why in reasons:
+        (error,) = item.errors
+        assert (error.code, error.field) == (ProblemCode.IMAGE_URL, "images") and why in error.message
+        assert not item.uploadable
+    # a record page that does not parse (that crashed too) is no record page: there is none to link
+    assert not good.errors and good.source == "https://img.example.org/d.jpg"

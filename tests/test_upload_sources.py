@@ -9,14 +9,17 @@ from collections import Counter
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import requests
+from hypothesis import example, given
+from hypothesis import strategies as st
 from upload_support import make_image, planned, run, store
 
 from glamupload.errors import InputError
 from glamupload.problems import ProblemCode
-from glamupload.sources import SourceError, cache_path, fetch, hash_file, local_path
+from glamupload.sources import SourceError, cache_path, fetch, hash_file, is_url, local_path, url_problem
 from glamupload.wiki import Wiki
 
 
@@ -146,3 +149,37 @@ def test_batch_from_urls_uploads_the_downloaded_bytes(
     cache = tmp_path / "s.cache"  # next to the state database
     assert not cache_path(server.url("/good.png"), cache).exists()  # uploaded: no longer kept
     assert cache_path(server.url("/page.html"), cache).exists()  # failed: kept for --retry-failed
+
+
+@given(st.text(st.sampled_from("hHtTpPsS:/[]1 \t\x00-+.xC\\é"), max_size=14))
+@example("https://[img.example.org/a.jpg")  # urlsplit raises here
+@example("//[::1]:80/a.jpg")  # a netloc with no scheme
+@example(" HTTP://a/b.jpg")  # urlsplit strips leading spaces
+@example("ht\ttps://a/b.jpg")  # and removes tabs anywhere
+@example("1http://a")  # a scheme starts with a letter
+@example("C:\\images\\a.jpg")
+def test_is_url_is_urlsplits_scheme_test_and_never_raises(source: str) -> None:
+    """One answer for the planner, the report and the uploader, never an exception: a malformed URL is
+    ``url_problem``'s (a record's error), not a crash."""
+    answer = is_url(source)
+    try:
+        scheme = urlsplit(source).scheme
+    except ValueError:
+        assert url_problem(source) is not None or not answer
+    else:
+        assert answer == (scheme in ("http", "https"))
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("https://img.example.org/a.jpg", None),
+        ("http://127.0.0.1:8080/a.jpg", None),
+        ("https://[img.example.org/a.jpg", "Invalid IPv6 URL"),
+        ("https://img.example.org:jpg/a.jpg", "Port could not be cast"),
+        ("https:///a.jpg", "names no host"),
+    ],
+)
+def test_url_problem_says_why_a_url_cannot_be_fetched(url: str, why: str | None) -> None:
+    problem = url_problem(url)
+    assert problem == why if why is None else why in (problem or "")

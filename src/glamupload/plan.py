@@ -341,7 +341,12 @@ class Planner:
         """A local source becomes the file it names inside the image roots: one rule for every local
         source, a path pattern's or an export's relative link (never resolved against the current
         folder), shared with the report and the uploader (``sources.local_path``)."""
-        if not draft.source or sources.is_url(draft.source):
+        if not draft.source:
+            return
+        if sources.is_url(draft.source):
+            problem = sources.url_problem(draft.source)
+            if problem is not None:
+                draft.errors.append(Problem("images", problem, ProblemCode.IMAGE_URL))
             return
         try:
             path = self.local_files.path(draft.source)
@@ -457,7 +462,7 @@ class Planner:
             return None
         ctx.field = "record_url"
         found = [str(v).strip() for v in source.values(view, ctx, self.batch_values)]
-        return next((url for url in found if sources.is_url(url)), None)
+        return next((url for url in found if sources.is_url(url) and sources.url_problem(url) is None), None)
 
     def _verdict(self, view: Any, record_id: str, ctx: Context, attribution: str | None) -> licenses.Verdict:
         """The licence verdict: ``licenses.judge`` is pure, so it runs once per distinct statement, facts

@@ -25,6 +25,7 @@ class ProblemCode(StrEnum):
     IMAGE_OUTSIDE_ROOT = "image-outside-root"  #: the image path leads outside the batch's image folders
     IMAGE_MISSING = "image-missing"  #: the image file is not found under the image folders
     IMAGE_UNREADABLE = "image-unreadable"  #: the image's bytes are not a usable image
+    IMAGE_URL = "image-url"  #: the image's URL cannot be fetched (it does not parse, or names no host)
     REMOTE_EXTENSION = "remote-extension"  #: a URL's extension is provisional until it is downloaded
     FILENAME = "filename"  #: no valid file name can be made
     CAMERA_DEFAULT = "camera-default"  #: the name looks like a camera's default, which Commons refuses

@@ -45,8 +45,30 @@ class Content:
 
 def is_url(source: str) -> bool:
     """Whether a planned file's source is fetched over HTTP(S) (else it is a local path): the one test.
-    Without a colon there is no scheme (most sources are relative paths: no parsing for them)."""
-    return ":" in source and urlsplit(source).scheme in ("http", "https")
+    By its scheme alone, read as ``urlsplit`` reads it (the text before the first colon, without leading
+    controls and spaces or any tab and line break), so it never raises: whether the URL can be fetched is
+    ``url_problem``'s. Without a colon there is no scheme (most sources are relative paths)."""
+    head, colon, _ = source.partition(":")
+    if not colon:
+        return False
+    return head.lstrip(_CONTROLS_OR_SPACE).translate(_REMOVED_FROM_URLS).lower() in ("http", "https")
+
+
+_CONTROLS_OR_SPACE = "".join(map(chr, range(0x21)))  # what urlsplit strips from a URL's start
+_REMOVED_FROM_URLS = dict.fromkeys(map(ord, "\t\r\n"))  # and removes from anywhere in it
+
+
+def url_problem(url: str) -> str | None:
+    """Why an HTTP(S) URL from the export cannot be fetched (it does not parse, its port is no port, or
+    it names no host), else None: the planner's error for the file, not a crash in the upload."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it: urlsplit leaves the port unchecked)
+    except ValueError as exc:
+        return f"{url!r} is not a URL that can be fetched ({exc})"
+    if not parts.hostname:
+        return f"{url!r} names no host to fetch the image from"
+    return None
 
 
 def hash_file(path: Path) -> Content:
