@@ -179,6 +179,14 @@ def test_credentials_in_a_wiki_url_are_refused() -> None:
     assert "holds a user name or password" in result.stderr and PASSWORD not in result.stderr
 
 
+def test_a_wiki_url_that_does_not_parse_is_a_usage_error_that_does_not_echo_it() -> None:
+    with pytest.raises(ConfigError, match="not a URL that can be read") as err:  # it was a crash
+        resolve_target(f"https://bot:{PASSWORD}@[commons.wikimedia.org/w/api.php")
+    assert "Invalid IPv6 URL" in str(err.value) and PASSWORD not in str(err.value)
+    result = CliRunner().invoke(cli, ["whoami", "--wiki", f"https://bot:{PASSWORD}@[example.org/w/api.php"])
+    assert result.exit_code == ExitStatus.USAGE and PASSWORD not in result.stderr
+
+
 # --- pywikibot: where, what, how ---------------------------------------------------------------------------
 
 
@@ -242,7 +250,9 @@ def test_a_user_config_writable_by_others_is_skipped_as_pywikibot_does(
 
 
 def test_sites_as_pywikibot_names_them() -> None:
-    own = {"glamsandbox": "http://127.0.0.1:8089/api.php", "short": "https://wiki.example.org"}
+    # a family file URL that does not parse (urlsplit raises) names no wiki: it was a crash
+    own = {"broken": "https://[wiki.example.org", "glamsandbox": "http://127.0.0.1:8089/api.php"}
+    own["short"] = "https://wiki.example.org"
     assert pywikibot_setup.site_for(COMMONS_API, own) == pywikibot_setup.Site("commons", "commons")
     assert pywikibot_setup.site_for("https://test.wikipedia.org/w/api.php", own) == pywikibot_setup.Site(
         "wikipedia", "test"

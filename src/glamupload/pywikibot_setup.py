@@ -239,8 +239,12 @@ def site_for(api: str, family_files: Mapping[str, str]) -> Site | None:
 
 
 def _same_api(location: str, api: str) -> bool:
-    """pywikibot's AutoFamily takes the URL's host and script path (``/w`` unless it names api.php)."""
-    a, b = urlsplit(location), urlsplit(api)
+    """pywikibot's AutoFamily takes the URL's host and script path (``/w`` unless it names api.php); a
+    family file URL that does not parse names no wiki."""
+    try:
+        a, b = urlsplit(location), urlsplit(api)
+    except ValueError:
+        return False
     path = a.path if a.path.endswith("api.php") else (a.path.rstrip("/") or "/w") + "/api.php"
     return (a.netloc.lower(), path) == (b.netloc.lower(), b.path)
 

@@ -103,7 +103,13 @@ def resolve_target(wiki: str, sandbox_dir: Path | None = None) -> Target:
         )
     if wiki == "commons":
         return Target("commons", COMMONS_API)
-    parts = urlsplit(wiki)
+    try:
+        parts = urlsplit(wiki)
+    except ValueError as exc:  # not echoed: it may hold a password that could not be found in it
+        raise ConfigError(
+            f"--wiki is not a URL that can be read ({exc})",
+            hint="for example --wiki https://test.wikipedia.org/w/api.php",
+        ) from None
     if parts.username is not None or parts.password is not None:
         shown = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
         raise ConfigError(
