@@ -183,3 +183,19 @@ def test_is_url_is_urlsplits_scheme_test_and_never_raises(source: str) -> None:
 def test_url_problem_says_why_a_url_cannot_be_fetched(url: str, why: str | None) -> None:
     problem = url_problem(url)
     assert problem == why if why is None else why in (problem or "")
+
+
+@pytest.mark.parametrize(
+    ("source", "code"),
+    [
+        ("a\x00.jpg", ProblemCode.IMAGE_PATH),  # os.lstat raises ValueError: it was a crash of the dry run
+        ("a\ud800.jpg", ProblemCode.IMAGE_PATH),  # a lone surrogate (JSON "\ud800"): UnicodeEncodeError
+        ("a\udc80.jpg", ProblemCode.IMAGE_MISSING),  # the byte 0x80 as the file system encoding writes it
+    ],
+)
+def test_a_source_no_file_can_be_named_by_is_the_records_error(
+    tmp_path: Path, source: str, code: str
+) -> None:
+    with pytest.raises(SourceError) as err:
+        local_path(source, [tmp_path])
+    assert err.value.code == code and repr(source) in err.value.message

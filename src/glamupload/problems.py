@@ -21,7 +21,7 @@ class ProblemCode(StrEnum):
     VALUE = "value"  #: a transform could not read a value (kept as text, or left out)
     FACT = "fact"  #: a value the licence reasoning needs is unusable (e.g. not a year)
     NO_IMAGE = "no-image"  #: the record names no image
-    IMAGE_PATH = "image-path"  #: the image path pattern cannot be filled
+    IMAGE_PATH = "image-path"  #: the image path pattern cannot be filled, or the path cannot name a file
     IMAGE_OUTSIDE_ROOT = "image-outside-root"  #: the image path leads outside the batch's image folders
     IMAGE_MISSING = "image-missing"  #: the image file is not found under the image folders
     IMAGE_UNREADABLE = "image-unreadable"  #: the image's bytes are not a usable image

@@ -117,6 +117,11 @@ class LocalFiles:
     def path(self, source: str) -> Path:
         """The readable file inside the roots that ``source`` names (``SourceError`` otherwise).
         Paths are handled as text (``os.path``): a batch has a million of them."""
+        if not _can_name_a_file(source):
+            raise SourceError(
+                ProblemCode.IMAGE_PATH,
+                f"{source!r} cannot name a file: it holds a NUL byte or a character no file name can hold",
+            )
         path = os.path.expanduser(source)
         candidates = [path] if os.path.isabs(path) else [os.path.join(root, path) for root in self.roots]
         for candidate in candidates:
@@ -154,6 +159,15 @@ class LocalFiles:
             resolved = os.path.realpath(joined)
             return resolved, os.path.isfile(resolved)
         return joined, stat.S_ISREG(status.st_mode)
+
+
+def _can_name_a_file(source: str) -> bool:
+    """Whether the operating system can be asked for the file (``os.lstat`` raises on a NUL byte or on a
+    lone surrogate the file system encoding cannot write)."""
+    try:
+        return b"\0" not in os.fsencode(source)
+    except UnicodeEncodeError:
+        return False
 
 
 def cache_path(url: str, cache_dir: Path) -> Path:
