@@ -260,12 +260,21 @@ def test_template_table_comes_from_the_catalogue() -> None:
     assert "other versions" in params["Artwork"]  # aliases are valid too
 
 
-def test_condition_with_a_bad_regular_expression(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [
+        ("[Foto", "unterminated character set"),
+        ("a{4294967296}", "the repetition number is too large"),  # OverflowError: it was a crash
+        ("(" * 5000 + ")" * 5000, ""),  # RecursionError in the regex parser: it was a crash
+    ],
+)
+def test_condition_with_a_bad_regular_expression(tmp_path: Path, pattern: str, why: str) -> None:
     text = (
-        MINIMAL + "variants:\n  - when: {field: Typ av objekt, matches: '[Foto'}\n    template: Photograph\n"
+        MINIMAL
+        + f"variants:\n  - when: {{field: Typ av objekt, matches: '{pattern}'}}\n    template: Photograph\n"
     )
     err = error_for(tmp_path, text)
-    assert err.line == 14 and "not a regular expression" in err.message
+    assert err.line == 14 and "not a regular expression" in err.message and why in err.message
 
 
 def test_a_parameter_value_is_rendered_once_per_distinct_input_and_warns_every_time(tmp_path: Path) -> None:

@@ -432,9 +432,11 @@ def test_export_text_never_adds_templates_links_or_tags(text: str, chain_index: 
     assert {str(tag.tag) for tag in code.filter_tags()} <= {"br"}
 
 
-def test_a_bad_regular_expression_is_a_load_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pattern", ["(unclosed", "a{4294967296}", "(" * 5000 + ")" * 5000])
+def test_a_bad_regular_expression_is_a_load_error(tmp_path: Path, pattern: str) -> None:
+    """``re.compile`` raises OverflowError and RecursionError besides re.error: those two were crashes."""
     with pytest.raises(ConfigError) as err:
-        step({"replace": {"pattern": "(unclosed"}}, tmp_path)
+        step({"replace": {"pattern": pattern}}, tmp_path)
     assert err.value.line == 7 and "not a regular expression" in err.value.message
 
 

@@ -45,7 +45,7 @@ from glamupload.transforms import (
     run_chain,
 )
 from glamupload.wikitext import Wikitext, load_template_catalogue, trusted
-from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, load_yaml, validate
+from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, load_yaml, regex_problem, validate
 
 
 class Strict(BaseModel):
@@ -70,11 +70,8 @@ class Condition(Strict):
         tests = [t for t in (self.equals, self.in_, self.matches, self.present) if t is not None]
         if len(tests) != 1:
             raise ValueError("a condition needs exactly one of: equals, in, matches, present")
-        if self.matches is not None:
-            try:
-                re.compile(self.matches)
-            except re.error as exc:
-                raise ValueError(f"matches: not a regular expression ({exc})") from None
+        if self.matches is not None and (problem := regex_problem(self.matches)) is not None:
+            raise ValueError(f"matches: not a regular expression ({problem})")
         return self
 
     @property

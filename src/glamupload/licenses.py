@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from glamupload.errors import ConfigError
 from glamupload.resources import mappings_dir
 from glamupload.wikitext import escape
-from glamupload.yamlconfig import load_yaml, suggest, validate
+from glamupload.yamlconfig import load_yaml, regex_problem, suggest, validate
 
 Kind = Literal["2d", "3d", "photo"]
 VerdictName = Literal["accept", "reject", "review"]
@@ -109,10 +109,8 @@ class LicenseEntry(_Strict):
     @classmethod
     def _patterns_compile(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a regular expression: {exc}") from None
+            if (problem := regex_problem(pattern)) is not None:
+                raise ValueError(f"pattern {pattern!r} is not a regular expression: {problem}")
         return patterns
 
 

@@ -58,7 +58,7 @@ from glamupload.wikitext import institution as institution_template
 from glamupload.wikitext import lang as lang_template
 from glamupload.wikitext import separator as wikitext_separator
 from glamupload.wikitext import size as size_template
-from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, first_error
+from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, first_error, regex_problem
 
 Values = list[str]
 
@@ -242,10 +242,9 @@ def _same_trust(original: str, text: str) -> str:
 
 
 def _compiles(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a regular expression ({exc})") from None
+    problem = regex_problem(pattern)
+    if problem is not None:
+        raise ValueError(f"not a regular expression ({problem})")
     return pattern
 
 

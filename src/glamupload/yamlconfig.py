@@ -10,6 +10,7 @@ into ``ConfigError`` with that line.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -100,6 +101,17 @@ def suggest(name: str, valid: Iterable[str]) -> str | None:
         lowered = {v.casefold(): v for v in valid}
         matches = [lowered[m] for m in difflib.get_close_matches(name.casefold(), lowered, n=1, cutoff=0.6)]
     return matches[0] if matches else None
+
+
+def regex_problem(pattern: str) -> str | None:
+    """Why a regular expression a person wrote does not compile, else None. ``re.compile`` raises more
+    than ``re.error``: ``OverflowError`` for a repeat count over 4294967295 (``a{4294967296}``) and
+    ``RecursionError`` for groups nested thousands deep, and neither may become a crash."""
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:
+        return str(exc) or type(exc).__name__
+    return None
 
 
 def did_you_mean(name: str, valid: Iterable[str]) -> str:
