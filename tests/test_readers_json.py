@@ -100,6 +100,38 @@ def test_an_item_that_is_not_an_object_is_an_error_on_that_record(tmp_path: Path
     assert bad.line == 2 and bad.fields == {}
 
 
+def test_what_the_decoder_cannot_hold_is_the_records_problem_in_json_lines(tmp_path: Path) -> None:
+    """A whole number of 4,301 digits (ValueError) and nesting deeper than the decoder's stack
+    (RecursionError) were crashes; in JSON Lines each is its record's problem and the rest are read."""
+    path = tmp_path / "export.jsonl"
+    lines = [
+        '{"id": "1"}',
+        '{"id": "2", "n": ' + "9" * 4301 + "}",
+        '{"id": "3", "n": ' + "[" * 100_000,
+        '{"id": "4"}',
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    records = list(open_export(path))
+    assert [(r.get("id"), r.line) for r in records] == [("1", 1), (None, 2), (None, 3), ("4", 4)]
+    assert records[1].problem is not None and "a number too long to read" in records[1].problem.message
+    assert records[2].problem is not None and "nested too deep" in records[2].problem.message
+
+
+@pytest.mark.parametrize("depth", [600, 100_000])  # cleaning fails, or decoding: both were crashes
+def test_an_item_nested_too_deep_is_a_clear_error(tmp_path: Path, depth: int) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text('[{"id": "1"},\n{"id": "2", "n": ' + "[" * depth + "]" * depth + "}]\n", encoding="utf-8")
+    reader = open_export(path)
+    if depth == 600:  # decoded (the decoder's limit is higher), then its cleaning ran out of stack
+        first, second = list(reader)
+        assert first.get("id") == "1" and second.problem is not None and second.line == 2
+        assert "nested too deep" in second.problem.message
+    else:  # inside an array the next item cannot be found: the file's error, naming the line
+        with pytest.raises(InputError, match="nested too deep") as caught:
+            list(reader)
+        assert caught.value.line == 2
+
+
 def test_json_must_be_utf8(tmp_path: Path) -> None:
     path = tmp_path / "latin.json"
     path.write_bytes('[{"title": "Sjö"}]'.encode("latin-1"))

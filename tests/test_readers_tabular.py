@@ -150,6 +150,25 @@ def test_unknown_encoding_is_an_input_error() -> None:
         open_export(DATA / "utf8_bom.tsv", encoding="klingon")
 
 
+@pytest.mark.parametrize(
+    ("encoding", "message"),
+    [
+        ("rot13", "'rot13' is not a text encoding"),  # codecs.lookup knows it: it was a crash (LookupError)
+        ("base64", "'base64' is not a text encoding"),
+        ("undefined", "encoding 'undefined' reads nothing"),
+        ("utf-16", "cannot be read as utf-16 text (UTF-16 stream does not start with BOM)"),  # UnicodeError
+    ],
+)
+def test_an_encoding_that_cannot_read_the_file_is_an_input_error(
+    tmp_path: Path, encoding: str, message: str
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("id,title\n1,Sjöstrid\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(path, encoding=encoding))
+    assert message in caught.value.message and caught.value.file == str(path)
+
+
 def test_delimiter_option_overrides_sniffing(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
     path.write_text("a;b,c\n1;2,3\n", encoding="utf-8")

@@ -90,6 +90,9 @@ class _JsonStream:
                 line = self.line + self.buffer.count("\n", self.pos, exc.pos)
                 self.error_pos = exc.pos
                 raise InputError(f"broken JSON: {exc.msg}", file=self.path, line=line) from None
+            except (ValueError, RecursionError) as exc:  # more data cannot mend either
+                self.error_pos = self.pos
+                raise InputError(_unreadable(exc), file=self.path, line=self.line) from None
             start = self.line
             self._advance(end)
             return value, start
@@ -100,11 +103,20 @@ class _JsonStream:
 
     def skip_line(self) -> None:
         """Move past the line holding the last syntax error (to go on with the next JSON Lines record)."""
-        end = self.buffer.find("\n", self.error_pos)
+        after = self.error_pos - self.pos  # ``_more`` moves the buffer's start to ``pos``
+        while (end := self.buffer.find("\n", self.pos + after)) < 0 and self._more():
+            pass  # a line longer than what was read (a value too deep to decode is refused early)
         self._advance(len(self.buffer) if end < 0 else end + 1)
 
     def error(self, message: str) -> InputError:
         return InputError(f"broken JSON: {message}", file=self.path, line=self.line)
+
+
+def _unreadable(exc: ValueError | RecursionError) -> str:
+    """What JSON's decoder refuses besides syntax: Python's limits, worded for the person with the file."""
+    if isinstance(exc, RecursionError):
+        return "a value nested too deep to read (arrays or objects inside each other hundreds of times)"
+    return "a number too long to read (Python reads whole numbers of up to 4300 digits)"
 
 
 def iter_json_objects(path: Path, position: ReadPosition | None = None) -> Iterator[tuple[Any, int, int]]:
@@ -195,5 +207,9 @@ class JsonReader(ShapedReader):
                 )
                 record = Record({}, source, where, line, problem=problem)
             else:
-                record = Record(clean(value) or {}, source, where, line)
+                try:
+                    record = Record(clean(value) or {}, source, where, line)
+                except RecursionError:  # cleaning walks the value: deeper than the decoder's limit
+                    problem = ReadProblem(_unreadable(RecursionError()), "the rest of the file is read on")
+                    record = Record({}, source, where, line, problem=problem)
             yield number - 1, record

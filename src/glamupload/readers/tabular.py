@@ -106,6 +106,13 @@ def _python_encoding(path: Path, encoding: str) -> str:
         name = codecs.lookup(encoding).name
     except LookupError:
         raise InputError(f"unknown encoding {encoding!r}", file=path, hint=_ENCODING_HINT) from None
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=encoding).read()  # Python's codecs include rot13, base64
+    except LookupError:
+        raise InputError(f"{encoding!r} is not a text encoding", file=path, hint=_ENCODING_HINT) from None
+    except UnicodeError as exc:  # the codec "undefined" refuses everything
+        problem = f"encoding {encoding!r} reads nothing ({exc})"
+        raise InputError(problem, file=path, hint=_ENCODING_HINT) from None
     return "utf-8-sig" if name == "utf-8" else encoding
 
 
@@ -153,6 +160,10 @@ def _reading(path: Path, encoding: str) -> Iterator[None]:
         yield
     except UnicodeDecodeError:
         raise decode_error(path, encoding) from None
+    except UnicodeError as exc:  # a codec's other refusals: "UTF-16 stream does not start with BOM"
+        raise InputError(
+            f"the file cannot be read as {_label(encoding)} text ({exc})", file=path, hint=_ENCODING_HINT
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read the export: {exc}", file=path) from None
 
