@@ -304,3 +304,11 @@ def test_a_parameter_value_is_rendered_once_per_distinct_input_and_warns_every_t
         assert bool(ctx.warnings) is (row["Typ av objekt"] == "nope")
     assert not source._memo.enabled  # the distinct inputs made it stop remembering
     assert source.rendered(FieldCache({"Samling": ""}), Context({}, "params.title"), {}) is None
+
+
+def test_an_export_without_fields_says_so_rather_than_listing_none(tmp_path: Path) -> None:
+    """An empty JSON array (or every record broken) has no fields: "the export's fields are: " with nothing
+    after it told the curator nothing."""
+    err = error_for(tmp_path, MINIMAL, fields=[])
+    assert "is not in the export" in err.message
+    assert err.hint is not None and "no fields at all" in err.hint and "fields are:" not in err.hint

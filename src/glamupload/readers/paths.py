@@ -233,6 +233,10 @@ class ExportShape:
 
     def _hint(self, path: str) -> str:
         """The closest fields (same keys without list steps first), then the list, then how it was read."""
+        if not self.fields:  # "the export's fields are: " with nothing after it says nothing
+            hint = "the export has no fields at all: it holds no record that could be read (an empty file or "
+            hint += "list, or every record broken)"
+            return hint + (f"; {self.read_as}" if self.read_as else "")
         same_keys = [f for f in self.fields if loose(f) == loose(path)]
         close = same_keys[0] if same_keys else suggest(path, self.fields)
         shown = list(self.fields[:60])
