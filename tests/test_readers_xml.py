@@ -152,10 +152,12 @@ def test_xpath_reaches_anything_in_the_record_even_after_reading_on() -> None:
     assert first.get("xpath://lido:lidoRecID") == "record_DE-68_kenom_123644"
 
 
-def test_invalid_xpath_is_a_config_error() -> None:
+@pytest.mark.parametrize("expression", ["lido:title[", "lido:title\x00", "lido:title\ud800"])
+def test_invalid_xpath_is_a_config_error(expression: str) -> None:
+    """lxml raises ValueError for a NUL byte or a lone surrogate (a YAML "\0" escape): that was a crash."""
     record = next(iter(open_export(KENOM)))
     with pytest.raises(ConfigError, match="invalid XPath expression"):
-        record.get("xpath:lido:title[")
+        record.get("xpath:" + expression)
 
 
 # --- LIDO 1.0 and 1.1 of the same object ---------------------------------------------------------

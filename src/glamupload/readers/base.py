@@ -118,7 +118,7 @@ class Record:
             )
         try:
             result = self.element.xpath(expression, namespaces=NAMESPACES)
-        except etree.XPathError as exc:
+        except (etree.XPathError, ValueError) as exc:  # ValueError: a NUL byte or a lone surrogate in it
             raise ConfigError(
                 f"invalid XPath expression {expression!r}: {exc}",
                 field=XPATH_PREFIX + expression,
