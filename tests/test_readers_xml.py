@@ -194,7 +194,7 @@ def test_lido_11_concepts_and_largest_image() -> None:
     assert record.get("materialsTech") == "Tempera auf Pappelholz"  # objectMaterialsTechSet (LIDO 1.1)
 
 
-def _representation(kind: str, url: str, width: int, height: int) -> str:
+def _representation(kind: str, url: str, width: int | str, height: int | str) -> str:
     sizes = "".join(
         f"<lido:resourceMeasurementsSet><lido:measurementType>{name}</lido:measurementType>"
         f"<lido:measurementValue>{value}</lido:measurementValue></lido:resourceMeasurementsSet>"
@@ -215,10 +215,20 @@ def _representation(kind: str, url: str, width: int, height: int) -> str:
         ([("image_master", "a", 100, 100), ("image_master", "b", 300, 200)], "b"),
         # the same rank and size: the first
         ([("image_master", "a", 50, 50), ("image_master", "b", 50, 50), ("image_thumb", "c", 90, 90)], "a"),
+        # sizes that are no sizes count as none: "1e999" is infinity (int() of it was a crash), "nan"
+        ([("image_master", "a", "1e999", 100), ("image_master", "b", 30, 20)], "b"),
+        (
+            [
+                ("image_master", "a", 30, 20),
+                ("image_master", "b", "-1e308", 10),
+                ("image_master", "c", "nan", 1),
+            ],
+            "a",
+        ),
     ],
 )
 def test_the_image_is_the_best_ranked_representation_then_the_largest(
-    tmp_path: Path, representations: list[tuple[str, str, int, int]], chosen: str
+    tmp_path: Path, representations: list[tuple[str, str, int | str, int | str]], chosen: str
 ) -> None:
     terms = "http://terminology.lido-schema.org/resourceRepresentation_type/"
     body = "".join(

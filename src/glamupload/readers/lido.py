@@ -10,6 +10,7 @@ is what decides an upload; ``recordRights`` covers only the metadata and ``workR
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import cache
@@ -160,9 +161,10 @@ def _pixels(representation: etree._Element) -> int:
         for m in _all(representation, "lido:resourceMeasurementsSet")
     }
     try:
-        return int(float(sizes.get("width") or 0) * float(sizes.get("height") or 1))
+        area = float(sizes.get("width") or 0) * float(sizes.get("height") or 1)
     except ValueError:
         return 0
+    return int(area) if math.isfinite(area) else 0  # "1e999" is a float (infinity), but no size
 
 
 def _image_url(resource_set: etree._Element) -> str | None:
