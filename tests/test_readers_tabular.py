@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -320,6 +322,50 @@ def test_excel_unknown_sheet_lists_the_sheets(workbook: Path) -> None:
     with pytest.raises(InputError) as caught:
         open_export(workbook, sheet="Objekt")
     assert caught.value.message == "no sheet 'Objekt' in the workbook; it has 0: 'Read me', 1: 'Objects'"
+    with pytest.raises(InputError, match="no sheet '²'"):  # a digit int() cannot read: it was a crash
+        open_export(workbook, sheet="²")
+
+
+def _damaged(workbook: Path, member: str, cut: Callable[[bytes], bytes] | None) -> Path:
+    """A copy of ``workbook`` with the zip members ``member`` begins cut (``cut``) or left out (None)."""
+    path = workbook.with_name("damaged.xlsx")
+    with zipfile.ZipFile(workbook) as source, zipfile.ZipFile(path, "w") as out:
+        for name in source.namelist():
+            if not name.startswith(member):
+                out.writestr(name, source.read(name))
+            elif cut is not None:
+                out.writestr(name, cut(source.read(name)))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("member", "cut", "message", "line"),
+    [  # each was a crash: openpyxl raises what its XML parser meets, and an IndexError for no sheet
+        ("xl/styles.xml", lambda data: data[:12], "not a readable .xlsx workbook: Couldn't find end", None),
+        ("[Content_Types].xml", lambda data: data[:6], "not a readable .xlsx workbook", None),
+        (
+            "xl/worksheets/sheet2.xml",
+            lambda data: data[: data.index(b'<row r="2"') + 30],
+            "breaks off after row 1",
+            2,
+        ),
+        (
+            "xl/worksheets/sheet2.xml",
+            lambda data: data[: data.index(b'<row r="1"') + 30],
+            "in its first row",
+            1,
+        ),
+        ("xl/worksheets/sheet", None, "the workbook has no worksheets", None),
+    ],
+)
+def test_a_damaged_workbook_is_an_input_error_naming_it(
+    workbook: Path, member: str, cut: Callable[[bytes], bytes] | None, message: str, line: int | None
+) -> None:
+    path = _damaged(workbook, member, cut)
+    sheet = "Objects" if "sheet2" in member else None
+    with pytest.raises(InputError) as caught:
+        list(open_export(path, sheet=sheet))
+    assert message in caught.value.message and caught.value.file == str(path) and caught.value.line == line
 
 
 def test_excel_values_beyond_the_header_are_an_error(tmp_path: Path) -> None:

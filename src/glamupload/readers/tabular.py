@@ -17,14 +17,16 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal, TextIO
+from xml.etree import ElementTree
 
+from lxml import etree
 from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from glamupload.errors import InputError
 from glamupload.readers.base import Reader, ReadProblem, Record, clean
@@ -338,7 +340,7 @@ class ExcelReader(Reader):
         workbook = self._open()
         try:
             self.sheet = self._sheet_name(workbook.sheetnames, sheet)
-            header = list(next(workbook[self.sheet].iter_rows(max_row=1, values_only=True), ()))
+            header = list(next(self._rows(workbook, 1, 1), (1, ()))[1])
         finally:
             workbook.close()
         while header and clean(header[-1]) is None:
@@ -350,21 +352,44 @@ class ExcelReader(Reader):
     def _open(self) -> Any:
         try:
             return load_workbook(self.path, read_only=True, data_only=True)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
-            raise InputError(
-                f"not a readable .xlsx workbook: {exc}",
-                file=self.path,
-                hint="old .xls files must be saved as .xlsx first",
-            ) from None
         except OSError as exc:
             raise InputError(f"cannot read the export: {exc}", file=self.path) from None
+        except Exception as exc:  # noqa: BLE001 - a broken part raises whatever openpyxl's parser meets
+            raise InputError(
+                f"not a readable .xlsx workbook: {exc or type(exc).__name__}",
+                file=self.path,
+                hint="old .xls files must be saved as .xlsx first; a workbook Excel opens can be saved "
+                "again, or its sheet saved as CSV (UTF-8)",
+            ) from None
+
+    def _rows(
+        self, workbook: Any, first: int, last: int | None = None
+    ) -> Iterator[tuple[int, tuple[Any, ...]]]:
+        """The sheet's rows from ``first`` with their numbers. Read-only openpyxl parses the sheet as it
+        goes, so a sheet cut off (or a broken zip member) shows only here: an error naming the row."""
+        line = first - 1
+        try:
+            for line, row in enumerate(
+                workbook[self.sheet].iter_rows(min_row=first, max_row=last, values_only=True), start=first
+            ):
+                yield line, row
+        except (ElementTree.ParseError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as exc:
+            where = f"after row {line}" if line else "in its first row"
+            raise InputError(
+                f"sheet {self.sheet!r} breaks off {where}: {exc}",
+                file=self.path,
+                line=line + 1,
+                hint="the workbook is damaged: save it again from Excel or LibreOffice",
+            ) from None
 
     def _sheet_name(self, names: list[str], sheet: str | int | None) -> str:
+        if not names:
+            raise InputError("the workbook has no worksheets", file=self.path)
         if sheet is None:
             return names[0]
         if isinstance(sheet, str) and sheet in names:
             return sheet
-        if isinstance(sheet, int) or sheet.isdigit():
+        if isinstance(sheet, int) or sheet.isdecimal():  # "²" is a digit, but no number int() reads
             index = int(sheet)
             if 0 <= index < len(names):
                 return names[index]
@@ -385,8 +410,7 @@ class ExcelReader(Reader):
         source = str(self.path)
         workbook = self._open()
         try:
-            rows = workbook[self.sheet].iter_rows(min_row=2, values_only=True)
-            for line, row in enumerate(rows, start=2):
+            for line, row in self._rows(workbook, 2):
                 problem = None
                 if len(row) > width and any(clean(cell) is not None for cell in row[width:]):
                     problem = ReadProblem(
