@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from PIL import Image
 
 from glamupload import media
 from glamupload.errors import InputError
+from glamupload.media import inspect_file
+from glamupload.report.thumbnails import thumbnail
 
 
 def image_bytes(pillow_format: str, **options: object) -> bytes:
@@ -96,3 +99,17 @@ def test_unreadable_file_is_an_input_error_naming_it(tmp_path: Path) -> None:
 
 def test_known_extensions_include_aliases() -> None:
     assert {"jpg", "jpeg", "tif", "tiff", "png", "svg", "pdf", "djvu"} <= media.known_extensions()
+
+
+def test_pillows_warnings_on_a_damaged_file_stay_off_the_terminal(tmp_path: Path) -> None:
+    """A TIFF whose tag directory breaks off: Pillow warns "Corrupt EXIF data" (a Python warning with its
+    source line, printed amid the dry run's progress) before it refuses the file; the refusal is the
+    record's error, the warning is not shown."""
+    path = tmp_path / "bad.tif"
+    path.write_bytes(b"II*\x00\x08\x00\x00\x00\xff\xff")
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        with pytest.raises(InputError, match="cannot be decoded"):
+            inspect_file(path)
+        assert thumbnail(path) is None
+    assert not shown, [str(w.message) for w in shown]

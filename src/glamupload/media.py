@@ -9,10 +9,13 @@ and recognises many formats Commons does not take.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
 import typing
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import yaml
@@ -142,7 +145,7 @@ def _check(stream: typing.BinaryIO, path: str | os.PathLike[str], mime: str, siz
     if mime not in DECODED:
         return
     try:
-        with Image.open(stream) as image:
+        with quiet_decoder(), Image.open(stream) as image:
             width, height = image.size
             if width <= 0 or height <= 0:
                 raise InputError(f"the image is {width} × {height} pixels", file=path)
@@ -160,6 +163,16 @@ def _check(stream: typing.BinaryIO, path: str | os.PathLike[str], mime: str, siz
         raise InputError(f"the image cannot be decoded: {identify}", file=path) from None
     except (OSError, ValueError, SyntaxError) as error:
         raise InputError(f"the image cannot be decoded: {error}", file=path) from None
+
+
+@contextlib.contextmanager
+def quiet_decoder() -> Iterator[None]:
+    """Pillow's remarks while it reads a file ("Corrupt EXIF data", "Truncated File Read") kept off the
+    terminal: Python warnings with a source line, printed amid the progress, about a file whose decoding
+    the checks judge anyway (an image that cannot be used is its record's error)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 def _check_tiles(image: Image.Image, size: int, path: str | os.PathLike[str]) -> None:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from glamupload.media import quiet_decoder
+
 #: Thumbnails are small JPEGs so that a large batch's report stays a file one can mail.
 THUMBNAIL_PX = 96
 THUMBNAIL_QUALITY = 70
@@ -16,7 +18,7 @@ THUMBNAIL_QUALITY = 70
 def thumbnail(path: Path, size: int = THUMBNAIL_PX) -> str | None:
     """A small base64 JPEG of a local image, or None when Pillow cannot read it."""
     try:
-        with Image.open(path) as image:
+        with quiet_decoder(), Image.open(path) as image:
             image.draft("RGB", (size, size))
             small = ImageOps.exif_transpose(image).convert("RGB")
             small.thumbnail((size, size))
