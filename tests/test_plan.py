@@ -538,3 +538,19 @@ def test_an_image_url_that_cannot_be_fetched_is_an_error_on_that_record_and_the_
         assert not item.uploadable
     # a record page that does not parse (that crashed too) is no record page: there is none to link
     assert not good.errors and good.source == "https://img.example.org/d.jpg"
+
+
+def test_a_fact_that_is_no_year_is_a_warning_whatever_its_digits(tmp_path: Path) -> None:
+    """``isdigit`` let "²" and 5,000 digits through to ``int()``, which raised: a crash of the dry run."""
+    rows = [("A-1", "1850", None), ("A-2", "²", "'²' is not a year"), ("A-3", "--5", "'--5' is not a year")]
+    rows.append(("A-4", "1" * 5000, "is not a year"))
+    planned = plan_inline(
+        tmp_path,
+        "id,title,died\n" + "".join(f"{i},Coin,{died}\n" for i, died, _ in rows),
+        "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: title}\n"
+        "rights: {facts: {death_year: died}}\n"
+        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
+    )
+    for item, (_, _, warning) in zip(planned, rows, strict=True):
+        facts = [w.message for w in item.warnings if w.code == ProblemCode.FACT]
+        assert (facts == []) if warning is None else (len(facts) == 1 and warning in facts[0]), facts

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import typing
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -503,7 +504,7 @@ class Planner:
                 continue
             value = str(values[0]).strip()
             if name in ("death_year", "created", "published"):
-                if not value.lstrip("-").isdigit():
+                if not _YEAR.fullmatch(value):  # not isdigit(): "²", "--5" and 5000 digits are no int()
                     ctx.warn(f"{value!r} is not a year (use the year transform)", ProblemCode.FACT)
                     continue
                 found[name] = int(value)
@@ -652,6 +653,10 @@ def _outcome(function: Any, *args: Any) -> Any:
         return function(*args)
     except GlamuploadError as exc:
         return exc
+
+
+#: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
+_YEAR = re.compile(r"-?[0-9]{1,6}")
 
 
 def _extension_from_export(declared: str | None, url: str) -> str:
