@@ -152,3 +152,11 @@ def test_merge_adds_a_missing_qualifier_to_the_whole_qualifier_set() -> None:
     (claim,) = merge(None, _entity(theirs), planned).data["claims"]
     assert claim["id"] == "M1$0" and claim["type"] == "statement"
     assert [q["datavalue"]["value"] for q in claim["qualifiers"]["P217"]] == ["OLD 1", "O 10656"]
+
+
+def test_an_id_of_thousands_of_digits_is_no_wikidata_id() -> None:
+    """int() of a 5,000-digit "Q-id" from an export raised when the payload was written: a crash."""
+    from glamupload.sdc.model import PID, QID
+
+    assert QID.fullmatch("Q42") and QID.fullmatch("Q" + "9" * 17) and PID.fullmatch("P180")
+    assert not QID.fullmatch("Q" + "1" * 5000) and not PID.fullmatch("P" + "1" * 5000)

@@ -18,9 +18,10 @@ from glamupload.crosswalk import resolve_path
 from glamupload.errors import ConfigError
 from glamupload.licenses import RightsDeclarations
 from glamupload.readers.folder import export_files, is_glob
+from glamupload.sdc.model import QID_PATTERN
 from glamupload.yamlconfig import LocatedYaml, load_yaml, validate
 
-QId = Annotated[str, StringConstraints(pattern=r"^Q[1-9][0-9]*$")]
+QId = Annotated[str, StringConstraints(pattern=f"^{QID_PATTERN}$")]
 
 
 class Strict(BaseModel):

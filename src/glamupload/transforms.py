@@ -42,6 +42,7 @@ from glamupload.errors import ConfigError, GlamuploadError
 from glamupload.problems import Problem, ProblemCode
 from glamupload.readers import open_export
 from glamupload.resources import mappings_dir
+from glamupload.sdc.model import QID
 from glamupload.wikitext import (
     Contained,
     Wikitext,
@@ -647,9 +648,6 @@ class LookupTable:
             )
             rows[normalise_key(str(key))] = row
         return cls(name, origin, rows)
-
-
-QID = re.compile(r"Q[1-9][0-9]*")
 
 
 @transform("lookup")

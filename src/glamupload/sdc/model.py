@@ -25,8 +25,11 @@ from glamupload.yamlconfig import load_yaml, validate
 
 Datatype = Literal["wikibase-item", "string", "external-id", "url", "time", "quantity", "globe-coordinate"]
 ENTITY_URI = "http://www.wikidata.org/entity/"
-QID = re.compile(r"Q[1-9][0-9]*")
-PID = re.compile(r"P[1-9][0-9]*")
+#: A Wikidata item or property id (Q1 … Q99999999999999999: Wikidata is at 10 digits; a value of 5000 digits
+#: from an export is no id, and int() of it raises).
+QID_PATTERN = r"Q[1-9][0-9]{0,16}"
+QID = re.compile(QID_PATTERN)
+PID = re.compile(r"P[1-9][0-9]{0,16}")
 #: Wikibase time precisions (Wikibase/DataModel/JSON#time).
 CENTURY, DECADE, YEAR, MONTH, DAY = 7, 8, 9, 10, 11
 
