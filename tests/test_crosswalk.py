@@ -240,6 +240,27 @@ def test_duplicate_key_has_a_line(tmp_path: Path) -> None:
     assert err.line == 13 and "'template' appears twice" in err.message
 
 
+def test_aliases_may_reuse_but_not_multiply_without_end(tmp_path: Path) -> None:
+    """Nine aliases of nine aliases, eight deep, stand for 43 million values: building them hung the dry
+    run (and any command reading the file). Every YAML a person edits is read by ``load_yaml``."""
+    laughs = "x0: &x0 [a, a, a, a, a, a, a, a, a]\n" + "".join(
+        f"x{i}: &x{i} [{', '.join([f'*x{i - 1}'] * 9)}]\n" for i in range(1, 9)
+    )
+    err = error_for(tmp_path, MINIMAL + laughs)
+    assert "aliases (*name) stand for more than 100,000 values" in err.message
+    reused = MINIMAL.replace("params:", "params: &p", 1) + "categories_extra: *p\n"
+    assert "aliases" not in error_for(tmp_path, reused).message  # reuse is read (and the key judged)
+
+
+def test_yaml_nested_too_deep_or_with_half_a_utf16_pair_is_an_error(tmp_path: Path) -> None:
+    """50,000 nested brackets ran PyYAML's composer out of stack; ``"\\ud800"`` is a lone surrogate no
+    page or report can be written with. Both were crashes."""
+    err = error_for(tmp_path, MINIMAL + "x: " + "[" * 50_000 + "]" * 50_000 + "\n")
+    assert "nested too deep" in err.message
+    err = error_for(tmp_path, MINIMAL + 'x: {y: "Sj\\ud800"}\n')
+    assert (err.line, err.field) == (13, "x.y") and "half of a UTF-16 pair" in err.message
+
+
 def test_missing_required_key(tmp_path: Path) -> None:
     err = error_for(tmp_path, MINIMAL.replace("record_id: Identifikationsnr\n", ""))
     assert "required key 'record_id' is missing" in err.message

@@ -125,6 +125,25 @@ def test_lang_wraps_and_escapes() -> None:
     assert out == ["{{sv|1=Sjöstrid}}", "{{sv|1=a&#61;b&#124;c}}"]
 
 
+@pytest.mark.parametrize(
+    ("given", "marked"),
+    [
+        ("ger", "{{de|1=x}}"),
+        ("zh-Hant-TW-x-y", "{{zh-hant-tw-x-y|1=x}}"),  # one-letter subtags: the wrapper refused it (a crash)
+        ("en-abcdefghi", None),  # a subtag of nine letters is no code
+        ("und", None),  # an unknown three letters may be "undetermined", which no template renders
+    ],
+)
+def test_lang_from_a_field_marks_what_the_wrapper_takes_and_warns_on_the_rest(
+    given: str, marked: str | None
+) -> None:
+    ctx = Context(FakeRecord({"language": given}), "params.test", {})
+    out = TRANSFORMS["lang"].func(["x"], ctx, code=None, field="language", text_only=False)
+    assert out == [marked or "x"]
+    warned = f"{given!r} in 'language' is not a language code; text left unmarked"
+    assert [w.message for w in ctx.warnings] == ([] if marked else [warned])
+
+
 def test_lang_rejects_a_bad_code_when_the_crosswalk_is_loaded(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as err:
         step({"lang": "Swedish"}, tmp_path)
@@ -230,6 +249,16 @@ def test_lookup_table_errors_name_the_file(tmp_path: Path) -> None:
     assert err.value.file == str(bad) and "'value' column" in err.value.message
     with pytest.raises(ConfigError, match="not found"):
         LookupTable.from_file("missing", tmp_path / "missing.csv")
+    # a YAML table is a file a person edits: read as the crosswalk is (these three were crashes)
+    for text, why in [
+        ("Sjö: x\n".encode("latin-1"), "not UTF-8"),
+        (b"a: " + b"[" * 50_000 + b"]" * 50_000, "nested too deep"),
+        (b"a: x\nb: y\na: z\n", "'a' appears twice"),
+    ]:
+        (tmp_path / "t.yaml").write_bytes(text)
+        with pytest.raises(ConfigError, match=why) as err:
+            LookupTable.from_file("t", tmp_path / "t.yaml")
+        assert err.value.file == str(tmp_path / "t.yaml")
 
 
 # --- dates ----------------------------------------------------------------------------------------------

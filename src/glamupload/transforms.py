@@ -44,6 +44,7 @@ from glamupload.readers import open_export
 from glamupload.resources import mappings_dir
 from glamupload.sdc.model import QID
 from glamupload.wikitext import (
+    LANGUAGE_CODE,
     Contained,
     Wikitext,
     escape,
@@ -59,7 +60,7 @@ from glamupload.wikitext import institution as institution_template
 from glamupload.wikitext import lang as lang_template
 from glamupload.wikitext import separator as wikitext_separator
 from glamupload.wikitext import size as size_template
-from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, first_error, regex_problem
+from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, first_error, load_yaml, regex_problem
 
 Values = list[str]
 
@@ -250,7 +251,7 @@ def _compiles(pattern: str) -> str:
 
 
 Regex = Annotated[str, AfterValidator(_compiles)]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[a-z0-9]+)*$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=f"^{LANGUAGE_CODE.pattern}$")]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -445,7 +446,7 @@ def language_code(text: str) -> str | None:
     table = {k.casefold(): v for k, v in vocabulary()["languages"].items()}
     if low in table:
         return str(table[low])
-    if re.fullmatch(r"[a-z]{2}(-[a-z0-9]+)*", low):
+    if LANGUAGE_CODE.fullmatch(low) and low[2:3] in ("", "-"):  # an unknown three letters may be und or zxx
         return low
     base = low.split("-")[0]
     return str(table[base]) if base in table else None
@@ -604,11 +605,7 @@ class LookupTable:
             raise ConfigError(f"lookup table {name!r} not found", file=path)
         suffix = path.suffix.lower()
         if suffix in (".yaml", ".yml"):
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                raise ConfigError(f"not valid YAML: {exc}", file=path) from None
-            return cls.from_entries(name, str(path), data)
+            return cls.from_entries(name, str(path), load_yaml(path).data)  # errors name the line
         if suffix not in (".csv", ".tsv", ".txt", ".xlsx", ".xlsm"):
             raise ConfigError("a lookup table must be a .csv, .xlsx or .yaml file", file=path)
         try:

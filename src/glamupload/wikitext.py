@@ -396,7 +396,9 @@ def category_name(name: str) -> Wikitext:
 # --- trusted constructs around escaped values -----------------------------------------------------------
 
 _TEMPLATE_NAME = re.compile(r"[^\n|{}\[\]<>#=]+")
-_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
+#: A language code as the wrappers take it: ``sv``, ``de-ch``, ``zh-hant-tw``, ``en-x-ship`` (BCP 47's
+#: shape, lower case). The crosswalk's ``lang`` reads codes by this pattern too: none it takes fails here.
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{1,8})*")
 
 
 def template_call(
@@ -420,7 +422,7 @@ def template_call(
 def lang(code: str, text: object) -> Wikitext:
     """``{{sv|1=text}}`` — a language wrapper; ``1=`` so that ``=`` in the text is harmless twice over.
     Blank text gives empty wikitext (no empty wrapper)."""
-    if not _LANGUAGE_CODE.fullmatch(str(code)):
+    if not LANGUAGE_CODE.fullmatch(str(code)):
         raise InputError(f"{code!r} is not a language code (expected e.g. 'sv', 'en', 'de-ch')")
     blank = text is None or not str(text).strip()
     return Contained("") if blank else template_call(code, named={"1": escape(text)})

@@ -58,16 +58,49 @@ def load_yaml(path: Path) -> LocatedYaml:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", file=path) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if node is not None:
+            _check_aliases(node, path)
+        lines: dict[Loc, int] = {}
+        data = _construct(node, (), lines, path) if node is not None else {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise ConfigError(
             f"not valid YAML: {exc.problem}", file=path, line=mark.line + 1 if mark else None
         ) from None
-    lines: dict[Loc, int] = {}
-    data = _construct(node, (), lines, path) if node is not None else {}
+    except RecursionError:
+        raise ConfigError(
+            "lists or mappings nested too deep to read (hundreds of levels)",
+            file=path,
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError("expected a mapping of keys at the top of the file", file=path, line=1)
     return LocatedYaml(path, data, lines)
+
+
+#: How many more values than the file writes its aliases (``*name``) may stand for: reuse is welcome,
+#: but nine aliases of nine aliases, eight deep ("billion laughs"), would be 43 million values to build.
+ALIAS_VALUES = 100_000
+
+
+def _check_aliases(root: yaml.Node, path: Path) -> None:
+    """Refuse a file whose aliases expand to more than ``ALIAS_VALUES`` values beyond the file's own:
+    the size of each node is counted once, however often it is named."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) not in sizes:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+            if isinstance(node, yaml.MappingNode):
+                children = [child for pair in node.value for child in pair]
+            sizes[id(node)] = 1 + sum(size(child) for child in children)
+        return sizes[id(node)]
+
+    if size(root) > len(sizes) + ALIAS_VALUES:
+        raise ConfigError(
+            f"its aliases (*name) stand for more than {ALIAS_VALUES:,} values",
+            file=path,
+            hint="write the values out, or reuse a smaller part",
+        )
 
 
 def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> Any:
@@ -91,7 +124,19 @@ def _construct(node: yaml.Node, loc: Loc, lines: dict[Loc, int], path: Path) -> 
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_construct(item, loc + (i,), lines, path) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader("").construct_object(node)
+    value = yaml.SafeLoader("").construct_object(node)
+    if isinstance(value, str) and _SURROGATE.search(value):
+        raise ConfigError(
+            "a \\u escape stands for half of a UTF-16 pair (\\ud800–\\udfff), which is no character",
+            file=path,
+            line=node.start_mark.line + 1,
+            field=".".join(map(str, loc)) or None,
+            hint="write the character itself, or its \\U escape (\\U0001F600)",
+        )
+    return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def suggest(name: str, valid: Iterable[str]) -> str | None:
