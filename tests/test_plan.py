@@ -446,6 +446,17 @@ def test_batch_lookup_tables_replace_the_crosswalks_and_bad_categories_are_error
     assert second.errors[0].field == "categories" and "cannot be a page title" in second.errors[0].message
 
 
+def test_a_batch_lookup_table_the_crosswalk_lacks_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    """A typo in the table's name left the batch's table unread and the crosswalk's own in use, silently."""
+    batch = make_batch(tmp_path, "lookups: {keyword: my-keywords.csv}\n")
+    (batch.parent / "my-keywords.csv").write_text("value,category\nportrait,Portraits\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        list(plan_batch(load_batch(batch)))
+    err = caught.value
+    assert (err.file, err.field) == (str(batch), "lookups.keyword") and err.line is not None
+    assert "no lookup table 'keyword'" in err.message and "did you mean 'keywords'?" in (err.hint or "")
+
+
 def test_a_page_without_any_category_goes_into_the_backlog(tmp_path: Path) -> None:
     """No category from the crosswalk or the batch: the file still gets a visible one, the backlog named
     after the tool category (no tracking category here), and a warning; never a page without a category."""
@@ -532,12 +543,31 @@ def test_an_image_url_that_cannot_be_fetched_is_an_error_on_that_record_and_the_
         "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
     )
     reasons = [(bad_host, "Invalid IPv6 URL"), (bad_port, "Port could not be cast"), (no_host, "no host")]
+    for n, c in enumerate("\t\n\x07\x85"):  # urlsplit drops tabs and newlines: another URL is fetched
+        reasons.append((plan_one_url(tmp_path / str(n), f"https://img.example.org/a{c}b.jpg"), repr(c)))
     for item, why in reasons:
         (error,) = item.errors
         assert (error.code, error.field) == (ProblemCode.IMAGE_URL, "images") and why in error.message
         assert not item.uploadable
     # a record page that does not parse (that crashed too) is no record page: there is none to link
     assert not good.errors and good.source == "https://img.example.org/d.jpg"
+    # a spreadsheet cell's stray newline or indent around the URL is no part of it
+    padded = plan_one_url(tmp_path / "padded", "\thttps://img.example.org/e.jpg\r\n")
+    assert not padded.errors and padded.source == "https://img.example.org/e.jpg"
+
+
+def plan_one_url(folder: Path, url: str) -> PlannedFile:
+    """Plan one JSON record whose image is ``url`` (JSON can carry any character)."""
+    folder.mkdir()
+    (folder / "export.json").write_text(json.dumps([{"id": "A-1", "url": url}]), encoding="utf-8")
+    (folder / "cw.yaml").write_text(
+        "record_id: id\ntemplate: Information\nparams: {description: id}\nimages: {url: url}\n"
+        "filename: {pattern: 'Coin {id}', parts: {id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    (folder / "batch.yaml").write_text("export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    (planned,) = plan_batch(load_batch(folder / "batch.yaml"))
+    return planned
 
 
 def test_a_fact_that_is_no_year_is_a_warning_whatever_its_digits(tmp_path: Path) -> None:

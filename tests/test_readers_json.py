@@ -117,6 +117,20 @@ def test_what_the_decoder_cannot_hold_is_the_records_problem_in_json_lines(tmp_p
     assert records[2].problem is not None and "nested too deep" in records[2].problem.message
 
 
+def test_half_a_utf16_pair_escaped_alone_is_read_as_a_broken_character(tmp_path: Path) -> None:
+    """``"\\ud800"`` is valid JSON but decodes to a lone surrogate, which no UTF-8 file can hold: the
+    report crashed on it. It reads as U+FFFD, as a broken byte does; a whole pair is one character."""
+    path = tmp_path / "export.json"
+    path.write_text(
+        '[{"id": "1", "file": "a\\ud800.jpg", "t": ["\\uDC00x"], "\\ud801k": "v"},\n'
+        ' {"id": "2", "t": "\\ud83d\\ude00", "u": "\\\\ud800"}]',
+        encoding="utf-8",
+    )
+    first, second = list(open_export(path))
+    assert first.fields == {"id": "1", "file": "a\ufffd.jpg", "t": ["\ufffdx"], "\ufffdk": "v"}
+    assert second.fields == {"id": "2", "t": "\U0001f600", "u": "\\ud800"}  # an escaped backslash stays
+
+
 @pytest.mark.parametrize("depth", [600, 100_000])  # cleaning fails, or decoding: both were crashes
 def test_an_item_nested_too_deep_is_a_clear_error(tmp_path: Path, depth: int) -> None:
     path = tmp_path / "deep.json"

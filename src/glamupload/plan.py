@@ -34,6 +34,7 @@ from glamupload.sdc.build import Planner as StructuredDataPlanner
 from glamupload.sdc.model import StructuredData
 from glamupload.transforms import Context, FieldCache, FieldSource, as_values, iiif_full, placeholders
 from glamupload.wikitext import Wikitext
+from glamupload.yamlconfig import did_you_mean
 
 DEFAULT_EXTENSION = "jpg"
 KINDS = typing.get_args(licenses.Kind)
@@ -57,9 +58,16 @@ class _ImageView:
 def load_crosswalk(batch: BatchConfig, fields: Iterable[str] | ExportShape) -> Crosswalk:
     """The batch's crosswalk, checked against the export's shape (before any record is read)."""
     shape = fields if isinstance(fields, ExportShape) else list(fields)
-    return load(
+    crosswalk = load(
         batch.crosswalk_path, shape, lookup_overrides=batch.lookups, batch_keys=batch.crosswalk_keys()
     )
+    for name in batch.lookups.keys() - crosswalk.tables.keys():  # a typo would leave the table unused
+        raise batch.located.error(
+            f"the crosswalk has no lookup table {name!r} to replace",
+            ("lookups", name),
+            hint=did_you_mean(name, crosswalk.tables),
+        )
+    return crosswalk
 
 
 def tracking_category(batch: BatchConfig, crosswalk: Crosswalk) -> str | None:
@@ -316,11 +324,11 @@ class Planner:
             urls = source_spec.values(view, image_ctx, self.batch_values)
             if spec.iiif is not None:
                 urls = iiif_full(urls, image_ctx)
-            for url in urls or [""]:
+            for url in [str(url).strip() for url in urls] or [""]:  # a cell's stray newline is no part of it
                 problems = (
                     [] if url else [Problem("images", "the record gives no image URL", ProblemCode.NO_IMAGE)]
                 )
-                out.append((view, str(url), problems))
+                out.append((view, url, problems))
         if not out:
             out.append(
                 (fields, "", [Problem("images", f"no image in field {spec.each!r}", ProblemCode.NO_IMAGE)])

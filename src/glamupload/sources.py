@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import re
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,9 +59,16 @@ _CONTROLS_OR_SPACE = "".join(map(chr, range(0x21)))  # what urlsplit strips from
 _REMOVED_FROM_URLS = dict.fromkeys(map(ord, "\t\r\n"))  # and removes from anywhere in it
 
 
+_NOT_IN_A_URL = re.compile("[\x00-\x1f\x7f-\x9f]")  # control characters
+
+
 def url_problem(url: str) -> str | None:
     """Why an HTTP(S) URL from the export cannot be fetched (it does not parse, its port is no port, or
-    it names no host), else None: the planner's error for the file, not a crash in the upload."""
+    it names no host), else None: the planner's error for the file, not a crash in the upload. A control
+    character makes it no URL either (``urlsplit`` drops tabs and newlines unseen; the readers and
+    ``yamlconfig`` let no lone surrogate through)."""
+    if odd := _NOT_IN_A_URL.search(url):
+        return f"{url!r} holds the character {odd.group()!r}, which no URL can"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 (reading it checks it: urlsplit leaves the port unchecked)

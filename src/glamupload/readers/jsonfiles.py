@@ -92,7 +92,10 @@ class _JsonStream:
                 raise InputError(f"broken JSON: {exc.msg}", file=self.path, line=line) from None
             except (ValueError, RecursionError) as exc:  # more data cannot mend either
                 self.error_pos = self.pos
-                raise InputError(_unreadable(exc), file=self.path, line=self.line) from None
+                message = _TOO_DEEP if isinstance(exc, RecursionError) else _TOO_LONG
+                raise InputError(message, file=self.path, line=self.line) from None
+            if _SURROGATE_ESCAPE.search(self.buffer, self.pos, end):
+                value = _mend_surrogates(value)
             start = self.line
             self._advance(end)
             return value, start
@@ -112,11 +115,25 @@ class _JsonStream:
         return InputError(f"broken JSON: {message}", file=self.path, line=self.line)
 
 
-def _unreadable(exc: ValueError | RecursionError) -> str:
-    """What JSON's decoder refuses besides syntax: Python's limits, worded for the person with the file."""
-    if isinstance(exc, RecursionError):
-        return "a value nested too deep to read (arrays or objects inside each other hundreds of times)"
-    return "a number too long to read (Python reads whole numbers of up to 4300 digits)"
+# What JSON's decoder refuses besides syntax: Python's limits, worded for the person with the file.
+_TOO_DEEP = "a value nested too deep to read (arrays or objects inside each other hundreds of times)"
+_TOO_LONG = "a number too long to read (Python reads whole numbers of up to 4300 digits)"
+
+# ``\ud800``–``\udfff``: JSON may escape half of a UTF-16 pair alone; Python decodes it to a lone
+# surrogate, which no UTF-8 file (records.jsonl, the report, an upload) can hold.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _mend_surrogates(value: Any) -> Any:
+    """A lone surrogate becomes U+FFFD, as a UTF-8 decoder reads a broken byte (a pair decodes whole)."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_mend_surrogates(k): _mend_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mend_surrogates(v) for v in value]
+    return value
 
 
 def iter_json_objects(path: Path, position: ReadPosition | None = None) -> Iterator[tuple[Any, int, int]]:
@@ -210,6 +227,6 @@ class JsonReader(ShapedReader):
                 try:
                     record = Record(clean(value) or {}, source, where, line)
                 except RecursionError:  # cleaning walks the value: deeper than the decoder's limit
-                    problem = ReadProblem(_unreadable(RecursionError()), "the rest of the file is read on")
+                    problem = ReadProblem(_TOO_DEEP, "the rest of the file is read on")
                     record = Record({}, source, where, line, problem=problem)
             yield number - 1, record
