@@ -96,6 +96,15 @@ def test_missing_image_root(batch_dir: Path) -> None:
     assert err.value.line == 6 and "photos" in err.value.message
 
 
+def test_a_reviews_file_that_is_a_folder_is_an_error(batch_dir: Path) -> None:
+    """The decisions in it were read as none, and `review` failed only when it came to write them."""
+    (batch_dir / "checked").mkdir()
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC + "reviews: checked\n"))
+    assert err.value.line == 7 and "checked is not a file to keep reviews in" in err.value.message
+    assert load_batch(write(batch_dir, BASIC + "reviews: later.yaml\n")).reviews_path.name == "later.yaml"
+
+
 def test_unknown_shipped_crosswalk(batch_dir: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_batch(write(batch_dir, BASIC.replace("crosswalk: generic-csv", "crosswalk: generic-cvs")))

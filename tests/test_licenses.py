@@ -749,6 +749,8 @@ def test_overrides_from_csv(tmp_path: Path) -> None:
         ),
         ("record_id,wikitext,reason\nA,{{CC0}},y\n", 1, "reviewer", "no column 'reviewer'"),
         ("record_id,wikitext,reviewer,reason\nA,free!,x,y\n", 2, "wikitext", "template"),
+        # a NUL (or other control character) inside the tag broke the page it was written into
+        ("record_id,wikitext,reviewer,reason\nA,{{CC0\x00}},x,y\n", 2, "wikitext", "template"),
     ],
 )
 def test_bad_overrides_name_the_row_and_the_column(

@@ -174,6 +174,9 @@ class BatchConfig:
                 raise self.located.error(f"lookup table {path} does not exist", ("lookups", name))
         if self.overrides_path is not None and not self.overrides_path.is_file():
             raise self.located.error(f"{self.overrides_path} does not exist", ("overrides",))
+        if self.reviews_path.exists() and not self.reviews_path.is_file():  # it need not exist yet
+            where = ("reviews",) if self.model.reviews else ()
+            raise self.located.error(f"{self.reviews_path} is not a file to keep reviews in", where)
         for i, root in enumerate(self.image_roots):
             if not root.is_dir():
                 raise self.located.error(f"image folder {root} does not exist", ("images", "root", i))

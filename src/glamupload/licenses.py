@@ -441,7 +441,8 @@ _CC_URI = re.compile(r"creativecommons\.org(?::\d+)?/((?:licenses|publicdomain)/
 _RS_URI = re.compile(r"rightsstatements\.org(?::\d+)?/(?:vocab|page|data)/([a-z-]+)/(\d\.\d)")
 _CC_TEXT = re.compile(r"(?<![a-z])cc((?:[ _-]*(?:by|sa|nc|nd)(?![a-z]))+)(?:[ _-]*v?(\d\.\d)(?!\d))?")
 _CC_VERSION = re.compile(r"\d\.\d")
-_TEMPLATES_ONLY = re.compile(r"^(?:\s*\{\{[^{}\[\]<>~]+(?:\{\{[^{}\[\]<>~]+\}\}[^{}\[\]<>~]*)*\}\})+\s*$")
+_IN_A_TAG = r"[^{}\[\]<>~\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # no links, tags, signatures or control characters
+_TEMPLATES_ONLY = re.compile(rf"^(?:\s*\{{\{{{_IN_A_TAG}+(?:\{{\{{{_IN_A_TAG}+\}}\}}{_IN_A_TAG}*)*\}}\}})+\s*$")
 
 
 @dataclass(frozen=True)
