@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import re
+import shutil
 import zlib
 from collections import Counter
 from pathlib import Path
@@ -329,6 +330,31 @@ def test_dry_run_command_writes_the_three_files_and_exits_by_fail_on(tmp_path: P
     )
     expected = ExitStatus.RECORD_ERRORS if printed["warnings"]["files"] else ExitStatus.OK
     assert strict.exit_code == expected
+
+
+def test_an_override_for_a_record_not_planned_is_named_in_the_summary_and_on_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """An override's record id with a typo decided nothing, and nothing said so: the file stayed
+    rejected and the reviewer's decision looked taken. Counted across worker processes (--jobs 2)."""
+    folder = tmp_path / "batch"
+    shutil.copytree(REPO / "tests" / "golden" / "generic-csv", folder)
+    entry = "  - record_id: {}\n    wikitext: '{{{{cc-by-4.0}}}}'\n    reviewer: A\n    reason: granted\n"
+    (folder / "overrides.yaml").write_text(
+        "overrides:\n" + "".join(entry.format(i) for i in ("EX-3", "EX 1", "EX-99")), encoding="utf-8"
+    )
+    (folder / "batch.yaml").write_text(
+        "export: {path: export.csv}\ncrosswalk: generic-csv\ninstitution: {name: Example Museum}\n"
+        "overrides: overrides.yaml\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["dry-run", str(folder / "batch.yaml"), "--out", str(out), "--jobs", "2"]
+    )
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["overrides"] == {"given": 3, "unused": ["EX 1", "EX-99"]}
+    assert "2 override(s) name a record the dry run did not plan: 'EX 1', 'EX-99'" in result.stderr
 
 
 def test_a_config_mistake_exits_2_and_writes_no_report(tmp_path: Path) -> None:

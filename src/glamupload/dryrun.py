@@ -146,6 +146,7 @@ def dry_run(
         thumbnails=thumbnails,
         render_limit=render_limit,
         creatable=creatable,
+        overrides=tuple(planner.overrides),
     )
     path = out / planned.RECORDS_FILE
     partial = path.with_name(path.name + ".part")

@@ -442,7 +442,9 @@ _RS_URI = re.compile(r"rightsstatements\.org(?::\d+)?/(?:vocab|page|data)/([a-z-
 _CC_TEXT = re.compile(r"(?<![a-z])cc((?:[ _-]*(?:by|sa|nc|nd)(?![a-z]))+)(?:[ _-]*v?(\d\.\d)(?!\d))?")
 _CC_VERSION = re.compile(r"\d\.\d")
 _IN_A_TAG = r"[^{}\[\]<>~\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # no links, tags, signatures or control characters
-_TEMPLATES_ONLY = re.compile(rf"^(?:\s*\{{\{{{_IN_A_TAG}+(?:\{{\{{{_IN_A_TAG}+\}}\}}{_IN_A_TAG}*)*\}}\}})+\s*$")
+_TEMPLATES_ONLY = re.compile(
+    rf"^(?:\s*\{{\{{{_IN_A_TAG}+(?:\{{\{{{_IN_A_TAG}+\}}\}}{_IN_A_TAG}*)*\}}\}})+\s*$"
+)
 
 
 @dataclass(frozen=True)

@@ -134,6 +134,14 @@ def dry_run_command(
     if as_json:
         emit_json(summary.data)
     Console(stderr=True).print(summary_table(summary))
+    unused = summary.data.get("overrides", {}).get("unused", [])
+    if unused:
+        shown = ", ".join(map(repr, unused[:5])) + (f" and {len(unused) - 5} more" if len(unused) > 5 else "")
+        click.echo(
+            f"Warning: {len(unused)} override(s) name a record the dry run did not plan: {shown} "
+            "(a mistyped record id, or a record outside `limit:`); summary.json lists them all",
+            err=True,
+        )
     click.echo(f"Report: {summary.html_path}", err=True)
     exit_with(summary.exit_status(fail_on))
 

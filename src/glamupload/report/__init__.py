@@ -146,6 +146,7 @@ class ReportBuilder:
         thumbnails: bool = True,
         render_limit: int = RENDER_LIMIT,
         creatable: Collection[str] = (),
+        overrides: Collection[str] = (),
     ) -> None:
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -157,6 +158,7 @@ class ReportBuilder:
         self.thumbnails = thumbnails
         self.render_limit = render_limit
         self.creatable = creatable
+        self.overrides = overrides  # the record ids the batch's overrides name
         self.tally = Tally()
         self.commons_check = CommonsCheck()
         self.checks = WikiChecks(wiki, render_limit) if wiki is not None else None
@@ -210,6 +212,9 @@ class ReportBuilder:
         data["title"] = self.title
         data["generated"] = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
         data["wiki"] = _wiki_summary(self.checks, tally.categories, self.wiki, self.creatable)
+        if self.overrides:  # an override for a record not planned (a typo in its id?) decides nothing
+            unused = sorted(set(self.overrides) - tally.overridden)
+            data["overrides"] = {"given": len(self.overrides), "unused": unused}
         summary_path = out / SUMMARY_FILE
         write_atomically(
             summary_path,

@@ -135,6 +135,7 @@ class Tally:
         self.missing = Examples()
         self.uploadable = 0
         self.needs_categories = 0  #: files with no topical category (in the batch's backlog category)
+        self.overridden: set[str] = set()  #: records an override decided (no more than the overrides)
 
     def add(self, row: Row) -> None:
         item = row.item
@@ -172,6 +173,8 @@ class Tally:
                 values[name].add(text)
         self.categories.update(item.categories)
         self.needs_categories += item.has(ProblemCode.NEEDS_CATEGORIES)
+        if item.license.basis == "override":
+            self.overridden.add(item.record_id)
         self.uploadable += item.uploadable
 
     def merge(self, other: Tally) -> None:
@@ -203,6 +206,7 @@ class Tally:
         self.licenses.merge(other.licenses)
         self.categories.update(other.categories)
         self.needs_categories += other.needs_categories
+        self.overridden |= other.overridden
         self.collisions.merge(other.collisions)
         self.missing.merge(other.missing)
         self.uploadable += other.uploadable
