@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mediainfo_standin import apply_edit
 
-from glamupload.sdc.merge import merge
+from glamupload.sdc.merge import Decided, merge
 from glamupload.sdc.model import Caption, ItemValue, Snak, Statement, StringValue, StructuredData, TimeValue
 
 
@@ -87,6 +87,27 @@ def test_both_changed_differently_is_a_conflict_and_nothing_is_overwritten() -> 
     assert "labels" not in edit.data
     # a conflicting part keeps its old base: it stays a conflict on the next run
     assert creator("Q1") in edit.base.statements and Caption("sv", "Gammal bildtext") in edit.base.captions
+
+
+def test_a_reviewers_decision_settles_the_conflict_it_was_taken_on_and_no_other() -> None:
+    """``review --accept-update ID P170`` / ``--keep-wiki ID caption:sv``: the decision names the part
+    and holds for the planned value it was taken on."""
+    entity = entity_of(StructuredData((Caption("sv", "Deras"),), (creator("Q9"), collection("O 1"))))
+    new = StructuredData((Caption("sv", "Ny"),), (creator("Q2"), collection("O 1")))
+    parts = {c.part: c.planned for c in merge(BASE, entity, new).conflicts}
+    assert parts == {"caption:sv": "Ny", "P170": "P170 creator: Q2"}
+    accept = merge(BASE, entity, new, Decided(accept={"P170": parts["P170"]}, keep={"caption:sv": "Ny"}))
+    assert accept.conflicts == ()
+    assert accept.data == {"claims": [creator("Q2").to_data()]}  # theirs (Q9) stays beside it
+    assert (
+        creator("Q2") in accept.base.statements and Caption("sv", "Gammal bildtext") in accept.base.captions
+    )
+    label = merge(BASE, entity, new, Decided(accept={"caption:sv": "Ny"}, keep={"P170": parts["P170"]}))
+    assert label.data == {"labels": {"sv": {"language": "sv", "value": "Ny"}}} and label.conflicts == ()
+    # a decision on another planned value is no decision on this one
+    later = StructuredData((Caption("sv", "Nyare"),), (creator("Q3"), collection("O 1")))
+    stale = merge(BASE, entity, later, Decided(accept={"P170": parts["P170"], "caption:sv": "Ny"}))
+    assert {c.part for c in stale.conflicts} == {"P170", "caption:sv"} and stale.data == {}
 
 
 def test_others_statements_and_qualifiers_are_never_removed() -> None:

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from mediainfo_standin import MediaInfoStandIn
 from sdc_support import standin_wiki, write_batch_files
 from upload_support import make_image, upload_batch
 
+from glamupload.cli import cli
 from glamupload.config import BatchConfig, load_batch
 from glamupload.sdc.model import ItemValue, Snak, Statement
 from glamupload.sdc.write import write_batch
@@ -115,6 +117,30 @@ def test_update_replaces_ours_keeps_theirs_and_reports_conflicts(
     assert again.entity_counts == {"conflict": 1}  # reported again, nothing sent
     assert [len(standin.edits[e]) for e in (a1, a2, a3)] == [2, 1, 2]
 
+    # a reviewer takes the plan's creator: the next update writes it beside theirs (never removed)
+    listed = CliRunner().invoke(cli, ["review", str(batch.path), "--json"])
+    (waiting,) = json.loads(listed.stdout)["update_conflicts"]
+    assert (waiting["record_id"], waiting["part"], waiting["structured_data"]) == ("A2", "P170", True)
+    assert (waiting["wiki"], waiting["new"]) == ("P170 creator: Q9", "P170 creator: Q12")
+    decide = [
+        "review",
+        str(batch.path),
+        "--accept-update",
+        "A2",
+        "P170",
+        "--by",
+        "A. Curator",
+        "--reason",
+        "ok",
+    ]
+    assert CliRunner().invoke(cli, decide).exit_code == 0
+    with UpdateRun(load_batch(batch.path), wiki) as run:
+        decided = run.run()
+    assert decided.entity_counts == {"written": 1} and decided.exit_status == 0
+    assert creators(standin, a2) == ["Q9", "Q12"] and len(standin.edits[a2]) == 2
+    with UpdateRun(load_batch(batch.path), wiki) as run:
+        assert run.run().entity_counts == {}  # settled: the plan is what glamupload wrote
+
 
 def test_a_killed_update_resumes_and_writes_each_entity_once(
     sandbox_wiki: Any, uploader: Wiki, tmp_path: Path, standin: MediaInfoStandIn
@@ -145,13 +171,14 @@ def test_a_killed_update_resumes_and_writes_each_entity_once(
     assert [creators(standin, i) for i in ids] == [[f"Q{n + 100}"] for n in range(len(rows))]
 
 
-def test_an_older_state_gains_the_base_column_on_open(tmp_path: Path) -> None:
+def test_an_older_state_gains_the_base_and_conflicts_columns_on_open(tmp_path: Path) -> None:
     path = tmp_path / "old.sqlite"
     with BatchState(path):
         pass
-    with sqlite3.connect(path) as sql:  # the entities table as glamupload wrote it before the base
+    with sqlite3.connect(path) as sql:  # the entities table as glamupload wrote it before them
         sql.execute("ALTER TABLE entities DROP COLUMN base")
+        sql.execute("ALTER TABLE entities DROP COLUMN conflicts")
     with BatchState(path, read_only=True) as db:
         assert db.entity_rows(EntityStatus) == []  # read-only: not migrated, still readable
     with BatchState(path) as db:
-        assert "base" in {r[1] for r in db._read("PRAGMA table_info(entities)")}
+        assert {"base", "conflicts"} <= {r[1] for r in db._read("PRAGMA table_info(entities)")}

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from glamupload import licenses, wikitext
 from glamupload.planned import PlannedFile
-from glamupload.state import Conflict, Decision, PageDecision
+from glamupload.state import Conflict, Decision, UpdateDecision
 from glamupload.update.parts import PageParts, deletion_tag, merge, parts_of, summary
 from glamupload.update.report import render
 from glamupload.update.run import FileUpdate, UpdateOutcome, UpdateResult, deletion_tags
@@ -91,10 +91,10 @@ def test_others_edits_are_kept_and_a_parameter_both_changed_is_a_conflict() -> N
 def test_a_reviewers_decision_settles_the_conflict_for_that_value_only() -> None:
     edited = BASE.wikitext.replace("|title = Vasa", "|title = Regalskeppet Vasa")
     new = planned({**BASE.params, "title": "Vasa (1628)"}, BASE.categories)
-    accept = {"title": PageDecision("Vasa (1628)", Decision.ACCEPT, "A. Curator", "ok", "2025-01-01")}
+    accept = {"title": UpdateDecision("Vasa (1628)", Decision.ACCEPT, "A. Curator", "ok", "2025-01-01")}
     taken = merge(parts_of(BASE), parts_of(new), edited, accept)
     assert "|title = Vasa (1628)" in taken.text and not taken.conflicts
-    keep = {"title": PageDecision("Vasa (1628)", Decision.SKIP, "A. Curator", "theirs", "2025-01-01")}
+    keep = {"title": UpdateDecision("Vasa (1628)", Decision.SKIP, "A. Curator", "theirs", "2025-01-01")}
     kept = merge(parts_of(BASE), parts_of(new), edited, keep)
     assert kept.text == edited and not kept.conflicts and kept.parts.param("title") == "Vasa (1628)"
     other = planned({**BASE.params, "title": "Vasa (ship)"}, BASE.categories)

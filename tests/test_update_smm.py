@@ -227,7 +227,7 @@ def test_update_keeps_others_edits_and_changes_only_what_the_plan_changed(
     assert _revisions(wiki, titles) == after
 
     # a reviewer takes the new title: the next update writes it, and only it
-    assert [x.conflict.part for x in review.page_conflicts(batch.state_path)] == ["title"]
+    assert [x.part for x in review.update_conflicts(batch.state_path)] == ["title"]
     decided = runner.invoke(
         cli,
         ["review", str(batch_file), "--accept-update", c, "title", "--by", "A. Curator", "--reason", "ok"],

@@ -26,7 +26,7 @@ from glamupload.config import BatchConfig
 from glamupload.decisions import DecisionName, LicenceDecision
 from glamupload.errors import ConfigError
 from glamupload.plan import plan_batch
-from glamupload.state import BatchState, Conflict, Decision, FileRow, FileStatus, OutcomeCode
+from glamupload.state import BatchState, Decision, EntityStatus, FileRow, FileStatus, OutcomeCode
 
 #: needs_review codes that are not a wiki warning to go past: a person looks at the wiki, then skips.
 NOT_ACCEPTABLE: dict[str, str] = {
@@ -277,37 +277,61 @@ def _licence_decision(
 
 
 @dataclass(frozen=True)
-class PageConflict:
-    """A part of an uploaded file's page that ``update`` left as the wiki has it: someone else changed
-    it, and the new plan changes it too. ``accept`` makes the next ``update`` write the new value;
-    ``skip`` keeps the wiki's value for good (until the plan changes the part again)."""
+class UpdateConflict:
+    """A part of an uploaded file that ``update`` left as the wiki has it: someone else changed it, and
+    the new plan changes it too. A page's part (a parameter, ``licence``, ``template``) or its structured
+    data's (``P170``, ``caption:sv``). ``accept`` makes the next ``update`` write the new value; ``skip``
+    keeps the wiki's for good (until the plan changes the part again). Values as text, None: absent."""
 
     record_id: str
     title: str
-    conflict: Conflict
+    part: str
+    base: str | None
+    wiki: str | None
+    new: str | None  #: the value a decision is taken on
+    structured_data: bool = False
 
     def as_dict(self) -> dict[str, object]:
-        return {"record_id": self.record_id, "title": self.title, **self.conflict.to_dict()}
+        return asdict(self)
 
 
-def page_conflicts(state_path: Path) -> list[PageConflict]:
-    """The update conflicts waiting for a reviewer, in plan order (reads the state database only)."""
+def update_conflicts(state_path: Path) -> list[UpdateConflict]:
+    """The update conflicts waiting for a reviewer, pages' then structured data's, each in plan order
+    (reads the state database only)."""
     with _open(state_path, read_only=True) as db:  # beside a running upload
-        return [PageConflict(p.record_id, p.title, c) for p in db.page_problems() for c in p.conflicts]
+        found = [
+            UpdateConflict(p.record_id, p.title, c.part, c.base, c.wiki, c.new)
+            for p in db.page_problems()
+            for c in p.conflicts
+        ]
+        found += [
+            UpdateConflict(
+                row.record_id,
+                row.wiki_title or "",
+                c.part,
+                " | ".join(c.base) or None,
+                " | ".join(c.existing),
+                c.planned,
+                structured_data=True,
+            )
+            for row in db.entity_rows([EntityStatus.CONFLICT])
+            for c in row.conflicts
+        ]
+    return found
 
 
-def decide_page_conflicts(
+def decide_update_conflicts(
     state_path: Path, decisions: Mapping[tuple[str, str], Decision], *, reviewer: str, reason: str
-) -> list[PageConflict]:
+) -> list[UpdateConflict]:
     """Apply ``decisions`` ((record id, part) → ``accept`` or ``skip``) to update conflicts, in one
     transaction; the next ``update`` acts on them. A (record, part) without a recorded conflict is a
     ``ConfigError`` naming it, and nothing is recorded."""
     if not reviewer.strip() or not reason.strip():
         raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
-    waiting = {(c.record_id, c.conflict.part): c for c in page_conflicts(state_path)}
+    waiting = {(c.record_id, c.part): c for c in update_conflicts(state_path)}
     with _open(state_path) as db:
         keys = {r.record_id: r.key for r in db.rows([FileStatus.UPLOADED], only=[i for i, _ in decisions])}
-        decided: list[tuple[str, Conflict, Decision]] = []
+        decided: list[tuple[str, str, str | None, Decision]] = []
         for (record_id, part), decision in decisions.items():
             found = waiting.get((record_id, part))
             if found is None:
@@ -319,6 +343,6 @@ def decide_page_conflicts(
                     if parts
                     else "`glamupload review BATCH` lists them",
                 )
-            decided.append((keys[record_id], found.conflict, decision))
-        db.decide_page_conflicts(decided, reviewer.strip(), reason.strip())
+            decided.append((keys[record_id], part, found.new, decision))
+        db.decide_update_conflicts(decided, reviewer.strip(), reason.strip())
     return [waiting[item] for item in decisions]

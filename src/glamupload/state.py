@@ -33,6 +33,7 @@ from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUs
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
 from glamupload.readers.folder import glob_base, is_glob
+from glamupload.sdc.merge import Conflict as EntityConflict
 from glamupload.sdc.model import StructuredData
 
 if TYPE_CHECKING:  # maintenance talks to the wiki; the state only carries its findings
@@ -148,7 +149,8 @@ CREATE TABLE IF NOT EXISTS entities (
     error_code TEXT,
     error_message TEXT,
     updated TEXT NOT NULL,
-    base TEXT
+    base TEXT,
+    conflicts TEXT
 );
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY,
@@ -219,6 +221,7 @@ class EntityRow:
     error_message: str | None
     #: what glamupload last wrote to the entity (the three-way merge's base); None: never written
     base: StructuredData | None = None
+    conflicts: tuple[EntityConflict, ...] = ()  #: the last write's (status ``conflict``)
 
     @classmethod
     def from_sql(cls, row: sqlite3.Row) -> EntityRow:
@@ -226,6 +229,9 @@ class EntityRow:
         values["planned"] = StructuredData.from_data(json.loads(values["planned"]))
         values["base"] = StructuredData.from_data(json.loads(values["base"])) if values["base"] else None
         values["status"] = EntityStatus(values["status"])
+        values["conflicts"] = tuple(
+            EntityConflict.from_dict(c) for c in json.loads(values["conflicts"] or "[]")
+        )
         return cls(**values)
 
 
@@ -238,6 +244,7 @@ class EntityOutcome:
     code: str | None = None
     message: str | None = None
     base: StructuredData | None = None  #: glamupload's data on the entity now (written, conflict)
+    conflicts: tuple[EntityConflict, ...] = ()  #: what a reviewer may decide (``review``)
 
 
 def _now() -> str:
@@ -407,7 +414,7 @@ class PageRow:
 
 
 @dataclass(frozen=True)
-class PageDecision:
+class UpdateDecision:
     """A reviewer's decision on one update conflict, for the new value it was taken on."""
 
     value: str | None
@@ -764,8 +771,11 @@ class BatchState:
     def _add_columns(self) -> None:
         """Columns added after their table: an older state database gains them on open (older
         glamupload versions ignore them), so no schema version change."""
-        if "base" not in self._columns("entities"):
+        columns = self._columns("entities")
+        if "base" not in columns:
             self._db.execute("ALTER TABLE entities ADD COLUMN base TEXT")
+        if "conflicts" not in columns:
+            self._db.execute("ALTER TABLE entities ADD COLUMN conflicts TEXT")
 
     def _columns(self, table: str) -> set[str]:
         return {str(r[1]) for r in self._db.execute(f"PRAGMA table_info({table})")}
@@ -940,10 +950,10 @@ class BatchState:
         wanted = list(statuses)
         # a state opened read-only is not migrated: an older one has no base column yet
         columns = {str(r[1]) for r in self._read("PRAGMA table_info(entities)")}
-        base = "e.base" if "base" in columns else "NULL AS base"
+        base, conflicts = (f"e.{c}" if c in columns else f"NULL AS {c}" for c in ("base", "conflicts"))
         sql = (
             "SELECT e.key, f.record_id, f.wiki_title, e.planned, e.digest, e.status, e.entity, e.revid,"
-            f" e.attempts, e.error_code, e.error_message, {base}"
+            f" e.attempts, e.error_code, e.error_message, {base}, {conflicts}"
             " FROM entities e JOIN files f ON f.key = e.key"
             f" WHERE f.status = ? AND e.status IN ({', '.join('?' * len(wanted))})"
         )
@@ -982,7 +992,7 @@ class BatchState:
             db.execute(
                 "UPDATE entities SET status = ?, revid = COALESCE(?, revid), error_code = ?,"
                 " error_message = ?, written_digest = CASE WHEN ? THEN digest ELSE written_digest END,"
-                " base = COALESCE(?, base), updated = ? WHERE key = ?",
+                " base = COALESCE(?, base), conflicts = ?, updated = ? WHERE key = ?",
                 (
                     outcome.status,
                     outcome.revid,
@@ -990,6 +1000,7 @@ class BatchState:
                     outcome.message,
                     outcome.status in (EntityStatus.WRITTEN, EntityStatus.CONFLICT),
                     None if outcome.base is None else json.dumps(outcome.base.to_data(), ensure_ascii=False),
+                    json.dumps([c.to_dict() for c in outcome.conflicts], ensure_ascii=False),
                     _now(),
                     key,
                 ),
@@ -1342,27 +1353,28 @@ class BatchState:
             )
         return problems
 
-    def decide_page_conflicts(
-        self, decisions: Sequence[tuple[str, Conflict, Decision]], reviewer: str, reason: str
+    def decide_update_conflicts(
+        self, decisions: Sequence[tuple[str, str, str | None, Decision]], reviewer: str, reason: str
     ) -> None:
-        """Record reviewers' decisions on update conflicts (row key, the conflict, the decision) in one
-        transaction. A decision holds for the conflict's new value only: a later plan with another value
-        is a conflict again."""
+        """Record reviewers' decisions on update conflicts (row key, part, the new value, the decision)
+        in one transaction. A part is a page's (a parameter, ``licence``, ``template``) or its structured
+        data's (``P170``, ``caption:sv``); the table keeps its first name, ``page_decisions``. A decision
+        holds for the conflict's new value only: a later plan with another value is a conflict again."""
         now = _now()
         with self.transaction() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO page_decisions (key, part, value, decision, reviewer, reason,"
                 " decided) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(key, c.part, json.dumps(c.new), d, reviewer, reason, now) for key, c, d in decisions],
+                [(key, part, json.dumps(new), d, reviewer, reason, now) for key, part, new, d in decisions],
             )
 
-    def page_decisions(self, key: str) -> dict[str, PageDecision]:
+    def update_decisions(self, key: str) -> dict[str, UpdateDecision]:
         """The decisions taken on this row's update conflicts, by part."""
         found = self._read(
             "SELECT part, value, decision, reviewer, reason, decided FROM page_decisions WHERE key = ?",
             (key,),
         )
         return {
-            row[0]: PageDecision(json.loads(row[1]), Decision(row[2]), row[3], row[4], row[5])
+            row[0]: UpdateDecision(json.loads(row[1]), Decision(row[2]), row[3], row[4], row[5])
             for row in found
         }

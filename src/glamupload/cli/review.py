@@ -86,9 +86,10 @@ def review_command(
     batch file (the batch's `reviews:` key names another), holds after a replan and on every wiki,
     and the report and `status` show it.
 
-    Update conflicts: a parameter of a file page that `update` wants to change and someone else changed
-    since glamupload wrote it. --accept-update ID PART writes the new plan's value next time;
-    --keep-wiki ID PART keeps the wiki's.
+    Update conflicts: a parameter of a file page, or a property or caption of its structured data
+    (PART P170, caption:sv), that `update` wants to change and someone else changed since glamupload
+    wrote it. --accept-update ID PART writes the new plan's value next time; --keep-wiki ID PART keeps
+    the wiki's.
 
     Wiki warnings: a file with this name or these bytes was deleted before (often for copyright), the
     bytes match an old version of another file, the page exists without a file. `upload` records these
@@ -123,7 +124,7 @@ def _list(batch: BatchConfig, as_json: bool) -> None:
     """What waits for a person: licence groups, files held back by wiki warnings, update conflicts."""
     licences = review.licence_reviews(batch)
     warnings = review.waiting(batch.state_path) if batch.state_path.exists() else []
-    conflicts = review.page_conflicts(batch.state_path) if batch.state_path.exists() else []
+    conflicts = review.update_conflicts(batch.state_path) if batch.state_path.exists() else []
     if as_json:
         emit_json(
             {
@@ -158,10 +159,11 @@ def _list(batch: BatchConfig, as_json: bool) -> None:
     if warnings:
         click.echo(f"{len(warnings)} file(s) held back by a wiki warning.", err=True)
     for found in conflicts:
-        click.echo(f"  {found.record_id}  {found.title}: update conflict on {found.conflict.part}", err=True)
+        where = "structured data" if found.structured_data else "update"
+        click.echo(f"  {found.record_id}  {found.title}: {where} conflict on {found.part}", err=True)
         click.echo(
-            f"      glamupload wrote {found.conflict.base!r}, the wiki has {found.conflict.wiki!r}, "
-            f"the new plan says {found.conflict.new!r}",
+            f"      glamupload wrote {found.base!r}, the wiki has {found.wiki!r}, "
+            f"the new plan says {found.new!r}",
             err=True,
         )
     if conflicts:
@@ -178,7 +180,7 @@ def _decide_updates(
     reason: str,
 ) -> None:
     chosen = {**dict.fromkeys(accept_update, Decision.ACCEPT), **dict.fromkeys(keep_wiki, Decision.SKIP)}
-    review.decide_page_conflicts(batch.state_path, chosen, reviewer=reviewer, reason=reason)
+    review.decide_update_conflicts(batch.state_path, chosen, reviewer=reviewer, reason=reason)
     click.echo(
         f"Decided {len(chosen)} update conflict(s); the next `glamupload update` applies them.", err=True
     )

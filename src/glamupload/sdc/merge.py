@@ -32,6 +32,7 @@ from glamupload.sdc.model import Caption, Snak, Statement, StructuredData, table
 class Conflict:
     """A caption or property the plan changes that the entity holds another value for."""
 
+    part: str  #: what a reviewer names to decide it: ``P170``, ``caption:sv``
     what: str  #: ``P170 creator`` or ``caption (sv)``
     planned: str
     existing: tuple[str, ...]
@@ -42,7 +43,35 @@ class Conflict:
         return f"{self.what}: the entity holds {' | '.join(self.existing)}, the plan {self.planned}{wrote}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"what": self.what, "base": list(self.base), "wiki": list(self.existing), "new": self.planned}
+        return {
+            "part": self.part,
+            "what": self.what,
+            "base": list(self.base),
+            "wiki": list(self.existing),
+            "new": self.planned,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Conflict:
+        return cls(
+            str(data["part"]), str(data["what"]), str(data["new"]), tuple(data["wiki"]), tuple(data["base"])
+        )
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Reviewers' decisions on earlier conflicts, by part, each for the planned value it was taken on
+    (``Conflict.planned``): ``accept`` writes the plan's value, ``keep`` leaves the entity's and stops
+    reporting it. Another planned value is a conflict again."""
+
+    accept: Mapping[str, str] = field(default_factory=dict)
+    keep: Mapping[str, str] = field(default_factory=dict)
+
+    def rule(self, conflict: Conflict) -> Rule:
+        """What a decision makes of this conflict: APPLY, KEEP, or still CONFLICT."""
+        if self.accept.get(conflict.part) == conflict.planned:
+            return Rule.APPLY
+        return Rule.KEEP if self.keep.get(conflict.part) == conflict.planned else Rule.CONFLICT
 
 
 @dataclass(frozen=True)
@@ -113,10 +142,16 @@ def existing_claims(entity: Mapping[str, Any] | None) -> list[Mapping[str, Any]]
     return [claim for claims in grouped.values() for claim in claims]
 
 
-def merge(base: StructuredData | None, entity: Mapping[str, Any] | None, planned: StructuredData) -> Edit:
+def merge(
+    base: StructuredData | None,
+    entity: Mapping[str, Any] | None,
+    planned: StructuredData,
+    decided: Decided | None = None,
+) -> Edit:
     """The edit that brings ``entity`` (from ``wbgetentities``; None: no data yet) from ``base`` (what
-    glamupload last wrote there; None: never written) to ``planned``."""
-    merger = _Merger(base or StructuredData())
+    glamupload last wrote there; None: never written) to ``planned``; a conflict a reviewer ``decided``
+    is settled their way."""
+    merger = _Merger(base or StructuredData(), decided or Decided())
     merger.captions((entity or {}).get("labels") or {}, planned.captions)
     have = [(raw, Statement.from_data(raw)) for raw in existing_claims(entity)]
     order = [s.property for s in (*planned.statements, *merger.base.statements)]
@@ -146,6 +181,7 @@ Claim = tuple[Mapping[str, Any], Statement]
 @dataclass
 class _Merger:
     base: StructuredData
+    decided: Decided
     labels: dict[str, Any] = field(default_factory=dict)
     claims: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -162,8 +198,11 @@ class _Merger:
             verdict = rule(base != wanted, wiki == wanted, wiki == base)
             what = f"caption ({language})"
             if verdict == Rule.CONFLICT:
-                self.conflicts.append(Conflict(what, wanted or "(none)", (wiki or "(none)",), _one(base)))
-            elif verdict == Rule.APPLY and wanted is None:
+                existing = (wiki or "(none)",)
+                verdict = self._decide(
+                    Conflict(f"caption:{language}", what, wanted or "(none)", existing, _one(base))
+                )
+            if verdict == Rule.APPLY and wanted is None:
                 self.labels[language] = {"language": language, "value": wiki, "remove": ""}
                 self.changes.append(Change(what, _one(wiki), ()))
             elif verdict == Rule.APPLY:
@@ -193,18 +232,19 @@ class _Merger:
             not stale and not missing and not fixes,
             untouched and not (others and (missing or stale)),
         )
+        if verdict == Rule.CONFLICT:  # someone changed ours, or others hold other values
+            verdict = self._decide(self._conflict(prop, missing if untouched else planned, wiki, base))
         if verdict in (Rule.KEEP, Rule.DONE):
             self.new_statements += base if verdict == Rule.KEEP else planned
             return
         if verdict == Rule.CONFLICT and not untouched:
-            self._conflict(prop, planned, wiki, base)
             self.new_statements += base
             return
-        # ours is untouched: our claims' qualifiers follow the plan, others' qualifiers stay
+        # ours is untouched (or a reviewer accepted the plan): our claims' qualifiers follow the plan,
+        # others' qualifiers stay
         for statement, claim, dropped in fixes:
             self.claims.append(_fix(claim, statement, dropped) or {})
         if verdict == Rule.CONFLICT:  # others hold other values: ours stay, the new ones are not sent
-            self._conflict(prop, missing, wiki, base)
             self.new_statements += base + [s for s, _, _ in qualified if identity(s) not in base_ids]
             return
         sent = {identity(s) for s in planned if identity(s) in found}
@@ -218,16 +258,21 @@ class _Merger:
             self.changes.append(Change(table().label(prop), old, tuple(s.describe() for s in planned)))
         self.new_statements += planned
 
-    def _conflict(
-        self, prop: str, planned: list[Statement], wiki: list[Claim], base: list[Statement]
-    ) -> None:
-        self.conflicts.append(
-            Conflict(
-                table().label(prop),
-                " | ".join(s.describe() for s in planned) or "(none)",
-                tuple(s.describe() for _, s in wiki) or ("(none)",),
-                tuple(s.describe() for s in base),
-            )
+    def _decide(self, conflict: Conflict) -> Rule:
+        """The rule for a conflict: a reviewer's decision on it, else a conflict reported."""
+        settled = self.decided.rule(conflict)
+        if settled == Rule.CONFLICT:
+            self.conflicts.append(conflict)
+        return settled
+
+    @staticmethod
+    def _conflict(prop: str, planned: list[Statement], wiki: list[Claim], base: list[Statement]) -> Conflict:
+        return Conflict(
+            prop,
+            table().label(prop),
+            " | ".join(s.describe() for s in planned) or "(none)",
+            tuple(s.describe() for _, s in wiki) or ("(none)",),
+            tuple(s.describe() for s in base),
         )
 
 

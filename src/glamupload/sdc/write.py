@@ -20,9 +20,9 @@ from glamupload import __version__
 from glamupload.config import BatchConfig
 from glamupload.errors import ApiError, WikiError
 from glamupload.exitcodes import ExitStatus
-from glamupload.sdc.merge import Change, Conflict, Edit, merge
+from glamupload.sdc.merge import Change, Conflict, Decided, Edit, merge
 from glamupload.sdc.model import StructuredData
-from glamupload.state import BatchState, EntityOutcome, EntityRow, EntityStatus
+from glamupload.state import BatchState, Decision, EntityOutcome, EntityRow, EntityStatus
 from glamupload.upload.pipeline import RatePacer
 from glamupload.upload.run import UploadRun
 from glamupload.wiki import Wiki
@@ -171,7 +171,7 @@ class EntityWriter:
         for _ in range(CONFLICT_RETRIES):
             try:
                 entity = self.read(entity_id)
-                edit = merge(row.base, entity, row.planned)
+                edit = merge(row.base, entity, row.planned, decided(self.db, row.key))
                 revid = int(entity["lastrevid"]) if entity and "lastrevid" in entity else None
                 if edit.data:
                     self.pacer.wait()
@@ -185,10 +185,23 @@ class EntityWriter:
                 return EntityOutcome(EntityStatus.FAILED, code=exc.code, message=exc.info), None
             if edit.conflicts:
                 message = "; ".join(str(c) for c in edit.conflicts)
-                return EntityOutcome(EntityStatus.CONFLICT, revid, "sdc-conflict", message, edit.base), edit
+                outcome = EntityOutcome(
+                    EntityStatus.CONFLICT, revid, "sdc-conflict", message, edit.base, edit.conflicts
+                )
+                return outcome, edit
             return EntityOutcome(EntityStatus.WRITTEN, revid, base=edit.base), edit
         message = f"the entity changed on every one of {CONFLICT_RETRIES} attempts"
         return EntityOutcome(EntityStatus.FAILED, code="edit-conflict", message=message), None
+
+
+def decided(db: BatchState, key: str) -> Decided:
+    """Reviewers' decisions on this file's structured-data conflicts (``glamupload review``)."""
+    found = db.update_decisions(key)
+    chosen = {
+        choice: {part: d.value for part, d in found.items() if d.decision == choice and d.value is not None}
+        for choice in Decision
+    }
+    return Decided(accept=chosen[Decision.ACCEPT], keep=chosen[Decision.SKIP])
 
 
 def status_of(db: BatchState, this_run: dict[str, int] | None = None, interrupted: bool = False) -> SdcStatus:
@@ -274,7 +287,7 @@ def _update_one(writer: EntityWriter, row: EntityRow, page_id: int | None, dry_r
     if dry_run and page_id is None:
         return EntityUpdate(row.record_id, row.wiki_title, EntityUpdateOutcome.GONE, message=_GONE)
     if dry_run:
-        preview = merge(row.base, writer.read(f"M{page_id}"), row.planned)
+        preview = merge(row.base, writer.read(f"M{page_id}"), row.planned, decided(writer.db, row.key))
         outcome = EntityUpdateOutcome.WOULD_WRITE if preview.data else _settled(preview)
         return EntityUpdate(row.record_id, row.wiki_title, outcome, preview.changes, preview.conflicts)
     done, edit = writer.write_or_gone(row, page_id)

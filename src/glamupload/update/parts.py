@@ -24,7 +24,7 @@ from mwparserfromhell.nodes import Heading, Template, Text, Wikilink
 from mwparserfromhell.wikicode import Wikicode
 
 from glamupload.planned import PlannedFile
-from glamupload.state import Conflict, Decision, PageDecision
+from glamupload.state import Conflict, Decision, UpdateDecision
 from glamupload.wikitext import normalise_title
 
 #: The conflict part names besides template parameters.
@@ -111,7 +111,7 @@ class Merge:
 
 
 def merge(
-    base: PageParts, new: PageParts, current: str, decisions: Mapping[str, PageDecision] | None = None
+    base: PageParts, new: PageParts, current: str, decisions: Mapping[str, UpdateDecision] | None = None
 ) -> Merge:
     """Apply the new plan's parts to the wiki's ``current`` text, three ways against ``base``.
 
@@ -172,7 +172,7 @@ def deletion_tag(text: str, tags: Iterable[str]) -> str | None:
 class _Merger:
     base: PageParts
     new: PageParts
-    decisions: Mapping[str, PageDecision]
+    decisions: Mapping[str, UpdateDecision]
     changes: list[Change] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)

@@ -358,7 +358,7 @@ class UpdateRun(StateRun):
         if wanted == base.parts:
             self._settle(row, title, stored, base.page, PageStatus.CURRENT, (), tag, dry_run)
             return FileUpdate(row.record_id, title, UpdateOutcome.UNCHANGED, deletion_tag=tag)
-        merged = merge(base.parts, wanted, current["text"], self.db.page_decisions(row.key))
+        merged = merge(base.parts, wanted, current["text"], self.db.update_decisions(row.key))
         result = FileUpdate(
             row.record_id,
             title,
