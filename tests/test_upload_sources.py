@@ -134,16 +134,26 @@ def test_batch_from_urls_uploads_the_downloaded_bytes(
     good = make_image(tmp_path / "src" / "good.png", unique_name + "good").read_bytes()
     server.routes["/good.png"] = [(503, b"busy"), (200, good)]
     server.routes["/page.html"] = [(200, b"<html><body>not an image</body></html>")]
+    server.routes["/cut.png"] = [(200, good[: len(good) // 2])]
+    scripted = (Path(__file__).parent / "data" / "scriptcheck" / "onload.svg").read_bytes()
+    server.routes["/drawing.svg"] = [(200, scripted)]
     files = [
         planned("url", f"{unique_name} url.png", server.url("/good.png")),
         planned("html", f"{unique_name} html.png", server.url("/page.html")),
         planned("gone", f"{unique_name} gone.png", server.url("/missing.png")),
+        planned("cut", f"{unique_name} cut.png", server.url("/cut.png")),
+        planned("svg", f"{unique_name} drawing.svg", server.url("/drawing.svg")),
     ]
     summary = run(store(tmp_path / "s.sqlite", files), uploader, tmp_path / "src")
     problems = {p.record_id: p for p in summary.problems}
     assert summary.counts["uploaded"] == 1
     assert problems["html"].code == "mime-mismatch"
     assert problems["gone"].code == "source" and "404" in (problems["gone"].message or "")
+    # a download is checked as a local image is, before its bytes are sent: broken, or refused by the wiki
+    assert problems["cut"].code == "source" and "cannot be decoded" in (problems["cut"].message or "")
+    assert problems["svg"].code == "source" and "(uploaded-event-handler-on-svg)" in (
+        problems["svg"].message or ""
+    )
     info = uploader.file_info([f"{unique_name} url.png"])[f"{unique_name} url.png"]
     assert info["sha1"] == hashlib.sha1(good).hexdigest()
     cache = tmp_path / "s.cache"  # next to the state database

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import yaml
 from PIL import Image, UnidentifiedImageError
 
-from glamupload import resources
+from glamupload import resources, scriptcheck
 from glamupload.errors import ConfigError, InputError
 
 SNIFF_BYTES = 4096
@@ -32,7 +32,7 @@ SVG = "image/svg+xml"
 
 _SVG_ROOT = re.compile(
     rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?"
-    rb"(?:(?:<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*<(?:\w+:)?svg[\s>/]",
+    rb"(?:(?:<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)\s*)*<(?:\w+:)?svg[\s>/]",
     re.DOTALL,
 )
 
@@ -142,6 +142,15 @@ def _check(stream: typing.BinaryIO, path: str | os.PathLike[str], mime: str, siz
         if b"%%EOF" not in stream.read():
             raise InputError("the PDF is truncated (no %%EOF at its end)", file=path)
         return
+    if mime == SVG:
+        problem = scriptcheck.svg_problem(stream.read())
+        if problem is not None:
+            raise InputError(f"MediaWiki refuses this SVG: {problem}", file=path)
+        return
+    problem = scriptcheck.scripted_problem(stream.read(scriptcheck.SCRIPT_BYTES))
+    if problem is not None:
+        raise InputError(f"MediaWiki refuses this file: {problem}", file=path)
+    stream.seek(0)
     if mime not in DECODED:
         return
     try:

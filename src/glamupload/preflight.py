@@ -5,7 +5,7 @@ curator exactly what the upload will do:
 
 * ``check_local``: the plan has no errors, the licence is accepted, the image is a readable file
   inside the batch's image folders whose content matches the file name (URLs are checked when they
-  are downloaded, with ``check_content``);
+  are downloaded, with ``check_download``: checked as the planner checks a local image);
 * ``judge_on_wiki``: what the wiki already holds under the name, or with the same bytes, decides
   whether the file is sent at all.
 """
@@ -90,6 +90,16 @@ def check_known(planned: PlannedFile, image: LocalFile | None) -> Outcome | Loca
 def check_content(path: Path, filename: str, source: str) -> Outcome | LocalFile:
     """The bytes at ``path`` (a local image or a download) are of the type the file name says."""
     return _content_matches(LocalFile(path, media.sniff_mime(path), path.stat().st_size), filename, source)
+
+
+def check_download(path: Path, filename: str, source: str) -> Outcome | LocalFile:
+    """A downloaded image, checked as the dry run checks a local one (``media.inspect_file``: a usable
+    image, nothing MediaWiki refuses as a script risk) and of the type the file name says; an
+    ``InputError`` says why not."""
+    checked = check_content(path, filename, source)
+    if isinstance(checked, LocalFile):
+        media.check_image(path, checked.mime)
+    return checked
 
 
 def _content_matches(image: LocalFile, filename: str, source: str) -> Outcome | LocalFile:

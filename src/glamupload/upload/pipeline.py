@@ -397,7 +397,7 @@ class Uploader:
                     max_bytes=self.options.max_download,
                     stop=self.stop,
                 )
-                checked = preflight.check_content(path, row.filename, row.source)
+                checked = preflight.check_download(path, row.filename, row.source)
                 if isinstance(checked, Outcome):
                     return checked
                 with self._lock:
