@@ -303,6 +303,47 @@ def test_oai_dc_records() -> None:
     assert second.get("xpath:count(//oai:record)") == "1"
 
 
+@pytest.mark.parametrize(
+    ("name", "before_root"),
+    [
+        ("oai_dc.xml", '<?xml-stylesheet type="text/xsl" href="/oai2.xsl"?>'),  # DSpace, EPrints, OJS send it
+        ("lido_oai.xml", "<!-- harvested 2024-05-01 -->"),
+    ],
+)
+def test_an_instruction_or_comment_before_the_root_is_read_past(
+    tmp_path: Path, name: str, before_root: str
+) -> None:
+    """Freeing what was parsed before a record deleted the root's siblings through a parent it has
+    not: a crash of the dry run on every such harvest."""
+    text = (DATA / name).read_text(encoding="utf-8")
+    declaration, _, rest = text.partition("?>")
+    path = tmp_path / name
+    path.write_text(f"{declaration}?>\n{before_root}{rest}", encoding="utf-8")
+    assert [r.fields for r in open_export(path)] == [r.fields for r in open_export(DATA / name)]
+
+
+def test_dublin_core_fields_are_the_metadatas_and_the_header_is_read_whole(tmp_path: Path) -> None:
+    """``<about>`` holds facts about the metadata (its own licence, CC0 for the record): read as the
+    record's ``rights`` it made an image with no rights statement CC0 and uploadable. A comment inside
+    the header's identifier cut it short, so records collided."""
+    text = (DATA / "oai_dc.xml").read_text(encoding="utf-8")
+    about = (
+        '<about><metadataRights xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        "<dc:rights>http://creativecommons.org/publicdomain/zero/1.0/</dc:rights>"
+        "<dc:title>The harvest</dc:title></metadataRights></about></record>"
+    )
+    text = text.replace("</record>", about).replace(
+        "oai:example.org:obj-1<", "oai:example.org:<!-- x -->obj-1<"
+    )
+    path = tmp_path / "oai_dc.xml"
+    path.write_text(text, encoding="utf-8")
+    assert "<about>" in text and "<!-- x -->" in text
+    records, plain = list(open_export(path)), list(open_export(DATA / "oai_dc.xml"))
+    assert [r.fields for r in records] == [r.fields for r in plain]
+    assert records[0].get("header.identifier") == "oai:example.org:obj-1"
+    assert "http://creativecommons.org/publicdomain/zero/1.0/" not in str(records[0].get("rights"))
+
+
 def test_a_dublin_core_share_reads_only_its_records_numbered_past_the_deleted_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -345,6 +386,27 @@ def test_unsafe_xml_is_refused_before_any_record(name: str, fmt: str | None) -> 
     assert caught.value.message == "the export declares XML entities / a DTD; refusing to read it for safety"
     assert caught.value.file == str(path)
     assert "DOCTYPE" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    "subset",
+    [
+        '<!ATTLIST header status CDATA "deleted">',  # lxml's get() gave every header status="deleted"
+        '<!ATTLIST header status CDATA #FIXED "deleted">',
+        "<!ELEMENT header ANY>",
+        "<!-- fine -->" + " " * 70_000 + '<!ATTLIST header status CDATA "deleted">',  # past the first chunk
+    ],
+)
+def test_a_doctype_declaring_attributes_or_elements_is_refused(tmp_path: Path, subset: str) -> None:
+    text = (DATA / "oai_dc.xml").read_text(encoding="utf-8")
+    declaration, _, rest = text.partition("?>")
+    path = tmp_path / "oai_dc.xml"
+    path.write_text(f"{declaration}?>\n<!DOCTYPE OAI-PMH [ {subset} ]>{rest}", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        list(open_export(path, format="oai_dc"))
+    assert caught.value.message == UNSAFE_MESSAGE
+    path.write_text(f"{declaration}?>\n<!DOCTYPE OAI-PMH [ <!-- a comment --> ]>{rest}", encoding="utf-8")
+    assert len(list(open_export(path))) == 2  # a subset of comments only declares nothing
 
 
 def test_xxe_never_reads_the_local_file(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from glamupload.transforms import (
     TRANSFORMS,
     Context,
     LookupTable,
+    ParsedDate,
     Step,
     Values,
     compile_step,
@@ -61,9 +62,12 @@ def test_trim_collapses_whitespace_and_keeps_trust() -> None:
     assert isinstance(out[1], Wikitext)
 
 
-def test_split_trims_and_drops_empty_parts() -> None:
+def test_split_trims_and_drops_empty_parts(tmp_path: Path) -> None:
     assert run("split", ["Brigg, Segel,, Storm "])[0] == ["Brigg", "Segel", "Storm"]
     assert run("split", ["a;b"], separator=";")[0] == ["a", "b"]
+    with pytest.raises(ConfigError) as err:  # str.split("") raised on the first record: a crash
+        step({"split": ""}, tmp_path)
+    assert err.value.line == 7
 
 
 def test_join_of_plain_text_stays_plain_text() -> None:
@@ -306,6 +310,17 @@ def test_dates_commons_understands(
 )
 def test_dates_not_understood_are_none(text: str) -> None:
     assert parse_date(text) is None
+
+
+@pytest.mark.parametrize("text", ["~" * 600 + "1850", "late " * 340 + "19th century", "ca " * 500 + "1850"])
+def test_a_date_of_endless_prefixes_is_no_date_not_a_crash(text: str) -> None:
+    """Each prefix word was a call deeper: RecursionError, which ended the whole dry run."""
+
+    def deep(depth: int) -> ParsedDate | None:  # as deep in the stack as the planner calls it
+        return parse_date(text) if depth == 0 else deep(depth - 1)
+
+    assert deep(300) is None
+    assert parse_date("ca 1850") is not None and parse_date("~" * 2 + "1850") is None
 
 
 def test_date_transform_drops_undated_and_warns_on_the_unknown() -> None:

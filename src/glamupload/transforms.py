@@ -252,6 +252,7 @@ def _compiles(pattern: str) -> str:
 
 Regex = Annotated[str, AfterValidator(_compiles)]
 LanguageCode = Annotated[str, StringConstraints(pattern=f"^{LANGUAGE_CODE.pattern}$")]
+NonEmpty = Annotated[str, StringConstraints(min_length=1)]  #: ``split: ""`` would split at nothing
 
 
 # --------------------------------------------------------------------------------------------------
@@ -268,7 +269,7 @@ def trim(values: Values, ctx: Context) -> Values:
 
 
 @transform("split")
-def split(values: Values, ctx: Context, separator: str = ",") -> Values:
+def split(values: Values, ctx: Context, separator: NonEmpty = ",") -> Values:
     """Split each value at ``separator`` (default ``,``), trimming the parts and dropping empty ones.
 
     ``split: ","`` turns ``"Brigg, Segel"`` into ``["Brigg", "Segel"]``.
@@ -833,6 +834,11 @@ def _whole_periods(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+#: No date form a museum writes is longer ("between circa early 19th century and late 20th century" is
+#: 55); a longer text is not read as a date.
+DATE_CHARACTERS = 100
+
+
 @lru_cache(maxsize=4096)  # pure, and a batch repeats its dates: parsed once per distinct text
 def parse_date(text: str) -> ParsedDate | None:
     """Understand the date forms museums write; None when the text is not a recognised date.
@@ -842,6 +848,8 @@ def parse_date(text: str) -> ParsedDate | None:
     """
     words = vocabulary()["dates"]
     s = " ".join(text.replace("–", "-").replace("—", "-").split()).strip(" .,;")
+    if len(s) > DATE_CHARACTERS:  # each word read ("ca", "late", "~") is a call deeper
+        return None
     low = s.casefold()
     if re.fullmatch(ISO, s):
         return ParsedDate(None, s, None, int(s[:4]), int(s[:4]))

@@ -27,6 +27,13 @@ _RECORD_TAG = f"{{{_OAI}}}record"
 _DC_ANY = f"{{{_DC}}}*"
 _DC_NAMES = frozenset(DC_ELEMENTS)
 _ERROR_TAG = f"{{{_OAI}}}error"
+_METADATA_TAG = f"{{{_OAI}}}metadata"
+
+
+def _header_text(header: etree._Element | None, name: str) -> str:
+    """The header's ``identifier`` or ``datestamp``, whole (``findtext`` stops at a comment inside)."""
+    node = header.find(f"{{{_OAI}}}{name}") if header is not None else None
+    return text_of(node) if node is not None else ""
 
 
 def _dc_fields(record: etree._Element) -> dict[str, object]:
@@ -66,9 +73,10 @@ class DublinCoreReader(Reader):
             number += 1
             if keep is not None and not keep(number - 1):
                 continue
-            identifier = header.findtext(f"{{{_OAI}}}identifier", "").strip() if header is not None else ""
-            datestamp = header.findtext(f"{{{_OAI}}}datestamp", "").strip() if header is not None else ""
-            fields: dict[str, object] = _dc_fields(element)
+            identifier, datestamp = (_header_text(header, name) for name in ("identifier", "datestamp"))
+            # only the record's metadata: <about> holds facts about the metadata (its own licence)
+            metadata = element.find(_METADATA_TAG)
+            fields: dict[str, object] = _dc_fields(metadata) if metadata is not None else {}
             if identifier:
                 fields["header.identifier"] = identifier
             if datestamp:
