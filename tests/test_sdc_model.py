@@ -113,6 +113,10 @@ def test_a_century_is_written_as_its_first_year_with_century_precision() -> None
         ("url", "digitaltmuseum.se/1", "not an http(s) URL"),
         ("quantity", "58,5", QuantityValue("+58.5")),
         ("quantity", "ca 58", "not a number"),
+        # Wikibase refuses leading zeros and other digits than ASCII ones: these went out as +058, +١٢
+        ("quantity", "0058,50", QuantityValue("+58.50")),
+        ("quantity", "058", QuantityValue("+58")),
+        ("quantity", "١٢", "not a number"),
         ("globe-coordinate", "59.33, 18.1", CoordinateValue(59.33, 18.1, 0.01)),
         ("globe-coordinate", "95, 18", "not decimal coordinates (latitude, longitude)"),
         ("string", "x" * 1501, "longer than 1500 characters"),

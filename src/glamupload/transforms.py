@@ -487,10 +487,15 @@ def strip_html(values: Values, ctx: Context) -> Values:
     return [v if isinstance(v, Wikitext) else html_to_text(v) for v in values]
 
 
+#: A ``<`` that starts no tag (``x<y``, a formula): as text. Python 3.11's HTMLParser rescans the rest of
+#: the input for each one, so 20,000 of them took 30 s (CPython gh-135462).
+_NOT_A_TAG = re.compile(r"<(?![A-Za-z/!?][^<>]*>)")
+
+
 def html_to_text(text: str) -> str:
     """The text of an HTML fragment: block elements are paragraphs, ``<br>`` a line break."""
     parser = _TextOfHtml()
-    parser.feed(text)
+    parser.feed(_NOT_A_TAG.sub("&lt;", text))
     parser.close()
     paragraphs = [
         "\n".join(" ".join(line.split()) for line in p.split("\n")).strip() for p in parser.paragraphs()
@@ -700,7 +705,7 @@ def vocabulary() -> dict[str, Any]:
     return yaml.safe_load((mappings_dir() / "vocabulary.yaml").read_text(encoding="utf-8"))
 
 
-ISO = r"\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?"
+ISO = r"[0-9]{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12][0-9]|3[01]))?)?"
 
 
 @dataclass(frozen=True)
@@ -746,7 +751,7 @@ def _roman(text: str) -> int | None:
 def _century(low: str) -> int | None:
     """``19th century``, ``19. Jh.``, ``19. Jahrhundert``, ``XIXe siècle``, ``19e s.`` → 19."""
     words = "|".join(re.escape(w) for w in sorted(vocabulary()["dates"]["century"], key=len, reverse=True))
-    m = re.fullmatch(rf"(\d{{1,2}}|[ivxlc]+)\s*(?:st|nd|rd|th|\.|:e|e|er|ème|eme)?[\s-]*(?:{words})", low)
+    m = re.fullmatch(rf"([0-9]{{1,2}}|[ivxlc]+)\s*(?:st|nd|rd|th|\.|:e|e|er|ème|eme)?[\s-]*(?:{words})", low)
     if not m:
         return None
     number = int(m.group(1)) if m.group(1).isdigit() else _roman(m.group(1))
@@ -804,8 +809,8 @@ def _month_date(low: str) -> str | None:
     }
     words = "|".join(re.escape(m) for m in sorted(months, key=len, reverse=True))
     for pattern in (
-        rf"(?:(?P<day>\d{{1,2}})\.?\s+)?(?P<month>{words})\.?\s+(?P<year>\d{{4}})",
-        rf"(?P<month>{words})\.?\s+(?P<day>\d{{1,2}}),?\s+(?P<year>\d{{4}})",
+        rf"(?:(?P<day>[0-9]{{1,2}})\.?\s+)?(?P<month>{words})\.?\s+(?P<year>[0-9]{{4}})",
+        rf"(?P<month>{words})\.?\s+(?P<day>[0-9]{{1,2}}),?\s+(?P<year>[0-9]{{4}})",
     ):
         m = re.fullmatch(pattern, low)
         if m:
@@ -834,6 +839,17 @@ def _whole_periods(start: str, end: str) -> tuple[str, str]:
     return start, end
 
 
+def _on_calendar(iso: str) -> bool:
+    """Whether a full ``YYYY-MM-DD`` is a day that exists (``1850-02-31`` is none; year 0 is taken)."""
+    if len(iso) < 10 or iso.startswith("0000"):
+        return True
+    try:
+        dt.date(int(iso[:4]), int(iso[5:7]), int(iso[8:10]))
+    except ValueError:
+        return False
+    return True
+
+
 #: No date form a museum writes is longer ("between circa early 19th century and late 20th century" is
 #: 55); a longer text is not read as a date.
 DATE_CHARACTERS = 100
@@ -852,10 +868,12 @@ def parse_date(text: str) -> ParsedDate | None:
         return None
     low = s.casefold()
     if re.fullmatch(ISO, s):
-        return ParsedDate(None, s, None, int(s[:4]), int(s[:4]))
-    m = re.fullmatch(rf"({ISO})\s*[-–/]\s*({ISO}|\d{{2}})", s)
+        return ParsedDate(None, s, None, int(s[:4]), int(s[:4])) if _on_calendar(s) else None
+    m = re.fullmatch(rf"({ISO})\s*[-–/]\s*({ISO}|[0-9]{{2}})", s)
     if m:
         start, end = m.group(1), m.group(2)
+        if not (_on_calendar(start) and _on_calendar(end)):
+            return None
         if len(end) == 2:  # "1788-90": the same century
             end = start[:2] + end
         if end < start:
@@ -884,10 +902,10 @@ def parse_date(text: str) -> ParsedDate | None:
     decade = low
     for prefix in words["decade_prefixes"]:
         decade = decade.removeprefix(prefix.casefold() + " ")
-    if decade != low and re.fullmatch(r"\d{3}[1-9]0|\d{2}[1-9]0", decade):  # "années 1920"
+    if decade != low and re.fullmatch(r"[0-9]{3}[1-9]0|[0-9]{2}[1-9]0", decade):  # "années 1920"
         return ParsedDate("decade", decade, None, int(decade), int(decade) + 9)
     for suffix in sorted(words["decade_suffixes"], key=len, reverse=True):
-        m = re.fullmatch(rf"(\d{{3}}0)\s*{re.escape(suffix.casefold())}", decade)
+        m = re.fullmatch(rf"([0-9]{{3}}0)\s*{re.escape(suffix.casefold())}", decade)
         if m:
             year = int(m.group(1))
             if year % 100 == 0:
@@ -896,7 +914,7 @@ def parse_date(text: str) -> ParsedDate | None:
     century = _century(low)
     if century is not None:
         return ParsedDate("century", str(century), None, (century - 1) * 100, (century - 1) * 100 + 99)
-    m = re.fullmatch(r"(\d{2}00)-talets\s+(.+)", low)
+    m = re.fullmatch(r"([0-9]{2}00)-talets\s+(.+)", low)
     if m:
         for part, names in words["part_suffixes"].items():
             if m.group(2) in [n.casefold() for n in names]:
@@ -974,7 +992,10 @@ def year(values: Values, ctx: Context, which: Literal["earliest", "latest"] = "l
 # dimensions
 
 
-NUMBER = r"\d+(?:[.,]\d+)?"
+NUMBER = r"[0-9]+(?:[.,][0-9]+)?"  # ASCII digits: Commons' templates read no others
+#: A dimension's label (``H``, ``Höhe``, ``Diam.``): letters and dots, never a digit, so that a long run of
+#: digits is not tried at every split between label and number (25,000 digits took 30 s).
+_LABEL = r"[^\W\d][^\W\d.]*(?:\.[^\W\d.]*)*"
 
 
 def parse_size(text: str) -> dict[str, str] | None:
@@ -1021,9 +1042,9 @@ def _size(s: str) -> dict[str, str] | None:
             "unit": m.group(3),
             **{str(n): v.replace(",", ".") for n, v in zip(names, numbers, strict=True)},
         }
-    if re.search(r"\d\s*(?:[a-zäöüé.]+\s*)?x\s+[^\W\d]", s):  # "H 10 x B 20 cm": labels inline
+    if re.search(r"[0-9]\s*(?:[a-zäöüé.]+\s*)?x\s+[^\W\d]", s):  # "H 10 x B 20 cm": labels inline
         return _labelled(re.split(r"\s+x\s+", s), labels, unit_end)
-    return _labelled(re.split(r"\s*(?:;|\n|,\s)\s*|\s+(?=[^\W\d]+\.?\s*:?\s*\d)", s), labels, unit_end)
+    return _labelled(re.split(r"\s*(?:;|\n|,\s)\s*|\s+(?=[^\W\d]+\.?\s*:?\s*[0-9])", s), labels, unit_end)
 
 
 def _labelled(segments: list[str], labels: dict[str, str], unit_end: str) -> dict[str, str] | None:
@@ -1033,7 +1054,7 @@ def _labelled(segments: list[str], labels: dict[str, str], unit_end: str) -> dic
     for segment in segments:
         if not segment:
             continue
-        m = re.fullmatch(rf"([^\W\d][\w.]*|ø)\s*:?\s*({NUMBER})\s*(?:{unit_end})?", segment.strip())
+        m = re.fullmatch(rf"({_LABEL}|ø)\s*:?\s*({NUMBER})\s*(?:{unit_end})?", segment.strip())
         if not m or m.group(1) not in labels:
             return None
         seg_unit = m.group(3) or unit

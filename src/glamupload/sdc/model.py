@@ -364,11 +364,11 @@ class StructuredData:
 def parse_amount(text: str) -> str | None:
     """``58``, ``58,5``, ``-1.25`` → Wikibase's signed decimal string (``+58``, ``+58.5``); None otherwise."""
     cleaned = text.strip().replace(",", ".").replace("\u2212", "-")
-    if not re.fullmatch(r"[+-]?\d+(?:\.\d+)?", cleaned):
+    if not re.fullmatch(r"[+-]?[0-9]+(?:\.[0-9]+)?", cleaned):  # ASCII digits: Wikibase reads no others
         return None
     try:
         number = Decimal(cleaned)
     except InvalidOperation:
         return None
-    digits = cleaned.lstrip("+-")
-    return ("-" if number < 0 else "+") + digits
+    # Wikibase's DecimalValue: no leading zeros (``058`` → ``+58``), the fraction's digits as written
+    return ("-" if number < 0 else "+") + format(abs(number), "f")
