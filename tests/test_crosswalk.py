@@ -154,6 +154,13 @@ def test_field_not_in_the_export_lists_the_columns(tmp_path: Path) -> None:
             6,
         ),
         ("  title: Benämning\n", "  title:\n    field: Benämning\n    when: {field: Typ, equals: Foto}\n", 6),
+        # lang's field: a typo there left every value unmarked, with no word (fallback's was checked)
+        (
+            "  title: Benämning\n",
+            "  title:\n    field: Benämning\n    transforms: [{lang: {field: Sprak}}]\n",
+            6,
+        ),
+        ("  title: Benämning\n", "  title:\n    field: Benämning\n    transforms: [{fallback: Motv}]\n", 6),
         ("record_id: Identifikationsnr", "record_id: Identifikation", 1),
     ],
 )

@@ -12,7 +12,7 @@ from pathlib import Path
 import mwparserfromhell
 import pytest
 
-from glamupload import titles
+from glamupload import conventions, titles
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import (
@@ -568,6 +568,25 @@ def plan_one_url(folder: Path, url: str) -> PlannedFile:
     (folder / "batch.yaml").write_text("export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8")
     (planned,) = plan_batch(load_batch(folder / "batch.yaml"))
     return planned
+
+
+def test_a_page_larger_than_a_wiki_page_may_be_is_an_error(tmp_path: Path) -> None:
+    """A 2.5 MB description made a page Commons refuses ("contenttoobig") after the file's bytes were
+    sent; the limit is the wiki's (tests/test_wiki.py), counted in bytes of UTF-8."""
+    limit = conventions.load().max_page_bytes
+    rows = "".join(
+        f"A-{n},https://img.example.org/{n}.jpg,{text}\n"
+        for n, text in enumerate(["é" * (limit // 2), "Coin"])
+    )
+    big, small = plan_inline(
+        tmp_path,
+        "id,url,title\n" + rows,
+        "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: url}\n"
+        "filename: {pattern: 'Coin {id}', parts: {id: id}, protected: [id]}\n",
+    )
+    (error,) = [e for e in big.errors if e.field == "wikitext"]
+    assert error.code == ProblemCode.PAGE and f"more than the {limit:,} a wiki page may hold" in error.message
+    assert not big.uploadable and not [e for e in small.errors if e.field == "wikitext"]
 
 
 def test_a_fact_that_is_no_year_is_a_warning_whatever_its_digits(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES
 
+from glamupload import conventions
 from glamupload.accounts import Credentials, Method, Secret, Source
-from glamupload.errors import AuthError, ConfigError
+from glamupload.errors import ApiError, AuthError, ConfigError
 from glamupload.wiki import COMMONS_API, Wiki, chunked, resolve_target, user_agent
 
 IMAGE = EXAMPLES / "smm" / "images" / "011024824093.jpg"
@@ -65,3 +66,13 @@ def test_wrong_password_is_an_auth_error(sandbox_wiki, secret_scan) -> None:  # 
 def test_user_agent_names_the_tool_and_account() -> None:
     assert user_agent("Museum@glamupload").startswith("glamupload/")
     assert "User:Museum" in user_agent("Museum@glamupload")
+
+
+def test_the_largest_page_the_wiki_takes_is_the_plans_limit(uploader: Wiki, unique_name: str) -> None:
+    """mappings/conventions.yaml's max_page_bytes is MediaWiki's own: one byte more is "contenttoobig"
+    (the plan makes such a page an error on its record)."""
+    limit = conventions.load().max_page_bytes
+    assert uploader.edit(f"{unique_name} full", "é" * (limit // 2), "limit test")["result"] == "Success"
+    with pytest.raises(ApiError) as refused:
+        uploader.edit(f"{unique_name} over", "é" * (limit // 2) + "x", "limit test")
+    assert refused.value.code == "contenttoobig"

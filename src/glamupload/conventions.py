@@ -60,6 +60,7 @@ class Conventions:
     needs_categories: str
     edit_summary_suffix: str
     findings: Mapping[str, Finding]
+    max_page_bytes: int  #: the wiki's $wgMaxArticleSize
 
     def needs_categories_category(self, batch_category: str | None) -> str:
         """The batch's backlog category of files with no topical category."""
@@ -83,6 +84,7 @@ def load() -> Conventions:
             findings={
                 str(key): Finding(str(v["label"]), str(v["fix"])) for key, v in data["findings"].items()
             },
+            max_page_bytes=int(data["max_page_bytes"]),
         )
     except (OSError, yaml.YAMLError) as error:
         raise ConfigError(f"cannot read the page conventions: {error}", file=path) from error

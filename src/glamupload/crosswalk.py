@@ -685,12 +685,8 @@ class _Checker:
                     step_loc,
                     hint=did_you_mean(table, self.tables),
                 )
-            if name == "format":
-                for field_name in placeholders(args.template):
-                    self._check_field(field_name, step_loc)
-            if name == "fallback":
-                for field_name in [args.field] if isinstance(args.field, str) else args.field:
-                    self._check_field(field_name, step_loc)
+            for field_name in step.reads:  # what each transform reads besides its values, as it declares
+                self._check_field(field_name, step_loc)
             steps.append(step)
         return CompiledSource(source, steps)
 

@@ -652,6 +652,10 @@ class Planner:
             return ""
         # a refused licence is reported by the verdict, not again as a page without one
         errors.extend(p for p in problems if verdict.accepted or p.code != ProblemCode.NO_LICENSE)
+        limit = conventions.load().max_page_bytes
+        if len(page) * 4 > limit and (size := len(page.encode())) > limit:  # UTF-8: 1 to 4 bytes a character
+            too_large = f"the page is {size:,} bytes, more than the {limit:,} a wiki page may hold"
+            errors.append(Problem("wikitext", too_large, ProblemCode.PAGE))
         return page
 
 
