@@ -356,6 +356,26 @@ def test_date_transform_drops_undated_and_warns_on_the_unknown() -> None:
     assert [w.message for w in ctx.warnings] == ["date '1782 ?' not recognised; kept as text"]
 
 
+@pytest.mark.parametrize(
+    ("text", "earliest", "latest"),
+    [
+        ("före 1969", None, 1968),
+        ("före 1969-01-01", None, 1968),
+        ("före 1969-07-01", None, 1969),  # was 1968: a created_before 1969 rule took it as public domain
+        ("before 1969-01", None, 1968),
+        ("after 1681", 1682, None),
+        ("after 1681-03-01", 1681, None),  # was 1682
+        ("after 1681-12-31", 1682, None),
+        ("after 1681-12", 1682, None),
+    ],
+)
+def test_before_and_after_a_day_mean_its_year_unless_the_day_ends_it(
+    text: str, earliest: int | None, latest: int | None
+) -> None:
+    parsed = parse_date(text)
+    assert parsed is not None and (parsed.earliest, parsed.latest) == (earliest, latest)
+
+
 def test_year_transform_gives_the_span_a_date_can_mean() -> None:
     assert run("year", ["1600-talet", "Före 1748", "efter 1681", "1927-09-13"])[0] == ["1699", "1747", "1927"]
     assert run("year", ["1600-talet", "efter 1681"], which="earliest")[0] == ["1600", "1682"]

@@ -178,6 +178,7 @@ def test_helpers_build_trusted_markup_around_escaped_values() -> None:
     assert wikitext.other_date("circa", "1850}}{{x") == "{{Other date|circa|1850&#125;&#125;&#123;&#123;x}}"
     assert wikitext.institution("Institution:Sjöhistoriska_museet") == "{{Institution:Sjöhistoriska museet}}"
     assert wikitext.creator("herman af Sillén") == "{{Creator:Herman af Sillén}}"
+    assert wikitext.creator("\u200eherman af Sillén\u200f") == "{{Creator:Herman af Sillén}}"
     assert wikitext.concat(["a|", Wikitext("{{x}}")], " / ") == "a&#124; / {{x}}"
     assert wikitext.concat(["a", "*b", " c", ";d"], Wikitext("\n")) == "a\n&#42;b\n&#32;c\n&#59;d"
 
@@ -191,6 +192,8 @@ def test_helpers_build_trusted_markup_around_escaped_values() -> None:
         (lambda: wikitext.other_date("circus", 1850), ConfigError),
         (lambda: wikitext.institution("Museum]] [[Category:Spam"), InputError),
         (lambda: wikitext.institution("Museum}}{{Delete"), InputError),
+        # MediaWiki drops direction marks from titles: {{Creator:\u200e}} named the empty "Creator:"
+        (lambda: wikitext.creator("\u200e\u202b"), InputError),
         (lambda: wikitext.template_call("x|y"), ConfigError),
         (lambda: wikitext.template_call("x", named={"a=b": 1}), ConfigError),
     ],

@@ -897,8 +897,12 @@ def parse_date(text: str) -> ParsedDate | None:
                 if inner.kind is not None or inner.complex:
                     return None
                 year = int(inner.first[:4])
-                earliest, latest = (None, year - 1) if kind == "before" else (year + 1, None)
-                return ParsedDate(kind, inner.first, None, earliest, latest)
+                # before 1969-07-01 may be in 1969; before 1969 (or its first day) is 1968 at the latest
+                if kind == "before":
+                    latest = year - 1 if inner.first[5:] in ("", "01", "01-01") else year
+                    return ParsedDate(kind, inner.first, None, None, latest)
+                earliest = year + 1 if inner.first[5:] in ("", "12", "12-31") else year
+                return ParsedDate(kind, inner.first, None, earliest, None)
     decade = low
     for prefix in words["decade_prefixes"]:
         decade = decade.removeprefix(prefix.casefold() + " ")
