@@ -344,6 +344,53 @@ def test_dublin_core_fields_are_the_metadatas_and_the_header_is_read_whole(tmp_p
     assert "http://creativecommons.org/publicdomain/zero/1.0/" not in str(records[0].get("rights"))
 
 
+def test_a_folder_mixing_lido_and_dublin_core_names_each_file_of_the_other_kind(tmp_path: Path) -> None:
+    """Only the first file is sniffed; a file of the other kind gave no record and no word."""
+    folder = tmp_path / "recs"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes((DATA / "oai_dc.xml").read_bytes())
+    (folder / "b.xml").write_bytes((DATA / "lido_oai.xml").read_bytes())
+    records = list(open_export(folder))
+    assert [r.get("header.identifier") for r in records[:2]] == [
+        "oai:example.org:obj-1",
+        "oai:example.org:obj-3",
+    ]
+    others = records[2:]  # LIDO harvested over OAI-PMH: each record's metadata is the odd one
+    assert others and all(r.position.startswith("b.xml record") for r in others)
+    assert all(
+        "the record's metadata is LIDO, and the file is read as oai_dc" in str(r.problem) for r in others
+    )
+    (folder / "b.xml").write_bytes(
+        (Path(__file__).parent / "golden" / "lido" / "minimaldatensatz.xml").read_bytes()
+    )
+    (bare,) = list(open_export(folder))[2:]  # a bare lido:lido file
+    assert "the file holds LIDO records, and is read as oai_dc" in str(bare.problem)
+    (folder / "a.xml").rename(folder / "z.xml")  # LIDO first: the Dublin Core file is the odd one
+    odd = [r for r in open_export(folder) if r.problem is not None]
+    assert [r.position.split()[0] for r in odd] == ["z.xml"] and "Dublin Core" in odd[0].problem.message
+
+
+def test_dublin_core_outside_an_oai_response_and_lido_named_in_text_are_told_apart(tmp_path: Path) -> None:
+    """Bare oai_dc:dc records read as an export of nothing, exit 0; a Dublin Core record naming
+    LIDO's namespace URI as text was sniffed as LIDO."""
+    bare = tmp_path / "bare.xml"
+    bare.write_text(
+        '<records xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">\n<oai_dc:dc><dc:title>A</dc:title></oai_dc:dc></records>',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="oai_dc:dc records outside an OAI-PMH response") as caught:
+        list(open_export(bare))
+    assert caught.value.line == 2
+    text = (DATA / "oai_dc.xml").read_text(encoding="utf-8")
+    mention = tmp_path / "mention.xml"
+    mention.write_text(
+        text.replace("<dc:title>", "<dc:relation>http://www.lido-schema.org</dc:relation><dc:title>", 1),
+        encoding="utf-8",
+    )
+    assert open_export(mention).format == "oai_dc" and len(list(open_export(mention))) == 2
+
+
 def test_a_dublin_core_share_reads_only_its_records_numbered_past_the_deleted_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

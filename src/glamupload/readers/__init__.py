@@ -7,6 +7,7 @@ config or is detected from the file names and, for XML, from the namespaces near
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -55,6 +56,10 @@ _FOLDER_SUFFIXES = {
     "oai_dc": {".xml"},
 }
 _SNIFF_BYTES = 1 << 16
+_DECLARED = {
+    kind: re.compile(rb"xmlns(?::[\w.-]+)?\s*=\s*[\"']" + re.escape(NAMESPACES[kind].encode()) + rb"/?[\"']")
+    for kind in ("lido", "oai_dc")
+}
 
 
 def _sniff_xml(path: Path) -> str:
@@ -63,10 +68,12 @@ def _sniff_xml(path: Path) -> str:
             head = fh.read(_SNIFF_BYTES)
     except OSError as exc:
         raise InputError(f"cannot read the export: {exc}", file=path) from None
-    if NAMESPACES["lido"].encode() in head:
-        return "lido"
-    if NAMESPACES["oai_dc"].encode() in head:
-        return "oai_dc"
+    # the namespace declared first: a Dublin Core record may mention LIDO's URI as text
+    declared = [
+        (found.start(), kind) for kind in ("lido", "oai_dc") if (found := _DECLARED[kind].search(head))
+    ]
+    if declared:
+        return min(declared)[1]
     raise InputError(
         "cannot tell which XML format this is (no LIDO or oai_dc namespace near the top)",
         file=path,

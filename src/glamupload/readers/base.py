@@ -15,10 +15,10 @@ from typing import Any
 
 from lxml import etree
 
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, InputError
 from glamupload.readers.paths import ExportShape, resolve
 from glamupload.readers.position import ReadPosition
-from glamupload.readers.xmlsafe import OwnDocument, text_of
+from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
 
 #: Prefixes usable in ``xpath:`` expressions (``skos``/``rdf`` for LIDO 1.1 concepts).
 NAMESPACES: dict[str, str] = {
@@ -29,6 +29,24 @@ NAMESPACES: dict[str, str] = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
 }
+
+#: The record elements of the two XML formats (a LIDO record; a Dublin Core record's metadata).
+LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
+DUBLIN_CORE_TAG = f"{{{NAMESPACES['oai_dc']}}}dc"
+
+
+def refuse_other_format(path: Path, tag: str, holds: str, read_as: str) -> None:
+    """Called when a file read as ``read_as`` gave no record: if it holds ``tag`` records of the other
+    format (a folder mixing both, or ``export.format`` set wrong), that is an error naming both, not an
+    export of nothing."""
+    for _element, line in iter_elements(path, tag):
+        raise InputError(
+            f"the file holds {holds} records, and is read as {read_as}",
+            file=path,
+            line=line,
+            hint="set export.format to the file's format; a folder's files must all be of one",
+        )
+
 
 XPATH_PREFIX = "xpath:"
 

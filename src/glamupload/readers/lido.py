@@ -20,12 +20,24 @@ from typing import Any
 import yaml
 from lxml import etree
 
-from glamupload.readers.base import NAMESPACES, Reader, Record, one_or_many
+from glamupload.readers.base import (
+    DUBLIN_CORE_TAG,
+    LIDO_TAG,
+    NAMESPACES,
+    Reader,
+    Record,
+    one_or_many,
+    refuse_other_format,
+)
 from glamupload.readers.paths import ExportShape
-from glamupload.readers.xmlsafe import OwnDocument, iter_elements, select_elements, text_of
+from glamupload.readers.xmlsafe import (
+    OwnDocument,
+    iter_elements,
+    select_elements,
+    text_of,
+)
 from glamupload.resources import mappings_dir
 
-LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LIDO_TYPE = f"{{{NAMESPACES['lido']}}}type"
 _YEAR = re.compile(r"-?\d{1,4}")
@@ -465,8 +477,11 @@ class LidoReader(Reader):
     def _records(self, wanted: Callable[[int], bool] | None) -> Iterator[tuple[int, Record]]:
         source, read = str(self.path), self._follow()
         elements = select_elements(self.path, LIDO_TAG, wanted, keep=self.keep_elements, position=read)
+        number = 0
         for number, element, line in elements:
             fields = lido_fields(element)
             position = f"record {number}" + (f" ({fields['lidoRecID']})" if "lidoRecID" in fields else "")
             kept = OwnDocument(element) if self.keep_elements else None
             yield number - 1, Record(fields, source, position, line, kept)
+        if number == 0 and wanted is None:
+            refuse_other_format(self.path, DUBLIN_CORE_TAG, "Dublin Core (oai_dc)", "lido")

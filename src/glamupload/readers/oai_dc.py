@@ -12,8 +12,20 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from glamupload.errors import InputError
-from glamupload.readers.base import NAMESPACES, Reader, Record
-from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
+from glamupload.readers.base import (
+    DUBLIN_CORE_TAG,
+    LIDO_TAG,
+    NAMESPACES,
+    Reader,
+    ReadProblem,
+    Record,
+    refuse_other_format,
+)
+from glamupload.readers.xmlsafe import (
+    OwnDocument,
+    iter_elements,
+    text_of,
+)
 
 DC_ELEMENTS = [
     "title", "creator", "subject", "description", "publisher", "contributor", "date", "type", "format",
@@ -28,6 +40,21 @@ _DC_ANY = f"{{{_DC}}}*"
 _DC_NAMES = frozenset(DC_ELEMENTS)
 _ERROR_TAG = f"{{{_OAI}}}error"
 _METADATA_TAG = f"{{{_OAI}}}metadata"
+
+
+def _not_dublin_core(metadata: etree._Element | None) -> ReadProblem | None:
+    """A record whose metadata is another format (LIDO harvested over OAI-PMH, in a folder of Dublin
+    Core): its problem, not a record of no fields."""
+    inside = next(iter(metadata), None) if metadata is not None else None
+    if inside is None or inside.tag == DUBLIN_CORE_TAG or not isinstance(inside.tag, str):
+        return None
+    kind = (
+        "LIDO" if inside.tag == LIDO_TAG else etree.QName(inside).namespace or etree.QName(inside).localname
+    )
+    return ReadProblem(
+        f"the record's metadata is {kind}, and the file is read as oai_dc",
+        "set export.format to the file's format; a folder's files must all be of one",
+    )
 
 
 def _header_text(header: etree._Element | None, name: str) -> str:
@@ -77,18 +104,29 @@ class DublinCoreReader(Reader):
             # only the record's metadata: <about> holds facts about the metadata (its own licence)
             metadata = element.find(_METADATA_TAG)
             fields: dict[str, object] = _dc_fields(metadata) if metadata is not None else {}
+            problem = _not_dublin_core(metadata)
             if identifier:
                 fields["header.identifier"] = identifier
             if datestamp:
                 fields["header.datestamp"] = datestamp
             position = f"record {number}" + (f" ({identifier})" if identifier else "")
             kept = OwnDocument(element) if self.keep_elements else None
-            yield number - 1, Record(fields, source, position, line, kept)
+            yield number - 1, Record(fields, source, position, line, kept, problem=problem)
         if number == 0:
             self._raise_oai_error()
 
     def _raise_oai_error(self) -> None:
-        """An empty harvest may be an OAI-PMH error answer saved as the export: say so instead of nothing."""
+        """An empty harvest may be an OAI-PMH error answer saved as the export, or Dublin Core records
+        outside an OAI-PMH response: say so instead of reading nothing."""
+        for _element, line in iter_elements(self.path, DUBLIN_CORE_TAG):
+            raise InputError(
+                "the file holds oai_dc:dc records outside an OAI-PMH response (no <record> with a "
+                "<header> around them), so no record can be identified",
+                file=self.path,
+                line=line,
+                hint="export it as an OAI-PMH ListRecords response (metadataPrefix=oai_dc), or as CSV",
+            )
+        refuse_other_format(self.path, LIDO_TAG, "LIDO", "oai_dc")
         for element, line in iter_elements(self.path, _ERROR_TAG):
             code = element.get("code", "")
             if code != "noRecordsMatch":
