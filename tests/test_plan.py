@@ -12,7 +12,7 @@ from pathlib import Path
 import mwparserfromhell
 import pytest
 
-from glamupload import conventions, titles
+from glamupload import conventions, dryrun, titles
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import (
@@ -356,6 +356,49 @@ def test_distinct_values_of_repeated_columns_and_lists() -> None:
     assert kenom["Notgeld"] >= 1
 
 
+def test_a_skeleton_never_replaces_a_table_being_filled_in_or_what_the_batch_reads(tmp_path: Path) -> None:
+    """It replaced a filled-in lookup table, the batch's own export and crosswalk, and /dev/full."""
+    batch = load_batch(make_batch(tmp_path))
+    filled = tmp_path / "keywords.csv"
+    filled.write_text("value,category\nfan,Fans\n", encoding="utf-8")
+    for path, why in [
+        (filled, "exists: it may be a lookup table being filled in"),
+        (batch.export_path, "--skeleton would overwrite the export"),
+        (batch.path, "--skeleton would overwrite the batch file"),
+        (Path("/dev/full"), "exists"),
+    ]:
+        with pytest.raises(ConfigError, match=why):
+            write_lookup_skeleton([("fan", 1)], path, batch, replace=path != filled)
+    assert filled.read_text(encoding="utf-8") == "value,category\nfan,Fans\n"
+    write_lookup_skeleton([("fan", 1)], filled, batch, replace=True)  # --force
+    assert filled.read_text(encoding="utf-8").startswith("value,count")
+
+
+def test_the_dry_run_never_writes_over_what_the_batch_reads(tmp_path: Path) -> None:
+    """An export named records.jsonl beside the batch, and --out the batch folder: the dry run deleted
+    the export before reading it. A folder export would read the outputs as records next time."""
+    folder = tmp_path / "b"
+    folder.mkdir()
+    (folder / "records.jsonl").write_text('{"id": "A-1", "title": "Coin"}\n', encoding="utf-8")
+    (folder / "cw.yaml").write_text(
+        "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: title}\n"
+        "filename: {pattern: '{id}', parts: {id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    (folder / "batch.yaml").write_text(
+        "export: {path: records.jsonl}\ncrosswalk: cw.yaml\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="the dry run would overwrite the export"):
+        dryrun.dry_run(load_batch(folder / "batch.yaml"), folder)
+    assert (folder / "records.jsonl").read_text(encoding="utf-8").startswith('{"id": "A-1"')
+    (folder / "recs").mkdir()
+    (folder / "records.jsonl").rename(folder / "recs" / "a.jsonl")
+    (folder / "batch.yaml").write_text("export: {path: recs}\ncrosswalk: cw.yaml\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="inside the export folder"):
+        dryrun.dry_run(load_batch(folder / "batch.yaml"), folder / "recs" / "out")
+    assert [p.name for p in (folder / "recs").iterdir()] == ["a.jsonl"]
+
+
 def test_distinct_values_of_an_unknown_field_suggests() -> None:
     with pytest.raises(ConfigError) as err:
         distinct_values(load_batch(SMM / "batch.yaml"), "Rattigheter")
@@ -363,8 +406,9 @@ def test_distinct_values_of_an_unknown_field_suggests() -> None:
 
 
 def test_skeleton_is_a_lookup_table_to_fill_in(tmp_path: Path) -> None:
-    values = distinct_values(load_batch(SMM / "batch.yaml"), "Samling")
-    path = write_lookup_skeleton(values, tmp_path / "samling.csv")
+    batch = load_batch(SMM / "batch.yaml")
+    values = distinct_values(batch, "Samling")
+    path = write_lookup_skeleton(values, tmp_path / "samling.csv", batch)
     with path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["value"] for r in rows] == ["Sjöhistoriska museet", "Vasamuseet"]

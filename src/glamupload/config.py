@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from glamupload.crosswalk import resolve_path
 from glamupload.errors import ConfigError
 from glamupload.licenses import RightsDeclarations
-from glamupload.readers.folder import export_files, is_glob
+from glamupload.readers.folder import export_files, glob_base, is_glob
 from glamupload.sdc.model import QID_PATTERN
 from glamupload.yamlconfig import LocatedYaml, load_yaml, validate
 
@@ -121,6 +122,31 @@ class BatchConfig:
     def _path(self, value: str) -> Path:
         path = Path(value).expanduser()
         return path if path.is_absolute() else self.folder / path
+
+    def refuse_to_overwrite(self, outputs: Iterable[Path], what: str) -> None:
+        """A ConfigError, before anything is written, when one of ``outputs`` is a file the batch reads
+        (its export, crosswalk, lookup tables, overrides, reviews, state or the batch file itself) or lies
+        inside a folder export, whose next read would take it for a record."""
+        inputs = {
+            "the batch file": [self.path],
+            "the export": [self.export_path] if not self.export_path.is_dir() else [],
+            "the crosswalk": [self.crosswalk_path],
+            "a lookup table": list(self.lookups.values()),
+            "the overrides": [self.overrides_path] if self.overrides_path else [],
+            "the reviews": [self.reviews_path],
+            "the upload state": [self.state_path],
+        }
+        folder = glob_base(self.export_path) if is_glob(self.export_path) else self.export_path
+        for output in outputs:
+            target = output.resolve()
+            for name, paths in inputs.items():
+                if any(target == path.resolve() for path in paths):
+                    raise ConfigError(f"{what} would overwrite {name}, {output}", hint="choose another --out")
+            if folder.is_dir() and target.is_relative_to(folder.resolve()):
+                raise ConfigError(
+                    f"{what} would write {output} inside the export folder, which reads it as a record",
+                    hint="choose an --out outside the export folder",
+                )
 
     @property
     def name(self) -> str:

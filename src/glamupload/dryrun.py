@@ -21,7 +21,14 @@ from glamupload import planned, wikitext, workers
 from glamupload.config import BatchConfig
 from glamupload.errors import LocalFileError
 from glamupload.plan import Planner
-from glamupload.report import RENDER_LIMIT, ReportBuilder, ReportSummary, planned_row
+from glamupload.report import (
+    RENDER_LIMIT,
+    REPORT_FILE,
+    SUMMARY_FILE,
+    ReportBuilder,
+    ReportSummary,
+    planned_row,
+)
 from glamupload.report.parts import PARTS_DIR, PartInfo
 from glamupload.report.wiki_checks import WikiChecks
 from glamupload.wiki import Wiki
@@ -134,10 +141,12 @@ def dry_run(
     """Plan ``batch`` in ``jobs`` processes into ``out_dir``: records.jsonl (the same bytes whatever
     ``jobs``), summary.json and report.html. ``wiki`` (with ``connect``, how a worker process opens its
     own connection to it) adds what the wiki knows. A failure leaves no records.jsonl or report behind."""
+    out = Path(out_dir)
+    outputs = [planned.RECORDS_FILE, planned.RECORDS_FILE + ".part", SUMMARY_FILE, REPORT_FILE, PARTS_DIR]
+    batch.refuse_to_overwrite([out / name for name in outputs], "the dry run")
     tracker = _Progress(progress)
     tracker.reading()
     planner = Planner.open(batch, check)
-    out = Path(out_dir)
     builder = ReportBuilder(
         out,
         title=batch.name,

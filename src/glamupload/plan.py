@@ -703,9 +703,17 @@ def distinct_values(batch: BatchConfig, field_name: str) -> list[tuple[str, int]
 SKELETON_COLUMNS = ("value", "count", "wikitext", "category", "wikidata")
 
 
-def write_lookup_skeleton(values: Iterable[tuple[str, int]], path: str | Path) -> Path:
-    """A lookup-table CSV to fill in: one row per value, result columns empty."""
+def write_lookup_skeleton(
+    values: Iterable[tuple[str, int]], path: str | Path, batch: BatchConfig, *, replace: bool = False
+) -> Path:
+    """A lookup-table CSV to fill in: one row per value, result columns empty. Never over a file the batch
+    reads, nor over an existing one unless ``replace`` (it may be a table half filled in), nor over
+    anything that is not a regular file (``/dev/full`` was replaced by the rename)."""
     path = Path(path)
+    batch.refuse_to_overwrite([path], "--skeleton")
+    if path.exists() and not (replace and path.is_file()):
+        hint = "--force replaces it" if path.is_file() else "give the path of a new .csv file"
+        raise ConfigError(f"{path} exists: it may be a lookup table being filled in", hint=hint)
 
     def write(fh: TextIO) -> None:
         writer = csv.writer(fh)

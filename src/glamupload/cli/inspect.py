@@ -85,10 +85,11 @@ def license_command(
     help="Also write the values as a lookup-table CSV to fill in (value, count, wikitext, category, "
     "wikidata).",
 )
+@click.option("--force", is_flag=True, help="Let --skeleton replace an existing file.")
 @click.option("--limit", type=click.IntRange(1), help="Show only the N most frequent values.")
 @json_option()
 def values_command(
-    batch_file: Path, field: str, skeleton: Path | None, limit: int | None, as_json: bool
+    batch_file: Path, field: str, skeleton: Path | None, force: bool, limit: int | None, as_json: bool
 ) -> None:
     """List the distinct values of one export field, most frequent first.
 
@@ -99,9 +100,10 @@ def values_command(
       glamupload values examples/smm/batch.yaml "Namn-Fotograf"
       glamupload values examples/smm/batch.yaml Ämnesord --skeleton keywords.csv
     """
-    counted = plan.distinct_values(load_batch(batch_file), field)
+    batch = load_batch(batch_file)
+    counted = plan.distinct_values(batch, field)
     if skeleton is not None:
-        plan.write_lookup_skeleton(counted, skeleton)
+        plan.write_lookup_skeleton(counted, skeleton, batch, replace=force)
         click.echo(f"Wrote {len(counted)} values to {skeleton}; fill in its empty columns.", err=True)
     shown = counted[:limit] if limit else counted
     if as_json:
