@@ -614,6 +614,16 @@ def plan_one_url(folder: Path, url: str) -> PlannedFile:
     return planned
 
 
+def test_a_page_template_mistake_stops_the_batch_naming_the_template(tmp_path: Path) -> None:
+    """It was an error on every record ("page template syntax: …") with no file or line, exit 1."""
+    batch = make_batch(tmp_path, "templates: tpl\n")
+    (batch.parent / "tpl").mkdir()
+    (batch.parent / "tpl" / "file-page.j2").write_text("{{Information\n<% if %>\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        list(plan_batch(load_batch(batch)))
+    assert raised.value.file == str(batch.parent / "tpl" / "file-page.j2") and raised.value.line == 2
+
+
 def test_a_page_larger_than_a_wiki_page_may_be_is_an_error(tmp_path: Path) -> None:
     """A 2.5 MB description made a page Commons refuses ("contenttoobig") after the file's bytes were
     sent; the limit is the wiki's (tests/test_wiki.py), counted in bytes of UTF-8."""

@@ -340,6 +340,31 @@ def test_user_template_errors_name_the_file(tmp_path: Path) -> None:
         render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path / "missing")
 
 
+@pytest.mark.parametrize(
+    ("text", "why", "line"),
+    [
+        ("{{Information\n<< 1/0 >>\n", "ZeroDivisionError: division by zero", 2),
+        ("<< categories >>", "escape() takes one value, not a list", 1),
+        ('x\n<% include "information.j2" %>', "it includes or extends itself", 2),
+    ],
+)
+def test_a_template_that_raises_anything_is_a_config_error_naming_its_line(
+    tmp_path: Path, text: str, why: str, line: int
+) -> None:
+    """Only Jinja's own errors were caught: these crashed the dry run."""
+    (tmp_path / "information.j2").write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+    assert why in raised.value.message and raised.value.file.endswith("information.j2")
+    assert raised.value.line == line
+    (tmp_path / "information.j2").write_text("<< 10**5000 >>", encoding="utf-8")  # folded when compiled
+    with pytest.raises(ConfigError, match="cannot be compiled: ValueError"):
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+    (tmp_path / "information.j2").write_bytes("{{Information|été}}".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        render_file_page("Information", {"description": "d"}, "{{CC0}}", ["X"], tmp_path)
+
+
 def test_user_templates_run_sandboxed(tmp_path: Path) -> None:
     (tmp_path / "information.j2").write_text("<< ''.__class__.__mro__ >>", encoding="utf-8")
     with pytest.raises(ConfigError):

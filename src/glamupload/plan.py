@@ -647,6 +647,8 @@ class Planner:
         """Render and check the page; a rejected file still gets a page, for the curator to read."""
         try:
             page, problems = self.pages.render(template, params, verdict.wikitext, categories)
+        except ConfigError:
+            raise  # the page template's mistake, the batch's: it stops the dry run, naming the template
         except GlamuploadError as exc:
             errors.append(Problem("wikitext", exc.message, ProblemCode.PAGE))
             return ""

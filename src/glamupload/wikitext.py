@@ -38,6 +38,7 @@ import difflib
 import functools
 import itertools
 import re
+import traceback
 import typing
 import unicodedata
 from collections import Counter
@@ -64,7 +65,7 @@ from mwparserfromhell.nodes import (
 
 from glamupload import resources
 from glamupload.caching import Memo
-from glamupload.errors import ConfigError, InputError
+from glamupload.errors import ConfigError, GlamuploadError, InputError
 from glamupload.problems import Problem, ProblemCode
 
 PAGE_TEMPLATE = "file-page.j2"
@@ -661,13 +662,28 @@ def _select_template(names: str | Sequence[str], templates_dir: Path | None) -> 
         ) from error
     except jinja2.TemplateNotFound as error:
         raise ConfigError(f"no page template {error.name}", file=templates_dir) from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"a page template is not UTF-8 text ({error.reason})", file=templates_dir) from None
+    except (ValueError, OverflowError, RecursionError) as error:  # Jinja folds constants when compiling
+        why = f"{type(error).__name__}: {error}"[:300]
+        raise ConfigError(f"a page template cannot be compiled: {why}", file=templates_dir) from None
 
 
 def _render(page: jinja2.Template, context: Mapping[str, object]) -> str:
+    """A template's own mistake, whatever it raises (``<< 1/0 >>``, ``<< categories >>``, an include of
+    itself), is a ConfigError naming its file and line; a value's problem stays the value's."""
     try:
         return page.render(**context).strip()
-    except jinja2.TemplateError as error:
-        raise ConfigError(f"page template failed: {error}", file=page.filename) from error
+    except GlamuploadError:
+        raise
+    except Exception as error:  # noqa: BLE001 (a person's template code can raise anything)
+        lines = [f.lineno for f in traceback.extract_tb(error.__traceback__) if f.filename == page.filename]
+        why = str(error) if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
+        if isinstance(error, RecursionError):
+            why = "it includes or extends itself (or nests too deep)"
+        raise ConfigError(
+            f"page template failed: {why}", file=page.filename, line=lines[-1] if lines else None
+        ) from None
 
 
 def render_file_page(
