@@ -749,6 +749,14 @@ def test_overrides_from_csv(tmp_path: Path) -> None:
         ),
         ("record_id,wikitext,reason\nA,{{CC0}},y\n", 1, "reviewer", "no column 'reviewer'"),
         ("record_id,wikitext,reviewer,reason\nA,free!,x,y\n", 2, "wikitext", "template"),
+        # tags that say the file is not free, or ask for its deletion, beside a free one
+        (
+            "record_id,wikitext,reviewer,reason\nA,{{PD-Art|PD-old-100-expired}}{{Fair use}},x,y\n",
+            2,
+            "wikitext",
+            "not free",
+        ),
+        ("record_id,wikitext,reviewer,reason\nA,{{cc-by-4.0}}{{copyvio|x}},x,y\n", 2, "wikitext", "deletion"),
         # a NUL (or other control character) inside the tag broke the page it was written into
         ("record_id,wikitext,reviewer,reason\nA,{{CC0\x00}},x,y\n", 2, "wikitext", "template"),
     ],

@@ -113,3 +113,11 @@ def test_pillows_warnings_on_a_damaged_file_stay_off_the_terminal(tmp_path: Path
             inspect_file(path)
         assert thumbnail(path) is None
     assert not shown, [str(w.message) for w in shown]
+
+
+def test_a_decoder_that_raises_anything_on_damaged_bytes_makes_the_image_unreadable() -> None:
+    """A mutated 16-bit TIFF made Pillow raise TypeError, which crashed the dry run."""
+    path = Path(__file__).parent / "data" / "media" / "damaged-16bit.tif"
+    with pytest.raises(InputError, match="the image cannot be decoded: TypeError") as raised:
+        inspect_file(path)
+    assert raised.value.file == str(path)

@@ -45,7 +45,7 @@ UsStatusName = Literal["public-domain", "licensed", "not-free", "unknown"]
 FlagKind = Literal[
     "record-rights-cover-images", "holds-work-rights", "institution-assertion", "reviewer-decision"
 ]
-TagRole = Literal["pd", "pd-us", "us", "wrapper", "licensed-wrapper", "art-photo"]
+TagRole = Literal["pd", "pd-us", "us", "wrapper", "licensed-wrapper", "art-photo", "refused"]
 
 # Why a layer has its status: a short stable code, so reports can group files by it (the record's own
 # years stay in ``LayerStatus.basis``).
@@ -622,6 +622,8 @@ def _read_tags(wikitext: str, table: LicenseTable, cutoff: int) -> _TagReading:
             us += artwork.us_tags
             licences += artwork.licences + photo.licences
             reproduction = "licensed"
+        elif role == "refused":
+            problems.append(f"{{{{{tag.name}}}}} says the file is not free or asks for its deletion")
         elif role in ("pd", "pd-us", "us") or _tag_key(tag.name).startswith("PD-"):
             work_tag(tag.name)  # an unknown PD tag is acceptable only next to a US tag
         else:

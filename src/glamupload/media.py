@@ -170,8 +170,11 @@ def _check(stream: typing.BinaryIO, path: str | os.PathLike[str], mime: str, siz
     except UnidentifiedImageError:  # Pillow's own words, as when it opens the path itself
         identify = f"cannot identify image file {os.fspath(path)!r}"
         raise InputError(f"the image cannot be decoded: {identify}", file=path) from None
-    except (OSError, ValueError, SyntaxError) as error:
-        raise InputError(f"the image cannot be decoded: {error}", file=path) from None
+    except InputError:
+        raise
+    except Exception as error:  # noqa: BLE001 (Pillow's decoders raise anything on damaged bytes)
+        why = str(error) if isinstance(error, (OSError, ValueError, SyntaxError)) else type(error).__name__
+        raise InputError(f"the image cannot be decoded: {why}", file=path) from None
 
 
 @contextlib.contextmanager
