@@ -105,6 +105,14 @@ def test_a_reviews_file_that_is_a_folder_is_an_error(batch_dir: Path) -> None:
     assert load_batch(write(batch_dir, BASIC + "reviews: later.yaml\n")).reviews_path.name == "later.yaml"
 
 
+def test_a_state_that_is_a_folder_is_an_error_naming_its_line(batch_dir: Path) -> None:
+    """status and review reported a disk failure for it; the dry run took it."""
+    (batch_dir / "st").mkdir()
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC + "state: st\n"))
+    assert err.value.line == 7 and "is not a file to keep the upload state in" in err.value.message
+
+
 def test_a_templates_folder_that_is_not_there_is_an_error_naming_its_line(batch_dir: Path) -> None:
     """It was an error on every record, naming no file, and the dry run exited 1."""
     with pytest.raises(ConfigError) as err:

@@ -95,3 +95,17 @@ def test_init_refuses_to_overwrite_and_the_cli_prints_the_next_commands(tmp_path
 def test_init_with_an_unknown_template() -> None:
     with pytest.raises(ConfigError, match="not 'Book'"):
         init_batch(EXAMPLES["generic-csv"][0], template="Book")
+
+
+def test_a_field_name_with_a_yaml_line_break_stays_inside_its_comment(tmp_path: Path) -> None:
+    """NEL (a latin-1 byte 0x85 read as text) or U+2028 in a field name ended the YAML comment listing
+    it, and the dry run then met "unknown key" in the crosswalk init had written."""
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "id,title,file,notes\u0085x,other\u2028y\nA-1,Coin,a.jpg,n,o\nA-2,Medal,b.jpg,m,p\n", encoding="utf-8"
+    )
+    scaffold = init_batch(export, tmp_path / "new")
+    crosswalk = yaml.safe_load(scaffold.crosswalk_file.read_text(encoding="utf-8"))
+    assert 'x"' not in crosswalk and 'y"' not in crosswalk
+    load_batch(scaffold.batch_file)  # the crosswalk is read as written
+    assert list(plan_batch(load_batch(scaffold.batch_file)))

@@ -757,6 +757,13 @@ def test_overrides_from_csv(tmp_path: Path) -> None:
             "not free",
         ),
         ("record_id,wikitext,reviewer,reason\nA,{{cc-by-4.0}}{{copyvio|x}},x,y\n", 2, "wikitext", "deletion"),
+        # an unquoted comma in the reason: the rest of it was dropped, silently
+        (
+            "record_id,wikitext,reviewer,reason\nA,{{CC0}},x,died 1908, checked in KulturNav\n",
+            2,
+            None,
+            "5 values for 4",
+        ),
         # a NUL (or other control character) inside the tag broke the page it was written into
         ("record_id,wikitext,reviewer,reason\nA,{{CC0\x00}},x,y\n", 2, "wikitext", "template"),
     ],

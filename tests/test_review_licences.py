@@ -121,6 +121,22 @@ def test_a_licence_that_is_not_free_at_both_layers_is_refused_and_nothing_is_rec
     assert not batch.reviews_path.exists()
 
 
+def test_a_reason_with_a_byte_that_is_not_utf8_is_refused_and_nothing_is_recorded(tmp_path: Path) -> None:
+    """A terminal's stray byte reached the reviews file as "\\udcff", which every later run refused."""
+    batch = load_batch(make_batch(tmp_path))
+    with pytest.raises(ConfigError) as raised:
+        review.decide_licences(
+            batch,
+            records={"R-1": "accept"},
+            groups={},
+            reviewer="A",
+            reason="checked \udcff in KulturNav",
+            wikitext="{{PD-Art|PD-old-100-expired}}",
+        )
+    assert raised.value.field == "reason" and "not UTF-8" in raised.value.message
+    assert not batch.reviews_path.exists()
+
+
 def test_unknown_records_and_groups_are_refused(tmp_path: Path) -> None:
     batch = load_batch(make_batch(tmp_path))
     for records, groups, message in (

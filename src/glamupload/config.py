@@ -198,6 +198,9 @@ class BatchConfig:
         for name, path in self.lookups.items():
             if not path.is_file():
                 raise self.located.error(f"lookup table {path} does not exist", ("lookups", name))
+        if self.state_path.exists() and not self.state_path.is_file():  # it need not exist yet
+            where = ("state",) if self.model.state else ()
+            raise self.located.error(f"{self.state_path} is not a file to keep the upload state in", where)
         if self.templates_dir is not None and not self.templates_dir.is_dir():
             raise self.located.error(f"templates folder {self.templates_dir} does not exist", ("templates",))
         if self.overrides_path is not None and not self.overrides_path.is_file():

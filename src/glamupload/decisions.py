@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
@@ -50,6 +50,14 @@ class LicenceDecision(BaseModel):
     reviewer: str
     reason: str
     decided: str = ""
+
+    @field_validator("record_id", "group", "wikitext", "reviewer", "reason")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        """No lone surrogate (a command line's byte that is not UTF-8): the reviews file could not hold it."""
+        if value is not None and any("\ud800" <= c <= "\udfff" for c in value):
+            raise ValueError("holds a byte that is not UTF-8 text (the terminal's encoding?)")
+        return value
 
     @field_validator("reviewer", "reason")
     @classmethod
@@ -182,5 +190,7 @@ def make(
         )
     except ValueError as exc:  # pydantic's ValidationError, or the licence check's ConfigError inside it
         errors = getattr(exc, "errors", None)
-        message = errors()[0]["msg"] if callable(errors) else str(exc)
-        raise ConfigError(message.removeprefix("Value error, "), record=record_id, field="wikitext") from None
+        first: dict[str, Any] = errors()[0] if callable(errors) else {"msg": str(exc), "loc": ("wikitext",)}
+        field = str(first["loc"][0]) if first.get("loc") else "wikitext"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(message, record=record_id, field=field) from None

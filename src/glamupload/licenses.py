@@ -842,6 +842,14 @@ def _overrides_from_csv(path: Path) -> Iterator[tuple[int | None, str, Override]
         )
     for number, (line, record) in enumerate(rows, start=1):
         row = f"row {number}"
+        extra = [value for value in record.get(None) or [] if value.strip()]  # DictReader's restkey
+        if extra:  # an unquoted comma in the reason cut it short ("died 1908, checked in KulturNav")
+            raise ConfigError(
+                f"{row} has {len(columns) + len(extra)} values for {len(columns)} columns",
+                file=path,
+                line=line,
+                hint="put a value holding a comma in double quotes",
+            )
         try:
             yield line, row, Override.model_validate({c: record.get(c) or "" for c in OVERRIDE_COLUMNS})
         except ValidationError as exc:

@@ -217,9 +217,14 @@ def _each(shape: ExportShape, name: str) -> tuple[str | None, str]:
 # --- writing -------------------------------------------------------------------------------------------
 
 
+#: Line breaks to YAML that JSON leaves as they are (NEL, LINE and PARAGRAPH SEPARATOR): in a comment
+#: they ended it, and the rest of the name was read as a key.
+_YAML_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
 def _q(text: str) -> str:
-    """A YAML scalar (JSON strings are YAML): safe for names with colons, brackets or quotes."""
-    return json.dumps(text, ensure_ascii=False)
+    """A YAML scalar (JSON strings are YAML): safe for names with colons, brackets, quotes and breaks."""
+    return json.dumps(text, ensure_ascii=False).translate(_YAML_BREAKS)
 
 
 def _example(sniffer: _Sniffer, name: str) -> str:
