@@ -11,11 +11,12 @@ import csv
 import errno
 import json
 import shutil
+import traceback
 from pathlib import Path
 
 import pytest
 
-from glamupload import dryrun, workers
+from glamupload import dryrun, plan, workers
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError, GlamuploadError, LocalFileError, WikiError, WikiUnavailable
 from glamupload.plan import Planner, plan_batch
@@ -149,6 +150,21 @@ def test_a_mistake_found_in_a_worker_stops_the_run_with_its_own_error(tmp_path: 
     assert isinstance(caught.value, GlamuploadError) and caught.value.exit_status == ConfigError.exit_status
     assert not (out / "records.jsonl").exists() and not (out / PARTS_DIR).exists()
     assert not list(out.glob("*.part"))
+
+
+def test_a_bug_in_a_worker_keeps_where_it_was_for_the_crash_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pickling drops a traceback: the crash file of a --jobs 2 run ended in the parent's frames."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(plan.Planner, "draft", broken)  # the workers are forked: they inherit it
+    with pytest.raises(ZeroDivisionError) as caught:
+        dryrun.dry_run(load_batch(colliding_batch(tmp_path, rows=5)), tmp_path / "out", jobs=2)
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "in a planning worker process" in shown and "in broken" in shown
 
 
 @pytest.mark.parametrize(

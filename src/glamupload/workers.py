@@ -27,6 +27,7 @@ import os
 import pickle
 import queue
 import sys
+import traceback
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -193,6 +194,7 @@ class _Names:
 @dataclass(frozen=True)
 class _Failed:
     error: BaseException
+    where: str  #: the worker's traceback, which pickling drops: the crash file must say where it was
 
 
 class _Parent(Generic[R]):
@@ -259,6 +261,8 @@ class _Parent(Generic[R]):
                     ) from None
                 continue
             if isinstance(message, _Failed):
+                if not isinstance(message.error, GlamuploadError):  # a bug: show where, in the crash file
+                    message.error.add_note(f"in a planning worker process:\n{message.where}")
                 raise message.error
             return message
 
@@ -268,7 +272,7 @@ class _Parent(Generic[R]):
         try:
             self._plan_share(worker)
         except BaseException as exc:  # noqa: BLE001 - every failure goes to the parent, which raises it
-            self.inbox.put(_Failed(_picklable(exc)))
+            self.inbox.put(_Failed(_picklable(exc), traceback.format_exc()))
             sys.exit(0)
 
     def _plan_share(self, worker: int) -> None:
