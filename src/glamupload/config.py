@@ -141,11 +141,11 @@ class BatchConfig:
             target = output.resolve()
             for name, paths in inputs.items():
                 if any(target == path.resolve() for path in paths):
-                    raise ConfigError(f"{what} would overwrite {name}, {output}", hint="choose another --out")
+                    raise ConfigError(f"{what} would overwrite {name}, {output}", hint="choose another path")
             if folder.is_dir() and target.is_relative_to(folder.resolve()):
                 raise ConfigError(
                     f"{what} would write {output} inside the export folder, which reads it as a record",
-                    hint="choose an --out outside the export folder",
+                    hint="choose a path outside the export folder",
                 )
 
     @property
