@@ -643,6 +643,31 @@ def test_a_page_larger_than_a_wiki_page_may_be_is_an_error(tmp_path: Path) -> No
     assert not big.uploadable and not [e for e in small.errors if e.field == "wikitext"]
 
 
+def test_a_json_field_that_is_an_object_in_one_record_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    """Text in most records, an object in one: that record's title was Python's repr ("{'sv': …}"),
+    on the page and in its file name, and an object id became "{'inv': 'J3'}"."""
+    rows = [
+        {"id": "J1", "title": "Portrait of a lady", "url": "https://example.org/1.jpg"},
+        {"id": "J2", "title": {"sv": "Porträtt", "en": "Portrait"}, "url": "https://example.org/2.jpg"},
+        {"id": {"inv": "J3"}, "title": [{"text": "A"}, "B"], "url": "https://example.org/3.jpg"},
+    ]
+    (tmp_path / "export.json").write_text(json.dumps(rows), encoding="utf-8")
+    (tmp_path / "cw.yaml").write_text(
+        "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: url}\n"
+        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "batch.yaml").write_text(
+        "export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8"
+    )
+    text, obj, mixed = plan_batch(load_batch(tmp_path / "batch.yaml"))
+    assert not any("object" in w.message for w in text.warnings)
+    assert "{" not in obj.filename and "'sv'" not in obj.wikitext
+    assert any(w.message.startswith("'title' holds an object in this record") for w in obj.warnings)
+    assert mixed.record_id != "{'inv': 'J3'}" and any(e.code == ProblemCode.NO_ID for e in mixed.errors)
+    assert "B" in mixed.wikitext and "'text'" not in mixed.wikitext  # the text in the list stays
+
+
 def test_a_fact_that_is_no_year_is_a_warning_whatever_its_digits(tmp_path: Path) -> None:
     """``isdigit`` let "²" and 5,000 digits through to ``int()``, which raised: a crash of the dry run."""
     rows = [("A-1", "1850", None), ("A-2", "²", "'²' is not a year"), ("A-3", "--5", "'--5' is not a year")]

@@ -291,6 +291,10 @@ class Planner:
             self._request(view, draft, len(drafts))
         for view, draft in zip(views, drafts, strict=True):
             self._page_parts(view, record_id, draft)
+            # checked once a record (not per value: the hot path), for the paths read as the record's
+            # and the image's: text in other records, an object here, so left out (``as_values``)
+            objects = [*fields.objects, *(view.objects if view is not fields else ())]
+            draft.warnings += [_object_left_out(path) for path in dict.fromkeys(objects)]
         return RecordDraft(record_id, has_id, record.position, drafts)
 
     # -- images --------------------------------------------------------------------------------
@@ -659,6 +663,13 @@ class Planner:
             too_large = f"the page is {size:,} bytes, more than the {limit:,} a wiki page may hold"
             errors.append(Problem("wikitext", too_large, ProblemCode.PAGE))
         return page
+
+
+def _object_left_out(path: str) -> Problem:
+    key = f"{path}.<key>"
+    return Problem(
+        path, f"{path!r} holds an object in this record, not text: left out (name one of its keys, {key!r})"
+    )
 
 
 def _outcome(function: Any, *args: Any) -> Any:

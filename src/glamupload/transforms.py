@@ -75,12 +75,13 @@ class FieldCache:
     """A record seen through its values, each path looked up once: the planner's sources read the same
     fields many times per record (and key their memo tables by them)."""
 
-    __slots__ = ("source", "_raw", "_keys")
+    __slots__ = ("source", "_raw", "_keys", "objects")
 
     def __init__(self, source: FieldSource) -> None:
         self.source = source
         self._raw: dict[str, Any] = {}
         self._keys: dict[str, tuple[str, ...]] = {}
+        self.objects: list[str] = []  #: paths read whose value held an object (left out, to be warned of)
 
     def get(self, path: str) -> Any:
         try:
@@ -93,7 +94,10 @@ class FieldCache:
         """``as_values`` of the path, as a tuple (a memo key)."""
         found = self._keys.get(path)
         if found is None:
-            found = self._keys[path] = tuple(as_values(self.get(path)))
+            raw = self.get(path)
+            found = self._keys[path] = tuple(as_values(raw))
+            if raw.__class__ is not str and raw is not None and holds_object(raw):
+                self.objects.append(path)
         return found
 
 
@@ -1111,9 +1115,16 @@ def iiif_full(values: Values, ctx: Context) -> Values:
 
 
 def as_values(raw: Any) -> Values:
-    """A record value (absent, str, list of str) as a list of strings."""
-    if raw is None:
+    """A record value (absent, str, list of str) as a list of strings; an object (a JSON field that is
+    an object in this record, though text in others) is no text and gives none (``FieldCache`` notes it,
+    for a warning), rather than Python's ``repr``."""
+    if raw is None or isinstance(raw, dict):
         return []
     if isinstance(raw, (list, tuple)):
-        return [str(v) for v in raw if v is not None and str(v) != ""]
+        return [str(v) for v in raw if v is not None and str(v) != "" and not isinstance(v, dict)]
     return [str(raw)] if str(raw) != "" else []
+
+
+def holds_object(raw: Any) -> bool:
+    """Whether a record value is, or holds, an object (which ``as_values`` leaves out)."""
+    return isinstance(raw, dict) or (isinstance(raw, list) and any(isinstance(v, dict) for v in raw))
