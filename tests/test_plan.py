@@ -379,15 +379,11 @@ def test_the_dry_run_never_writes_over_what_the_batch_reads(tmp_path: Path) -> N
     the export before reading it. A folder export would read the outputs as records next time."""
     folder = tmp_path / "b"
     folder.mkdir()
-    (folder / "records.jsonl").write_text('{"id": "A-1", "title": "Coin"}\n', encoding="utf-8")
-    (folder / "cw.yaml").write_text(
+    crosswalk = (
         "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: title}\n"
-        "filename: {pattern: '{id}', parts: {id: id}, protected: [id]}\n",
-        encoding="utf-8",
+        "filename: {pattern: '{id}', parts: {id: id}, protected: [id]}\n"
     )
-    (folder / "batch.yaml").write_text(
-        "export: {path: records.jsonl}\ncrosswalk: cw.yaml\n", encoding="utf-8"
-    )
+    write_inline(folder, "records.jsonl", '{"id": "A-1", "title": "Coin"}\n', crosswalk)
     with pytest.raises(ConfigError, match="the dry run would overwrite the export"):
         dryrun.dry_run(load_batch(folder / "batch.yaml"), folder)
     assert (folder / "records.jsonl").read_text(encoding="utf-8").startswith('{"id": "A-1"')
@@ -421,12 +417,19 @@ def test_skeleton_is_a_lookup_table_to_fill_in(tmp_path: Path) -> None:
     }
 
 
+def write_inline(folder: Path, export_name: str, export: str, crosswalk: str) -> Path:
+    """A batch file of this export (named ``export_name``) and this crosswalk, written into ``folder``."""
+    (folder / export_name).write_text(export, encoding="utf-8")
+    (folder / "cw.yaml").write_text(crosswalk, encoding="utf-8")
+    (folder / "batch.yaml").write_text(
+        f"export: {{path: {export_name}}}\ncrosswalk: cw.yaml\n", encoding="utf-8"
+    )
+    return folder / "batch.yaml"
+
+
 def plan_inline(folder: Path, export_csv: str, crosswalk: str) -> list[PlannedFile]:
     """Plan a batch made of this CSV export and this crosswalk, written into ``folder``."""
-    (folder / "export.csv").write_text(export_csv, encoding="utf-8")
-    (folder / "cw.yaml").write_text(crosswalk, encoding="utf-8")
-    (folder / "batch.yaml").write_text("export: {path: export.csv}\ncrosswalk: cw.yaml\n", encoding="utf-8")
-    return list(plan_batch(load_batch(folder / "batch.yaml")))
+    return list(plan_batch(load_batch(write_inline(folder, "export.csv", export_csv, crosswalk))))
 
 
 def test_camera_default_names_are_refused(tmp_path: Path) -> None:
@@ -603,14 +606,12 @@ def test_an_image_url_that_cannot_be_fetched_is_an_error_on_that_record_and_the_
 def plan_one_url(folder: Path, url: str) -> PlannedFile:
     """Plan one JSON record whose image is ``url`` (JSON can carry any character)."""
     folder.mkdir()
-    (folder / "export.json").write_text(json.dumps([{"id": "A-1", "url": url}]), encoding="utf-8")
-    (folder / "cw.yaml").write_text(
+    crosswalk = (
         "record_id: id\ntemplate: Information\nparams: {description: id}\nimages: {url: url}\n"
-        "filename: {pattern: 'Coin {id}', parts: {id: id}, protected: [id]}\n",
-        encoding="utf-8",
+        "filename: {pattern: 'Coin {id}', parts: {id: id}, protected: [id]}\n"
     )
-    (folder / "batch.yaml").write_text("export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8")
-    (planned,) = plan_batch(load_batch(folder / "batch.yaml"))
+    batch = write_inline(folder, "export.json", json.dumps([{"id": "A-1", "url": url}]), crosswalk)
+    (planned,) = plan_batch(load_batch(batch))
     return planned
 
 
@@ -651,16 +652,13 @@ def test_a_json_field_that_is_an_object_in_one_record_is_left_out_with_a_warning
         {"id": "J2", "title": {"sv": "Porträtt", "en": "Portrait"}, "url": "https://example.org/2.jpg"},
         {"id": {"inv": "J3"}, "title": [{"text": "A"}, "B"], "url": "https://example.org/3.jpg"},
     ]
-    (tmp_path / "export.json").write_text(json.dumps(rows), encoding="utf-8")
-    (tmp_path / "cw.yaml").write_text(
+    crosswalk = (
         "record_id: id\ntemplate: Information\nparams: {description: title}\nimages: {url: url}\n"
-        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
-        encoding="utf-8",
+        "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n"
     )
-    (tmp_path / "batch.yaml").write_text(
-        "export: {path: export.json}\ncrosswalk: cw.yaml\n", encoding="utf-8"
+    text, obj, mixed = plan_batch(
+        load_batch(write_inline(tmp_path, "export.json", json.dumps(rows), crosswalk))
     )
-    text, obj, mixed = plan_batch(load_batch(tmp_path / "batch.yaml"))
     assert not any("object" in w.message for w in text.warnings)
     assert "{" not in obj.filename and "'sv'" not in obj.wikitext
     assert any(w.message.startswith("'title' holds an object in this record") for w in obj.warnings)
