@@ -206,6 +206,31 @@ def test_the_report_shows_the_decision_and_groups_by_reason(tmp_path: Path) -> N
     assert "reviewer-decision: 1" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
 
 
+def test_a_record_decision_that_decided_nothing_is_named_in_the_summary_and_on_the_terminal(
+    tmp_path: Path,
+) -> None:
+    """A reviews file edited by hand with a mistyped record id, or a decision on a record whose licence
+    the engine now decides by itself, decided nothing, and nothing said so. Counted across workers."""
+    batch_file = make_batch(tmp_path)
+    entry = "- record_id: {}\n  decision: {}\n  reviewer: A\n  reason: r\n"
+    accept = entry.format("R-1", "accept") + f"  wikitext: '{ASSERTED}'\n"
+    load_batch(batch_file).reviews_path.write_text(
+        "decisions:\n"
+        + accept
+        + entry.format("R-2", "skip")
+        + entry.format("R-3", "skip")
+        + entry.format("R-9", "skip"),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    dry = CliRunner().invoke(cli, ["dry-run", str(batch_file), "--out", str(out), "--jobs", "2", "--json"])
+    summary = json.loads(dry.stdout)
+    # R-3's licence is accepted by the engine (dated 1650), R-9 is not in the export; R-1's accepted
+    # verdict rests on the reviewer (basis "reviewer"), not on an override
+    assert summary["reviews"] == {"given": 4, "unused": ["R-3", "R-9"]}
+    assert "2 review decision(s) for a record decided nothing: 'R-3', 'R-9'" in dry.stderr
+
+
 def test_an_accepted_licence_review_reaches_the_wiki_and_status_shows_it(
     sandbox_wiki: SandboxInfo, tmp_path: Path, unique_name: str
 ) -> None:

@@ -82,7 +82,8 @@ class LicenceDecision(BaseModel):
     def apply(self, verdict: licenses.Verdict) -> licenses.Verdict:
         """The verdict this decision makes of the engine's "review" verdict."""
         if self.decision == "accept":
-            return licenses.reviewed_verdict(self.wikitext, self.reason, self.reviewer, previous=verdict)
+            accepted = licenses.reviewed_verdict(self.wikitext, self.reason, self.reviewer, previous=verdict)
+            return replace(accepted, basis="reviewer")  # a review decision, told apart from an override
         said = f"skipped by {self.reviewer}: {self.reason}"
         return replace(
             verdict,

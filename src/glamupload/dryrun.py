@@ -156,6 +156,7 @@ def dry_run(
         render_limit=render_limit,
         creatable=creatable,
         overrides=tuple(planner.overrides),
+        reviewed=tuple(planner.reviewed.by_record),
     )
     path = out / planned.RECORDS_FILE
     partial = path.with_name(path.name + ".part")

@@ -134,16 +134,30 @@ def dry_run_command(
     if as_json:
         emit_json(summary.data)
     Console(stderr=True).print(summary_table(summary))
-    unused = summary.data.get("overrides", {}).get("unused", [])
-    if unused:
-        shown = ", ".join(map(repr, unused[:5])) + (f" and {len(unused) - 5} more" if len(unused) > 5 else "")
-        click.echo(
-            f"Warning: {len(unused)} override(s) name a record the dry run did not plan: {shown} "
-            "(a mistyped record id, or a record outside `limit:`); summary.json lists them all",
-            err=True,
-        )
+    for key, what, why in UNUSED_DECISIONS:
+        unused = summary.data.get(key, {}).get("unused", [])
+        if unused:
+            more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+            shown = ", ".join(map(repr, unused[:5])) + more
+            listed = f"{shown} ({why}); summary.json lists them all"
+            click.echo(f"Warning: {len(unused)} {what} decided nothing: {listed}", err=True)
     click.echo(f"Report: {summary.html_path}", err=True)
     exit_with(summary.exit_status(fail_on))
+
+
+#: summary.json's lists of decisions that decided nothing: (key, what they are, why that happens)
+UNUSED_DECISIONS = (
+    (
+        "overrides",
+        "override(s)",
+        "the dry run did not plan their record: a mistyped record id, or a record outside `limit:`",
+    ),
+    (
+        "reviews",
+        "review decision(s) for a record",
+        "the dry run did not plan the record, or its licence is no longer for review",
+    ),
+)
 
 
 def summary_table(summary: report.ReportSummary) -> Table:

@@ -147,6 +147,7 @@ class ReportBuilder:
         render_limit: int = RENDER_LIMIT,
         creatable: Collection[str] = (),
         overrides: Collection[str] = (),
+        reviewed: Collection[str] = (),
     ) -> None:
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -159,6 +160,7 @@ class ReportBuilder:
         self.render_limit = render_limit
         self.creatable = creatable
         self.overrides = overrides  # the record ids the batch's overrides name
+        self.reviewed = reviewed  # the record ids the batch's reviews file decides
         self.tally = Tally()
         self.commons_check = CommonsCheck()
         self.checks = WikiChecks(wiki, render_limit) if wiki is not None else None
@@ -215,6 +217,9 @@ class ReportBuilder:
         if self.overrides:  # an override for a record not planned (a typo in its id?) decides nothing
             unused = sorted(set(self.overrides) - tally.overridden)
             data["overrides"] = {"given": len(self.overrides), "unused": unused}
+        if self.reviewed:  # the same for a record's review decision, or one no longer for review
+            unused = sorted(set(self.reviewed) - tally.reviewed)
+            data["reviews"] = {"given": len(self.reviewed), "unused": unused}
         summary_path = out / SUMMARY_FILE
         write_atomically(
             summary_path,

@@ -136,6 +136,7 @@ class Tally:
         self.uploadable = 0
         self.needs_categories = 0  #: files with no topical category (in the batch's backlog category)
         self.overridden: set[str] = set()  #: records an override decided (no more than the overrides)
+        self.reviewed: set[str] = set()  #: records a reviewer's decision covers (``decisions``)
 
     def add(self, row: Row) -> None:
         item = row.item
@@ -175,6 +176,8 @@ class Tally:
         self.needs_categories += item.has(ProblemCode.NEEDS_CATEGORIES)
         if item.license.basis == "override":
             self.overridden.add(item.record_id)
+        elif item.license.basis == "reviewer":
+            self.reviewed.add(item.record_id)
         self.uploadable += item.uploadable
 
     def merge(self, other: Tally) -> None:
@@ -207,6 +210,7 @@ class Tally:
         self.categories.update(other.categories)
         self.needs_categories += other.needs_categories
         self.overridden |= other.overridden
+        self.reviewed |= other.reviewed
         self.collisions.merge(other.collisions)
         self.missing.merge(other.missing)
         self.uploadable += other.uploadable
