@@ -157,6 +157,7 @@ def dry_run(
         creatable=creatable,
         overrides=tuple(planner.overrides),
         reviewed=tuple(planner.reviewed.by_record),
+        notes=planner.reader.notes if planner.reader is not None else (),
     )
     path = out / planned.RECORDS_FILE
     partial = path.with_name(path.name + ".part")

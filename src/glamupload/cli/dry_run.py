@@ -134,6 +134,8 @@ def dry_run_command(
     if as_json:
         emit_json(summary.data)
     Console(stderr=True).print(summary_table(summary))
+    for note in summary.data.get("export_notes", []):
+        click.echo(f"Warning: {note}", err=True)
     for key, what, why in UNUSED_DECISIONS:
         unused = summary.data.get(key, {}).get("unused", [])
         if unused:

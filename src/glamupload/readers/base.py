@@ -16,6 +16,7 @@ from typing import Any
 from lxml import etree
 
 from glamupload.errors import ConfigError, InputError
+from glamupload.readers import harvest
 from glamupload.readers.paths import ExportShape, resolve
 from glamupload.readers.position import ReadPosition
 from glamupload.readers.xmlsafe import OwnDocument, iter_elements, text_of
@@ -33,6 +34,8 @@ NAMESPACES: dict[str, str] = {
 #: The record elements of the two XML formats (a LIDO record; a Dublin Core record's metadata).
 LIDO_TAG = f"{{{NAMESPACES['lido']}}}lido"
 DUBLIN_CORE_TAG = f"{{{NAMESPACES['oai_dc']}}}dc"
+#: The formats whose export may be a page (or pages) of an OAI-PMH harvest.
+HARVEST_FORMATS = frozenset({"lido", "oai_dc"})
 
 
 def refuse_other_format(path: Path, tag: str, holds: str, read_as: str) -> None:
@@ -181,6 +184,16 @@ class Reader(ABC):
     @abstractmethod
     def __iter__(self) -> Iterator[Record]:
         """Yield the records in export order; each call starts again from the beginning of the export."""
+
+    @property
+    def notes(self) -> list[str]:
+        """What the curator should know of the export as a whole, not of one record: an OAI-PMH harvest
+        of which only some pages were saved (``harvest.notes``)."""
+        return harvest.notes(self.export_files()) if self.format in HARVEST_FORMATS else []
+
+    def export_files(self) -> list[Path]:
+        """The files the export is read from (a folder's reader has many)."""
+        return [self.path]
 
     def progress(self) -> float | None:
         """The share of the export read so far by the latest pass (for an estimate of the time left), if

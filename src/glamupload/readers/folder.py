@@ -88,6 +88,9 @@ class FolderReader(ShapedReader):
         self.base = export_base(path)
         self._open_file = open_file
 
+    def export_files(self) -> list[Path]:
+        return self.files
+
     def label(self, file: Path) -> str:
         """How messages name a file: its path inside the folder."""
         return file.relative_to(self.base).as_posix()

@@ -148,6 +148,7 @@ class ReportBuilder:
         creatable: Collection[str] = (),
         overrides: Collection[str] = (),
         reviewed: Collection[str] = (),
+        notes: Sequence[str] = (),
     ) -> None:
         self.out = Path(out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
@@ -161,6 +162,7 @@ class ReportBuilder:
         self.creatable = creatable
         self.overrides = overrides  # the record ids the batch's overrides name
         self.reviewed = reviewed  # the record ids the batch's reviews file decides
+        self.notes = notes  # what the curator should know of the export as a whole (``Reader.notes``)
         self.tally = Tally()
         self.commons_check = CommonsCheck()
         self.checks = WikiChecks(wiki, render_limit) if wiki is not None else None
@@ -217,6 +219,8 @@ class ReportBuilder:
         if self.overrides:  # an override for a record not planned (a typo in its id?) decides nothing
             unused = sorted(set(self.overrides) - tally.overridden)
             data["overrides"] = {"given": len(self.overrides), "unused": unused}
+        if self.notes:
+            data["export_notes"] = list(self.notes)
         if self.reviewed:  # the same for a record's review decision, or one no longer for review
             unused = sorted(set(self.reviewed) - tally.reviewed)
             data["reviews"] = {"given": len(self.reviewed), "unused": unused}
