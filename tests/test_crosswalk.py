@@ -215,6 +215,37 @@ def test_filename_pattern_parts_must_be_defined(tmp_path: Path) -> None:
     )
 
 
+def test_a_pattern_with_no_part_or_a_protected_part_it_leaves_out_is_an_error(tmp_path: Path) -> None:
+    """Found record by record before (an empty name for every file), or not at all: a protected
+    identifier the pattern leaves out was dropped, and names were no longer unique by it."""
+    err = error_for(tmp_path, MINIMAL.replace('"{title} - {id}"', '""'))
+    assert err.line == 8 and "file-name pattern '' uses no part" in err.message
+    err = error_for(tmp_path, MINIMAL.replace('"{title} - {id}"', '"Photograph"'))
+    assert err.line == 8 and "uses no part" in err.message and "{title} - {id}" in (err.hint or "")
+    err = error_for(tmp_path, MINIMAL.replace('"{title} - {id}"', '"{title}"'))
+    assert err.line == 12 and "protected part 'id' is not in the file-name pattern '{title}'" in err.message
+    assert "add {id} to the pattern" in (err.hint or "")
+    text = MINIMAL.replace("protected: [id]", "protected: [id]\n  descriptive: [title, id]")
+    load(write(tmp_path, text.replace('"{title} - {id}"', '"{title} - {id}"')), FIELDS)  # both used: fine
+    err = error_for(tmp_path, text.replace('"{title} - {id}"', '"{id}"'))
+    assert err.line == 13 and "descriptive part 'title' is not in the file-name pattern" in err.message
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("path: images/${Dimukode}.jpg", "path: images/${}.jpg"),
+        ("path: images/${Dimukode}.jpg", "path: images/${Dimukode.jpg"),
+        ("  title: Benämning\n", "  title:\n    field: Benämning\n    transforms: [{format: 'x ${} y'}]\n"),
+        ("  title: Benämning\n", "  title:\n    field: Benämning\n    transforms: [{format: '${value'}]\n"),
+    ],
+)
+def test_an_empty_or_unclosed_placeholder_is_an_error_at_load(tmp_path: Path, old: str, new: str) -> None:
+    """``${}`` stayed in every file's path or text as it was: found only record by record."""
+    err = error_for(tmp_path, MINIMAL.replace(old, new, 1))
+    assert "has an empty or unclosed ${…}" in err.message
+
+
 def test_source_needs_exactly_one_origin(tmp_path: Path) -> None:
     text = MINIMAL.replace("  title: Benämning\n", "  title:\n    field: Benämning\n    value: '{{x}}'\n", 1)
     err = error_for(tmp_path, text)

@@ -33,6 +33,7 @@ from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
     FieldCache,
+    FieldPattern,
     FieldSource,
     LanguageCode,
     LookupTable,
@@ -163,7 +164,7 @@ class Rights(Strict):
 class Images(Strict):
     """Where each record's image(s) come from."""
 
-    path: str | None = None
+    path: FieldPattern | None = None
     url: Source | None = None
     iiif: Source | None = None
     each: str | None = None
@@ -531,6 +532,12 @@ class _Checker:
                 ("filename", "pattern"),
                 hint=did_you_mean(name, parts),
             )
+        if not named:  # every file would get the same name, or none
+            raise self.located.error(
+                f"file-name pattern {m.filename.pattern!r} uses no part",
+                ("filename", "pattern"),
+                hint='name the parts in braces, e.g. "{title} - {id}"',
+            )
         for key in ("protected", "descriptive"):
             for i, name in enumerate(getattr(m.filename, key) or []):
                 if name not in parts:
@@ -538,6 +545,12 @@ class _Checker:
                         f"{key} part {name!r} is not under parts",
                         ("filename", key, i),
                         hint=did_you_mean(name, parts),
+                    )
+                if name not in named:  # a protected identifier left out would not make names unique
+                    raise self.located.error(
+                        f"{key} part {name!r} is not in the file-name pattern {m.filename.pattern!r}",
+                        ("filename", key, i),
+                        hint=f"add {{{name}}} to the pattern, or take it out of {key}",
                     )
         return Crosswalk(
             self.located.path,

@@ -386,8 +386,23 @@ def default(values: Values, ctx: Context, value: str) -> Values:
     return values if values else [trusted(value)]
 
 
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+
+
+def _placeholders_closed(pattern: str) -> str:
+    """A pattern whose every ``${`` opens a placeholder with a name: ``${}`` or an unclosed ``${Field``
+    would stay in every file's text (or path) as it is, found only record by record."""
+    if "${" in PLACEHOLDER.sub("", pattern):
+        raise ValueError("has an empty or unclosed ${…}: write ${Field name} (${value} for the value)")
+    return pattern
+
+
+#: A ``format:`` template or ``images.path`` pattern: ``${Field}`` placeholders, each closed and named.
+FieldPattern = Annotated[str, AfterValidator(_placeholders_closed)]
+
+
 @transform("format", reads=lambda args: placeholders(args.template))
-def format_(values: Values, ctx: Context, template: str) -> Values:
+def format_(values: Values, ctx: Context, template: FieldPattern) -> Values:
     """Put each value into a wikitext pattern: ``${value}`` is the value, ``${Field name}`` another field.
 
     Everything outside the placeholders is trusted (the crosswalk wrote it); what fills them is
@@ -404,9 +419,6 @@ def format_(values: Values, ctx: Context, template: str) -> Values:
         return filled_pattern(literals, fills)
 
     return [fill(v) for v in values]
-
-
-PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 
 
 def placeholders(template: str) -> list[str]:
