@@ -266,6 +266,19 @@ def test_duplicate_record_ids_are_an_error_on_the_later_record(tmp_path: Path) -
     assert planned[1].position != planned[2].position and not planned[2].uploadable
 
 
+def test_record_ids_that_differ_only_in_surrounding_spaces_are_duplicates(tmp_path: Path) -> None:
+    """A spreadsheet's "EX-2 " is the record "EX-2" typed twice: it was planned as a second record."""
+    batch = make_batch(tmp_path)
+    export = batch.parent / "export.csv"
+    text = export.read_text(encoding="utf-8").replace("EX-3,", "EX-2 ,").replace("ex-3.jpg", "ex-2.png")
+    export.write_text(text, encoding="utf-8")
+    planned = list(plan_batch(load_batch(batch)))
+    assert planned[2].record_id == "EX-2 "  # kept as exported (upload states are keyed by it)
+    message = f"duplicate record id 'EX-2 ': {planned[1].position} has it too (as 'EX-2': only the spaces"
+    [duplicate] = [p for p in planned[2].errors if p.code == ProblemCode.DUPLICATE_ID]
+    assert duplicate.message.startswith(message) and not planned[2].uploadable and not planned[1].errors
+
+
 def test_overrides_are_applied_and_visible(tmp_path: Path) -> None:
     batch = make_batch(tmp_path, "overrides: overrides.yaml\n")
     (batch.parent / "overrides.yaml").write_text(

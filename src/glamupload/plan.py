@@ -186,9 +186,12 @@ class Namer:
     def name(self, record: RecordNames) -> RecordAllocation:
         duplicate = None
         if record.has_id:
-            first = self.first_with_id.claim(record.record_id, record.position)
+            # ids that differ only in the spaces around them ("A-1 " in a spreadsheet) name one record
+            key = record.record_id.strip()
+            first = self.first_with_id.claim(key, record.position)
             if first is not None and first != record.position:
-                message = f"duplicate record id {record.record_id!r}: {first} has it too"
+                spaces = f" (as {key!r}: only the spaces around it differ)" if key != record.record_id else ""
+                message = f"duplicate record id {record.record_id!r}: {first} has it too{spaces}"
                 duplicate = Problem(
                     self.record_field, message + "; record ids must be unique", ProblemCode.DUPLICATE_ID
                 )
