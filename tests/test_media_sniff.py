@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zlib
 from pathlib import Path
 
 import pytest
@@ -121,3 +123,32 @@ def test_a_decoder_that_raises_anything_on_damaged_bytes_makes_the_image_unreada
     with pytest.raises(InputError, match="the image cannot be decoded: TypeError") as raised:
         inspect_file(path)
     assert raised.value.file == str(path)
+
+
+def _png_header(width: int, height: int, data: bytes) -> bytes:
+    """A PNG of one IHDR (8-bit greyscale), one IDAT holding ``data`` and IEND."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def test_a_header_claiming_more_pixels_than_pillow_opens_is_checked_not_passed(tmp_path: Path) -> None:
+    """Above Pillow's decompression-bomb limit the file was passed unchecked: a 2 KB PNG claiming
+    400 million pixels was an uploadable image."""
+    lie = tmp_path / "lie.png"
+    lie.write_bytes(_png_header(20_000, 20_000, zlib.compress(bytes(1000))))
+    with pytest.raises(InputError, match=r"truncated: 20,000 × 20,000 pixels cannot fit in [0-9,]+ bytes"):
+        inspect_file(lie)
+    assert Image.MAX_IMAGE_PIXELS is not None  # the limit is back for everything else
+
+
+def test_a_real_image_above_pillows_limit_passes_its_header_checks(tmp_path: Path) -> None:
+    """A scan of 196 million pixels (a large map, 1-bit): beyond Pillow's limit, within deflate's ratio."""
+    scan = tmp_path / "scan.png"
+    Image.new("1", (14_000, 14_000)).save(scan)
+    assert 14_000 * 14_000 > 2 * (Image.MAX_IMAGE_PIXELS or 0)
+    assert inspect_file(scan) == "image/png"
+    assert scan.stat().st_size >= 14_000 * (1 + 14_000 // 8) // media.DEFLATE_MAX_RATIO

@@ -154,19 +154,14 @@ def _check(stream: typing.BinaryIO, path: str | os.PathLike[str], mime: str, siz
     if mime not in DECODED:
         return
     try:
-        with quiet_decoder(), Image.open(stream) as image:
-            width, height = image.size
-            if width <= 0 or height <= 0:
-                raise InputError(f"the image is {width} × {height} pixels", file=path)
-            if image.format == "JPEG":
-                image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
-                image.load()
-            elif width * height <= DECODE_PIXELS:
-                image.load()
-            else:
-                _check_tiles(image, size, path)
-    except Image.DecompressionBombError:
-        return  # too many pixels for Pillow to open at all: the header was read, nothing more is checked
+        try:
+            _open_checked(stream, size, path)
+        except Image.DecompressionBombError:
+            # more pixels than Pillow opens by default: a large map scan, or a header that lies. Its header
+            # is read without the limit, and checked as any image too large to decode whole
+            stream.seek(0)
+            with _no_pixel_limit():
+                _open_checked(stream, size, path)
     except UnidentifiedImageError:  # Pillow's own words, as when it opens the path itself
         identify = f"cannot identify image file {os.fspath(path)!r}"
         raise InputError(f"the image cannot be decoded: {identify}", file=path) from None
@@ -185,6 +180,51 @@ def quiet_decoder() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def _open_checked(stream: typing.BinaryIO, size: int, path: str | os.PathLike[str]) -> None:
+    """Open the image and check it: decoded (a JPEG at 1/8 scale), or for one too large to decode,
+    by its header (``_check_tiles``, ``_check_packed_size``)."""
+    with quiet_decoder(), Image.open(stream) as image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise InputError(f"the image is {width} × {height} pixels", file=path)
+        if image.format == "JPEG" and width * height // 64 <= DECODE_PIXELS:
+            image.draft("RGB", (max(1, width // 8), max(1, height // 8)))
+            image.load()
+        elif width * height <= DECODE_PIXELS:
+            image.load()
+        else:
+            _check_tiles(image, size, path)
+            _check_packed_size(image, size, path)
+
+
+@contextlib.contextmanager
+def _no_pixel_limit() -> Iterator[None]:
+    """Pillow's decompression-bomb limit lifted while a header is read (nothing is decoded whole)."""
+    limit = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = limit
+
+
+#: Deflate's largest possible ratio (a 258-byte match in two bits): a PNG's data cannot be smaller than
+#: its rows' bytes divided by this.
+DEFLATE_MAX_RATIO = 1032
+
+
+def _check_packed_size(image: Image.Image, size: int, path: str | os.PathLike[str]) -> None:
+    """A PNG whose rows (at one bit a pixel, the least any PNG has) could not fit in the file's bytes
+    even at deflate's best: its header claims pixels the file does not hold."""
+    if image.format != "PNG":
+        return
+    width, height = image.size
+    least = height * (1 + (width + 7) // 8) // DEFLATE_MAX_RATIO
+    if size < least:
+        claimed = f"{width:,} × {height:,} pixels"
+        raise InputError(f"the image is truncated: {claimed} cannot fit in {size:,} bytes", file=path)
 
 
 def _check_tiles(image: Image.Image, size: int, path: str | os.PathLike[str]) -> None:
