@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import openpyxl.chart
 import pandas
 import pytest
 from hypothesis import given, settings
@@ -324,6 +325,34 @@ def test_excel_unknown_sheet_lists_the_sheets(workbook: Path) -> None:
     assert caught.value.message == "no sheet 'Objekt' in the workbook; it has 0: 'Read me', 1: 'Objects'"
     with pytest.raises(InputError, match="no sheet '²'"):  # a digit int() cannot read: it was a crash
         open_export(workbook, sheet="²")
+
+
+def test_a_chart_sheet_is_no_table_of_rows(tmp_path: Path) -> None:
+    """A workbook whose first tab is a chart (a summary chart before the data) crashed the reader
+    ('Chartsheet' object has no attribute 'iter_rows'); the first worksheet is read by default."""
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "Data"
+    data.append(["id", "title"])
+    data.append(["A-1", "Ship"])
+    chart = openpyxl.chart.BarChart()
+    chart.add_data(openpyxl.chart.Reference(data, min_col=1, min_row=1, max_row=2))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    path = tmp_path / "charts.xlsx"
+    book.save(path)
+    reader = open_export(path)
+    assert reader.sheet == "Data" and [r.fields for r in reader] == [{"id": "A-1", "title": "Ship"}]
+    for sheet in ("Chart", 0, "0"):
+        with pytest.raises(InputError) as caught:
+            open_export(path, sheet=sheet)
+        assert caught.value.message == "sheet 'Chart' is a chart, not rows; the worksheets are 1: 'Data'"
+    assert open_export(path, sheet=1).sheet == "Data"
+    only_charts = openpyxl.Workbook()
+    only_charts.create_chartsheet("Chart").add_chart(openpyxl.chart.BarChart())
+    only_charts.remove(only_charts.active)
+    only_charts.save(tmp_path / "only.xlsx")
+    with pytest.raises(InputError, match=r"the workbook has no worksheets \(only charts\)"):
+        open_export(tmp_path / "only.xlsx")
 
 
 def _damaged(workbook: Path, member: str, cut: Callable[[bytes], bytes] | None) -> Path:

@@ -339,7 +339,8 @@ class ExcelReader(Reader):
         super().__init__(path)
         workbook = self._open()
         try:
-            self.sheet = self._sheet_name(workbook.sheetnames, sheet)
+            tables = [worksheet.title for worksheet in workbook.worksheets]  # not the chart sheets
+            self.sheet = self._sheet_name(workbook.sheetnames, tables, sheet)
             header = list(next(self._rows(workbook, 1, 1), (1, ()))[1])
         finally:
             workbook.close()
@@ -382,18 +383,27 @@ class ExcelReader(Reader):
                 hint="the workbook is damaged: save it again from Excel or LibreOffice",
             ) from None
 
-    def _sheet_name(self, names: list[str], sheet: str | int | None) -> str:
-        if not names:
-            raise InputError("the workbook has no worksheets", file=self.path)
+    def _sheet_name(self, names: list[str], tables: list[str], sheet: str | int | None) -> str:
+        """The sheet to read: the one named or numbered (among every tab, charts included), else the
+        first worksheet; a chart sheet has no rows to read."""
+        if not tables:
+            what = " (only charts)" if names else ""
+            raise InputError(f"the workbook has no worksheets{what}", file=self.path)
         if sheet is None:
-            return names[0]
+            return tables[0]
+        found = None
         if isinstance(sheet, str) and sheet in names:
-            return sheet
-        if isinstance(sheet, int) or sheet.isdecimal():  # "²" is a digit, but no number int() reads
+            found = sheet
+        elif isinstance(sheet, int) or sheet.isdecimal():  # "²" is a digit, but no number int() reads
             index = int(sheet)
-            if 0 <= index < len(names):
-                return names[index]
-        listed = ", ".join(f"{i}: {name!r}" for i, name in enumerate(names))
+            found = names[index] if 0 <= index < len(names) else None
+        if found is not None and found in tables:
+            return found
+        listed = ", ".join(f"{i}: {name!r}" for i, name in enumerate(names) if name in tables)
+        if found is not None:
+            raise InputError(
+                f"sheet {found!r} is a chart, not rows; the worksheets are {listed}", file=self.path
+            )
         raise InputError(f"no sheet {sheet!r} in the workbook; it has {listed}", file=self.path)
 
     @property
