@@ -251,12 +251,19 @@ def test_extension_comes_from_the_content_not_the_name(tmp_path: Path) -> None:
     assert any("cannot be uploaded" in e.message for e in planned[2].errors)
 
 
-def test_duplicate_record_ids_are_an_error_on_the_later_record(tmp_path: Path) -> None:
+def plan_with_third_id(tmp_path: Path, record_id: str) -> list[PlannedFile]:
+    """The example batch planned with its third record's id (and image) those of the second."""
     batch = make_batch(tmp_path)
     export = batch.parent / "export.csv"
-    text = export.read_text(encoding="utf-8").replace("EX-3,", "EX-2,").replace("ex-3.jpg", "ex-2.png")
+    text = (
+        export.read_text(encoding="utf-8").replace("EX-3,", f"{record_id},").replace("ex-3.jpg", "ex-2.png")
+    )
     export.write_text(text, encoding="utf-8")
-    planned = list(plan_batch(load_batch(batch)))
+    return list(plan_batch(load_batch(batch)))
+
+
+def test_duplicate_record_ids_are_an_error_on_the_later_record(tmp_path: Path) -> None:
+    planned = plan_with_third_id(tmp_path, "EX-2")
     assert planned[1].filename == "View of Haarlem - Jacob van Ruisdael - EX-2.png"
     assert planned[2].filename == "View of Haarlem - Jacob van Ruisdael - EX-2.jpg"  # moot: not uploadable
     # the same id twice is an error of its own on the later record, naming where the first one is
@@ -268,11 +275,7 @@ def test_duplicate_record_ids_are_an_error_on_the_later_record(tmp_path: Path) -
 
 def test_record_ids_that_differ_only_in_surrounding_spaces_are_duplicates(tmp_path: Path) -> None:
     """A spreadsheet's "EX-2 " is the record "EX-2" typed twice: it was planned as a second record."""
-    batch = make_batch(tmp_path)
-    export = batch.parent / "export.csv"
-    text = export.read_text(encoding="utf-8").replace("EX-3,", "EX-2 ,").replace("ex-3.jpg", "ex-2.png")
-    export.write_text(text, encoding="utf-8")
-    planned = list(plan_batch(load_batch(batch)))
+    planned = plan_with_third_id(tmp_path, "EX-2 ")
     assert planned[2].record_id == "EX-2 "  # kept as exported (upload states are keyed by it)
     message = f"duplicate record id 'EX-2 ': {planned[1].position} has it too (as 'EX-2': only the spaces"
     [duplicate] = [p for p in planned[2].errors if p.code == ProblemCode.DUPLICATE_ID]
