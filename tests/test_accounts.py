@@ -130,6 +130,27 @@ def test_environment_token_then_password_then_keyring(
     )
 
 
+def test_a_token_copied_with_its_line_break_works_and_one_that_is_no_token_is_refused_unshown(
+    monkeypatch: pytest.MonkeyPatch, stored: dict[tuple[str, str], str]
+) -> None:
+    """A token read from a Windows file keeps its "\\r"; one pasted from a document has typographic
+    quotes. Both crashed the first request, and its error printed the token."""
+    monkeypatch.setenv("GLAMUPLOAD_OAUTH_TOKEN", TOKEN + "\r\n")
+    assert resolve_credentials(COMMONS).secret == Secret(TOKEN)
+    for bad in (f"“{TOKEN}”", f"{TOKEN[:10]} {TOKEN[10:]}", TOKEN + "\x01"):
+        monkeypatch.setenv("GLAMUPLOAD_OAUTH_TOKEN", bad)
+        with pytest.raises(AuthError) as caught:
+            resolve_credentials(COMMONS)
+        assert caught.value.code == "bad-token" and "GLAMUPLOAD_OAUTH_TOKEN does not hold" in str(
+            caught.value
+        )
+        assert TOKEN[:10] not in f"{caught.value} {caught.value.hint}"
+    monkeypatch.delenv("GLAMUPLOAD_OAUTH_TOKEN")
+    stored[("glamupload", f"oauth2:{COMMONS_API}")] = f"“{TOKEN}”"
+    with pytest.raises(AuthError, match="the keyring's service 'glamupload', entry oauth2:"):
+        resolve_credentials(COMMONS)
+
+
 def test_keyring_token_before_keyring_password(stored: dict[tuple[str, str], str]) -> None:
     stored[("glamupload", COMMONS_API)] = f"Keyring@glam:{PASSWORD}"
     stored[("glamupload", f"oauth2:{COMMONS_API}")] = TOKEN

@@ -8,14 +8,17 @@ months, the hidden tool category, the batch id of edit summaries and the User-Ag
 from __future__ import annotations
 
 import csv
+import http.server
 import json
 import re
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import mwparserfromhell
 import pytest
+import requests
 import yaml
 from conftest import EXAMPLES
 from mwparserfromhell.wikicode import Wikicode
@@ -250,6 +253,40 @@ def test_user_agent_has_the_project_url_and_the_users_contact(monkeypatch: pytes
     assert f"({PROJECT_URL}; curator@museum.example)" in user_agent("Museum@glamupload")
     monkeypatch.delenv("GLAMUPLOAD_CONTACT")
     assert f"({PROJECT_URL})" in user_agent(None)
+
+
+def test_a_user_name_or_contact_outside_latin1_is_sent_as_its_user_page_url(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """HTTP headers are Latin-1: a Polish account name made every request fail before it was sent, and
+    a line break in GLAMUPLOAD_CONTACT would have ended the header. Sent to a local server here."""
+    monkeypatch.delenv("GLAMUPLOAD_CONTACT", raising=False)
+    assert "; User:%C5%81ukasz)" in user_agent("Łukasz@bot")
+    monkeypatch.setenv("GLAMUPLOAD_CONTACT", "Őrs Kovács\r\nX-Injected: 1")
+    agent = user_agent(None)
+    assert "; %C5%90rs Kov%C3%A1cs%0D%0AX-Injected: 1)" in agent
+    seen: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers["User-Agent"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.handle_request)
+    thread.start()
+    try:
+        response = requests.get(
+            f"http://127.0.0.1:{server.server_port}/", headers={"User-Agent": agent}, timeout=10
+        )
+    finally:
+        thread.join(10)
+        server.server_close()
+    assert response.status_code == 204 and seen == [agent]
 
 
 # --- a crosswalk that breaks a convention gets the warning -----------------------------------------------

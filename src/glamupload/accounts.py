@@ -206,7 +206,7 @@ def find_credentials(
 def _from_environment(target: Target, env: Mapping[str, str]) -> Credentials | None:
     token = env.get(ENV_TOKEN)
     if token:
-        return Credentials(Method.OAUTH2, Source.ENVIRONMENT, ENV_TOKEN, None, Secret(token))
+        return Credentials(Method.OAUTH2, Source.ENVIRONMENT, ENV_TOKEN, None, _token(token, ENV_TOKEN))
     username, password = env.get(ENV_USERNAME), env.get(ENV_PASSWORD)
     if username and password:
         return Credentials(Method.BOT_PASSWORD, Source.ENVIRONMENT, ENV_USERNAME, username, Secret(password))
@@ -224,13 +224,29 @@ def _from_keyring(target: Target, env: Mapping[str, str]) -> Credentials | None:
     token = _keyring_get(KEYRING_TOKEN_PREFIX + target.api)
     if token:
         origin = f"service {KEYRING_SERVICE!r}, entry {KEYRING_TOKEN_PREFIX}{target.api}"
-        return Credentials(Method.OAUTH2, Source.KEYRING, origin, None, Secret(token))
+        return Credentials(
+            Method.OAUTH2, Source.KEYRING, origin, None, _token(token, f"the keyring's {origin}")
+        )
     stored = _keyring_get(target.api)
     if stored and ":" in stored:
         user, _, secret = stored.partition(":")
         origin = f"service {KEYRING_SERVICE!r}, entry {target.api}"
         return Credentials(Method.BOT_PASSWORD, Source.KEYRING, origin, user, Secret(secret))
     return None
+
+
+def _token(value: str, origin: str) -> Secret:
+    """An OAuth 2 access token: visible ASCII only (it is sent in a header). The line break a token copied
+    from a Windows file keeps is dropped; anything else is refused without showing the token."""
+    token = value.strip()
+    if not all("!" <= c <= "~" for c in token):
+        raise AuthError(
+            "bad-token",
+            f"{origin} does not hold an OAuth 2 access token: it has a space, a control character or a "
+            "character outside ASCII (a typographic quote?)",
+            hint="copy the access token again, as the wiki showed it (docs/accounts.md)",
+        )
+    return Secret(token)
 
 
 def _keyring_get(entry: str) -> str | None:

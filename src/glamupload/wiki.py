@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -130,8 +130,15 @@ def user_agent(username: str | None) -> str:
     information>) <library>/<version>``, the contact being the project's URL and the user's own contact
     (``GLAMUPLOAD_CONTACT``, an e-mail or ``User:Name``, else the account's user page)."""
     contact = os.environ.get("GLAMUPLOAD_CONTACT") or (f"User:{main_account(username)}" if username else "")
-    about = "; ".join(part for part in (PROJECT_URL, contact.strip()) if part)
+    about = "; ".join(part for part in (PROJECT_URL, _header_text(contact.strip())) if part)
     return f"glamupload/{__version__} ({about}) python-requests/{requests.__version__}"
+
+
+def _header_text(text: str) -> str:
+    """Text an HTTP header can carry: a letter outside ASCII (``User:Łukasz``, which the header's Latin-1
+    cannot hold) and a control character (a line break would end the header) percent-encoded, as in
+    the user page's URL."""
+    return "".join(c if " " <= c <= "~" else quote(c, safe="") for c in text)
 
 
 T = TypeVar("T")
