@@ -184,6 +184,23 @@ def test_paths_into_fields_are_accepted(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "field", ["Benämning.²", "Benämning[²]", "Benämning[" + "9" * 4400 + "]", "Benämning." + "9" * 4400]
+)
+def test_a_field_path_with_a_digit_int_cannot_read_is_a_field_not_found(tmp_path: Path, field: str) -> None:
+    """ "²" is a digit to ``isdigit`` but no number ``int`` reads, and 4,400 digits pass ``int``'s limit:
+    both crashed the crosswalk check (ValueError)."""
+    err = error_for(tmp_path, MINIMAL.replace("  title: Benämning\n", f"  title: '{field}'\n", 1))
+    assert err.line == 4 and "not in the export" in err.message
+
+
+def test_a_json_key_that_is_a_superscript_digit_is_a_key(tmp_path: Path) -> None:
+    export = tmp_path / "export.json"
+    export.write_text('[{"id": "1", "size": {"²": "4 m"}}]', encoding="utf-8")
+    [record] = open_export(export)
+    assert record.get("size.²") == "4 m"
+
+
 def test_lookup_table_must_be_declared(tmp_path: Path) -> None:
     text = MINIMAL.replace(
         "  title: Benämning\n",

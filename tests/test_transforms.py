@@ -539,6 +539,16 @@ def test_a_bad_regular_expression_is_a_load_error(tmp_path: Path, pattern: str) 
     assert err.value.line == 7 and "not a regular expression" in err.value.message
 
 
-def test_a_replacement_naming_a_missing_group_warns_instead_of_failing() -> None:
-    out, ctx = run("replace", ["abc"], pattern="b", with_=r"\2")
-    assert out == ["abc"] and "failed on 'abc'" in ctx.warnings[0].message
+@pytest.mark.parametrize(
+    ("with_", "problem"),
+    [(r"\2", "invalid group reference 2"), (r"\g<wrod>", "unknown group name 'wrod'"), ("\\", "bad escape")],
+)
+def test_a_replacement_naming_a_missing_group_is_a_load_error(
+    tmp_path: Path, with_: str, problem: str
+) -> None:
+    """Found record by record before (a warning on each), and a misspelt group name (IndexError, not
+    re.error) stopped the whole dry run."""
+    with pytest.raises(ConfigError) as err:
+        step({"replace": {"pattern": r"(?P<word>\w+)", "with": with_}}, tmp_path)
+    assert err.value.line == 7 and f"transform 'replace', argument 'with': {problem}" in err.value.message
+    assert step({"replace": {"pattern": r"(?P<word>\w+)", "with": r"<\g<word>>"}}, tmp_path)

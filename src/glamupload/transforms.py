@@ -125,17 +125,23 @@ class TransformSpec:
     doc: str
     #: The record fields the transform reads besides its values, from its arguments (none for most).
     reads: Callable[[Any], Iterable[str]] | None = None
+    #: A check of the validated arguments together, when the crosswalk is loaded: (argument, problem).
+    check: Callable[[Any], tuple[str, str] | None] | None = None
 
 
 TRANSFORMS: dict[str, TransformSpec] = {}
 
 
 def transform(
-    name: str, *, reads: Callable[[Any], Iterable[str]] | None = None
+    name: str,
+    *,
+    reads: Callable[[Any], Iterable[str]] | None = None,
+    check: Callable[[Any], tuple[str, str] | None] | None = None,
 ) -> Callable[[Callable[..., Values]], Callable[..., Values]]:
     """Register ``func(values, ctx, **args)`` as the transform ``name``. A transform that reads record
     fields itself (``ctx.record``) says which with ``reads`` (from its validated arguments): a chain's
-    result is remembered by the values of every field it reads, so an undeclared read would be wrong."""
+    result is remembered by the values of every field it reads, so an undeclared read would be wrong.
+    ``check`` finds what the arguments' types cannot (one argument against another): (argument, problem)."""
 
     def register(func: Callable[..., Values]) -> Callable[..., Values]:
         hints = typing.get_type_hints(func, include_extras=True)
@@ -157,6 +163,7 @@ def transform(
             params[0].name.rstrip("_") if params else None,
             inspect.cleandoc(func.__doc__ or ""),
             reads,
+            check,
         )
         return func
 
@@ -215,6 +222,10 @@ def compile_step(raw: Any, located: LocatedYaml, loc: Loc) -> Step:
                 f"transform {name!r} has no argument {key!r}", arg_loc + (key,), hint=hint
             ) from None
         raise located.error(f"transform {name!r}, argument {key!r}: {err['msg']}", arg_loc + (key,)) from None
+    found = spec.check(args) if spec.check is not None else None
+    if found is not None:
+        key, problem = found
+        raise located.error(f"transform {name!r}, argument {key!r}: {problem}", arg_loc + (key,))
     return Step(spec, args)
 
 
@@ -360,21 +371,24 @@ def keep(values: Values, ctx: Context, matches: Regex, invert: bool = False) -> 
     return [v for v in values if bool(regex.search(v)) != invert]
 
 
-@transform("replace")
+def _groups_exist(args: Any) -> tuple[str, str] | None:
+    """``with`` names only groups the pattern has (``\\3``, ``\\g<wrod>``): Python reads the template
+    before any match, so one substitution into "" finds it, once, when the crosswalk is loaded."""
+    try:
+        re.compile(args.pattern).sub(args.with_, "")
+    except (re.error, IndexError) as exc:
+        return "with", f"{exc} (the pattern's groups: \\1, \\2 … or \\g<name>)"
+    return None
+
+
+@transform("replace", check=_groups_exist)
 def replace(values: Values, ctx: Context, pattern: Regex, with_: str = "") -> Values:
     """Regular-expression replacement on each value; the result is export text (escaped later).
 
     ``replace: {pattern: "^Ram: ", with: ""}``; ``with`` may use groups (``\\1``).
     """
     regex = re.compile(pattern)
-    out = []
-    for v in values:
-        try:
-            out.append(regex.sub(with_, str(v)))
-        except re.error as exc:  # e.g. a group the pattern does not have
-            ctx.warn(f"replace {pattern!r} → {with_!r} failed on {str(v)!r}: {exc}")
-            out.append(v)
-    return out
+    return [regex.sub(with_, str(v)) for v in values]
 
 
 @transform("default")

@@ -25,7 +25,10 @@ from typing import Any, Literal
 from glamupload.yamlconfig import suggest
 
 _KEY = re.compile(r"[^.\[\]]+")
-_INDEX = re.compile(r"-?\d+")
+#: An element's number: ASCII digits, as few as an index needs ("²" is a digit to ``isdigit`` but no number
+#: ``int`` reads, and 5,000 digits are no index but a limit ``int`` enforces)
+_INDEX = re.compile(r"-?[0-9]{1,9}")
+_NUMBER_KEY = re.compile(r"[0-9]{1,9}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +62,8 @@ def parse(path: str) -> tuple[Step, ...] | None:
         if match is None:
             return None
         key = match.group(0)
-        steps.append(Step("index", index=int(key)) if key.isdigit() and steps else Step("key", key))
+        numbered = steps and _NUMBER_KEY.fullmatch(key)
+        steps.append(Step("index", index=int(key)) if numbered else Step("key", key))
         pos = match.end()
     return tuple(steps) if steps and steps[0].kind == "key" else None
 
