@@ -499,3 +499,28 @@ def test_render_template_renders_any_page_template_with_escaping(tmp_path: Path)
     assert text == "{{Note|1=a&#124;b}} ''x''"
     with pytest.raises(ConfigError, match="missing.j2"):
         wikitext.render_template(["missing.j2"], {}, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("fragment", "problem"),
+    [
+        ("{{technique|oil}} <!-- check this", "an unclosed comment (<!--) hides the rest of the page"),
+        ("oil <IncludeOnly>canvas", "an unclosed <includeonly> hides the rest of the page"),
+    ],
+)
+def test_a_trusted_fragment_that_hides_the_rest_of_the_page_is_a_page_error(
+    fragment: str, problem: str
+) -> None:
+    """mwparserfromhell reads an unclosed comment as text; MediaWiki hides everything after it (the
+    licence and categories included): tests/test_wikitext_mediawiki.py has the wiki's word for it."""
+    params = {"medium": wikitext.trusted(fragment), "title": "x"}
+    page = wikitext.render_file_page("Artwork", params, "{{cc-zero}}", ["Tests"])
+    pages = wikitext.FilePages(None, "construction")
+    _, problems = pages.render("Artwork", params, "{{cc-zero}}", ["Tests"])
+    assert problem in [p.message for p in problems]
+    full = wikitext.check_page(
+        page, template="Artwork", params=params, categories=["Tests"], license_wikitext="{{cc-zero}}"
+    )
+    assert problem in [p.message for p in full]
+    closed = {"medium": wikitext.trusted("{{technique|oil}} <!-- checked -->"), "title": "x"}
+    assert pages.render("Artwork", closed, "{{cc-zero}}", ["Tests"])[1] == []

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from glamupload import maintenance
 from glamupload.wiki import Wiki
-from glamupload.wikitext import render_file_page
+from glamupload.wikitext import check_page, render_file_page, trusted
 
 PROBE = "Glamupload escape probe"
 PROBE_TEXT = """<div id="probe-description">
@@ -171,3 +171,36 @@ def test_free_urls_hold_no_entity_the_wiki_would_decode_into_the_link(wiki: Wiki
     assert links and all(link.startswith("http://example.org/?") for link in links)
     assert all(unquote(link) in unicodedata.normalize("NFC", description) for link in links), links
     assert not any(re.search(r"\+|%09|%20", link) for link in links), links
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "{{cc-zero}} <!-- check this",
+        "{{cc-zero}} <!-- closed --> here",
+        "oil <includeonly>canvas",
+        "oil <NoInclude >canvas",
+        "oil <onlyinclude>canvas",
+        "oil <includeonly>canvas</includeonly> here",
+        "oil <nowiki>canvas",
+        "oil <pre>canvas",
+        "oil <ref>canvas",
+        "oil <gallery>canvas",
+    ],
+)
+def test_the_page_check_finds_what_mediawiki_lets_run_to_the_end_of_the_page(
+    wiki: Wiki, fragment: str
+) -> None:
+    """A lookup table's wikitext cell is a person's markup: an unclosed comment in it hid the rest of the
+    page on the wiki (its other parameters, the licence, the categories), and mwparserfromhell, which
+    reads it as text, saw nothing. The check flags the page exactly when MediaWiki loses the licence."""
+    params = {"description": trusted(fragment), "date": "1900", "author": "A. Author", "source": "s"}
+    page = render_file_page("Information", params, "{{cc-by-sa-4.0}}", ["Tests"])
+    parsed = parse(wiki, page)
+    licence_shown = "Template:Cc-by-sa-4.0" in {t["title"] for t in parsed["templates"]}
+    category_shown = "Tests" in [c["category"] for c in parsed["categories"]]
+    problems = check_page(
+        page, template="Information", params=params, categories=["Tests"], license_wikitext="{{cc-by-sa-4.0}}"
+    )
+    hides = [p.message for p in problems if "hides the rest of the page" in p.message]
+    assert bool(hides) == (not (licence_shown and category_shown)), (fragment, problems)

@@ -736,6 +736,25 @@ def _constructs(text: str) -> Counter[tuple[str, str]]:
     return _tree_constructs(mwparserfromhell.parse(text))
 
 
+#: What MediaWiki lets run to the end of the page when it is not closed, where mwparserfromhell reads
+#: plain text: a comment, and ``<includeonly>`` (whose content the page itself does not show; unclosed
+#: ``<noinclude>``/``<onlyinclude>`` show it, other tags are shown as text): the rest of the page (the
+#: template's other parameters, the licence, the categories) would be hidden. Both as the sandbox's
+#: MediaWiki renders them (tests/test_wikitext_mediawiki.py).
+_TO_THE_END = re.compile(r"<!--|<(includeonly)(?=[\s/>])[^>]*>", re.IGNORECASE)
+
+
+def _running_to_the_end(text: str) -> list[str]:
+    """An unclosed comment or ``<includeonly>`` in the page."""
+    for match in _TO_THE_END.finditer(text):
+        tag = match.group(1)
+        if tag is None and "-->" not in text[match.end() :]:
+            return ["an unclosed comment (<!--) hides the rest of the page"]
+        if tag is not None and not re.search(rf"</{tag}\s*>", text[match.end() :], re.IGNORECASE):
+            return [f"an unclosed <{tag.lower()}> hides the rest of the page"]
+    return []
+
+
 def _tree_constructs(tree: mwparserfromhell.wikicode.Wikicode) -> Counter[tuple[str, str]]:
     found: Counter[tuple[str, str]] = Counter()
     for node in _all_nodes(tree):
@@ -877,6 +896,7 @@ def check_page(
         intended += _value_constructs(Wikitext(license_wikitext))
     intended += Counter(("link", _normalise_title(f"Category:{name}")) for name in wanted_categories)
     actual = _tree_constructs(page)
+    problems += _running_to_the_end(text)
     problems += [f"unexpected {_describe(key)}" for key in sorted((actual - intended).elements())]
     problems += [f"missing {_describe(key)}" for key in sorted((intended - actual).elements())]
     found = [Problem("wikitext", message, ProblemCode.PAGE) for message in problems]
