@@ -120,6 +120,26 @@ def test_a_templates_folder_that_is_not_there_is_an_error_naming_its_line(batch_
     assert err.value.line == 7 and "templates folder" in err.value.message
 
 
+def test_a_folder_named_with_a_tilde_is_a_folder_beside_the_batch(batch_dir: Path) -> None:
+    """A folder "~scans" and no user "scans": expanduser raised RuntimeError, a crash of every command."""
+    (batch_dir / "~scans").mkdir()
+    batch = load_batch(write(batch_dir, BASIC.replace("root: pictures", "root: ~scans")))
+    assert batch.image_roots == [(batch_dir / "~scans").resolve()]
+
+
+def test_a_symbolic_link_loop_or_a_nul_in_a_path_is_an_error_naming_its_line(batch_dir: Path) -> None:
+    """Path.resolve raised RuntimeError (a loop) and ValueError (a NUL): crashes of every command."""
+    (batch_dir / "loop").symlink_to("loop")
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC.replace("root: pictures", "root: loop")))
+    assert err.value.line == 6 and err.value.message == f"{batch_dir / 'loop'} is a symbolic link loop"
+    with pytest.raises(ConfigError, match="is a symbolic link loop"):
+        load_batch(write(batch_dir, BASIC), state=batch_dir / "loop")
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC.replace("root: pictures", 'root: "pictures\\0"')))
+    assert err.value.line == 6 and "holds a NUL character" in err.value.message
+
+
 def test_unknown_shipped_crosswalk(batch_dir: Path) -> None:
     with pytest.raises(ConfigError) as err:
         load_batch(write(batch_dir, BASIC.replace("crosswalk: generic-csv", "crosswalk: generic-cvs")))

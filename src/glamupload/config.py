@@ -7,7 +7,9 @@ line and the key, with a "did you mean".
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,7 +22,7 @@ from glamupload.errors import ConfigError
 from glamupload.licenses import RightsDeclarations
 from glamupload.readers.folder import export_files, glob_base, is_glob
 from glamupload.sdc.model import QID_PATTERN
-from glamupload.yamlconfig import LocatedYaml, load_yaml, validate
+from glamupload.yamlconfig import Loc, LocatedYaml, load_yaml, validate
 
 QId = Annotated[str, StringConstraints(pattern=f"^{QID_PATTERN}$")]
 
@@ -109,18 +111,32 @@ class BatchConfig:
         self.model = model
         self.located = located
         self.export_path = self._path(model.export.path)
-        self.crosswalk_path = resolve_path(model.crosswalk, self.folder)
-        self.image_roots = [self._path(r).resolve() for r in model.images.root]
+        try:
+            self.crosswalk_path = resolve_path(model.crosswalk, self.folder)
+        except ConfigError as exc:  # a shipped crosswalk name that does not exist
+            raise located.error(exc.message, ("crosswalk",), hint=exc.hint) from None
+        self.image_roots = [
+            self._real(self._path(root), ("images", "root", i)) for i, root in enumerate(model.images.root)
+        ]
         self.templates_dir = self._path(model.templates) if model.templates else None
         self.lookups = {name: self._path(p) for name, p in model.lookups.items()}
         self.overrides_path = self._path(model.overrides) if model.overrides else None
         reviews = model.reviews or f"{path.stem}.reviews.yaml"
         self.reviews_path = self._path(reviews)
         default_state = self._path(model.state) if model.state else self.folder / f"{path.stem}.state.sqlite"
-        self.state_path = state.resolve() if state is not None else default_state
+        self.state_path = real_path(state) if state is not None else default_state
+
+    def _real(self, path: Path, where: Loc) -> Path:
+        try:
+            return real_path(path)
+        except ConfigError as exc:
+            raise self.located.error(exc.message, where, hint=exc.hint) from None
 
     def _path(self, value: str) -> Path:
-        path = Path(value).expanduser()
+        try:
+            path = Path(value).expanduser()
+        except RuntimeError:  # "~scans" with no user "scans": a folder of that name beside the batch file
+            path = Path(value)
         return path if path.is_absolute() else self.folder / path
 
     def refuse_to_overwrite(self, outputs: Iterable[Path], what: str) -> None:
@@ -138,11 +154,11 @@ class BatchConfig:
         }
         folder = glob_base(self.export_path) if is_glob(self.export_path) else self.export_path
         for output in outputs:
-            target = output.resolve()
+            target = real_path(output)
             for name, paths in inputs.items():
-                if any(target == path.resolve() for path in paths):
+                if any(target == real_path(path) for path in paths):
                     raise ConfigError(f"{what} would overwrite {name}, {output}", hint="choose another path")
-            if folder.is_dir() and target.is_relative_to(folder.resolve()):
+            if folder.is_dir() and target.is_relative_to(real_path(folder)):
                 raise ConfigError(
                     f"{what} would write {output} inside the export folder, which reads it as a record",
                     hint="choose a path outside the export folder",
@@ -213,15 +229,27 @@ class BatchConfig:
                 raise self.located.error(f"image folder {root} does not exist", ("images", "root", i))
 
 
+def real_path(path: Path) -> Path:
+    """``path`` absolute with its symbolic links resolved, as ``Path.resolve`` would; a symbolic link
+    loop or a NUL character is a ConfigError naming the path (``resolve`` raised RuntimeError and
+    ValueError)."""
+    try:
+        real = Path(os.path.realpath(path))
+        os.stat(real)
+    except ValueError:
+        raise ConfigError(f"{str(path)!r} holds a NUL character", hint="remove it from the path") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(f"{path} is a symbolic link loop", hint="point the link at a file") from None
+    return real
+
+
 def load_batch(path: str | Path, *, state: Path | None = None) -> BatchConfig:
     """Read and check a batch YAML file; paths in it are relative to its folder. ``state`` (the
     ``--state`` option) takes the place of the config's upload state database."""
     path = Path(path)
     located = load_yaml(path)
     model: BatchModel = validate(BatchModel, located)
-    try:
-        batch = BatchConfig(path.resolve(), model, located, state)
-    except ConfigError as exc:  # a shipped crosswalk name that does not exist
-        raise located.error(exc.message, ("crosswalk",), hint=exc.hint) from None
+    batch = BatchConfig(real_path(path), model, located, state)
     batch.check_files()
     return batch
