@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import stat
 from http.cookiejar import Cookie, CookieJar
 from pathlib import Path
@@ -345,6 +346,33 @@ def test_bad_password_lines_are_named_never_quoted(tmp_path: Path) -> None:
     assert [note.split(": ")[0].rsplit(":", 1)[1] for note in notes] == ["4", "3", "2"]
     assert all(secret not in note and "y" * 20 not in note for note in notes)
     assert "too long" in notes[1] and "not a tuple" in notes[0] and "not a Python literal" in notes[2]
+
+
+def test_password_and_config_files_python_cannot_read_as_data_are_notes_not_crashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A password file saved as cp1252 on Windows, an unhashable key, a line of 100,000 signs: each was a
+    crash (UnicodeDecodeError, TypeError, MemoryError) of every command that logs in."""
+    site = pywikibot_setup.Site("c", "c")
+    latin1 = tmp_path / "latin1.cfg"
+    latin1.write_bytes(b"('Museum bot', 'p\xe4ss')\n")
+    latin1.chmod(0o600)
+    _, password, _, notes = pywikibot_setup.read_password(latin1, site, "Museum bot")
+    assert password is None and notes == [f"{latin1} is not UTF-8 text, as pywikibot reads it: not used"]
+    path = _password_file(tmp_path, ["{[]: 1}"])
+    assert pywikibot_setup.read_password(path, site, "Museum bot")[3] == [
+        f"{path}:1: not a Python literal: not read"
+    ]
+    folder = _pywikibot(tmp_path, monkeypatch, "usernames = {[1]: 'x'}\nusernames[{[]: 1}] = 'y'\n")
+    config = pywikibot_setup.read_user_config(folder / "user-config.py")
+    assert config.usernames == {} and len(config.notes) == 2 and "not a literal" in config.notes[0]
+    (folder / "user-config.py").write_text("x = " + "-" * 100_000 + "1\n")
+    config = pywikibot_setup.read_user_config(folder / "user-config.py")
+    [note] = config.notes  # the parser's stack: MemoryError on Python 3.11, RecursionError on others
+    assert re.fullmatch(
+        rf"{re.escape(str(folder))}/user-config.py cannot be parsed \((Memory|Recursion)Error\): not used",
+        note,
+    )
 
 
 def test_a_password_file_others_can_read_is_not_used(tmp_path: Path) -> None:

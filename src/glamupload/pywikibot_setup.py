@@ -99,6 +99,11 @@ def base_dir(environ: Mapping[str, str] | None = None, cwd: Path | None = None) 
     return None
 
 
+#: What ``ast.parse``/``ast.literal_eval`` raise on a file that is not the data pywikibot writes (an
+#: unhashable key is a TypeError, a line of 100,000 signs a MemoryError).
+_LITERAL_ERRORS = (ValueError, TypeError, SyntaxError, MemoryError, RecursionError)
+
+
 def read_user_config(path: Path) -> UserConfig:
     """Parse ``user-config.py`` as data: ``usernames``, ``password_file`` and ``family_files``.
 
@@ -117,7 +122,7 @@ def read_user_config(path: Path) -> UserConfig:
         return config
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    except (SyntaxError, UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, *_LITERAL_ERRORS) as exc:
         config.notes.append(f"{path} cannot be parsed ({type(exc).__name__}): not used")
         return config
     for statement in tree.body:
@@ -159,7 +164,7 @@ def _keys(node: ast.expr) -> list[object] | None:
     while isinstance(node, ast.Subscript):
         try:
             keys.insert(0, ast.literal_eval(node.slice))
-        except ValueError:
+        except _LITERAL_ERRORS:
             return None
         node = node.value
     return keys
@@ -172,7 +177,7 @@ def _assign(config: UserConfig, target: ast.expr, value: ast.expr, line: int) ->
     keys = _keys(target)
     try:
         literal = ast.literal_eval(value)
-    except ValueError:
+    except _LITERAL_ERRORS:
         literal = _NOT_LITERAL
     where = f"{config.path}:{line}"
     if keys is None or literal is _NOT_LITERAL:
@@ -290,7 +295,10 @@ def read_password(path: Path, site: Site, username: str) -> tuple[str, str | Non
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         return username, None, None, [f"{path} is readable by others (mode {mode:o}): not used; chmod 600 it"]
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:  # only the file: the byte may be the password's
+        return username, None, None, [f"{path} is not UTF-8 text, as pywikibot reads it: not used"]
     for number in range(len(lines), 0, -1):
         line = lines[number - 1].strip()
         if not line or line.startswith("#"):
@@ -302,7 +310,7 @@ def read_password(path: Path, site: Site, username: str) -> tuple[str, str | Non
         bot_password = "BotPassword" in line
         try:
             entry = ast.literal_eval(line.replace("BotPassword", "") if bot_password else line)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except _LITERAL_ERRORS:
             notes.append(f"{where}: not a Python literal: not read")
             continue
         if not isinstance(entry, tuple) or not 2 <= len(entry) <= 4:
