@@ -15,7 +15,7 @@ from upload_support import planned
 from glamupload.errors import ConfigError, StateError
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
-from glamupload.state import BatchState, FileStatus, Outcome, fingerprint, plan_keys
+from glamupload.state import BatchState, FileStatus, Outcome, PageStatus, fingerprint, plan_keys
 
 
 def _plan(*ids: str) -> list[PlannedFile]:
@@ -159,3 +159,19 @@ def test_unreadable_or_foreign_databases_are_refused_with_their_reason(tmp_path:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(ConfigError, match="schema 99"):
         BatchState(newer)
+
+
+def test_a_damaged_page_row_is_named_not_a_crash(tmp_path: Path) -> None:
+    """A pages row whose conflicts no longer read crashed `status` and `review` (JSONDecodeError,
+    KeyError, TypeError from the stored JSON); it is the state's damage, named by its row."""
+    path = tmp_path / "s.sqlite"
+    with BatchState(path) as db:
+        db.store_plan(_plan("A"), {})
+        db.record_page("A#1", "File:A.png", None, PageStatus.CONFLICT)
+    for stored in ("garbage", "[{}]", "[1]"):
+        with sqlite3.connect(path) as raw:
+            raw.execute("UPDATE pages SET conflicts = ?", (stored,))
+        with BatchState(path) as db:
+            for read in (db.pages, db.page_problems):
+                with pytest.raises(StateError, match=r"row A#1 of the upload state is damaged \("):
+                    read()

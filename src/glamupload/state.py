@@ -20,14 +20,14 @@ import sqlite3
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from glamupload.errors import ConfigError, LocalFileError, StateError, StateInUse
 from glamupload.exitcodes import ExitStatus
@@ -623,6 +623,8 @@ class _StateLock:
 #: SQLite's primary result codes that glamupload explains (``sqlite3.Error.sqlite_errorcode & 0xff``).
 _SQLITE_PERM, _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR = 3, 5, 6, 8, 10
 _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_AUTH, _SQLITE_NOTADB = 11, 13, 14, 23, 26
+#: A row type read from the state (``FileRow``, ``PageRow``, ``EntityRow``).
+_RowT = TypeVar("_RowT")
 _DAMAGED_HINT = (
     "restore it from a backup, or move it aside and run `glamupload upload` again: files already on the "
     "wiki are found by their titles and recorded as uploaded, none is sent twice"
@@ -808,18 +810,19 @@ class BatchState:
             return list(self._db.execute(sql, args))
 
     def _rows(self, found: Iterable[sqlite3.Row]) -> list[FileRow]:
-        """Rows as FileRows; a row whose stored plan no longer reads is damage, named by its key."""
-        rows = []
-        for row in found:
-            try:
-                rows.append(FileRow.from_sql(row))
-            except (ValueError, KeyError, TypeError) as exc:
-                raise StateError(
-                    f"row {row['key']} of the upload state is damaged ({type(exc).__name__}: {exc})",
-                    file=self.path,
-                    hint=_DAMAGED_HINT,
-                ) from None
-        return rows
+        return [self._parsed(FileRow.from_sql, row) for row in found]
+
+    def _parsed(self, read: Callable[[sqlite3.Row], _RowT], row: sqlite3.Row) -> _RowT:
+        """A stored row as its type; one whose stored JSON (a plan, a page's conflicts, an entity's
+        statements) no longer reads is damage, named by its key, not a crash."""
+        try:
+            return read(row)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StateError(
+                f"row {row['key']} of the upload state is damaged ({type(exc).__name__}: {exc})",
+                file=self.path,
+                hint=_DAMAGED_HINT,
+            ) from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -962,7 +965,7 @@ class BatchState:
             ids = list(only)
             sql += f" AND f.record_id IN ({', '.join('?' * len(ids))})"
             args.extend(ids)
-        return [EntityRow.from_sql(r) for r in self._read(sql + " ORDER BY f.id", args)]
+        return [self._parsed(EntityRow.from_sql, r) for r in self._read(sql + " ORDER BY f.id", args)]
 
     def entity_counts(self) -> dict[str, int]:
         """Entities per status (every status, zero included), of uploaded files only."""
@@ -1041,7 +1044,7 @@ class BatchState:
         while True:
             with self._lock:
                 found = self._db.execute(sql, [last, *wanted, *(ids or []), batch]).fetchall()
-            yield from (FileRow.from_sql(r) for r in found)
+            yield from (self._parsed(FileRow.from_sql, r) for r in found)
             if len(found) < batch:
                 return
             last = found[-1]["id"]
@@ -1242,7 +1245,7 @@ class BatchState:
 
     def pages(self, keys: Iterable[str] | None = None) -> dict[str, PageRow]:
         """The page rows ``update`` keeps, by row key (all, or those of ``keys``)."""
-        found = [PageRow.from_sql(r) for r in self._read("SELECT * FROM pages")]
+        found = [self._parsed(PageRow.from_sql, r) for r in self._read("SELECT * FROM pages")]
         wanted = None if keys is None else set(keys)
         return {p.key: p for p in found if wanted is None or p.key in wanted}
 
@@ -1345,7 +1348,7 @@ class BatchState:
         )
         problems = []
         for row in found:
-            page = PageRow.from_sql(row)
+            page = self._parsed(PageRow.from_sql, row)
             problems.append(
                 PageProblem(
                     row["record_id"], page.title, page.status, page.deletion_tag, page.message, page.conflicts
