@@ -12,10 +12,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 from upload_support import planned
 
+from glamupload import review
 from glamupload.errors import ConfigError, StateError
 from glamupload.exitcodes import ExitStatus
 from glamupload.planned import PlannedFile
-from glamupload.state import BatchState, FileStatus, Outcome, PageStatus, fingerprint, plan_keys
+from glamupload.state import (
+    BatchState,
+    Conflict,
+    Decision,
+    FileStatus,
+    Outcome,
+    PageStatus,
+    fingerprint,
+    plan_keys,
+)
 
 
 def _plan(*ids: str) -> list[PlannedFile]:
@@ -175,3 +185,22 @@ def test_a_damaged_page_row_is_named_not_a_crash(tmp_path: Path) -> None:
             for read in (db.pages, db.page_problems):
                 with pytest.raises(StateError, match=r"row A#1 of the upload state is damaged \("):
                     read()
+
+
+def test_a_listed_page_conflict_can_be_decided_whatever_its_files_status(tmp_path: Path) -> None:
+    """`review` lists every page conflict; deciding one whose file row is no longer "uploaded" (a
+    duplicate found later) crashed with a KeyError."""
+    path = tmp_path / "s.sqlite"
+    with BatchState(path) as db:
+        db.store_plan(_plan("A"), {})
+        db.record_page(
+            "A#1", "File:A.png", None, PageStatus.CONFLICT, conflicts=[Conflict("date", "a", "b", "c")]
+        )
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE files SET status = 'duplicate'")
+    [listed] = review.update_conflicts(path)
+    assert (listed.record_id, listed.part) == ("A", "date")
+    decided = review.decide_update_conflicts(
+        path, {("A", "date"): Decision.ACCEPT}, reviewer="R", reason="ok"
+    )
+    assert [(c.record_id, c.part) for c in decided] == [("A", "date")]

@@ -330,7 +330,8 @@ def decide_update_conflicts(
         raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
     waiting = {(c.record_id, c.part): c for c in update_conflicts(state_path)}
     with _open(state_path) as db:
-        keys = {r.record_id: r.key for r in db.rows([FileStatus.UPLOADED], only=[i for i, _ in decisions])}
+        # any status, as the listing's pages (a page glamupload keeps outlives a file row set back)
+        keys = {r.record_id: r.key for r in db.rows(only=[i for i, _ in decisions])}
         decided: list[tuple[str, str, str | None, Decision]] = []
         for (record_id, part), decision in decisions.items():
             found = waiting.get((record_id, part))
