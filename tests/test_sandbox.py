@@ -238,3 +238,36 @@ def test_missing_image_scalers_name_their_packages(monkeypatch: pytest.MonkeyPat
     with pytest.raises(SandboxError, match="image scalers of Debian's librsvg2-bin") as error:
         sandbox.check_prerequisites()
     assert "imagemagick librsvg2-bin ghostscript poppler-utils djvulibre-bin" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("credentials.json", '{"uploader": {"username": "U'),
+        ("credentials.json", "{}"),
+        ("credentials.json", "[]"),
+    ]
+    + [("sandbox.json", text) for text in ('{"pid": 12', "5", b"\xff".decode("latin-1"))],
+)
+def test_a_damaged_sandbox_file_is_an_error_naming_it(tmp_path: Path, name: str, text: str) -> None:
+    """A credentials or state file cut off by a full disk crashed `sandbox status`, `whoami` and every
+    `--wiki sandbox` command (JSONDecodeError, KeyError, TypeError)."""
+    (tmp_path / "credentials.json").write_text('{"uploader": {"username": "u", "password": "p"}}')
+    (tmp_path / "sandbox.json").write_text('{"pid": 99999999, "port": 8089}')
+    (tmp_path / name).write_text(text, encoding="latin-1")
+    result = CliRunner().invoke(cli, ["sandbox", "status", "--dir", str(tmp_path)])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"{tmp_path / name}: the sandbox's " in result.stderr and "file is damaged" in result.stderr
+
+
+@pytest.mark.parametrize("pid", ["0", "-1", "true", "1", str(2**70), "os.getpid()"])
+def test_stop_signals_only_this_folders_php_server(tmp_path: Path, pid: str) -> None:
+    """`stop` trusted the pid in sandbox.json: after a reboot it may be another program's, and 0, -1 or
+    true would have signalled this process's group, every process, or init. Here the pid is this test's
+    own process (alive, but no PHP server), or one no process can have."""
+    number = os.getpid() if pid == "os.getpid()" else pid
+    (tmp_path / "credentials.json").write_text('{"uploader": {"username": "u", "password": "p"}}')
+    (tmp_path / "sandbox.json").write_text(f'{{"pid": {number}, "port": 8089}}')
+    assert sandbox.stop(tmp_path) is False  # and this test is still running
+    info = sandbox.status(tmp_path)
+    assert info is not None and not info.running

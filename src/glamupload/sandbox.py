@@ -200,16 +200,27 @@ def _state_file(directory: Path) -> Path:
 
 
 def _read_state(directory: Path) -> dict[str, Any]:
+    path = _state_file(directory)
     try:
-        return dict(json.loads(_state_file(directory).read_text()))
+        found = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
+    except ValueError:  # cut off (a full disk), or not UTF-8
+        found = None
+    if not isinstance(found, dict):
+        raise SandboxError(
+            "the sandbox's state file is damaged",
+            file=path,
+            hint="delete it, stop a `php -S` server still running from this folder, and start again",
+        )
+    return found
 
 
 def _state_number(directory: Path, key: str) -> int | None:
-    """``pid`` or ``port`` from the state file (None when absent or not a number)."""
+    """``pid`` or ``port`` from the state file (None when absent or not a number one can be: ``true``,
+    0 or -1 would make ``stop`` signal this process's group, or every process)."""
     value = _read_state(directory).get(key)
-    return value if isinstance(value, int) else None
+    return value if type(value) is int and 1 < value < 2**31 else None
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -312,17 +323,38 @@ def _install(directory: Path, port: int) -> None:
 
 def credentials(directory: Path, account: str = "uploader") -> tuple[str, str]:
     """The (username, password) of the sandbox's uploader or admin account."""
-    try:
-        data = json.loads((directory / "credentials.json").read_text())
-    except FileNotFoundError as exc:
-        raise SandboxError("no sandbox here; run `glamupload sandbox start` first", file=directory) from exc
-    return data[account]["username"], data[account]["password"]
+    entry = _credentials_file(directory).get(account)
+    if not isinstance(entry, dict) or not all(
+        isinstance(entry.get(k), str) for k in ("username", "password")
+    ):
+        raise _damaged_credentials(directory)
+    return entry["username"], entry["password"]
 
 
 def instance_id(directory: Path) -> str:
     """An id that changes when the sandbox is created anew (``reset``), so upload states notice."""
-    data = json.loads((directory / "credentials.json").read_text())
+    data = _credentials_file(directory)
     return str(data.get("instance") or (directory / "data" / "wiki.sqlite").stat().st_ctime_ns)
+
+
+def _credentials_file(directory: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((directory / "credentials.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SandboxError("no sandbox here; run `glamupload sandbox start` first", file=directory) from exc
+    except ValueError:  # cut off (a full disk), or not UTF-8
+        raise _damaged_credentials(directory) from None
+    if not isinstance(data, dict):
+        raise _damaged_credentials(directory)
+    return data
+
+
+def _damaged_credentials(directory: Path) -> SandboxError:
+    return SandboxError(
+        "the sandbox's credentials file is damaged",
+        file=directory / "credentials.json",
+        hint="`glamupload sandbox reset` makes the sandbox anew (its accounts and pages too)",
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -373,10 +405,18 @@ def _file_count(port: int) -> int | None:
 
 
 def _running_pid(directory: Path) -> int | None:
-    pid = _state_number(directory, "pid")
-    if pid is not None and _pid_alive(pid):
-        return pid
-    return None
+    """The pid of this folder's server, when it runs: the process the state file names must be the PHP
+    server on the state's port (after a reboot the pid may be another program's, which ``stop`` would
+    kill)."""
+    pid, port = _state_number(directory, "pid"), _state_number(directory, "port")
+    if pid is None or port is None or not _pid_alive(pid):
+        return None
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return None
+    ours = Path(os.fsdecode(argv[0])).name.startswith("php") and f"127.0.0.1:{port}".encode() in argv
+    return pid if ours else None
 
 
 def _info(directory: Path, port: int, running: bool, with_files: bool = False) -> SandboxInfo:
