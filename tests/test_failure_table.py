@@ -28,7 +28,7 @@ from click.testing import CliRunner
 from faultproxy import FaultProxy
 
 from glamupload import plan
-from glamupload.cli import cli
+from glamupload.cli import cli, failures
 from glamupload.exitcodes import ExitStatus
 
 
@@ -446,6 +446,11 @@ def test_a_bug_is_one_line_and_a_crash_report(
     assert len(reports) == 1 and str(reports[0]) in errors[0]
     text = reports[0].read_text()
     assert "Traceback (most recent call last)" in text and "ZeroDivisionError: a stand-in for a bug" in text
+    # an argument that is not UTF-8 (a file name from an old archive) made the report itself fail, and
+    # the bug ended as a raw traceback
+    monkeypatch.setattr(sys, "argv", ["glamupload", "values", os.fsdecode(b"Sj\xf6.yaml")])
+    again = failures.crash_report(ZeroDivisionError("a stand-in for a bug"))
+    assert again is not None and "command: glamupload values Sj\\udcf6.yaml" in again.read_text()
     assert json.loads(result.stdout) == {
         "error": errors[0].removeprefix("Error: "),
         "exit": 70,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from glamupload.cli import cli
 from glamupload.config import load_batch
-from glamupload.errors import ConfigError
+from glamupload.errors import ConfigError, InputError
 from glamupload.plan import plan_batch
 from glamupload.readers import open_export
 from glamupload.scaffold import init_batch
@@ -109,3 +110,20 @@ def test_a_field_name_with_a_yaml_line_break_stays_inside_its_comment(tmp_path: 
     assert 'x"' not in crosswalk and 'y"' not in crosswalk
     load_batch(scaffold.batch_file)  # the crosswalk is read as written
     assert list(plan_batch(load_batch(scaffold.batch_file)))
+
+
+def test_an_export_whose_name_is_not_utf8_is_an_error_and_a_batch_name_reads_as_latin1(
+    tmp_path: Path,
+) -> None:
+    """ "Sj\\xf6" from an old zip: init crashed writing the crosswalk (a half-made folder), and a dry run
+    crashed writing summary.json with the batch file's name."""
+    export = tmp_path / os.fsdecode(b"Sj\xf6.csv")
+    export.write_text("id,title\n1,a\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        init_batch(export, tmp_path / "out")
+    assert "is not UTF-8 text" in caught.value.message and not (tmp_path / "out").exists()
+    batch = tmp_path / "batch"
+    shutil.copytree(Path(__file__).parent / "golden" / "generic-csv", batch)  # its batch file has no name:
+    renamed = batch / os.fsdecode(b"Sj\xf6.yaml")
+    (batch / "batch.yaml").rename(renamed)
+    assert load_batch(renamed).name == "Sjö"

@@ -166,8 +166,15 @@ class BatchConfig:
 
     @property
     def name(self) -> str:
-        """The batch's name: given, or the batch file's name without extension."""
-        return self.model.name or self.path.stem
+        """The batch's name: given, or the batch file's name without extension (a name that is not UTF-8,
+        ``Sj\\xf6.yaml`` from an old archive, read as Latin-1: it goes into summaries and reports)."""
+        if self.model.name:
+            return self.model.name
+        stem = os.fsencode(self.path.stem)
+        try:
+            return stem.decode("utf-8")
+        except UnicodeDecodeError:
+            return stem.decode("latin-1")
 
     @property
     def batch_id(self) -> str:

@@ -24,7 +24,7 @@ import yaml
 
 from glamupload import licenses
 from glamupload.atomic import write_atomically
-from glamupload.errors import ConfigError, LocalFileError
+from glamupload.errors import ConfigError, InputError, LocalFileError
 from glamupload.readers import ExportShape, Reader, open_export
 from glamupload.readers.folder import export_base
 from glamupload.readers.tabular import CsvReader
@@ -384,6 +384,15 @@ def init_batch(
 ) -> Scaffold:
     """Inspect ``export`` and write ``batch.yaml`` and ``crosswalk.yaml`` into ``out_dir`` (default: the
     folder the export is in, or beside an export folder)."""
+    text = os.fsencode(str(export))
+    try:
+        text.decode("utf-8")
+    except UnicodeDecodeError:  # the batch file is UTF-8 text: it could not name the export
+        shown = text.decode("utf-8", "backslashreplace")
+        raise InputError(
+            f"the export's path {shown} is not UTF-8 text, which a batch file could not name",
+            hint="rename the file (or its folder) with a name in UTF-8",
+        ) from None
     if template not in TEMPLATES:
         raise ConfigError(f"init writes crosswalks for {', '.join(TEMPLATES)}, not {template!r}")
     export = Path(export)

@@ -93,7 +93,7 @@ def crash_report(exc: BaseException) -> Path | None:
     path = folder / f"crash-{now:%Y%m%dT%H%M%SZ}-{os.getpid()}.txt"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", errors="backslashreplace")  # an argument not UTF-8: \udcff
     except OSError:
         return None
     return path
