@@ -524,3 +524,25 @@ def test_a_trusted_fragment_that_hides_the_rest_of_the_page_is_a_page_error(
     assert problem in [p.message for p in full]
     closed = {"medium": wikitext.trusted("{{technique|oil}} <!-- checked -->"), "title": "x"}
     assert pages.render("Artwork", closed, "{{cc-zero}}", ["Tests"])[1] == []
+
+
+@pytest.mark.parametrize("check", wikitext.PAGE_CHECKS)
+def test_a_page_template_that_drops_the_licence_makes_every_page_an_error(
+    tmp_path: Path, check: wikitext.PageCheck
+) -> None:
+    """A batch's own file-page.j2 without ``<< license >>`` passed both checks: accepted files went up
+    with no licence tag on their pages (deleted on Commons)."""
+    shipped = (Path(__file__).parent.parent / "templates" / "file-page.j2").read_text(encoding="utf-8")
+    assert "<< license >>" in shipped
+    (tmp_path / "file-page.j2").write_text(shipped.replace("<< license >>", ""), encoding="utf-8")
+    params = {"title": escape("Portrait")}
+    _, problems = wikitext.FilePages(tmp_path, check).render("Artwork", params, "{{cc-zero}}", ["Tests"])
+    assert "the page template does not place the licence (<< license >>)" in [p.message for p in problems]
+    _, shipped_problems = wikitext.FilePages(None, check).render("Artwork", params, "{{cc-zero}}", ["Tests"])
+    assert shipped_problems == []
+    # one that opens a comment before the page and never closes it: MediaWiki shows nothing of the page
+    (tmp_path / "file-page.j2").write_text(
+        shipped.replace("=={{int:filedesc}}==", "<!-- =={{int:filedesc}}==")
+    )
+    _, problems = wikitext.FilePages(tmp_path, check).render("Artwork", params, "{{cc-zero}}", ["Tests"])
+    assert "an unclosed comment (<!--) hides the rest of the page" in [p.message for p in problems]

@@ -888,6 +888,8 @@ def check_page(
 
     # The page template's own markup, plus each value's and the licence's as often as the template uses them.
     skeleton = _skeleton(_file_page_template(spec, templates_dir), spec.name, tuple(expected))
+    if license_wikitext.strip() and not skeleton.license_uses:  # a batch's own page template without it
+        problems.insert(licence_at, "the page template does not place the licence (<< license >>)")
     intended = Counter(skeleton.constructs)
     for name, uses in zip(expected, skeleton.value_uses, strict=True):
         for _ in range(uses):
@@ -989,6 +991,7 @@ def _frame(page: jinja2.Template, template: str, names: tuple[str, ...], categor
         and _LICENSE_MARKER not in str(calls[0])
         and _each_once(text, _CATEGORY_MARKERS, category_markers)
         and all(constructs["link", f"Category:{m}"] == 1 for m in category_markers)
+        and not _running_to_the_end(text)
     )
     return _Frame(spec.name, names, text, constructs, sound)
 
