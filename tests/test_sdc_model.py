@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sdc_contract import problems
 
-from glamupload.sdc.build import parse_value, time_statement
+from glamupload.sdc.build import parse_coordinates, parse_value, time_statement
 from glamupload.sdc.merge import merge
 from glamupload.sdc.model import (
     Caption,
@@ -164,3 +164,11 @@ def test_an_id_of_thousands_of_digits_is_no_wikidata_id() -> None:
 
     assert QID.fullmatch("Q42") and QID.fullmatch("Q" + "9" * 17) and PID.fullmatch("P180")
     assert not QID.fullmatch("Q" + "1" * 5000) and not PID.fullmatch("P" + "1" * 5000)
+
+
+def test_coordinates_with_hundreds_of_decimals_keep_a_precision_wikibase_takes() -> None:
+    """10.0**-324 is 0.0: Wikibase refuses a precision of 0, and comparing two places divided by it."""
+    found = parse_coordinates("59." + "3" * 400 + ", 18.0916")
+    assert found is not None and found.precision == 1e-9
+    assert found.key() == parse_coordinates("59.333333333, 18.0916000001").key()  # type: ignore[union-attr]
+    assert parse_coordinates("59.3275, 18.0916").precision == 1e-4  # type: ignore[union-attr]

@@ -258,6 +258,26 @@ def test_lookup_tables_from_yaml_and_inline(tmp_path: Path) -> None:
     assert inline.get("a") == {"wikitext": "x"}
 
 
+@pytest.mark.parametrize(
+    ("entries", "problem"),
+    [
+        (
+            {"oil": ["{{technique|oil}}", "{{technique|canvas}}"]},
+            "entry 'oil': 'wikitext' holds a list, not text",
+        ),
+        ({"oil": {"wikitext": {"x": 1}}}, "entry 'oil': 'wikitext' holds a mapping, not text"),
+        ({"oil": {"category": ["A", "B"]}}, "entry 'oil': 'category' holds a list, not text"),
+    ],
+)
+def test_a_lookup_entry_that_is_a_list_or_mapping_is_a_load_error(
+    entries: dict[str, object], problem: str
+) -> None:
+    """It went on the page as Python writes it: ``['{{technique|oil}}', '{{technique|canvas}}']``."""
+    with pytest.raises(ConfigError) as caught:
+        LookupTable.from_entries("materials", "cw.yaml", entries)
+    assert caught.value.message == f"lookup table 'materials', {problem}" and caught.value.file == "cw.yaml"
+
+
 def test_lookup_table_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("name,wikitext\nx,y\n", encoding="utf-8")

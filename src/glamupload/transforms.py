@@ -674,12 +674,17 @@ class LookupTable:
             raise ConfigError(f"lookup table {name!r} must map values to results", file=origin)
         rows = {}
         for key, result in entries.items():
-            row = (
-                {"wikitext": str(result)}
-                if not isinstance(result, dict)
-                else {str(k): "" if v is None else str(v) for k, v in result.items()}
-            )
-            rows[normalise_key(str(key))] = row
+            columns = result if isinstance(result, dict) else {"wikitext": result}
+            for column, value in columns.items():
+                if isinstance(value, (list, dict)):  # it would be the page's text as Python writes it
+                    raise ConfigError(
+                        f"lookup table {name!r}, entry {str(key)!r}: {column!r} holds a "
+                        f"{'list' if isinstance(value, list) else 'mapping'}, not text",
+                        file=origin,
+                        hint="write one text (two templates side by side are one text), or a mapping of "
+                        "columns (wikitext, category, wikidata) to texts",
+                    )
+            rows[normalise_key(str(key))] = {str(k): "" if v is None else str(v) for k, v in columns.items()}
         return cls(name, origin, rows)
 
 

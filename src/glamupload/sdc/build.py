@@ -266,6 +266,9 @@ def parse_value(datatype: str, text: str, unit: str | None = None) -> DataValue 
     return f"datatype {datatype} is not written by glamupload"
 
 
+MAX_COORDINATE_DECIMALS = 9
+
+
 def parse_coordinates(text: str) -> CoordinateValue | None:
     """``59.3275, 18.0916`` (or with ``;``/space) → a coordinate, its precision from the decimals given."""
     m = re.fullmatch(r"\s*([+-]?\d{1,2}(?:\.(\d+))?)\s*[,; ]\s*([+-]?\d{1,3}(?:\.(\d+))?)\s*", text)
@@ -274,7 +277,9 @@ def parse_coordinates(text: str) -> CoordinateValue | None:
     latitude, longitude = float(m.group(1)), float(m.group(3))
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    decimals = max(len(m.group(2) or ""), len(m.group(4) or ""))
+    # at most nine decimals (a tenth of a millimetre): 10.0**-324 is 0.0, which Wikibase refuses and the
+    # comparison of places divides by
+    decimals = min(max(len(m.group(2) or ""), len(m.group(4) or "")), MAX_COORDINATE_DECIMALS)
     return CoordinateValue(latitude, longitude, 10.0**-decimals)
 
 
