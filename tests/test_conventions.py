@@ -382,6 +382,18 @@ def test_the_base_crosswalk_follows_every_convention(tmp_path: Path) -> None:
         ),
         # English free text without {{en|…}}, although the crosswalk says its language
         (with_params(title={"field": "title"}), ProblemCode.UNTAGGED_TEXT, "params.title"),
+        # a markup transform in a file-name part: the name shows "((en-1=Portrait …))"
+        (
+            {
+                **BASE_CROSSWALK,
+                "filename": {
+                    **BASE_CROSSWALK["filename"],
+                    "parts": {"title": {"field": "title", "transforms": [{"lang": "en"}]}},
+                },
+            },
+            ProblemCode.NAME_MARKUP,
+            "filename.title",
+        ),
         # the source leaves out the record's page
         (with_params(source={"field": "collection"}), ProblemCode.SOURCE_WITHOUT_URL, "params.source"),
         # the credit leaves out the photographer the page names

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import mwparserfromhell
@@ -22,7 +22,7 @@ import yaml
 from glamupload import resources, titles
 from glamupload.errors import ConfigError
 from glamupload.problems import Problem, ProblemCode
-from glamupload.wikitext import escape, load_template_catalogue
+from glamupload.wikitext import Wikitext, escape, load_template_catalogue
 
 #: The problem codes of the page conventions (what the report's pre-flight check lists as conventions).
 CONVENTION_CODES = frozenset(
@@ -30,6 +30,7 @@ CONVENTION_CODES = frozenset(
         ProblemCode.CREATOR_MISPLACED,
         ProblemCode.NEEDS_CATEGORIES,
         ProblemCode.SAYS_LITTLE,
+        ProblemCode.NAME_MARKUP,
         ProblemCode.CAMERA_DEFAULT,
         ProblemCode.UNTAGGED_TEXT,
         ProblemCode.SOURCE_WITHOUT_URL,
@@ -197,6 +198,22 @@ def check_name(descriptive: Mapping[str, str]) -> Problem | None:
         "(Commons:File naming): add parts such as place and date to filename.pattern",
         ProblemCode.SAYS_LITTLE,
     )
+
+
+def check_name_markup(part: str, values: Sequence[object]) -> Problem | None:
+    """A warning when a file-name part's value is page markup: a markup transform (``lang``, ``format``,
+    ``date``'s ``{{Other date}}``, a lookup's ``wikitext``, ``default``) made it, and the name would show
+    its braces as text (``((en-1=Portrait))``)."""
+    for value in values:  # plain text is str: a part's values are rarely Wikitext (one check a value)
+        if isinstance(value, Wikitext) and _MARKUP.search(value):
+            return Problem(
+                f"filename.{part}",
+                f"{str(value)[:60]!r} is page markup, which a file name shows as text: use plain-text "
+                "transforms in filename.parts (a lookup's other column, year instead of date, no lang "
+                "or format)",
+                ProblemCode.NAME_MARKUP,
+            )
+    return None
 
 
 def _has_creator(value: str) -> bool:

@@ -380,7 +380,10 @@ class Planner:
         values = {}
         for name, source in cw.filename_parts.items():
             ctx.field = f"filename.{name}"
-            values[name] = ", ".join(str(v) for v in source.values(view, ctx, self.batch_values))
+            found = source.values(view, ctx, self.batch_values)
+            if (markup := conventions.check_name_markup(name, found)) is not None:
+                draft.warnings.append(markup)
+            values[name] = ", ".join(str(v) for v in found)
         suffix = self._suffix(view, draft, count, ctx)
         draft.parts = titles.NameParts(values, self._extension(view, draft), suffix)
         try:

@@ -40,6 +40,7 @@ class ProblemCode(StrEnum):
     CREATOR_MISPLACED = "creator-misplaced"  #: a {{Creator:…}} outside artist/author/photographer
     NEEDS_CATEGORIES = "needs-categories"  #: no topical category: the file goes into the batch's backlog
     SAYS_LITTLE = "says-little"  #: the file name's descriptive part is an identifier or one upper-case word
+    NAME_MARKUP = "name-markup"  #: a file-name part holds page markup (lang, format, a lookup's wikitext…)
     UNTAGGED_TEXT = "untagged-text"  #: free text of a known language without a language template
     SOURCE_WITHOUT_URL = "source-without-url"  #: ``source`` does not link the record's web page
     ATTRIBUTION_WITHOUT_PHOTOGRAPHER = "attribution-without-photographer"  #: the licence credit lacks them
