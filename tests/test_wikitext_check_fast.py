@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import mwparserfromhell
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from glamupload import wikitext
@@ -99,10 +99,18 @@ def reference_problems(
         problems.append(f"expected exactly one {{{{{spec.name}}}}} template, found {len(calls)}")
     else:
         problems += wikitext._check_params(spec, calls[0], expected)
+    markers = {name: f"glamuploadvalue{index}x" for index, name in enumerate(expected)}
+    skeleton = render_file_page(template, markers, "glamuploadlicensex", [], templates_dir)
     if not license_wikitext.strip():
         problems.append("page has no licence")
+    elif "glamuploadlicensex" not in skeleton:
+        problems.append("the page template does not place the licence (<< license >>)")
     if not wanted_categories:
         problems.append("page has no category")
+    # MediaWiki hides the rest of the page after a comment nobody closes: the last one opened is open
+    opened = page.rfind("<!--")
+    if opened >= 0 and "-->" not in page[opened + 4 :]:
+        problems.append("an unclosed comment (<!--) hides the rest of the page")
 
     def value_constructs(value: object) -> Counter[tuple[str, str]]:
         found = wikitext._constructs(wikitext.escape(value))
@@ -116,8 +124,6 @@ def reference_problems(
             }
         )
 
-    markers = {name: f"glamuploadvalue{index}x" for index, name in enumerate(expected)}
-    skeleton = render_file_page(template, markers, "glamuploadlicensex", [], templates_dir)
     intended = wikitext._constructs(skeleton)
     for name, marker in markers.items():
         for _ in range(skeleton.count(marker)):
@@ -180,6 +186,14 @@ info_params = st.fixed_dictionaries(
     categories=st.lists(st.sampled_from(["X", "Y z", "Ships"]), max_size=3),
     injected=text,
     where=st.floats(0, 1),
+)
+# found when the check learnt of unclosed comments (MediaWiki hides the rest of the page after one)
+@example(
+    params={"description": "", "source": ""},
+    license_wikitext="{{CC0}}",
+    categories=[],
+    injected="<!--",
+    where=0.0,
 )
 def test_checker_reports_what_the_plain_checker_reports(
     params: dict[str, object], license_wikitext: str, categories: list[str], injected: str, where: float
