@@ -3,6 +3,7 @@ reported before any record is read, with the file, the line, the key and the clo
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from glamupload.errors import ConfigError
 from glamupload.readers import open_export
 from glamupload.readers.paths import ExportShape
 from glamupload.resources import mappings_dir
+from glamupload.yamlconfig import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -288,6 +290,17 @@ def test_license_labels_must_name_known_licenses(tmp_path: Path) -> None:
 def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     err = error_for(tmp_path, MINIMAL + "params: [unclosed\n")
     assert err.line == 14 and "not valid YAML" in err.message
+
+
+def test_a_pipe_or_a_device_is_no_yaml_file(tmp_path: Path) -> None:
+    """A named pipe as the batch file waited for ever; /dev/zero filled the memory."""
+    pipe = tmp_path / "batch.yaml"
+    os.mkfifo(pipe)
+    for path in (pipe, Path("/dev/zero")):
+        with pytest.raises(ConfigError, match="not a regular file, not a YAML file"):
+            load_yaml(path)
+    with pytest.raises(ConfigError, match="a folder, not a YAML file"):
+        load_yaml(tmp_path)
 
 
 def test_duplicate_key_has_a_line(tmp_path: Path) -> None:

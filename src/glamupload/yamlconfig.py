@@ -50,6 +50,9 @@ class LocatedYaml:
 
 def load_yaml(path: Path) -> LocatedYaml:
     """Read ``path`` as YAML (one document, a mapping at the top) with line numbers."""
+    if path.exists() and not path.is_file():  # a pipe would wait for ever, /dev/zero fill the memory
+        kind = "a folder" if path.is_dir() else "not a regular file"
+        raise ConfigError(f"{kind}, not a YAML file", file=path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
