@@ -196,6 +196,17 @@ def test_a_field_path_with_a_digit_int_cannot_read_is_a_field_not_found(tmp_path
     assert err.line == 4 and "not in the export" in err.message
 
 
+def test_the_elements_of_a_list_of_values_are_values_as_the_docs_say(tmp_path: Path) -> None:
+    """docs/crosswalks.md gives ``tags[]`` as its example path; on a list of text it was "not in the
+    export" (only ``tags`` was)."""
+    export = tmp_path / "export.json"
+    export.write_text('[{"id": "1", "tags": ["a", "b"], "images": [{"url": "x"}]}]', encoding="utf-8")
+    shape = open_export(export).shape
+    assert [shape.problem(p) for p in ("tags", "tags[]", "tags[0]", "images[].url")] == [None] * 4
+    assert "is not in the export" in shape.problem("tags[].x").message  # type: ignore[union-attr]
+    assert "is a list (of objects)" in shape.problem("images.url").message  # type: ignore[union-attr]
+
+
 def test_a_json_key_that_is_a_superscript_digit_is_a_key(tmp_path: Path) -> None:
     export = tmp_path / "export.json"
     export.write_text('[{"id": "1", "size": {"²": "4 m"}}]', encoding="utf-8")

@@ -206,6 +206,8 @@ class ExportShape:
             return None
         if steps is not None:
             normal = self._normal(steps)[0]
+            while normal.endswith("[]") and normal[:-2] in self.lists and normal not in self._field_set:
+                normal = normal[:-2]  # the elements of a list of values (``tags[]``, ``tags[0]``) are values
             if walked_into is None and normal in self._field_set:
                 return None
             if walked_into is not None:
