@@ -572,3 +572,11 @@ def test_a_replacement_naming_a_missing_group_is_a_load_error(
         step({"replace": {"pattern": r"(?P<word>\w+)", "with": with_}}, tmp_path)
     assert err.value.line == 7 and f"transform 'replace', argument 'with': {problem}" in err.value.message
     assert step({"replace": {"pattern": r"(?P<word>\w+)", "with": r"<\g<word>>"}}, tmp_path)
+
+
+@pytest.mark.parametrize("label", ["", "  "])
+def test_an_information_field_needs_a_label(tmp_path: Path, label: str) -> None:
+    """``information_field: ""`` wrote a row with no label (``name=``) on every page."""
+    with pytest.raises(ConfigError) as err:
+        step({"information_field": label}, tmp_path)
+    assert err.value.line == 7 and "transform 'information_field', argument 'name'" in err.value.message

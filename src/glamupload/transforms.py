@@ -268,6 +268,8 @@ def _compiles(pattern: str) -> str:
 Regex = Annotated[str, AfterValidator(_compiles)]
 LanguageCode = Annotated[str, StringConstraints(pattern=f"^{LANGUAGE_CODE.pattern}$")]
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]  #: ``split: ""`` would split at nothing
+#: A row's label: ``information_field: ""`` wrote a row without one (``name=``)
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -573,7 +575,7 @@ class _TextOfHtml(HTMLParser):
 
 
 @transform("information_field")
-def information_field(values: Values, ctx: Context, name: str) -> Values:
+def information_field(values: Values, ctx: Context, name: Label) -> Values:
     """Make each value a further row of the infobox, ``{{Information field|name=…|value=…}}``, for the
     ``other_fields`` parameters (what the template has no parameter for); ``name`` is the row's label,
     written by the crosswalk (trusted, like ``format``), the value escaped unless it is markup.
