@@ -187,20 +187,31 @@ def test_a_damaged_page_row_is_named_not_a_crash(tmp_path: Path) -> None:
                     read()
 
 
-def test_a_listed_page_conflict_can_be_decided_whatever_its_files_status(tmp_path: Path) -> None:
-    """`review` lists every page conflict; deciding one whose file row is no longer "uploaded" (a
-    duplicate found later) crashed with a KeyError."""
+def test_a_decision_on_a_records_conflict_holds_for_each_of_its_files_whatever_their_status(
+    tmp_path: Path,
+) -> None:
+    """A record's two images conflicted on the same parameter: the decision went to one file only (by
+    record id), and the other stayed listed for ever; a file row no longer "uploaded" (a duplicate found
+    later) made the decision crash (KeyError)."""
     path = tmp_path / "s.sqlite"
     with BatchState(path) as db:
-        db.store_plan(_plan("A"), {})
-        db.record_page(
-            "A#1", "File:A.png", None, PageStatus.CONFLICT, conflicts=[Conflict("date", "a", "b", "c")]
-        )
+        db.store_plan(_plan("A", "A", "B"), {})
+        for key in ("A#1", "A#2", "B#1"):
+            db.record_page(
+                key, f"File:{key}.png", None, PageStatus.CONFLICT, conflicts=[Conflict("date", "a", "b", "c")]
+            )
     with sqlite3.connect(path) as raw:
-        raw.execute("UPDATE files SET status = 'duplicate'")
-    [listed] = review.update_conflicts(path)
-    assert (listed.record_id, listed.part) == ("A", "date")
+        raw.execute("UPDATE files SET status = 'duplicate' WHERE key = 'A#2'")
+    listed = review.update_conflicts(path)
+    assert [(c.record_id, c.part) for c in listed] == [("A", "date"), ("A", "date"), ("B", "date")]
+    assert "key" not in listed[0].as_dict()  # the listing's JSON is as it was
     decided = review.decide_update_conflicts(
         path, {("A", "date"): Decision.ACCEPT}, reviewer="R", reason="ok"
     )
-    assert [(c.record_id, c.part) for c in decided] == [("A", "date")]
+    assert [c.title for c in decided] == ["File:A#1.png", "File:A#2.png"]
+    with BatchState(path) as db:
+        assert [db.update_decisions(key).keys() for key in ("A#1", "A#2", "B#1")] == [
+            {"date"},
+            {"date"},
+            set(),
+        ]

@@ -290,9 +290,10 @@ class UpdateConflict:
     wiki: str | None
     new: str | None  #: the value a decision is taken on
     structured_data: bool = False
+    key: str = ""  #: the file's row key: a record's files each have their conflicts
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {name: value for name, value in asdict(self).items() if name != "key"}
 
 
 def update_conflicts(state_path: Path) -> list[UpdateConflict]:
@@ -300,7 +301,7 @@ def update_conflicts(state_path: Path) -> list[UpdateConflict]:
     (reads the state database only)."""
     with _open(state_path, read_only=True) as db:  # beside a running upload
         found = [
-            UpdateConflict(p.record_id, p.title, c.part, c.base, c.wiki, c.new)
+            UpdateConflict(p.record_id, p.title, c.part, c.base, c.wiki, c.new, key=p.key)
             for p in db.page_problems()
             for c in p.conflicts
         ]
@@ -313,6 +314,7 @@ def update_conflicts(state_path: Path) -> list[UpdateConflict]:
                 " | ".join(c.existing),
                 c.planned,
                 structured_data=True,
+                key=row.key,
             )
             for row in db.entity_rows([EntityStatus.CONFLICT])
             for c in row.conflicts
@@ -324,14 +326,15 @@ def decide_update_conflicts(
     state_path: Path, decisions: Mapping[tuple[str, str], Decision], *, reviewer: str, reason: str
 ) -> list[UpdateConflict]:
     """Apply ``decisions`` ((record id, part) → ``accept`` or ``skip``) to update conflicts, in one
-    transaction; the next ``update`` acts on them. A (record, part) without a recorded conflict is a
-    ``ConfigError`` naming it, and nothing is recorded."""
+    transaction; the next ``update`` acts on them. A decision holds for the part on each of the record's
+    files that has the conflict. A (record, part) without a recorded conflict is a ``ConfigError`` naming
+    it, and nothing is recorded."""
     if not reviewer.strip() or not reason.strip():
         raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
-    waiting = {(c.record_id, c.part): c for c in update_conflicts(state_path)}
+    waiting: dict[tuple[str, str], list[UpdateConflict]] = {}
+    for conflict in update_conflicts(state_path):
+        waiting.setdefault((conflict.record_id, conflict.part), []).append(conflict)
     with _open(state_path) as db:
-        # any status, as the listing's pages (a page glamupload keeps outlives a file row set back)
-        keys = {r.record_id: r.key for r in db.rows(only=[i for i, _ in decisions])}
         decided: list[tuple[str, str, str | None, Decision]] = []
         for (record_id, part), decision in decisions.items():
             found = waiting.get((record_id, part))
@@ -344,6 +347,6 @@ def decide_update_conflicts(
                     if parts
                     else "`glamupload review BATCH` lists them",
                 )
-            decided.append((keys[record_id], part, found.new, decision))
+            decided += [(conflict.key, part, conflict.new, decision) for conflict in found]
         db.decide_update_conflicts(decided, reviewer.strip(), reason.strip())
-    return [waiting[item] for item in decisions]
+    return [conflict for item in decisions for conflict in waiting[item]]

@@ -435,6 +435,7 @@ class PageProblem:
     deletion_tag: str | None
     message: str | None
     conflicts: tuple[Conflict, ...]
+    key: str = ""  #: the file's row key (a record's files have a page each)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -1351,7 +1352,13 @@ class BatchState:
             page = self._parsed(PageRow.from_sql, row)
             problems.append(
                 PageProblem(
-                    row["record_id"], page.title, page.status, page.deletion_tag, page.message, page.conflicts
+                    row["record_id"],
+                    page.title,
+                    page.status,
+                    page.deletion_tag,
+                    page.message,
+                    page.conflicts,
+                    page.key,
                 )
             )
         return problems
