@@ -199,15 +199,23 @@ def _state_file(directory: Path) -> Path:
     return directory / "sandbox.json"
 
 
+def _json_object(path: Path) -> dict[str, Any] | None:
+    """A JSON object file the sandbox wrote; None when it is damaged (cut off by a full disk, not UTF-8,
+    or not an object). FileNotFoundError when it is not there."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def _read_state(directory: Path) -> dict[str, Any]:
     path = _state_file(directory)
     try:
-        found = json.loads(path.read_text(encoding="utf-8"))
+        found = _json_object(path)
     except FileNotFoundError:
         return {}
-    except ValueError:  # cut off (a full disk), or not UTF-8
-        found = None
-    if not isinstance(found, dict):
+    if found is None:
         raise SandboxError(
             "the sandbox's state file is damaged",
             file=path,
@@ -216,10 +224,10 @@ def _read_state(directory: Path) -> dict[str, Any]:
     return found
 
 
-def _state_number(directory: Path, key: str) -> int | None:
-    """``pid`` or ``port`` from the state file (None when absent or not a number one can be: ``true``,
-    0 or -1 would make ``stop`` signal this process's group, or every process)."""
-    value = _read_state(directory).get(key)
+def _state_number(state: dict[str, Any], key: str) -> int | None:
+    """``pid`` or ``port`` from the state file as read (None when absent or not a number one can be:
+    ``true``, 0 or -1 would make ``stop`` signal this process's group, or every process)."""
+    value = state.get(key)
     return value if type(value) is int and 1 < value < 2**31 else None
 
 
@@ -339,12 +347,10 @@ def instance_id(directory: Path) -> str:
 
 def _credentials_file(directory: Path) -> dict[str, Any]:
     try:
-        data = json.loads((directory / "credentials.json").read_text(encoding="utf-8"))
+        data = _json_object(directory / "credentials.json")
     except FileNotFoundError as exc:
         raise SandboxError("no sandbox here; run `glamupload sandbox start` first", file=directory) from exc
-    except ValueError:  # cut off (a full disk), or not UTF-8
-        raise _damaged_credentials(directory) from None
-    if not isinstance(data, dict):
+    if data is None:
         raise _damaged_credentials(directory)
     return data
 
@@ -408,7 +414,8 @@ def _running_pid(directory: Path) -> int | None:
     """The pid of this folder's server, when it runs: the process the state file names must be the PHP
     server on the state's port (after a reboot the pid may be another program's, which ``stop`` would
     kill)."""
-    pid, port = _state_number(directory, "pid"), _state_number(directory, "port")
+    state = _read_state(directory)
+    pid, port = _state_number(state, "pid"), _state_number(state, "port")
     if pid is None or port is None or not _pid_alive(pid):
         return None
     try:
@@ -444,7 +451,7 @@ def start(directory: Path | None = None, port: int | None = None) -> SandboxInfo
 
     directory = (directory or default_dir()).resolve()
     check_prerequisites()
-    known_port = _state_number(directory, "port")
+    known_port = _state_number(_read_state(directory), "port")
     if _running_pid(directory) is not None and known_port is not None:
         standins.install(directory)
         return _info(directory, known_port, running=True)
@@ -520,14 +527,14 @@ def status(directory: Path | None = None) -> SandboxInfo | None:
     directory = (directory or default_dir()).resolve()
     if not (directory / "credentials.json").is_file():
         return None
-    port = _state_number(directory, "port") or DEFAULT_PORT
+    port = _state_number(_read_state(directory), "port") or DEFAULT_PORT
     return _info(directory, port, running=_running_pid(directory) is not None, with_files=True)
 
 
 def reset(directory: Path | None = None, port: int | None = None) -> SandboxInfo:
     """Wipe the sandbox (database, files, accounts) and create it anew."""
     directory = (directory or default_dir()).resolve()
-    previous_port = _state_number(directory, "port")
+    previous_port = _state_number(_read_state(directory), "port")
     stop(directory)
     if directory.exists():
         if not (directory / "credentials.json").is_file() and any(directory.iterdir()):
