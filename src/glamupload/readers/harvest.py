@@ -51,7 +51,7 @@ def last_token(file: Path) -> HarvestPage | None:
     return HarvestPage(file, token, int(size.group(1)) if size else None)
 
 
-def notes(files: Sequence[Path], records: str = "records") -> list[str]:
+def notes(files: Sequence[Path]) -> list[str]:
     """What to tell the curator when no page of the harvest is its last one (every page that has a
     token has a non-empty one); nothing for a whole harvest or files that are not paged answers."""
     pages: list[HarvestPage] = []
@@ -66,9 +66,9 @@ def notes(files: Sequence[Path], records: str = "records") -> list[str]:
         return []
     page = pages[-1]
     size = next((p.complete_size for p in reversed(pages) if p.complete_size is not None), None)
-    of = f" of the {size:,} {records} the repository lists (completeListSize)" if size is not None else ""
+    of = f" of the {size:,} records the repository lists (completeListSize)" if size is not None else ""
     return [
         f"{page.file.name}: the OAI-PMH harvest has more pages (resumptionToken {page.token[:60]!r}): "
-        f"only the {records} of the page(s) here are read{of}; harvest every page (verb=ListRecords"
+        f"only the records of the page(s) here are read{of}; harvest every page (verb=ListRecords"
         "&resumptionToken=…) into the export folder"
     ]
