@@ -289,8 +289,8 @@ class UpdateConflict:
     base: str | None
     wiki: str | None
     new: str | None  #: the value a decision is taken on
+    key: str  #: the file's row key: a record's files each have their conflicts
     structured_data: bool = False
-    key: str = ""  #: the file's row key: a record's files each have their conflicts
 
     def as_dict(self) -> dict[str, object]:
         return {name: value for name, value in asdict(self).items() if name != "key"}

@@ -435,7 +435,7 @@ class PageProblem:
     deletion_tag: str | None
     message: str | None
     conflicts: tuple[Conflict, ...]
-    key: str = ""  #: the file's row key (a record's files have a page each)
+    key: str  #: the file's row key (a record's files have a page each)
 
     def to_dict(self) -> dict[str, Any]:
         return {
