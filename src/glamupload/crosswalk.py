@@ -29,6 +29,7 @@ from glamupload.resources import mappings_dir
 from glamupload.sdc.model import PID
 from glamupload.sdc.model import QID as SDC_QID
 from glamupload.sdc.model import table as sdc_table
+from glamupload.timelimits import pattern_limit
 from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
@@ -87,7 +88,8 @@ class Condition(Strict):
             return self.equals in values
         if self.in_ is not None:
             return any(v in self.in_ for v in values)
-        return any(re.search(self.matches or "", v) for v in values)
+        with pattern_limit(self.matches or "", f"the condition on {', '.join(self.fields)}", values):
+            return any(re.search(self.matches or "", v) for v in values)
 
 
 class Source(Strict):

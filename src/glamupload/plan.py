@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from glamupload import conventions, decisions, licenses, media, sources, titles, wikitext
+from glamupload import conventions, decisions, licenses, media, sources, timelimits, titles, wikitext
 from glamupload.atomic import write_atomically
 from glamupload.caching import Memo
 from glamupload.config import BatchConfig
@@ -273,7 +273,19 @@ class Planner:
 
     def draft(self, record: Record) -> RecordDraft:
         """Map one record: its images found and checked, each file's wanted name, parameters, licence
-        and categories (``finish`` renders the pages once the names are known)."""
+        and categories (``finish`` renders the pages once the names are known). A crosswalk pattern
+        that runs out of time stops the batch: the next record would hang on it too."""
+        try:
+            return self._draft(record)
+        except timelimits.TooSlow as slow:
+            raise ConfigError(
+                f"{record.position} of the export: {slow}",
+                file=self.crosswalk.path,
+                hint="a pattern with a repeat inside a repeat, such as (a+)+ or (a|aa)*, can take for ever "
+                "on a value it does not match; write it without the nesting",
+            ) from None
+
+    def _draft(self, record: Record) -> RecordDraft:
         cw = self.crosswalk
         fields = FieldCache(record)
         ctx = Context(fields, "record_id", cw.tables)

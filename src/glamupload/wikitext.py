@@ -63,7 +63,7 @@ from mwparserfromhell.nodes import (
     Wikilink,
 )
 
-from glamupload import resources
+from glamupload import resources, timelimits
 from glamupload.caching import Memo
 from glamupload.errors import ConfigError, GlamuploadError, InputError
 from glamupload.problems import Problem, ProblemCode
@@ -671,9 +671,11 @@ def _select_template(names: str | Sequence[str], templates_dir: Path | None) -> 
 
 def _render(page: jinja2.Template, context: Mapping[str, object]) -> str:
     """A template's own mistake, whatever it raises (``<< 1/0 >>``, ``<< categories >>``, an include of
-    itself), is a ConfigError naming its file and line; a value's problem stays the value's."""
+    itself, a loop that runs out of time), is a ConfigError naming its file and line; a value's problem
+    stays the value's."""
     try:
-        return page.render(**context).strip()
+        with timelimits.limited():
+            return page.render(**context).strip()
     except GlamuploadError:
         raise
     except Exception as error:  # noqa: BLE001 (a person's template code can raise anything)
@@ -681,6 +683,10 @@ def _render(page: jinja2.Template, context: Mapping[str, object]) -> str:
         why = str(error) if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
         if isinstance(error, RecursionError):
             why = "it includes or extends itself (or nests too deep)"
+        if isinstance(error, timelimits.TooSlow):
+            why = (
+                f"one page took more than {timelimits.LIMIT_SECONDS:g} s to render and was stopped (a loop?)"
+            )
         raise ConfigError(
             f"page template failed: {why}", file=page.filename, line=lines[-1] if lines else None
         ) from None
