@@ -282,7 +282,37 @@ FREE_TEXT = [
     ("Copyright Not Evaluated", "review", "rs-CNE"),
     ("Urheberrecht", "review", None),
     ("", "review", None),
+    # a port written by name is the port, as its URI would be (not the unported licence)
+    ("CC BY-SA 3.0 DE", "accept", "cc-by-sa-3.0-de"),
+    ("CC BY-SA 2.5 SE, Foto: Anna Berg", "accept", "cc-by-sa-2.5-se"),
+    ("CC BY-SA 3.0 (DE)", "accept", "cc-by-sa-3.0-de"),
+    ("CC BY-SA 3.0 de Museo del Prado", "accept", "cc-by-sa-3.0"),  # Spanish "of", not Germany
+    ("CC BY 4.0 DE", "review", "unknown"),  # 4.0 has no ports
 ]
+
+#: A condition written beside a free licence: the licence is then not all that applies.
+CONDITIONS = [
+    "CC BY-SA 4.0, ej kommersiellt bruk",
+    "CC BY 4.0 (no commercial use)",
+    "CC BY 4.0 (keine kommerzielle Nutzung)",
+    "CC BY 4.0, pas d'utilisation commerciale",
+    "CC BY 4.0 personal use only",
+    "CC BY-SA 4.0 (educational use only)",
+    "CC BY 4.0 - no modifications allowed",
+    "CC BY-SA 4.0 Får ej bearbetas",
+    "CC BY 4.0 - Bearbeitungen nicht gestattet",
+    "Not CC BY 4.0",
+    "Ej CC BY 4.0",
+    "Public domain, for research only",
+]
+
+
+@pytest.mark.parametrize("text", CONDITIONS)
+def test_a_condition_beside_a_free_license_goes_to_review(text: str) -> None:
+    result = judge_value(text, Facts(death_year=1850, created=1840, kind="photo", current_year=YEAR))
+    assert (result.verdict, result.license_id) == ("review", "condition")
+    assert "names a condition beside the license" in result.reason and "(found '" in result.reason
+    assert not result.wikitext
 
 
 @pytest.mark.parametrize(("text", "verdict", "license_id"), FREE_TEXT)

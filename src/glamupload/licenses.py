@@ -439,7 +439,12 @@ class RightsDeclarations(_Strict):
 
 _CC_URI = re.compile(r"creativecommons\.org(?::\d+)?/((?:licenses|publicdomain)/[a-z0-9._/+-]*)")
 _RS_URI = re.compile(r"rightsstatements\.org(?::\d+)?/(?:vocab|page|data)/([a-z-]+)/(\d\.\d)")
-_CC_TEXT = re.compile(r"(?<![a-z])cc((?:[ _-]*(?:by|sa|nc|nd)(?![a-z]))+)(?:[ _-]*v?(\d\.\d)(?!\d))?")
+#: "cc by-sa 3.0 de": the type, the version, and a word after it that may be a jurisdiction port (one that
+#: ends the text or is followed by punctuation: "3.0 de museo" is Spanish, not Germany's port)
+_CC_TEXT = re.compile(
+    r"(?<![a-z])cc((?:[ _-]*(?:by|sa|nc|nd)(?![a-z]))+)"
+    r"(?:[ _-]*v?(\d\.\d)(?!\d)(?:[ _(-]+([a-z]{2,8})\)?(?=\s*(?:$|[^a-z0-9\s])))?)?"
+)
 _CC_VERSION = re.compile(r"\d\.\d")
 _IN_A_TAG = r"[^{}\[\]<>~\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # no links, tags, signatures or control characters
 _TEMPLATES_ONLY = re.compile(
@@ -491,9 +496,13 @@ def recognise(value: str, table: LicenseTable | None = None) -> list[Match]:
         entry = table.by_uri.get(f"vocab/{m.group(1)}/{m.group(2)}")
         matches.append(Match(entry or _unknown(m.group(0)), m.group(0)))
     text = normalise_text(value, table)
+    ports = {port for listed in table.cc_ports.values() for port in listed}
     for m in _CC_TEXT.finditer(text):
         kind = "-".join(re.findall(r"by|sa|nc|nd", m.group(1)))
         base = f"licenses/{kind}/{m.group(2)}" if m.group(2) else None
+        if base and m.group(3) in ports:  # "CC BY-SA 3.0 DE" is the German port, as its URI would be
+            matches.extend(_match_cc(base, m.group(3), m.group(0).strip(), table))
+            continue
         entry = table.by_uri.get(base) if base else table.by_id.get(f"cc-{kind}")
         if entry:
             matches.append(Match(entry, m.group(0).strip()))
@@ -1052,7 +1061,13 @@ class _Judge:
             return _Reading("review", f"rights statement not recognised: {'; '.join(values)!r}")
         reviews = [m for m in matches if m.entry.verdict == "review"]
         if reviews:
-            return _Reading("review", reviews[0].entry.reason, reviews[0].license_id)
+            first = reviews[0]
+            said = (
+                first.entry.reason
+                if repr(first.found) in first.entry.reason
+                else f"{first.entry.reason} (found {first.found!r})"
+            )
+            return _Reading("review", said, first.license_id)
         accepts = {m.license_id: m for m in matches if m.entry.verdict == "accept"}
         if len(accepts) > 1:
             return _Reading("review", f"names several licenses: {', '.join(sorted(accepts))}")
