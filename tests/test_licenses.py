@@ -439,6 +439,25 @@ def test_2d_reproductions_are_wrapped_in_pd_art() -> None:
     assert verdict.wikitext == "{{PD-Art|PD-old-auto-expired|deathyear=1890}}"
 
 
+@pytest.mark.parametrize(
+    ("created", "sought", "verdict", "rule"),
+    [
+        (1903, True, "accept", "pd-old-assumed"),  # the death date was looked for and is not known
+        (1903, False, "review", "death-year-not-sought"),  # nobody looked: Picasso's 1903 is not PD
+        (1800, False, "accept", "unknown-author"),  # whoever made it cannot have lived 70 years more
+        (1960, False, "review", "us-not-shown"),
+    ],
+)
+def test_pd_old_assumed_needs_a_crosswalk_that_reads_death_years(
+    created: int, sought: bool, verdict: str, rule: str
+) -> None:
+    facts = Facts(created=created, kind="2d", current_year=YEAR, death_year_sought=sought)
+    result = judge_value("Public domain", facts)
+    assert (result.verdict, result.work.rule) == (verdict, rule)
+    if rule == "death-year-not-sought":
+        assert "the crosswalk reads none (rights.facts.death_year)" in result.reason
+
+
 def test_photos_of_3d_objects_need_the_photographs_own_license() -> None:
     facts = Facts(death_year=1890, created=1880, kind="3d", current_year=YEAR)
     missing = judge_value("Public domain", facts)

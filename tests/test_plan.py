@@ -696,3 +696,46 @@ def test_a_fact_that_is_no_year_is_a_warning_whatever_its_digits(tmp_path: Path)
     for item, (_, _, warning) in zip(planned, rows, strict=True):
         facts = [w.message for w in item.warnings if w.code == ProblemCode.FACT]
         assert (facts == []) if warning is None else (len(facts) == 1 and warning in facts[0]), facts
+
+
+# --- several creators: the term runs from the last to die ------------------------------------------------
+
+
+def smm_with_people(tmp_path: Path, *rows: str) -> dict[str, PlannedFile]:
+    """The SMM example planned with its people table given ``rows`` more (value,…,death_year,…)."""
+    folder = tmp_path / "smm"
+    shutil.copytree(SMM, folder, symlinks=True)
+    table = (ROOT / "mappings" / "lookups" / "smm" / "people.csv").read_text(encoding="utf-8")
+    (folder / "people.csv").write_text(table.rstrip("\n") + "\n" + "".join(r + "\n" for r in rows), "utf-8")
+    batch = folder / "batch.yaml"
+    batch.write_text(batch.read_text(encoding="utf-8") + "lookups: {people: people.csv}\n", encoding="utf-8")
+    return {p.record_id: p for p in plan_batch(load_batch(batch))}
+
+
+def test_a_work_of_two_creators_is_not_judged_by_the_first_ones_death(tmp_path: Path) -> None:
+    """1974:1031-1033:1033, a drawing by Chapman (died 1808) and Neuendorff: it was accepted with
+    deathyear=1808 whatever Neuendorff's death. His unknown, it is judged by its age (1774); his known,
+    by the later of the two deaths."""
+    plain = {p.record_id: p for p in plan_batch(load_batch(SMM / "batch.yaml"))}
+    drawing = plain["1974:1031-1033:1033"].license
+    assert drawing.verdict == "accept" and "deathyear=1808" not in drawing.wikitext
+    assert drawing.work.rule == "unknown-author" and "created 1774" in drawing.reason
+    late = smm_with_people(tmp_path, '"Neuendorff, Joachim",,,1980,')
+    assert late["1974:1031-1033:1033"].license.verdict == "review"
+    assert "the creator died 1980" in late["1974:1031-1033:1033"].license.reason
+    early = smm_with_people(tmp_path / "early", '"Neuendorff, Joachim",,,1810,')
+    assert "deathyear=1810" in early["1974:1031-1033:1033"].license.wikitext
+
+
+def test_a_crosswalk_without_death_years_gets_no_pd_old_assumed(tmp_path: Path) -> None:
+    """generic-csv reads no death year: a 1903 painting by Picasso was {{PD-old-assumed}} as if his death
+    date could not be found. Now it goes to review; 1630 (no author lives 190 years) stays public domain."""
+    batch = make_batch(tmp_path)
+    export = batch.parent / "export.csv"
+    text = export.read_text(encoding="utf-8").replace(
+        '"Ruisdael, Jacob van",1670-1675', '"Picasso, Pablo",1903'
+    )
+    export.write_text(text, encoding="utf-8")
+    planned = list(plan_batch(load_batch(batch)))
+    assert planned[1].license.verdict == "review" and planned[1].license.work.rule == "death-year-not-sought"
+    assert planned[0].license.work.rule == "unknown-author" and planned[0].license.verdict == "accept"

@@ -62,6 +62,7 @@ LayerRule = Literal[
     "in-copyright",  # the creator died too recently
     "no-dates",  # no year to compute a term from
     "too-young-for-assumed",  # no death year and not old enough for PD-old-assumed
+    "death-year-not-sought",  # no death year because the crosswalk reads none, so PD-old-assumed cannot hold
     "dates-contradict",  # the record's years contradict each other
     "us-not-shown",  # public domain at home, but no US rule fits
     "term-not-covered",  # the source country's term is longer than the rule allows
@@ -366,6 +367,7 @@ _RULE_TEXT: dict[str, str] = {
     "in-copyright": "still in copyright: the creator died too recently",
     "no-dates": "no year to compute a term from",
     "too-young-for-assumed": "no death year for the creator, and too recent for PD-old-assumed",
+    "death-year-not-sought": "no death year, as the crosswalk reads none: PD-old-assumed needs one not found",
     "dates-contradict": "the record's years contradict each other",
     "us-not-shown": "public domain in the source country, but no US rule fits",
     "term-not-covered": "the source country's term is longer than the rule allows",
@@ -396,6 +398,10 @@ class Facts:
     country: str | None = None
     kind: Kind | None = None
     current_year: int = field(default_factory=_this_year)
+    #: False when the crosswalk maps no death year at all: a missing one was then not looked for, and
+    #: {{PD-old-assumed}} is for a death date that cannot be found (Template:PD-old-assumed), not for one
+    #: nobody read (a 1903 Picasso). Works older than the unknown-author rule stay public domain.
+    death_year_sought: bool = True
 
 
 class Declaration(_Strict):
@@ -1445,6 +1451,12 @@ class _Judge:
                 self._dated("public-domain", "unknown-author", basis, expired),
                 (Tag(rules.tags.unknown_author),),
             )
+        if made < year - rules.assumed_years and not facts.death_year_sought:
+            basis = (
+                f"{nodeath}, as the crosswalk reads none (rights.facts.death_year), and {made_what} {made}: "
+                "PD-old-assumed is for a death date that cannot be found, so map the creators' death years"
+            )
+            return _Work(self._dated("unknown", "death-year-not-sought", basis))
         if made < year - rules.assumed_years:
             basis = (
                 f"{nodeath}, but {made_what} {made}, over {rules.assumed_years} years ago (PD-old-assumed)"

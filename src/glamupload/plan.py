@@ -526,14 +526,26 @@ class Planner:
         return self.reviewed.apply(record_id, verdict)
 
     def _facts(self, view: Any, ctx: Context) -> licenses.Facts:
-        found: dict[str, Any] = {}
+        """The record's facts. A work's term runs from its last surviving creator's death, so with several
+        creators the death year is the latest of theirs, and unknown when any one of them has none (a
+        name a lookup table has no year for): never the first creator's alone."""
+        found: dict[str, Any] = {"death_year_sought": "death_year" in self.crosswalk.facts}
         for name, source in self.crosswalk.facts.items():
             ctx.field = f"rights.facts.{name}"
             values = source.values(view, ctx, self.batch_values)
             if not values:
                 continue
             value = str(values[0]).strip()
-            if name in ("death_year", "created", "published"):
+            if name == "death_year":
+                years = [str(v).strip() for v in values]
+                if unknown := [y for y in years if not _YEAR.fullmatch(y)]:
+                    # a name the table has no year for is a death not known, which the verdict says;
+                    # digits that are no year are a mistake of the export or the chain
+                    if any(c.isdigit() for c in unknown[0]):
+                        ctx.warn(f"{unknown[0]!r} is not a year (use the year transform)", ProblemCode.FACT)
+                    continue
+                found[name] = max(int(y) for y in years)
+            elif name in ("created", "published"):
                 if not _YEAR.fullmatch(value):  # not isdigit(): "²", "--5" and 5000 digits are no int()
                     ctx.warn(f"{value!r} is not a year (use the year transform)", ProblemCode.FACT)
                     continue
