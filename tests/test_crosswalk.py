@@ -14,6 +14,7 @@ from glamupload.errors import ConfigError
 from glamupload.readers import open_export
 from glamupload.readers.paths import ExportShape
 from glamupload.resources import mappings_dir
+from glamupload.transforms import Context, FieldCache
 from glamupload.yamlconfig import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,37 @@ def test_unknown_key_inside_a_source(tmp_path: Path) -> None:
     err = error_for(tmp_path, text)
     assert err.line == 6 and "unknown key 'transfroms'" in err.message
     assert "did you mean 'transforms'?" in (err.hint or "")
+
+
+OTHERWISE = """\
+  title:
+    field: Namn-Konstnär
+    when: {field: Typ av objekt, equals: Foto}
+    transforms: [trim]
+    otherwise:
+      field: Benämning
+      transforms: [{format: "object: ${value}"}]
+"""
+
+
+def test_otherwise_is_the_source_for_the_records_the_condition_excludes(tmp_path: Path) -> None:
+    loaded = load(write(tmp_path, MINIMAL.replace("  title: Benämning\n", OTHERWISE, 1)), FIELDS)
+    source = loaded.params["title"]
+    assert "Benämning" in source.reads  # it is remembered by what the otherwise reads too
+    photo = {"Typ av objekt": "Foto", "Namn-Konstnär": " Anna ", "Benämning": "Bild"}
+    ship = {"Typ av objekt": "Föremål", "Namn-Konstnär": " Anna ", "Benämning": "Fartyg"}
+    other = {**ship, "Benämning": "Modell"}
+    for record, expected in [(photo, ["Anna"]), (ship, ["object: Fartyg"]), (other, ["object: Modell"])]:
+        fields = FieldCache(record)
+        assert source.values(fields, Context(fields, "params.title"), {}) == expected
+
+
+def test_otherwise_without_a_condition_is_an_error(tmp_path: Path) -> None:
+    text = MINIMAL.replace(
+        "  title: Benämning\n", OTHERWISE.replace("    when: {field: Typ av objekt, equals: Foto}\n", ""), 1
+    )
+    err = error_for(tmp_path, text)
+    assert "otherwise needs a when" in err.message
 
 
 def test_unknown_transform(tmp_path: Path) -> None:

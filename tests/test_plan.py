@@ -739,3 +739,22 @@ def test_a_crosswalk_without_death_years_gets_no_pd_old_assumed(tmp_path: Path) 
     planned = list(plan_batch(load_batch(batch)))
     assert planned[1].license.verdict == "review" and planned[1].license.work.rule == "death-year-not-sought"
     assert planned[0].license.work.rule == "unknown-author" and planned[0].license.verdict == "accept"
+
+
+def test_a_photographs_licence_year_is_its_own_date_not_the_ships(tmp_path: Path) -> None:
+    """Fo206798, a photograph the museum says is out of copyright: dated 1975 with the ship's 1850 as its
+    production date, it was {{PD-1996}} by the ship's year (PD-1996 needs a photograph from before 1969)."""
+    folder = tmp_path / "smm"
+    shutil.copytree(SMM, folder, symlinks=True)
+    export = folder / "Exportlista Wikimedia v5-2015-09-07.csv"
+    with export.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="|"))
+    header = rows[0]
+    [row] = [r for r in rows if r[0] == "Fo206798"]
+    row[header.index("Datering-Produktion")], row[header.index("Datering-Fotografering")] = "1850", "1975"
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter="|").writerows(rows)
+    planned = {p.record_id: p for p in plan_batch(load_batch(folder / "batch.yaml"))}
+    photo = planned["Fo206798"].license
+    assert photo.verdict == "review" and "created 1975" in photo.reason, photo.reason
+    assert planned["O 00286"].license.verdict == "accept"  # a 1640 globe photographed in 2014: its own year

@@ -101,6 +101,8 @@ class Source(Strict):
     transforms: list[Any] = []
     separator: str = ", "
     when: Condition | None = None
+    #: the source for the records ``when`` does not hold for (a photograph's date, else the object's)
+    otherwise: Source | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -116,6 +118,10 @@ class Source(Strict):
     def _one_origin(self) -> Source:
         if sum(bool(x) for x in (self.field, self.value is not None, self.batch)) != 1:
             raise ValueError("a value source needs exactly one of: field, value, batch")
+        if self.otherwise is not None and self.when is None:
+            raise ValueError(
+                "otherwise needs a when: it is the source for the records the condition excludes"
+            )
         return self
 
 
@@ -305,15 +311,21 @@ class CompiledSource:
 
     spec: Source
     steps: list[Step]
+    otherwise: CompiledSource | None = None
     reads: tuple[str, ...] = dataclass_field(init=False)
     _memo: Memo[tuple[Any, ...], _Result] = dataclass_field(init=False, repr=False)
     #: the fields it copies as they are (no step, no condition), else None; read once, as ``reads``:
     #: a source is asked for ~40 values per record
     _copies: tuple[str, ...] | None = dataclass_field(init=False, repr=False)
+    #: the batch values it reads (its own and its ``otherwise``'s): part of what it is remembered by
+    _batches: tuple[str, ...] = dataclass_field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         paths = [*self.spec.field, *(self.spec.when.fields if self.spec.when else [])]
-        self.reads = tuple(dict.fromkeys([*paths, *(path for step in self.steps for path in step.reads)]))
+        paths += [path for step in self.steps for path in step.reads]
+        self.reads = tuple(dict.fromkeys([*paths, *(self.otherwise.reads if self.otherwise else ())]))
+        own = [self.spec.batch] if self.spec.batch is not None else []
+        self._batches = tuple(dict.fromkeys([*own, *(self.otherwise._batches if self.otherwise else ())]))
         self._memo = Memo()
         plain = not self.steps and self.spec.when is None and self.spec.field
         self._copies = tuple(self.spec.field) if plain else None
@@ -348,8 +360,8 @@ class CompiledSource:
             key: Any = tuple(map(record.key, self.reads))
         else:
             key = tuple(tuple(as_values(record.get(path))) for path in self.reads)
-        if self.spec.batch is not None:
-            key += (tuple(as_values(batch_values.get(self.spec.batch))),)
+        for name in self._batches:
+            key += (tuple(as_values(batch_values.get(name))),)
         found = memo.find(key)
         if found is MISSING:
             result = self._run(record, ctx, batch_values)
@@ -367,7 +379,7 @@ class CompiledSource:
 
     def _values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         if self.spec.when is not None and not self.spec.when.holds(record):
-            return []
+            return self.otherwise.values(record, ctx, batch_values) if self.otherwise is not None else []
         if self.spec.value is not None:
             values: Values = [trusted(self.spec.value)]
         elif self.spec.batch is not None:
@@ -703,7 +715,8 @@ class _Checker:
             for field_name in step.reads:  # what each transform reads besides its values, as it declares
                 self._check_field(field_name, step_loc)
             steps.append(step)
-        return CompiledSource(source, steps)
+        otherwise = self._source(source.otherwise, loc + ("otherwise",)) if source.otherwise else None
+        return CompiledSource(source, steps, otherwise)
 
     def _raw(self, loc: Loc) -> Any:
         data: Any = self.located.data
