@@ -744,17 +744,37 @@ def test_a_crosswalk_without_death_years_gets_no_pd_old_assumed(tmp_path: Path) 
 def test_a_photographs_licence_year_is_its_own_date_not_the_ships(tmp_path: Path) -> None:
     """Fo206798, a photograph the museum says is out of copyright: dated 1975 with the ship's 1850 as its
     production date, it was {{PD-1996}} by the ship's year (PD-1996 needs a photograph from before 1969)."""
+    planned = smm_edited(
+        tmp_path, {"Fo206798": {"Datering-Produktion": "1850", "Datering-Fotografering": "1975"}}
+    )
+    photo = planned["Fo206798"].license
+    assert photo.verdict == "review" and "created 1975" in photo.reason, photo.reason
+    assert planned["O 00286"].license.verdict == "accept"  # a 1640 globe photographed in 2014: its own year
+
+
+def smm_edited(tmp_path: Path, edits: dict[str, dict[str, str]]) -> dict[str, PlannedFile]:
+    """The SMM example planned with the given records' columns set to new values."""
     folder = tmp_path / "smm"
     shutil.copytree(SMM, folder, symlinks=True)
     export = folder / "Exportlista Wikimedia v5-2015-09-07.csv"
     with export.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.reader(fh, delimiter="|"))
-    header = rows[0]
-    [row] = [r for r in rows if r[0] == "Fo206798"]
-    row[header.index("Datering-Produktion")], row[header.index("Datering-Fotografering")] = "1850", "1975"
+    for row in rows[1:]:
+        for column, value in edits.get(row[0], {}).items():
+            row[rows[0].index(column)] = value
     with export.open("w", encoding="utf-8", newline="") as fh:
         csv.writer(fh, delimiter="|").writerows(rows)
-    planned = {p.record_id: p for p in plan_batch(load_batch(folder / "batch.yaml"))}
-    photo = planned["Fo206798"].license
-    assert photo.verdict == "review" and "created 1975" in photo.reason, photo.reason
-    assert planned["O 00286"].license.verdict == "accept"  # a 1640 globe photographed in 2014: its own year
+    return {p.record_id: p for p in plan_batch(load_batch(folder / "batch.yaml"))}
+
+
+def test_conditions_read_case_as_the_lookups_do(tmp_path: Path) -> None:
+    """ "foto" was a photograph to the licence (the kind lookup ignores case) but an {{Artwork}} with no
+    photographer to the page (``equals: Foto``); a "ritning" by Chapman lost his death year (``in:``)."""
+    plain = {p.record_id: p for p in plan_batch(load_batch(SMM / "batch.yaml"))}
+    edited = smm_edited(
+        tmp_path, {"Fo206798": {"Typ av objekt": "foto"}, "OR 2595": {"Benämning": "ritning"}}
+    )
+    for record_id in ("Fo206798", "OR 2595"):
+        assert edited[record_id].template == plain[record_id].template
+        assert edited[record_id].license == plain[record_id].license
+    assert edited["Fo206798"].template == "Photograph"

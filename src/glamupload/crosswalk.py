@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from glamupload.caching import MISSING, Memo
 from glamupload.errors import ConfigError
@@ -42,6 +42,7 @@ from glamupload.transforms import (
     Values,
     as_values,
     compile_step,
+    normalise_key,
     placeholders,
     render,
     run_chain,
@@ -59,13 +60,18 @@ def _str_list(value: Any) -> Any:
 
 
 class Condition(Strict):
-    """A test on one field's value(s), or several fields' together; true when any of the values passes."""
+    """A test on one field's value(s), or several fields' together; true when any of the values passes.
+
+    ``equals`` and ``in`` compare as lookup tables do (``normalise_key``: case and spacing aside): a
+    record's "foto" is the crosswalk's "Foto", as the lookup that gives its licence kind already reads
+    it, so the page template and the licence never disagree on what a record is."""
 
     field: str | list[str]
     equals: str | None = None
     in_: list[str] | None = Field(None, alias="in")
     matches: str | None = None
     present: bool | None = None
+    _wanted: frozenset[str] = PrivateAttr(frozenset())
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
@@ -74,6 +80,8 @@ class Condition(Strict):
             raise ValueError("a condition needs exactly one of: equals, in, matches, present")
         if self.matches is not None and (problem := regex_problem(self.matches)) is not None:
             raise ValueError(f"matches: not a regular expression ({problem})")
+        wanted = [self.equals] if self.equals is not None else self.in_ or []
+        self._wanted = frozenset(normalise_key(v) for v in wanted)
         return self
 
     @property
@@ -84,10 +92,8 @@ class Condition(Strict):
         values = [v.strip() for name in self.fields for v in as_values(record.get(name))]
         if self.present is not None:
             return bool(values) == self.present
-        if self.equals is not None:
-            return self.equals in values
-        if self.in_ is not None:
-            return any(v in self.in_ for v in values)
+        if self.equals is not None or self.in_ is not None:
+            return any(normalise_key(v) in self._wanted for v in values)
         with pattern_limit(self.matches or "", f"the condition on {', '.join(self.fields)}", values):
             return any(re.search(self.matches or "", v) for v in values)
 
