@@ -778,3 +778,12 @@ def test_conditions_read_case_as_the_lookups_do(tmp_path: Path) -> None:
         assert edited[record_id].template == plain[record_id].template
         assert edited[record_id].license == plain[record_id].license
     assert edited["Fo206798"].template == "Photograph"
+
+
+def test_a_circa_date_never_meets_a_public_domain_cut_off_by_a_guess(tmp_path: Path) -> None:
+    """OR 983, a drawing whose makers' deaths are unknown: of 1900 it is {{PD-old-assumed}} (before 1906);
+    of "ca 1905", which can mean 1910, it goes to review (it was accepted as exactly 1905)."""
+    planned = smm_edited(tmp_path, {"OR 983": {"Datering-Produktion": "ca 1905"}})
+    assert planned["OR 983"].license.verdict == "review"
+    assert "created 1910" in planned["OR 983"].license.reason
+    assert "{{Other date|circa|1905}}" in planned["OR 983"].wikitext

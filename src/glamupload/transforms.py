@@ -826,17 +826,21 @@ def _part_of(part: str, period: ParsedDate) -> ParsedDate:
 
 
 def _circa(inner: ParsedDate) -> ParsedDate | None:
-    """``c.`` before a year, a range, a decade or a century."""
+    """``c.`` before a year, a range, a decade or a century: the years it can mean widened by the
+    vocabulary's ``circa_years`` either way (a guess is never exact at a public-domain cut-off)."""
     named: tuple[tuple[str, str], ...]
+    margin = int(vocabulary()["dates"]["circa_years"])
+    earliest = inner.earliest - margin if inner.earliest is not None else None
+    latest = inner.latest + margin if inner.latest is not None else None
     if inner.kind is None and not inner.complex:
-        return ParsedDate("circa", inner.first, None, inner.earliest, inner.latest)
+        return ParsedDate("circa", inner.first, None, earliest, latest)
     if inner.kind == "between":
         named = (("conj", "between"), ("adj1", "circa"), ("date1", inner.first), ("adj2", "circa"))
         named += (("date2", str(inner.second)),)
-        return ParsedDate(None, inner.first, inner.second, inner.earliest, inner.latest, named)
+        return ParsedDate(None, inner.first, inner.second, earliest, latest, named)
     if inner.kind in ("decade", "century"):
         named = (("adj1", "circa"), ("date1", inner.first), ("precision1", inner.kind))
-        return ParsedDate(None, inner.first, None, inner.earliest, inner.latest, named)
+        return ParsedDate(None, inner.first, None, earliest, latest, named)
     return None
 
 
