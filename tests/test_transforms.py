@@ -187,6 +187,21 @@ def test_creator_name_flips_catalogue_order_only() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Larsson, Carl (1853-1919)", "Carl Larsson (1853-1919)"),  # was "Carl (1853-1919) Larsson"
+        ("Lindholmens varv, Göteborg", "Lindholmens varv, Göteborg"),  # a yard and its town
+        ("Rembrandt, attributed to", "Rembrandt, attributed to"),  # a qualifier, not given names
+        ("Rijn, Rembrandt van", "Rembrandt van Rijn"),
+        ("de Vries, Jan", "Jan de Vries"),
+        ("Sjöhistoriska museet, Stockholm", "Sjöhistoriska museet, Stockholm"),
+    ],
+)
+def test_creator_name_flips_only_what_reads_as_a_persons_name(name: str, expected: str) -> None:
+    assert run("creator_name", [name])[0] == [expected]
+
+
 def test_page_builds_institution_and_creator_transclusions() -> None:
     out, ctx = run("page", ["Vasamuseet", "bad|name"], namespace="Institution")
     assert out == ["{{Institution:Vasamuseet}}", "bad|name"]

@@ -492,17 +492,37 @@ def language_code(text: str) -> str | None:
 def creator_name(values: Values, ctx: Context) -> Values:
     """Turn catalogue order "Surname, Given names" into "Given names Surname".
 
-    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; names without exactly one comma, organisation names
-    (``"Guangzhou Baoli Animation Technology Co., Ltd."``, ``"Müller & Söhne, GmbH"``: a word from the
-    ``organisation_words`` list in mappings/vocabulary.yaml) and markup from a lookup
-    (``{{Creator:...}}``) stay as they are.
+    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; life dates in brackets stay at the end
+    (``"Larsson, Carl (1853-1919)"`` → ``"Carl Larsson (1853-1919)"``). What is no person's name in that
+    order stays as it is: names without exactly one comma, organisation names (``"Guangzhou Baoli
+    Animation Technology Co., Ltd."``, ``"Müller & Söhne, GmbH"``: a word from the ``organisation_words``
+    list in mappings/vocabulary.yaml), a place after a name (``"Lindholmens varv, Göteborg"``: a lower-case
+    word before the comma that is no ``particles`` word), a qualifier (``"Rembrandt, attributed to"``:
+    only lower-case words after it) and markup from a lookup (``{{Creator:...}}``).
     """
-    out = []
+    out: Values = []
     for v in values:
-        parts = v.split(",")
-        flip = not isinstance(v, Wikitext) and len(parts) == 2 and parts[1].strip() and parts[0].strip()
-        out.append(f"{parts[1].strip()} {parts[0].strip()}" if flip and not is_organisation(v) else v)
+        if isinstance(v, Wikitext):
+            out.append(v)
+            continue
+        found = _BRACKETED_END.search(v)
+        name, end = (v[: found.start()], found.group(0)) if found else (v, "")
+        parts = [part.strip() for part in name.split(",")]
+        flip = len(parts) == 2 and all(parts) and _in_catalogue_order(*parts) and not is_organisation(v)
+        out.append(f"{parts[1]} {parts[0]}{end}" if flip else v)
     return out
+
+
+#: A bracketed end of a name: life dates, a role ("Larsson, Carl (1853-1919)", "Hals, Frans (attr.)").
+_BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _in_catalogue_order(surname: str, given: str) -> bool:
+    """Whether "surname, given" reads as a person's name: no lower-case word before the comma but a
+    particle (af, van, de…), and not only lower-case words after it."""
+    particles = {w.casefold() for w in vocabulary()["names"]["particles"]}
+    lower = [w for w in surname.split() if w[:1].islower() and w.casefold() not in particles]
+    return not lower and any(w[:1].isupper() for w in given.split())
 
 
 def is_organisation(name: str) -> bool:
