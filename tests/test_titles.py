@@ -21,7 +21,7 @@ PATTERN = "{title} - {institution} - {accession}"
 
 ILLEGAL = re.compile(r"[#<>\[\]|{}:/\\\x00-\x1f\x7f]|~~~|%[0-9A-Fa-f]{2}|&[A-Za-z0-9\x80-\U0010ffff]+;|&#")
 BLACKLISTED = re.compile(
-    "[\u00a0\u1680\u180e\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\u202a-\u202e\ufeff\u00ad"
+    "[\u00a0\u1680\u180e\u2000-\u200b\u200e\u200f\u2028\u2029\u202f\u205f\u3000\u202a-\u202e\ufeff\u00ad"
     "\x80-\x9f\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff\U00010000-\U0010ffff]"
 )
 
@@ -59,6 +59,7 @@ def assert_valid(name: str, ext: str) -> None:
         ("a_b__c", "A b c"),
         ("  many\u00a0\u2003spaces\t\nhere  ", "Many spaces here"),
         ("soft\u00adhyphen zero\u200bwidth \u202ebidi\u202c", "Softhyphen zerowidth bidi"),
+        ("left\u200e to \u200fright", "Left to right"),  # direction marks: MediaWiki says badfilename
         ("emoji \U0001f6a2 ship", "Emoji ship"),
         ("e\u0301", "\u00c9"),
         ("ßtraße", "ßtraße"),

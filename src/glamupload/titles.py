@@ -30,10 +30,11 @@ _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9A-Fa-f]+|[A-Za-z][A-Za-z0-9]*);")
 _ENTITY_LIKE = re.compile(r"&([A-Za-z0-9\x80-\U0010ffff]+|#[0-9]+|#[xX][0-9A-Fa-f]+);")
 # Unusual spaces the title blacklist forbids count as spaces; underscores are spaces in titles.
 _SPACES = re.compile(r"[\s_\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
-# Invisible or forbidden: controls, soft hyphen, zero-width space, bidi overrides/isolates, BOM,
-# surrogates, private use, specials, and everything outside the BMP (title blacklist).
+# Invisible or forbidden: controls, soft hyphen, zero-width space, direction marks, bidi
+# overrides/isolates, BOM, surrogates, private use, specials, and everything outside the BMP (title
+# blacklist; an upload named with U+200E or U+200F is refused as badfilename).
 _REMOVED = re.compile(
-    "[\x00-\x1f\x7f-\x9f\u00ad\u200b\u202a-\u202e\u2066-\u2069\ufeff"
+    "[\x00-\x1f\x7f-\x9f\u00ad\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
     "\ud800-\udfff\ue000-\uf8ff\ufff0-\uffff\U00010000-\U0010ffff]"
 )
 # Characters outside $wgLegalTitleChars plus $wgIllegalFileChars (: / \); brackets stay brackets.
