@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import importlib.metadata
 import re
 import shutil
@@ -10,13 +11,15 @@ import sys
 import tomllib
 import zipfile
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 from conftest import REPO
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from glamupload import __version__
+from glamupload import __version__, launch
 from glamupload.cli import cli
 
 
@@ -153,3 +156,25 @@ def test_the_tests_run_on_the_pinned_versions() -> None:
         if (installed := importlib.metadata.version(name)) != pin
     }
     assert not wrong, f"installed versions differ from constraints.txt (pin, installed): {wrong}"
+
+
+def test_the_console_script_is_the_launcher() -> None:
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    assert scripts == {"glamupload": "glamupload.launch:main"}
+
+
+def test_ctrl_c_while_the_cli_loads_is_an_interrupt_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI's modules take half a second to load, before its own Ctrl-C handler exists."""
+    real_import = builtins.__import__
+
+    def interrupted(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "glamupload.cli":
+            raise KeyboardInterrupt
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    with pytest.raises(SystemExit) as ended:
+        launch.main()
+    assert ended.value.code == 130 and capsys.readouterr().err == "Interrupted.\n"

@@ -1,5 +1,5 @@
 """Allow ``python -m glamupload``."""
 
-from glamupload.cli import cli
+from glamupload.launch import main
 
-cli()
+main()
