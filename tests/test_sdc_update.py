@@ -23,8 +23,9 @@ from upload_support import make_image, upload_batch
 
 from glamupload.cli import cli
 from glamupload.config import BatchConfig, load_batch
+from glamupload.errors import ConfigError
 from glamupload.sdc.model import ItemValue, Snak, Statement
-from glamupload.sdc.write import write_batch
+from glamupload.sdc.write import EntityWriter, SdcOptions, write_batch
 from glamupload.state import BatchState, EntityStatus
 from glamupload.update import UpdateOptions, UpdateRun, write_report
 from glamupload.wiki import Wiki
@@ -182,3 +183,15 @@ def test_an_older_state_gains_the_base_and_conflicts_columns_on_open(tmp_path: P
         assert db.entity_rows(EntityStatus) == []  # read-only: not migrated, still readable
     with BatchState(path) as db:
         assert {"base", "conflicts"} <= {r[1] for r in db._read("PRAGMA table_info(entities)")}
+
+
+def test_a_mistyped_only_is_refused_by_update_and_sdc_as_by_upload(
+    sandbox_wiki: Any, uploader: Wiki, tmp_path: Path, standin: MediaInfoStandIn
+) -> None:
+    """``update --only NOPE`` said "0 uploaded files: none" and exited 0, as did ``sdc``."""
+    wiki = standin_wiki(Path(sandbox_wiki.dir), standin.api)
+    batch = written(tmp_path, uploader, wiki, [("O1", "Första", "Q1")])
+    with UpdateRun(load_batch(batch.path), wiki) as run, pytest.raises(ConfigError, match="--only O2"):
+        run.run(UpdateOptions(only=["O2"]))
+    with BatchState(batch.state_path) as db, pytest.raises(ConfigError, match="--only O2: no such record"):
+        EntityWriter(db, wiki, batch_name="test", options=SdcOptions(only=["O2"])).run()

@@ -215,3 +215,15 @@ def test_a_decision_on_a_records_conflict_holds_for_each_of_its_files_whatever_t
             {"date"},
             set(),
         ]
+
+
+def test_only_must_name_records_of_the_plan(tmp_path: Path) -> None:
+    """One rule for upload, update and sdc: a mistyped --only would make a run that does nothing."""
+    with BatchState(tmp_path / "s.sqlite") as db:
+        db.store_plan(_plan("R1", "R2"), {"export": "1"})
+        db.check_only(None)
+        db.check_only(["R2", "R1"])
+        with pytest.raises(ConfigError) as err:
+            db.check_only(["R1", "R1x", "Q7"])
+        assert err.value.message == "--only R1x, Q7: no such record in this batch's plan"
+        assert err.value.hint == "did you mean R1?"

@@ -9,6 +9,7 @@ untouched, or marked in flight (``uploading``) and reconciled with the wiki on t
 
 from __future__ import annotations
 
+import difflib
 import fcntl
 import glob
 import hashlib
@@ -1098,6 +1099,23 @@ class BatchState:
     def record_ids(self) -> set[str]:
         """Every record id of the stored plan."""
         return {str(r[0]) for r in self._read("SELECT DISTINCT record_id FROM files")}
+
+    def check_only(self, only: Sequence[str] | None) -> None:
+        """``--only`` must name records of the plan: a typo must not make a run that does nothing (one
+        rule for upload, update and sdc)."""
+        if not only:
+            return
+        known = self.record_ids()
+        unknown = [i for i in dict.fromkeys(only) if i not in known]
+        if unknown:
+            close = [m for i in unknown for m in difflib.get_close_matches(i, known, n=1)]
+            raise ConfigError(
+                f"--only {', '.join(unknown)}: no such record in this batch's plan",
+                file=self.path,
+                hint=f"did you mean {', '.join(close)}?"
+                if close
+                else "record ids are the export's identifiers",
+            )
 
     def counts(self) -> dict[str, int]:
         """Rows per status (every status present, zero included) and ``total``."""

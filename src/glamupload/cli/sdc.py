@@ -58,8 +58,8 @@ def sdc_command(
     as a conflict. Files uploaded earlier get their structured data the same way (after --replan when the
     crosswalk changed). Ctrl-C stops cleanly; the same command resumes.
 
-    Exit status: 0 all written, 1 some entities conflict, failed or their file is gone, 2 config error,
-    3 login failed, 4 wiki unreachable, 130 interrupted.
+    Exit status: 0 all written, 1 some entities conflict, failed or their file is gone, 2 config error
+    (or an unknown --only id), 3 login failed, 4 wiki unreachable, 130 interrupted.
     """
     batch = load_batch(batch_file, state=state_file)
     site = connect(wiki, sandbox_dir)

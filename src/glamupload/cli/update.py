@@ -74,8 +74,8 @@ def update_command(
     run resumes with the same command and edits no page twice for the same change. Structured data that
     `glamupload sdc` wrote is then updated by the same rule, one edit per entity.
 
-    Exit status: 0 done, 1 some page needs a person or another run, 2 config error, 3 login failed,
-    4 wiki unreachable, 130 interrupted.
+    Exit status: 0 done, 1 some page needs a person or another run, 2 config error (or an unknown
+    --only id), 3 login failed, 4 wiki unreachable, 130 interrupted.
     """
     batch = load_batch(batch_file, state=state_file)
     site = connect(wiki, sandbox_dir, read_only=dry_run)

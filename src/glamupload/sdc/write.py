@@ -126,6 +126,7 @@ class EntityWriter:
         statuses = [EntityStatus.PENDING, EntityStatus.WRITING]
         if self.options.retry_failed:
             statuses.append(EntityStatus.FAILED)
+        self.db.check_only(self.options.only)
         rows = self.db.entity_rows(statuses, only=self.options.only)
         if self.options.limit is not None:
             rows = rows[: self.options.limit]

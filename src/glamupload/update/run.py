@@ -241,6 +241,7 @@ class UpdateRun(StateRun):
         context: _Context | None = None
         entities: tuple[EntityUpdate, ...] = ()
         try:
+            self.db.check_only(options.only)
             rows = self.db.rows([FileStatus.UPLOADED], only=options.only)
             if not options.dry_run:
                 self._reconcile(rows, account)

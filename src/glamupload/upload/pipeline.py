@@ -16,7 +16,6 @@ leaves a row ``uploading``.
 
 from __future__ import annotations
 
-import difflib
 import threading
 import time
 from collections import deque
@@ -30,7 +29,7 @@ from typing import Any
 import requests
 
 from glamupload import conventions, preflight, sources
-from glamupload.errors import ApiError, ConfigError, GlamuploadError, InputError, Stopped, WikiError
+from glamupload.errors import ApiError, GlamuploadError, InputError, Stopped, WikiError
 from glamupload.state import FINISHED, BatchState, BatchStatus, FileRow, FileStatus, Outcome, OutcomeCode
 from glamupload.stopping import StopSignal
 from glamupload.upload.chunks import ChunkedUpload
@@ -219,7 +218,7 @@ class Uploader:
         self.stop.clear()  # the connection's stop belongs to the run that uses it
         try:
             try:
-                self._check_only()
+                self.db.check_only(self.options.only)
                 self.reconcile()
                 if self.options.retry_failed:
                     self.db.reopen([FileStatus.FAILED], only=self.options.only)
@@ -271,22 +270,6 @@ class Uploader:
     def request_stop(self) -> None:
         """Stop the run: waits end, requests in flight are cut, no new file is started."""
         self.stop.set()
-
-    def _check_only(self) -> None:
-        """``--only`` must name records of the plan: a typo must not make a run that does nothing."""
-        if not self.options.only:
-            return
-        known = self.db.record_ids()
-        unknown = [i for i in dict.fromkeys(self.options.only) if i not in known]
-        if unknown:
-            close = [m for i in unknown for m in difflib.get_close_matches(i, known, n=1)]
-            raise ConfigError(
-                f"--only {', '.join(unknown)}: no such record in this batch's plan",
-                file=self.db.path,
-                hint=f"did you mean {', '.join(close)}?"
-                if close
-                else "record ids are the export's identifiers",
-            )
 
     def _settle_unsettled(self) -> None:
         """Ask the wiki once what became of the files a stop or a fatal error caught in flight: on the
