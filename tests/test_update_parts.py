@@ -183,3 +183,16 @@ def _reread(text: str) -> tuple[tuple[str, str], ...]:
 def test_parts_survive_the_state() -> None:
     parts = parts_of(BASE)
     assert PageParts.from_json(parts.to_json()) == parts
+
+
+def test_a_page_updated_in_some_parts_but_left_in_conflict_in_another_needs_a_person() -> None:
+    """The date applied, the description in conflict: the run said "1 updated" and exited 0, and the next
+    identical run, with nothing to write, said "1 conflict" and exited 1."""
+    status = BatchStatus("s", True, {"total": 2}, ())
+    clean = FileUpdate("A", "File:A.jpg", UpdateOutcome.UPDATED)
+    conflict = Conflict("description", "old", "the curator's", "new")
+    partial = FileUpdate("B", "File:B.jpg", UpdateOutcome.UPDATED, conflicts=(conflict,))
+    assert UpdateResult("batch.yaml", "sandbox", False, (clean,), status).exit_status == 0
+    result = UpdateResult("batch.yaml", "sandbox", False, (clean, partial), status)
+    assert result.in_conflict == 1 and result.exit_status == 1
+    assert result.to_dict()["in_conflict"] == 1 and result.counts == {"updated": 2}

@@ -97,6 +97,12 @@ def update_command(
         )
         result = run.run(UpdateOptions(only=list(only) or None, dry_run=dry_run), on_file=shown)
     click.echo(f"{len(result.files)} uploaded files: {tally(result.counts) or 'none'}", err=True)
+    if result.in_conflict:
+        click.secho(
+            f"{result.in_conflict} left with a conflict (someone's edit kept): glamupload review decides",
+            fg="yellow",
+            err=True,
+        )
     if result.entities:
         click.echo("\n".join(entity_lines(result.entities)), err=True)
         counts = tally(result.entity_counts)

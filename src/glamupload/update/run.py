@@ -136,12 +136,20 @@ class UpdateResult:
         return dict(Counter(e.outcome.value for e in self.entities))
 
     @property
+    def in_conflict(self) -> int:
+        """Pages left with a conflict, whatever else was saved on them (``glamupload review`` decides)."""
+        return sum(1 for f in self.files if f.conflicts)
+
+    @property
     def exit_status(self) -> ExitStatus:
-        """Interrupted; some page needs a person or another run; or all done."""
+        """Interrupted; some page needs a person or another run (a conflict left on a page that was
+        updated in its other parts too: the next run would say so); or all done."""
         if self.interrupted:
             return ExitStatus.INTERRUPTED
-        if any(f.outcome in _ATTENTION for f in self.files) or any(
-            e.outcome in _ENTITY_ATTENTION for e in self.entities
+        if (
+            self.in_conflict
+            or any(f.outcome in _ATTENTION for f in self.files)
+            or any(e.outcome in _ENTITY_ATTENTION for e in self.entities)
         ):
             return ExitStatus.RECORD_ERRORS
         return ExitStatus.OK
@@ -153,6 +161,7 @@ class UpdateResult:
             "dry_run": self.dry_run,
             "interrupted": self.interrupted,
             "counts": self.counts,
+            "in_conflict": self.in_conflict,
             "files": [f.to_dict() for f in self.files],
             "structured_data": {
                 "counts": self.entity_counts,
