@@ -22,6 +22,7 @@ from glamupload.plan import (
 )
 from glamupload.planned import PlannedFile, write_records
 from glamupload.problems import Problem, ProblemCode
+from glamupload.state import BatchState, FileStatus, Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 SMM = ROOT / "examples" / "smm"
@@ -787,3 +788,39 @@ def test_a_circa_date_never_meets_a_public_domain_cut_off_by_a_guess(tmp_path: P
     assert planned["OR 983"].license.verdict == "review"
     assert "created 1910" in planned["OR 983"].license.reason
     assert "{{Other date|circa|1905}}" in planned["OR 983"].wikitext
+
+
+def test_a_replan_never_gives_a_new_record_the_name_another_records_file_has(tmp_path: Path) -> None:
+    """Names without ids: EX-2 and EX-3, both "View of Haarlem", were uploaded as "View of Haarlem - Jacob
+    van Ruisdael.png" and "… (2).png". The museum withdrew EX-2 and added EX-4 with the same title: the
+    replan numbered afresh and gave EX-4 the name EX-3 has on the wiki, so it failed "title taken" on
+    every run. Names the state holds are taken now, in the dry run as in the upload."""
+    batch = make_batch(tmp_path)
+    crosswalk = (ROOT / "mappings" / "generic-csv.yaml").read_text(encoding="utf-8")
+    (batch.parent / "crosswalk.yaml").write_text(
+        crosswalk.replace('pattern: "{title} - {creator} - {id}"', 'pattern: "{title} - {creator}"').replace(
+            "  protected: [id]\n", "  protected: []\n"
+        ),
+        encoding="utf-8",
+    )
+    batch.write_text(batch.read_text(encoding="utf-8").replace("generic-csv", "crosswalk.yaml"), "utf-8")
+    export = batch.parent / "export.csv"
+    export.write_text(export.read_text(encoding="utf-8").replace("ex-3.jpg", "ex-2.png"), encoding="utf-8")
+    first = list(plan_batch(load_batch(batch)))
+    view = "View of Haarlem - Jacob van Ruisdael"
+    assert [p.filename for p in first[1:]] == [f"{view}.png", f"{view} (2).png"]
+    with BatchState(load_batch(batch).state_path) as db:
+        db.store_plan(first, {})
+        rows = {row.record_id: row for row in db.rows()}
+        uploaded = [
+            (rows[r].id, Outcome(FileStatus.UPLOADED, title=f"File:{rows[r].filename}"))
+            for r in ("EX-2", "EX-3")
+        ]
+        db.finish_many(uploaded)
+    lines = export.read_text(encoding="utf-8").splitlines(keepends=True)
+    ex2 = next(i for i, line in enumerate(lines) if line.startswith("EX-2,"))
+    ex3 = next(i for i, line in enumerate(lines) if line.startswith("EX-3,"))
+    export.write_text("".join(lines[:ex2] + lines[ex3:] + [lines[ex3].replace("EX-3,", "EX-4,")]), "utf-8")
+    again = {p.record_id: p.filename for p in plan_batch(load_batch(batch))}
+    assert again["EX-3"] == f"{view} (2).png"  # its own, as uploaded
+    assert again["EX-4"] == f"{view} (3).png"  # not EX-3's, nor EX-2's (on the wiki still)

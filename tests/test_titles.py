@@ -347,3 +347,13 @@ def test_collision_reports_name_the_first_record_exactly_whatever_its_id() -> No
         allocator.allocate("later", {"title": f"Vasa {number}"}, "jpg")
     assert [c.first_record_id for c in allocator.collisions] == odd_ids
     assert [c.record_id for c in allocator.collisions] == ["later"] * 4
+
+
+def test_a_held_name_is_its_records_once_and_nobody_elses() -> None:
+    allocator = TitleAllocator("{title}")
+    allocator.hold("Brigg.jpg", "B1")  # uploaded for B1, which is no longer in the export
+    allocator.hold("Brigg (2).jpg", "B2")
+    assert allocator.allocate("B2", {"title": "Brigg"}, "jpg") == "Brigg (2).jpg"  # its own
+    assert allocator.allocate("B2", {"title": "Brigg"}, "jpg") == "Brigg (3).jpg"  # a second file: not twice
+    assert allocator.allocate("B3", {"title": "Brigg"}, "jpg") == "Brigg (4).jpg"
+    assert [(c.record_id, c.first_record_id) for c in allocator.collisions][-1] == ("B3", "B1")

@@ -32,6 +32,7 @@ from glamupload.readers.base import Record
 from glamupload.readers.paths import resolve
 from glamupload.sdc.build import Planner as StructuredDataPlanner
 from glamupload.sdc.model import StructuredData
+from glamupload.state import BatchState
 from glamupload.transforms import Context, FieldCache, FieldSource, as_values, iiif_full, placeholders
 from glamupload.wikitext import Wikitext
 from glamupload.yamlconfig import did_you_mean
@@ -175,11 +176,13 @@ class Namer:
     duplicate record ids and file indexes, decided in export order. It works on ``RecordNames`` only,
     so worker processes plan records and one namer names them all (the result is the same)."""
 
-    def __init__(self, crosswalk: Crosswalk) -> None:
+    def __init__(self, crosswalk: Crosswalk, held: Iterable[tuple[str, str]] = ()) -> None:
         self.record_field = crosswalk.model.record_id
         self.allocator = titles.TitleAllocator(
             crosswalk.model.filename.pattern, crosswalk.model.filename.protected
         )
+        for name, record_id in held:  # names the batch's upload state gives its files already
+            self.allocator.hold(name, record_id)
         self.first_with_id = titles.DigestTable()  # record id → position of the first record with it
         self.index = 0
 
@@ -267,7 +270,15 @@ class Planner:
         return cls(batch, crosswalk, overrides, check, reader, decisions.load(batch.reviews_path))
 
     def namer(self) -> Namer:
-        return Namer(self.crosswalk)
+        """The namer of one planning pass. After an upload, the names its state holds are taken: a
+        replan that numbers equal titles afresh (a record withdrawn, one added) must not give a new
+        record the name another record's file has on the wiki. Every planning pass does this, so the
+        dry run shows the names the upload will use."""
+        state = self.batch.state_path
+        if not state.is_file():
+            return Namer(self.crosswalk)
+        with BatchState(state, read_only=True) as db:
+            return Namer(self.crosswalk, db.held_names())
 
     # -- the first stage: everything but the names ----------------------------------------------
 

@@ -1100,6 +1100,23 @@ class BatchState:
         """Every record id of the stored plan."""
         return {str(r[0]) for r in self._read("SELECT DISTINCT record_id FROM files")}
 
+    def held_names(self) -> Iterator[tuple[str, str]]:
+        """(file name, record id) of each file this state has uploaded, recorded as a duplicate or has in
+        flight: a new plan must not give its name to another record (``TitleAllocator.hold``). Read in
+        pages, so memory does not grow with the batch."""
+        after = 0
+        held = (FileStatus.UPLOADED, FileStatus.DUPLICATE, FileStatus.UPLOADING)
+        while True:
+            page = self._read(
+                "SELECT id, filename, record_id FROM files WHERE id > ? AND status IN (?, ?, ?)"
+                " ORDER BY id LIMIT 10000",
+                (after, *held),
+            )
+            if not page:
+                return
+            yield from ((str(r["filename"]), str(r["record_id"])) for r in page)
+            after = int(page[-1]["id"])
+
     def check_only(self, only: Sequence[str] | None) -> None:
         """``--only`` must name records of the plan: a typo must not make a run that does nothing (one
         rule for upload, update and sdc)."""

@@ -311,21 +311,38 @@ class TitleAllocator:
     def request(self, values: Mapping[str, object], ext: str, *, view: str = "") -> NameRequest:
         return self.builder.request(NameParts(dict(values), ext, view))
 
+    def hold(self, name: str, record_id: str) -> None:
+        """A name the batch's upload state already gives a file of ``record_id`` (uploaded, a duplicate,
+        in flight) before this plan: no other record's file may take it, and the record keeps it when
+        its numbering comes to it (a replan after records were withdrawn numbers the names afresh)."""
+        self._owners.claim(name, _HELD + record_id)
+
     def take(self, record_id: str, request: NameRequest) -> tuple[str, Collision | None]:
         """The unique name for a request, in export order: the wanted name when it is free, else the
         first free numbered one (with the collision to report)."""
         wanted = request.wanted
         first_owner = self._owners.claim(wanted, record_id)
-        if first_owner is None:
+        if first_owner is None or self._own_held(wanted, first_owner, record_id):
             return wanted, None
         name: str = wanted
         owner: str | None = first_owner
-        while owner is not None:
+        while owner is not None and not self._own_held(name, owner, record_id):
             number = self._next_number.get(wanted, 2)
             self._next_number[wanted] = number + 1
             name = self.builder.numbered(request, number)
             owner = self._owners.claim(name, record_id)
-        return name, Collision(record_id, wanted, name, first_owner)
+        return name, Collision(record_id, wanted, name, first_owner.removeprefix(_HELD))
+
+    def _own_held(self, name: str, owner: str, record_id: str) -> bool:
+        """Whether ``name`` is held for this record; it is then the record's (once: not for a second file)."""
+        if owner != _HELD + record_id:
+            return False
+        self._owners.give(name, record_id)
+        return True
+
+
+#: Marks an owner as held from the upload state (``TitleAllocator.hold``); no record id starts with NUL.
+_HELD = "\x00held\x00"
 
 
 class NameBuilder:
@@ -396,3 +413,8 @@ class DigestTable:
             return None
         row = self._db.execute("SELECT record_id FROM owner WHERE name = ?", (key,)).fetchone()
         return str(row[0].decode("utf-8", "surrogatepass"))
+
+    def give(self, name: str, record_id: str) -> None:
+        """Make ``record_id`` the owner of ``name`` (claimed before)."""
+        key = hashlib.blake2b(self._bytes(name), digest_size=16).digest()
+        self._db.execute("UPDATE owner SET record_id = ? WHERE name = ?", (self._bytes(record_id), key))
