@@ -199,3 +199,21 @@ def test_status_points_to_the_review_command(tmp_path: Path) -> None:
     db = needing_review(tmp_path)
     status = CliRunner().invoke(cli, ["status", str(SMM_BATCH), "--state", str(db.path)])
     assert "2 need review: `glamupload review" in status.stderr
+
+
+def test_a_description_page_without_a_file_fails_instead_of_waiting_for_a_review(
+    sandbox_wiki: Any, uploader: Wiki, unique_name: str, tmp_path: Path
+) -> None:
+    """MediaWiki keeps such a page's text when a file is uploaded to it, so an accepted page-exists
+    warning put the file on the wiki with someone's stub as its page: no licence, no template."""
+    name = f"{unique_name} stub.png"
+    uploader.call(
+        {"action": "edit", "title": f"File:{name}", "text": "Stub page someone wrote", "createonly": 1},
+        write=True,
+    )
+    db = store(tmp_path / "s.sqlite", [planned("stub", name, make_image(tmp_path / "a.png", unique_name))])
+    run(db, uploader, tmp_path)
+    [row] = db.rows()
+    assert (row.status, row.error_code) == ("failed", "page-exists")
+    assert "MediaWiki would keep its text: the file would have no licence" in (row.error_message or "")
+    assert uploader.file_info([name])[name] is None
