@@ -392,6 +392,17 @@ def test_date_transform_drops_undated_and_warns_on_the_unknown() -> None:
     assert [w.message for w in ctx.warnings] == ["date '1782 ?' not recognised; kept as text"]
 
 
+def test_a_zero_date_is_no_date_not_the_year_zero() -> None:
+    """Collection systems write 0000 in an empty date field: as year 0, every such work was 2,000 years
+    old, so public domain by its age."""
+    for text in ["0000", "0000-00-00", "00.00.0000"]:
+        out, ctx = run("date", [text])
+        assert out == [] and ctx.warnings == []
+        assert run("year", [text])[0] == []
+    assert parse_date("0000-01-01") is None and parse_date("0000-1900") is None
+    assert parse_date("0001") is not None  # a year a record can mean
+
+
 @pytest.mark.parametrize(
     ("text", "earliest", "latest"),
     [

@@ -904,8 +904,12 @@ def _whole_periods(start: str, end: str) -> tuple[str, str]:
 
 
 def _on_calendar(iso: str) -> bool:
-    """Whether a full ``YYYY-MM-DD`` is a day that exists (``1850-02-31`` is none; year 0 is taken)."""
-    if len(iso) < 10 or iso.startswith("0000"):
+    """Whether an ISO date is one that exists: ``1850-02-31`` is none, and neither is year ``0000``,
+    which collection systems write for "no date" (read as a year, it made every such work 2,000 years
+    old, so public domain)."""
+    if iso.startswith("0000"):
+        return False
+    if len(iso) < 10:
         return True
     try:
         dt.date(int(iso[:4]), int(iso[5:7]), int(iso[8:10]))
