@@ -824,3 +824,26 @@ def test_a_replan_never_gives_a_new_record_the_name_another_records_file_has(tmp
     again = {p.record_id: p.filename for p in plan_batch(load_batch(batch))}
     assert again["EX-3"] == f"{view} (2).png"  # its own, as uploaded
     assert again["EX-4"] == f"{view} (3).png"  # not EX-3's, nor EX-2's (on the wiki still)
+
+
+def test_facts_that_are_no_year_or_no_country_are_named_not_taken(tmp_path: Path) -> None:
+    """A raw "0000" as the creation year made a work 2,000 years old; "SWE" as the country gave it the
+    default term without a word."""
+    batch = make_batch(tmp_path)
+    crosswalk = (ROOT / "mappings" / "generic-csv.yaml").read_text(encoding="utf-8")
+    (batch.parent / "crosswalk.yaml").write_text(
+        crosswalk.replace(
+            "      field: date\n      transforms: [{year: latest}]\n", "      value: '0000'\n"
+        ).replace(
+            "    kind:\n      value: 2d\n", "    kind:\n      value: 2d\n    country:\n      value: SWE\n"
+        ),
+        encoding="utf-8",
+    )
+    batch.write_text(batch.read_text(encoding="utf-8").replace("generic-csv", "crosswalk.yaml"), "utf-8")
+    planned = list(plan_batch(load_batch(batch)))[0]
+    facts = [w.message for w in planned.warnings if w.code == ProblemCode.FACT]
+    assert facts == [
+        "'0000' is not a year (use the year transform)",
+        "country 'SWE' is not a two-letter ISO 3166 code (SE, DE…)",
+    ]
+    assert planned.license.verdict == "review" and planned.license.work.rule == "no-dates"

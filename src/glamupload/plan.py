@@ -549,7 +549,7 @@ class Planner:
             value = str(values[0]).strip()
             if name == "death_year":
                 years = [str(v).strip() for v in values]
-                if unknown := [y for y in years if not _YEAR.fullmatch(y)]:
+                if unknown := [y for y in years if not _is_year(y)]:
                     # a name the table has no year for is a death not known, which the verdict says;
                     # digits that are no year are a mistake of the export or the chain
                     if any(c.isdigit() for c in unknown[0]):
@@ -557,12 +557,15 @@ class Planner:
                     continue
                 found[name] = max(int(y) for y in years)
             elif name in ("created", "published"):
-                if not _YEAR.fullmatch(value):  # not isdigit(): "²", "--5" and 5000 digits are no int()
+                if not _is_year(value):
                     ctx.warn(f"{value!r} is not a year (use the year transform)", ProblemCode.FACT)
                     continue
                 found[name] = int(value)
             elif name == "kind" and value not in KINDS:
                 ctx.warn(f"kind {value!r} is not one of {', '.join(KINDS)}", ProblemCode.FACT)
+            elif name == "country" and not _COUNTRY.fullmatch(value):
+                # "SWE", "Sverige": read as a country it would have had the default term, silently
+                ctx.warn(f"country {value!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT)
             else:
                 found[name] = value
         return licenses.Facts(**found)
@@ -723,6 +726,16 @@ def _outcome(function: Any, *args: Any) -> Any:
 
 #: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
 _YEAR = re.compile(r"-?[0-9]{1,6}")
+
+
+#: A source country as the licence table names them: an ISO 3166-1 alpha-2 code.
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
+
+
+def _is_year(text: str) -> bool:
+    """Whether a fact's text is a year: digits ``int()`` reads (not ``isdigit()``: "²", "--5" and 5,000
+    digits are no int()), and not 0, which an empty date field holds ("0000" would be 2,000 years ago)."""
+    return bool(_YEAR.fullmatch(text)) and int(text) != 0
 
 
 def _extension_from_export(declared: str | None, url: str) -> str:
