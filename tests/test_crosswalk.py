@@ -444,3 +444,8 @@ def test_an_export_without_fields_says_so_rather_than_listing_none(tmp_path: Pat
     err = error_for(tmp_path, MINIMAL, fields=[])
     assert "is not in the export" in err.message
     assert err.hint is not None and "no fields at all" in err.hint and "fields are:" not in err.hint
+
+
+def test_an_empty_tracking_category_is_an_error(tmp_path: Path) -> None:
+    err = error_for(tmp_path, MINIMAL + 'categories:\n  tracking: ""\n')
+    assert err.line == 14 and "empty: write the category's name" in err.message

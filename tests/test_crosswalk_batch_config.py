@@ -156,3 +156,13 @@ def test_sheet_index_stays_a_number_and_names_stay_text(batch_dir: Path) -> None
     batch = load_batch(write(batch_dir, BASIC.replace('  delimiter: ","', "  sheet: 0") + "name: 2015\n"))
     assert batch.reader_options["sheet"] == 0
     assert batch.name == "2015"
+
+
+@pytest.mark.parametrize("key", ["tracking", "needs_categories"])
+def test_an_empty_category_name_is_an_error_not_a_silent_none(batch_dir: Path, key: str) -> None:
+    """The batch's `tracking: ""` fell back to the crosswalk's, the crosswalk's meant none at all."""
+    with pytest.raises(ConfigError) as err:
+        load_batch(write(batch_dir, BASIC + f'categories:\n  {key}: "  "\n'))
+    assert (
+        err.value.line == 8 and "empty: write the category's name, or leave the key out" in err.value.message
+    )

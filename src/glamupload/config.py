@@ -22,7 +22,7 @@ from glamupload.errors import ConfigError
 from glamupload.licenses import RightsDeclarations
 from glamupload.readers.folder import export_files, glob_base, is_glob
 from glamupload.sdc.model import QID_PATTERN
-from glamupload.yamlconfig import Loc, LocatedYaml, load_yaml, validate
+from glamupload.yamlconfig import CategoryName, Loc, LocatedYaml, load_yaml, validate
 
 QId = Annotated[str, StringConstraints(pattern=f"^{QID_PATTERN}$")]
 
@@ -71,8 +71,8 @@ class BatchCategories(Strict):
     category ``needs_categories``; ``contributed``, ``collections`` and ``parents`` describe the category
     pages ``glamupload pages`` creates."""
 
-    tracking: str | None = None
-    needs_categories: str | None = None
+    tracking: CategoryName | None = None
+    needs_categories: CategoryName | None = None
     extra: list[str] = []
     contributed: str | None = None
     collections: list[str] = []

@@ -48,7 +48,15 @@ from glamupload.transforms import (
     run_chain,
 )
 from glamupload.wikitext import Wikitext, load_template_catalogue, trusted
-from glamupload.yamlconfig import Loc, LocatedYaml, did_you_mean, load_yaml, regex_problem, validate
+from glamupload.yamlconfig import (
+    CategoryName,
+    Loc,
+    LocatedYaml,
+    did_you_mean,
+    load_yaml,
+    regex_problem,
+    validate,
+)
 
 
 class Strict(BaseModel):
@@ -201,8 +209,8 @@ class Categories(Strict):
     fixed: list[str] = []
     from_: list[Source] = Field([], alias="from")
     provenance: list[Source] = []
-    tracking: str | None = None
-    needs_categories: str | None = None
+    tracking: CategoryName | None = None
+    needs_categories: CategoryName | None = None
 
 
 class Filename(Strict):

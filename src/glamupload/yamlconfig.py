@@ -15,10 +15,10 @@ import types
 import typing
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from glamupload.errors import ConfigError
 
@@ -149,6 +149,17 @@ def suggest(name: str, valid: Iterable[str]) -> str | None:
         lowered = {v.casefold(): v for v in valid}
         matches = [lowered[m] for m in difflib.get_close_matches(name.casefold(), lowered, n=1, cutoff=0.6)]
     return matches[0] if matches else None
+
+
+def _named(value: str) -> str:
+    if not value.strip():
+        raise ValueError("empty: write the category's name, or leave the key out")
+    return value.strip()
+
+
+#: A category a config names (``tracking:``): ``""`` meant "none" in one file and "the crosswalk's" in
+#: the other, without a word, so it is refused.
+CategoryName = Annotated[str, AfterValidator(_named)]
 
 
 def regex_problem(pattern: str) -> str | None:
