@@ -227,3 +227,15 @@ def test_only_must_name_records_of_the_plan(tmp_path: Path) -> None:
             db.check_only(["R1", "R1x", "Q7"])
         assert err.value.message == "--only R1x, Q7: no such record in this batch's plan"
         assert err.value.hint == "did you mean R1?"
+
+
+def test_a_row_whose_status_glamupload_does_not_know_is_named_not_left_out_of_the_total(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.sqlite"
+    with BatchState(path) as db:
+        db.store_plan(_plan("A", "B"), {})
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE files SET status = 'done' WHERE record_id = 'B'")
+    with BatchState(path) as db, pytest.raises(StateError, match=r"1 file row\(s\) have the status 'done'"):
+        db.counts()  # it said 1 file in all

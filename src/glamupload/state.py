@@ -1139,7 +1139,15 @@ class BatchState:
         found = {
             str(r[0]): int(r[1]) for r in self._read("SELECT status, COUNT(*) FROM files GROUP BY status")
         }
-        counts = {status.value: int(found.get(status.value, 0)) for status in FileStatus}
+        known = {status.value for status in FileStatus}
+        if unknown := sorted(set(found) - known):
+            # a hand-edited or damaged row: left out, the total would be short by it without a word
+            raise StateError(
+                f"{found[unknown[0]]} file row(s) have the status {unknown[0]!r}, which glamupload does not "
+                f"know (it writes {', '.join(sorted(known))})",
+                file=self.path,
+            )
+        counts = {status.value: found.get(status.value, 0) for status in FileStatus}
         counts["total"] = sum(counts.values())
         return counts
 
