@@ -461,6 +461,7 @@ def test_sizes_understood(text: str, expected: dict[str, str]) -> None:
         "Gewicht: 2,5 g",
         "23 mm",
         "Höhe: 5 cm; Breite: 6 mm",
+        "Höhe: 55 cm; Höhe: 62 cm",  # two heights (frame and picture?): it was {{Size|height=62}}
         "1 x 2 x 3 x 4 cm",
         "large",
         "١٢ x ٣٤ cm",  # Arabic-Indic digits: {{Size}} reads ASCII ones only

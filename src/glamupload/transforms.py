@@ -1120,7 +1120,8 @@ def _size(s: str) -> dict[str, str] | None:
 
 
 def _labelled(segments: list[str], labels: dict[str, str], unit_end: str) -> dict[str, str] | None:
-    """Segments ``<label> [:] <number> [<unit>]``, one unit for all (given once or on every segment)."""
+    """Segments ``<label> [:] <number> [<unit>]``, one unit for all (given once or on every segment), each
+    dimension once (or twice with the same number)."""
     found: dict[str, str] = {}
     unit = None
     for segment in segments:
@@ -1133,7 +1134,9 @@ def _labelled(segments: list[str], labels: dict[str, str], unit_end: str) -> dic
         if unit is not None and seg_unit != unit:
             return None
         unit = seg_unit
-        found[labels[m.group(1)]] = m.group(2).replace(",", ".")
+        dimension, number = labels[m.group(1)], m.group(2).replace(",", ".")
+        if found.setdefault(dimension, number) != number:  # "Höhe: 55 cm; Höhe: 62 cm": two parts
+            return None  # of the object, or a mistake; as text, with the warning, never the last one
     if not found or unit is None:
         return None
     return {"unit": unit, **found}
