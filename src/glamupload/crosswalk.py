@@ -29,7 +29,7 @@ from glamupload.resources import mappings_dir
 from glamupload.sdc.model import PID
 from glamupload.sdc.model import QID as SDC_QID
 from glamupload.sdc.model import table as sdc_table
-from glamupload.timelimits import pattern_limit
+from glamupload.timelimits import PatternLimit
 from glamupload.titles import FilenamePattern
 from glamupload.transforms import (
     Context,
@@ -102,7 +102,7 @@ class Condition(Strict):
             return bool(values) == self.present
         if self.equals is not None or self.in_ is not None:
             return any(normalise_key(v) in self._wanted for v in values)
-        with pattern_limit(self.matches or "", f"the condition on {', '.join(self.fields)}", values):
+        with PatternLimit(self.matches or "", f"the condition on {', '.join(self.fields)}", values):
             return any(re.search(self.matches or "", v) for v in values)
 
 

@@ -43,7 +43,7 @@ from glamupload.problems import Problem, ProblemCode
 from glamupload.readers import open_export
 from glamupload.resources import mappings_dir
 from glamupload.sdc.model import QID
-from glamupload.timelimits import pattern_limit
+from glamupload.timelimits import PatternLimit
 from glamupload.wikitext import (
     LANGUAGE_CODE,
     Contained,
@@ -371,7 +371,7 @@ def keep(values: Values, ctx: Context, matches: Regex, invert: bool = False) -> 
     ``keep: '^[^,]+, [^,]+$'`` keeps "Surname, Given" names from a column that also holds ship names.
     """
     regex = re.compile(matches)
-    with pattern_limit(matches, ctx.field, values):
+    with PatternLimit(matches, ctx.field, values):
         return [v for v in values if bool(regex.search(v)) != invert]
 
 
@@ -392,7 +392,7 @@ def replace(values: Values, ctx: Context, pattern: Regex, with_: str = "") -> Va
     ``replace: {pattern: "^Ram: ", with: ""}``; ``with`` may use groups (``\\1``).
     """
     regex = re.compile(pattern)
-    with pattern_limit(pattern, ctx.field, values):
+    with PatternLimit(pattern, ctx.field, values):
         return [regex.sub(with_, str(v)) for v in values]
 
 

@@ -674,7 +674,7 @@ def _render(page: jinja2.Template, context: Mapping[str, object]) -> str:
     itself, a loop that runs out of time), is a ConfigError naming its file and line; a value's problem
     stays the value's."""
     try:
-        with timelimits.limited():
+        with timelimits.TimeLimit():
             return page.render(**context).strip()
     except GlamuploadError:
         raise
