@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
 
+from glamupload.config import load_batch
 from glamupload.errors import ConfigError, InputError
+from glamupload.plan import plan_batch
 from glamupload.readers import detect_format, oai_dc, open_export
 from glamupload.readers.base import NAMESPACES
 from glamupload.readers.lido import FIELDS
@@ -75,11 +78,12 @@ def test_kenom_image_rights_are_cc_by_nc_and_record_rights_cc_by() -> None:
     assert len(records) == 20
     assert sum(len(r.get("images")) for r in records) == 32
     for record in records:
-        assert record.get("imageRights") == CC_BY_NC
-        assert record.get("recordRights") == CC_BY
+        # every statement of the resource: the two rights types KENOM names, and the licence
+        assert record.get("imageRights") == ["Urheberrecht", "Verwertungsrecht", CC_BY_NC]
+        assert record.get("recordRights") == ["Verwertungsrecht", "Urheberrecht", CC_BY]
         assert record.get("workRights") is None
         for image in record.get("images"):
-            assert image["rights"] == CC_BY_NC
+            assert image["rights"] == ["Urheberrecht", "Verwertungsrecht", CC_BY_NC]
             assert image["rights_label"] == "Namensnennung - Nicht kommerziell 4.0 (CC BY-NC 4.0)"
             # the provided (full-size) IIIF representation, not the 300 px preview
             assert image["url"].endswith("/full/full/0/default.jpg")
@@ -620,3 +624,50 @@ def test_records_keep_their_element_only_when_the_crosswalk_reads_an_xpath(tmp_p
     record = next(iter(xpath.reader))
     assert record.element is not None
     assert xpath.draft(record).files[0].params["depicted people"] == "Man-Made Object"
+
+
+# --- several statements, several creators (tests/data/lido-rights, constructed) --------------------------
+
+LIDO_RIGHTS = Path(__file__).parent / "data" / "lido-rights"
+
+
+def _planned_lido(tmp_path: Path, export: str) -> dict[str, Any]:
+    shutil.copy(LIDO_RIGHTS / export, tmp_path / "export.xml")
+    (tmp_path / "batch.yaml").write_text(
+        "export: {path: export.xml}\ncrosswalk: lido\n"
+        "categories: {tracking: Media contributed by Museum X}\n",
+        encoding="utf-8",
+    )
+    return {p.record_id: p.license for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+
+
+def test_every_rights_statement_of_a_resource_or_work_is_judged(tmp_path: Path) -> None:
+    """Only the first URI counted: a CC BY URI beside "Nur für nicht-kommerzielle Nutzung", "Alle Rechte
+    vorbehalten" or an InC URI was {{cc-by-4.0}}, and a work's CC0 before an InC {{CC0}}."""
+    [record] = [
+        r for r in open_export(LIDO_RIGHTS / "several-statements.xml") if r.get("lidoRecID") == "L10a"
+    ]
+    assert record.get("imageRights") == [
+        "http://creativecommons.org/licenses/by/4.0/",
+        "Nur für nicht-kommerzielle Nutzung",
+    ]
+    verdicts = _planned_lido(tmp_path, "several-statements.xml")
+    for record_id in ("L10a", "L10b", "L10c", "L10d", "W2"):
+        assert verdicts[record_id].verdict == "reject", (record_id, verdicts[record_id].reason)
+
+
+def test_a_co_creators_death_that_is_no_year_makes_the_death_unknown(tmp_path: Path) -> None:
+    """Deaths "1930" and "20. Jh." were compared as 1930 and 20, so the work was PD by 1930."""
+    deaths = {
+        r.get("lidoRecID"): r.get("creatorDeath") for r in open_export(LIDO_RIGHTS / "co-creator-deaths.xml")
+    }
+    assert deaths == {"D1": None, "D2": None, "D3": "20. Jh."}  # D3 has one creator: its text, read later
+    verdicts = _planned_lido(tmp_path, "co-creator-deaths.xml")
+    assert {record_id: v.verdict for record_id, v in verdicts.items()} == {
+        "D1": "review",
+        "D2": "review",
+        "D3": "review",
+    }
+    assert (
+        "the creator died" not in verdicts["D1"].reason and "the creator died 1999" in verdicts["D3"].reason
+    )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import islice
@@ -92,7 +92,7 @@ def _name_score(name: str, words: Iterable[str]) -> float:
     return 1.5 if any(len(w) > 3 and re.search(rf"\b{re.escape(w)}\b", full) for w in normals) else 0.0
 
 
-def _fraction(values: list[str], test: Any) -> float:
+def _fraction(values: Sequence[Any], test: Any) -> float:
     return sum(1 for v in values if test(v)) / len(values) if values else 0.0
 
 
@@ -135,8 +135,9 @@ class _Sniffer:
             return (
                 (2.5 * share, f"{share:.0%} of sampled values read as dates") if share >= 0.5 else (0.0, None)
             )
-        if sniff == "license":
-            share = _fraction(values[:40], _is_license)
+        if sniff == "license":  # per record: a LIDO rights value lists "Urheberrecht" beside the licence
+            statements = [[v.strip() for v in as_values(r.get(name)) if v.strip()] for r in self.records]
+            share = _fraction([s for s in statements if s][:40], lambda found: any(map(_is_license, found)))
             return (
                 (3.0 * share, f"{share:.0%} of sampled values are licences") if share >= 0.5 else (0.0, None)
             )

@@ -40,7 +40,7 @@ from glamupload.resources import mappings_dir
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _LIDO_TYPE = f"{{{NAMESPACES['lido']}}}type"
-_YEAR = re.compile(r"-?\d{1,4}")
+_YEAR = re.compile(r"(-?\d{1,4})(?:-\d\d(?:-\d\d)?)?")
 
 FIELDS = [
     "lidoRecID", "objectPublishedID", "recordID", "recordLink", "recordSource", "title", "objectWorkType",
@@ -150,21 +150,29 @@ def _is_creation(event: etree._Element) -> bool:
     return not keys.isdisjoint(_choices()["creation_events"])
 
 
-def _rights(sets: Iterable[etree._Element]) -> tuple[str | None, str | None]:
-    """``(value, label)`` of a rights statement: the first concept URI found (a licence URI), else a term.
+def _rights(sets: Iterable[etree._Element]) -> tuple[str | list[str] | None, str | None]:
+    """``(statements, label)`` of the rights: every concept URI (a licence URI), and the term of each
+    rights type that has none; the label is the first licence URI's term, else the first term.
 
-    Exports list several rights per resource (copyright holder, exploitation right, licence); the one with a
-    URI is the machine-readable licence, which is what the licence engine needs.
+    Exports list several rights per resource (copyright holder, exploitation right, licence). All of
+    them go to the licence engine, which judges them together: only the first URI, as before, let a CC BY
+    URI stand beside "Nur für nicht-kommerzielle Nutzung", "Alle Rechte vorbehalten" or an InC URI
+    (and the verdict hung on the elements' order). A term it does not know beside a licence changes
+    nothing ("Urheberrecht").
     """
-    first_label: str | None = None
+    statements: list[str] = []
+    labels: list[str] = []
+    licence_label: str | None = None
     for rights_set in sets:
         for rights_type in _all(rights_set, "lido:rightsType"):
             uri = _first(rights_type, _CONCEPT_URIS)
             label = concept_label(rights_type)
-            if uri:
-                return uri, label
-            first_label = first_label or label
-    return first_label, first_label
+            if uri or label:
+                statements.append(uri or label or "")
+            labels += [label] if label else []
+            licence_label = licence_label or (label if uri else None)
+    unique = list(dict.fromkeys(statements))
+    return (unique[0] if len(unique) == 1 else unique or None), licence_label or next(iter(labels), None)
 
 
 def _pixels(representation: etree._Element) -> int:
@@ -198,7 +206,7 @@ def _image_url(resource_set: etree._Element) -> str | None:
     return max(tied, key=lambda item: _pixels(item[0]))[1]  # max keeps the first of equals
 
 
-def _images(admin: etree._Element | None) -> list[dict[str, str]]:
+def _images(admin: etree._Element | None) -> list[dict[str, str | list[str]]]:
     images = []
     for resource_set in _all(admin, "lido:resourceWrap/lido:resourceSet"):
         url = _image_url(resource_set)
@@ -251,7 +259,11 @@ def _role_group(role: etree._Element | None) -> str:
 
 
 def _last_death(creators: list[dict[str, str | None]]) -> str | None:
-    """The latest death date, only if every creator has one: copyright terms run from the last death."""
+    """The latest death date, only if every creator has one: copyright terms run from the last death.
+    One creator's date is given as it is ("20. Jh.": the crosswalk's year transform reads it); of
+    several, each must be an ISO date to be compared ("20. Jh." is no year 20, "1950er" no 1950)."""
+    if len(creators) == 1:
+        return creators[0]["death"]
     deaths = [(_year(creator["death"]), creator["death"]) for creator in creators]
     if not deaths or any(year is None for year, _ in deaths):
         return None
@@ -259,9 +271,10 @@ def _last_death(creators: list[dict[str, str | None]]) -> str | None:
 
 
 def _year(date: str | None) -> int | None:
-    """The (possibly negative) year an ISO-like LIDO date starts with: ``1510-05-17`` → 1510."""
-    match = _YEAR.match(date or "")
-    return int(match.group(0)) if match else None
+    """The (possibly negative) year of an ISO-like LIDO date: ``1510-05-17`` → 1510; None for any
+    other form."""
+    match = _YEAR.fullmatch(date or "")
+    return int(match.group(1)) if match else None
 
 
 def _titles(record: etree._Element) -> tuple[str | None, dict[str, str]]:
