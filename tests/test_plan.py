@@ -847,3 +847,28 @@ def test_facts_that_are_no_year_or_no_country_are_named_not_taken(tmp_path: Path
         "country 'SWE' is not a two-letter ISO 3166 code (SE, DE…)",
     ]
     assert planned.license.verdict == "review" and planned.license.work.rule == "no-dates"
+
+
+def test_a_photograph_of_a_painting_is_no_photograph_that_is_its_own_work(tmp_path: Path) -> None:
+    """Dublin Core types "Gemälde" and "Photograph": any photo type made the file its own work, so a CC
+    BY-SA scan of a 1975 painting by a living painter was accepted as the photograph's licence."""
+    folder = tmp_path / "dc"
+    shutil.copytree(ROOT / "tests" / "golden" / "dublin-core", folder)
+    export = folder / "oai_dc.xml"
+    text = export.read_text(encoding="utf-8").replace(
+        "<dc:type>Photograph</dc:type>", "<dc:type>Gemälde</dc:type><dc:type>Photograph</dc:type>"
+    )
+    text = text.replace("<dc:date>ca. 1905</dc:date>", "<dc:date>1975</dc:date>")
+    export.write_text(
+        text.replace("http://creativecommons.org/publicdomain/zero/1.0/", "CC BY-SA 4.0"), encoding="utf-8"
+    )
+    painting = list(plan_batch(load_batch(folder / "batch.yaml")))[0]
+    assert (
+        painting.license.verdict == "review" and "the photograph is the work" not in painting.license.reason
+    )
+    assert (
+        Problem(
+            "rights.facts.kind", "the kinds disagree (2d, photo): the kind is left open", ProblemCode.FACT
+        )
+        in painting.warnings
+    )

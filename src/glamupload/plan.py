@@ -563,6 +563,9 @@ class Planner:
                 found[name] = int(value)
             elif name == "kind" and value not in KINDS:
                 ctx.warn(f"kind {value!r} is not one of {', '.join(KINDS)}", ProblemCode.FACT)
+            elif name == "kind" and len(kinds := list(dict.fromkeys(str(v).strip() for v in values))) > 1:
+                # "Gemälde" and "Fotografie": a photograph of a painting, not a photograph that is the work
+                ctx.warn(f"the kinds disagree ({', '.join(kinds)}): the kind is left open", ProblemCode.FACT)
             elif name == "country" and not _COUNTRY.fullmatch(value):
                 # "SWE", "Sverige": read as a country it would have had the default term, silently
                 ctx.warn(f"country {value!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT)
