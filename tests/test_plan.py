@@ -872,3 +872,19 @@ def test_a_photograph_of_a_painting_is_no_photograph_that_is_its_own_work(tmp_pa
         )
         in painting.warnings
     )
+
+
+def test_a_co_creator_without_a_death_in_a_json_list_makes_the_death_unknown(tmp_path: Path) -> None:
+    """``creators[].death`` gave only the deaths that are there: Bob's null, missing, "" or "unknown"
+    death vanished, and Anna's 1930 made the 1925 work {{PD-old-auto-expired}}."""
+    folder = tmp_path / "json"
+    shutil.copytree(ROOT / "tests" / "data" / "json-creators", folder)
+    (folder / "batch.yaml").write_text(
+        "export: {path: export.json}\ncrosswalk: crosswalk.yaml\ninstitution: {name: Example Museum}\n",
+        encoding="utf-8",
+    )
+    verdicts = {p.record_id: p.license for p in plan_batch(load_batch(folder / "batch.yaml"))}
+    assert "deathyear=1931" in verdicts["J1"].wikitext  # both known: the later
+    for record_id in ("J8", "J9", "J10", "J11"):
+        assert verdicts[record_id].verdict == "review", record_id
+        assert "no death year for the creator" in verdicts[record_id].reason

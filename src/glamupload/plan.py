@@ -549,6 +549,8 @@ class Planner:
             value = str(values[0]).strip()
             if name == "death_year":
                 years = [str(v).strip() for v in values]
+                if _fewer_than_elements(source, view, len(years)):
+                    continue  # a creator of the list without a death (null, missing, "unknown"): unknown
                 if unknown := [y for y in years if not _is_year(y)]:
                     # a name the table has no year for is a death not known, which the verdict says;
                     # digits that are no year are a mistake of the export or the chain
@@ -729,6 +731,18 @@ def _outcome(function: Any, *args: Any) -> Any:
 
 #: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
 _YEAR = re.compile(r"-?[0-9]{1,6}")
+
+
+def _fewer_than_elements(source: CompiledSource, view: Any, count: int) -> bool:
+    """Whether a path through a list (``creators[].death``) gave fewer values than the list has elements:
+    an element without one (``null``, missing, or a text the chain dropped) is a creator whose death is
+    not known, which the path alone would silently leave out."""
+    for path in source.spec.field:
+        head, through, _ = path.rpartition("[].")
+        elements = view.get(head) if through else None
+        if isinstance(elements, list) and len(elements) > count:
+            return True
+    return False
 
 
 #: A source country as the licence table names them: an ISO 3166-1 alpha-2 code.
