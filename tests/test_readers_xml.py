@@ -671,3 +671,8 @@ def test_a_co_creators_death_that_is_no_year_makes_the_death_unknown(tmp_path: P
     assert (
         "the creator died" not in verdicts["D1"].reason and "the creator died 1999" in verdicts["D3"].reason
     )
+
+
+def test_a_former_repository_is_not_where_the_object_is() -> None:
+    [record] = open_export(LIDO_RIGHTS / "former-repository.xml")
+    assert (record.get("repositoryName"), record.get("workID")) == ("Museum Neu", "NEU-1")  # was Sammlung Alt

@@ -330,10 +330,14 @@ def _identification_fields(descriptive: etree._Element | None) -> dict[str, Any]
     """What the object is and where it is kept (objectClassificationWrap, objectIdentificationWrap)."""
     identification = _one(descriptive, "lido:objectIdentificationWrap")
     classification = _one(descriptive, "lido:objectClassificationWrap")
-    repository = _one(identification, "lido:repositoryWrap/lido:repositorySet[lido:repositoryName]")
+    # a repositorySet of type "former" is where the object was kept: never the institution or its number
+    # when another set is there ("current", or no type)
+    sets = _all(identification, "lido:repositoryWrap/lido:repositorySet")
+    present = [r for r in sets if _key(r.get(_LIDO_TYPE, "")) != "former"] or sets
+    repository = next((r for r in present if _one(r, "lido:repositoryName") is not None), None)
     inventory = _choices()["inventory_number"]
     work_ids = sorted(
-        _all(identification, "lido:repositoryWrap/lido:repositorySet/lido:workID"),
+        [work_id for r in present for work_id in _all(r, "lido:workID")],
         key=lambda work_id: _key(work_id.get(_LIDO_TYPE, "")) not in inventory,
     )
     return {
