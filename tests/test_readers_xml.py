@@ -631,11 +631,11 @@ def test_records_keep_their_element_only_when_the_crosswalk_reads_an_xpath(tmp_p
 LIDO_RIGHTS = Path(__file__).parent / "data" / "lido-rights"
 
 
-def _planned_lido(tmp_path: Path, export: str) -> dict[str, Any]:
+def _planned_lido(tmp_path: Path, export: str, crosswalk: str = "lido") -> dict[str, Any]:
     shutil.copy(LIDO_RIGHTS / export, tmp_path / "export.xml")
     (tmp_path / "batch.yaml").write_text(
-        "export: {path: export.xml}\ncrosswalk: lido\n"
-        "categories: {tracking: Media contributed by Museum X}\n",
+        f"export: {{path: export.xml}}\ncrosswalk: {crosswalk}\n"
+        "categories: {tracking: Media contributed by Museum X}\ninstitution: {name: Museum X}\n",
         encoding="utf-8",
     )
     return {p.record_id: p.license for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
@@ -676,3 +676,10 @@ def test_a_co_creators_death_that_is_no_year_makes_the_death_unknown(tmp_path: P
 def test_a_former_repository_is_not_where_the_object_is() -> None:
     [record] = open_export(LIDO_RIGHTS / "former-repository.xml")
     assert (record.get("repositoryName"), record.get("workID")) == ("Museum Neu", "NEU-1")  # was Sammlung Alt
+
+
+@pytest.mark.parametrize("crosswalk", ["lido", "kenom"])
+def test_a_cc_by_images_rights_holder_is_credited_in_its_licence_tag(tmp_path: Path, crosswalk: str) -> None:
+    verdicts = _planned_lido(tmp_path, "rights-holder.xml", crosswalk)
+    # {{cc-by-4.0|1=…}}, or {{Licensed-PD-Art|…|cc-by-4.0|attribution=…}}: it was credited nowhere
+    assert all(v.verdict == "accept" and "=Foto: Eva Schmidt" in v.wikitext for v in verdicts.values())
