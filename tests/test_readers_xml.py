@@ -683,3 +683,16 @@ def test_a_cc_by_images_rights_holder_is_credited_in_its_licence_tag(tmp_path: P
     verdicts = _planned_lido(tmp_path, "rights-holder.xml", crosswalk)
     # {{cc-by-4.0|1=…}}, or {{Licensed-PD-Art|…|cc-by-4.0|attribution=…}}: it was credited nowhere
     assert all(v.verdict == "accept" and "=Foto: Eva Schmidt" in v.wikitext for v in verdicts.values())
+
+
+def test_commissioners_and_owners_are_no_artist_and_a_photographer_is_his_photographs(tmp_path: Path) -> None:
+    """ "Auftraggeber" Philipp II. and the owner Stadt Nürnberg were in |artist (and P170); a photograph's
+    photographer was on the page nowhere, though the licence ran from his death."""
+    shutil.copy(LIDO_RIGHTS / "roles.xml", tmp_path / "export.xml")
+    records = {r.get("lidoRecID"): r for r in open_export(tmp_path / "export.xml")}
+    assert records["L3"].get("creator.patron") == ["Philipp II. von Spanien"]
+    _planned_lido(tmp_path, "roles.xml")
+    planned = {p.record_id: p for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+    assert planned["L3"].params["artist"] == "Jakob Tischler"
+    assert planned["O1"].params["artist"] == "Hans Goldschmied"
+    assert planned["P1"].params["artist"] == "Karl Fotograf"

@@ -48,7 +48,7 @@ FIELDS = [
     "creatorBirth", "creatorDeath", "date.display", "date.earliest", "date.latest", "place", "materialsTech",
     "measurements", "subject", "creditLine", "workRights", "recordRights", "imageRights", "images",
     "imageRightsHolder", "language", "creator.artist", "creator.author", "creator.issuer", "creator.printer",
-    "creator.publisher", "creator.photographer", "creator.other",
+    "creator.publisher", "creator.photographer", "creator.patron", "creator.other",
 ]  # fmt: skip
 """Fixed fields; ``title@<lang>`` and ``measurement.<type>`` are added per record as found."""
 
@@ -392,7 +392,7 @@ def _creation_fields(descriptive: etree._Element | None) -> dict[str, Any]:
         **groups,
         "creatorRole": creators[0]["role"] if creators else None,
         "creatorBirth": creators[0]["birth"] if creators else None,
-        "creatorDeath": _last_death(creators),
+        "creatorDeath": _last_death([c for c in creators if c["group"] != "patron"]),
         "date.display": _first(dated, "lido:eventDate/lido:displayDate"),
         "date.earliest": _first(dated, "lido:eventDate/lido:date/lido:earliestDate"),
         "date.latest": _first(dated, "lido:eventDate/lido:date/lido:latestDate"),
