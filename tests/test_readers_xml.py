@@ -696,3 +696,12 @@ def test_commissioners_and_owners_are_no_artist_and_a_photographer_is_his_photog
     assert planned["L3"].params["artist"] == "Jakob Tischler"
     assert planned["O1"].params["artist"] == "Hans Goldschmied"
     assert planned["P1"].params["artist"] == "Karl Fotograf"
+
+
+def test_an_attribution_qualifier_is_shown_and_the_term_does_not_run_from_the_masters_death(
+    tmp_path: Path,
+) -> None:
+    verdicts = _planned_lido(tmp_path, "qualifiers.xml")
+    planned = {p.record_id: p for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+    assert planned["Q0"].params["artist"] == "Rembrandt (Kopie nach)"  # was "Rembrandt"
+    assert {v.verdict for v in verdicts.values()} == {"review"}  # was PD by deathyear=1669

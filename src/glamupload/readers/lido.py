@@ -229,7 +229,8 @@ def _images(admin: etree._Element | None) -> list[dict[str, str | list[str]]]:
 
 
 def _creators(events: list[etree._Element]) -> list[dict[str, str | None]]:
-    """Actors of the creation events, once each, in document order."""
+    """Actors of the creation events, once each, in document order; an attribution qualifier ("Kopie
+    nach Rembrandt") goes with the name, and leaves the death unknown."""
     creators: dict[str, dict[str, str | None]] = {}
     for event_actor in (actor for event in events for actor in _all(event, "lido:eventActor")):
         actor = _one(event_actor, "lido:actorInRole/lido:actor")
@@ -238,11 +239,15 @@ def _creators(events: list[etree._Element]) -> list[dict[str, str | None]]:
         )
         if name and name not in creators:
             role = _one(event_actor, "lido:actorInRole/lido:roleActor")
+            qualifier = _first(event_actor, "lido:actorInRole/lido:attributionQualifierActor")
             creators[name] = {
                 "role": concept_label(role),
                 "group": _role_group(role),
+                "qualifier": qualifier,
                 "birth": _first(actor, "lido:vitalDatesActor/lido:earliestDate"),
-                "death": _first(actor, "lido:vitalDatesActor/lido:latestDate"),
+                # "Kopie nach", "Werkstatt", "Nachfolger": someone else made it, perhaps long after the
+                # named artist died, so the term cannot run from his death
+                "death": None if qualifier else _first(actor, "lido:vitalDatesActor/lido:latestDate"),
             }
     return [{"name": name, **details} for name, details in creators.items()]
 
@@ -386,7 +391,10 @@ def _creation_fields(descriptive: etree._Element | None) -> dict[str, Any]:
     ]
     groups: dict[str, list[str]] = {}
     for creator in creators:
-        groups.setdefault(f"creator.{creator['group']}", []).append(str(creator["name"]))
+        shown = (
+            f"{creator['name']} ({creator['qualifier']})" if creator["qualifier"] else str(creator["name"])
+        )
+        groups.setdefault(f"creator.{creator['group']}", []).append(shown)
     return {
         "creator": [creator["name"] for creator in creators] or None,
         **groups,
