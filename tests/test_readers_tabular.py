@@ -313,6 +313,33 @@ def test_excel_sheet_by_name(workbook: Path) -> None:
     assert records[0].position == "sheet 'Objects' row 2"
 
 
+def test_excel_dates_keep_the_precision_their_format_shows(tmp_path: Path) -> None:
+    """A year typed as a date and shown as ``yyyy`` was "1925-01-01" (day precision in P571 too)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["id", "year", "month", "day", "quoted"])
+    sheet.append(
+        [
+            1,
+            dt.datetime(1925, 1, 1),
+            dt.datetime(1925, 3, 1),
+            dt.datetime(1925, 3, 7),
+            dt.datetime(1925, 1, 1),
+        ]
+    )
+    for column, number_format in zip("BCDE", ["yyyy", "mm/yyyy", "dd.mm.yyyy", '"Jahr "yyyy'], strict=True):
+        sheet[f"{column}2"].number_format = number_format
+    book.save(tmp_path / "dates.xlsx")
+    [record] = open_export(tmp_path / "dates.xlsx")
+    assert record.fields == {
+        "id": "1",
+        "year": "1925",
+        "month": "1925-03",
+        "day": "1925-03-07",
+        "quoted": "1925",
+    }
+
+
 def test_excel_sheet_by_index_and_default(workbook: Path) -> None:
     assert open_export(workbook, sheet=1).sheet == "Objects"
     assert open_export(workbook, sheet="1").sheet == "Objects"

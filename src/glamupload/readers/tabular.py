@@ -16,6 +16,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import re
 import zipfile
 import zlib
 from collections import defaultdict
@@ -321,13 +322,26 @@ class CsvReader(Reader):
 _MOJIBAKE = ("Ã", "â€", "ï»¿", "Â")
 
 
-def _cell_text(value: Any) -> Any:
-    """Excel cell → the text a person sees (dates as ISO 8601, whole numbers without ``.0``)."""
+def _cell_text(cell: Any) -> Any:
+    """Excel cell → the text a person sees: dates as ISO 8601 to the precision their format shows (a year
+    typed as a date and formatted ``yyyy`` is "1925", not 1 January; ``mm/yyyy`` is "1925-03"), whole
+    numbers without ``.0``."""
+    value = getattr(cell, "value", None)
+    if isinstance(value, (dt.datetime, dt.date)):
+        shown = [t for t in _DATE_TOKENS.findall(str(getattr(cell, "number_format", "")).casefold()) if t]
+        if shown and "d" not in "".join(shown):
+            months = any("m" in token for token in shown)
+            return value.strftime("%Y-%m") if months else f"{value.year:04d}"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return clean(value)
+
+
+#: The year, month and day parts of an Excel number format (quoted text and [colours] aside): a format
+#: with years and no day shows a year or a month, not the day the date cell holds.
+_DATE_TOKENS = re.compile(r'"[^"]*"|\[[^\]]*\]|(y+|m+|d+)')
 
 
 class ExcelReader(Reader):
@@ -341,7 +355,7 @@ class ExcelReader(Reader):
         try:
             tables = [worksheet.title for worksheet in workbook.worksheets]  # not the chart sheets
             self.sheet = self._sheet_name(workbook.sheetnames, tables, sheet)
-            header = list(next(self._rows(workbook, 1, 1), (1, ()))[1])
+            header = [getattr(cell, "value", None) for cell in next(self._rows(workbook, 1, 1), (1, ()))[1]]
         finally:
             workbook.close()
         while header and clean(header[-1]) is None:
@@ -371,7 +385,7 @@ class ExcelReader(Reader):
         line = first - 1
         try:
             for line, row in enumerate(
-                workbook[self.sheet].iter_rows(min_row=first, max_row=last, values_only=True), start=first
+                workbook[self.sheet].iter_rows(min_row=first, max_row=last), start=first
             ):
                 yield line, row
         except (ElementTree.ParseError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as exc:
@@ -422,7 +436,9 @@ class ExcelReader(Reader):
         try:
             for line, row in self._rows(workbook, 2):
                 problem = None
-                if len(row) > width and any(clean(cell) is not None for cell in row[width:]):
+                if len(row) > width and any(
+                    clean(getattr(c, "value", None)) is not None for c in row[width:]
+                ):
                     problem = ReadProblem(
                         f"row has values beyond the last named column ({width} columns in the header row)",
                         "give every used column a header",
