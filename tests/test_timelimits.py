@@ -48,6 +48,20 @@ def test_the_limit_ends_with_its_block_and_a_stray_alarm_is_harmless() -> None:
     signal.raise_signal(signal.SIGALRM)  # someone's alarm outside a block: ignored, not TooSlow
 
 
+def test_under_a_watch_only_limited_work_is_stopped_and_by_its_own_clock() -> None:
+    """A record's planning arms one timer (``Watch``); other work in it (an image read) may take as long
+    as it takes, and a pattern gets its whole limit from when it began."""
+    with timelimits.Watch(0.2):
+        time.sleep(0.35)  # the timer fires meanwhile: nothing limited runs, so nothing is stopped
+        started = time.monotonic()
+        with pytest.raises(timelimits.TooSlow), timelimits.TimeLimit(0.2):
+            re.search(CATASTROPHIC, SLOW_VALUE)
+        assert 0.15 < time.monotonic() - started < 3
+        with timelimits.TimeLimit(0.2):
+            pass  # fast work under the watch: no timer of its own, nothing raised
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_the_programs_own_timer_stands() -> None:
     fired: list[int] = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))

@@ -287,7 +287,8 @@ class Planner:
         and categories (``finish`` renders the pages once the names are known). A crosswalk pattern
         that runs out of time stops the batch: the next record would hang on it too."""
         try:
-            return self._draft(record)
+            with timelimits.Watch():  # one timer for the record's patterns, not one each
+                return self._draft(record)
         except timelimits.TooSlow as slow:
             raise ConfigError(
                 f"{record.position} of the export: {slow}",
@@ -624,6 +625,12 @@ class Planner:
     ) -> list[tuple[PlannedFile, LocalFile | None]]:
         """The record's planned files once the ``Namer`` named them: problems in their order, the
         pages rendered and checked (each links the record's other files)."""
+        with timelimits.Watch():  # one timer for the record's page renders
+            return self._finish(record, allocation)
+
+    def _finish(
+        self, record: RecordDraft, allocation: RecordAllocation
+    ) -> list[tuple[PlannedFile, LocalFile | None]]:
         names = [name for name, _ in allocation.names]
         taken = [name for name in names if name]
         out = []
