@@ -636,7 +636,12 @@ def page(values: Values, ctx: Context, namespace: Literal["Institution", "Creato
 
 def normalise_key(value: str) -> str:
     """How lookup keys are compared: Unicode NFC, case-folded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", str(value)).casefold().split())
+    return _normalised_key(str(value))
+
+
+@lru_cache(maxsize=8192)  # a record's conditions and lookups meet the same few values again and again
+def _normalised_key(value: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", value).casefold().split())
 
 
 @dataclass
