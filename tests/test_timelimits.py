@@ -71,6 +71,7 @@ def test_the_programs_own_timer_stands() -> None:
             time.sleep(0.15)  # past the block's limit: the block runs unlimited, nothing raised
         time.sleep(0.4)
         assert fired == [signal.SIGALRM]
+        assert timelimits._started is None  # no clock left behind for a later watch to stop work by
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

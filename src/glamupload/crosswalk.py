@@ -13,11 +13,12 @@ import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from glamupload.caching import MISSING, Memo
 from glamupload.errors import ConfigError
@@ -79,7 +80,6 @@ class Condition(Strict):
     in_: list[str] | None = Field(None, alias="in")
     matches: str | None = None
     present: bool | None = None
-    _wanted: frozenset[str] = PrivateAttr(frozenset())
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
@@ -88,20 +88,25 @@ class Condition(Strict):
             raise ValueError("a condition needs exactly one of: equals, in, matches, present")
         if self.matches is not None and (problem := regex_problem(self.matches)) is not None:
             raise ValueError(f"matches: not a regular expression ({problem})")
-        wanted = [self.equals] if self.equals is not None else self.in_ or []
-        self._wanted = frozenset(normalise_key(v) for v in wanted)
         return self
 
     @property
     def fields(self) -> list[str]:
         return [self.field] if isinstance(self.field, str) else self.field
 
+    @cached_property
+    def wanted(self) -> frozenset[str]:
+        """``equals``/``in`` as ``normalise_key`` folds them (made once: a condition is asked per record)."""
+        return frozenset(
+            normalise_key(v) for v in ([self.equals] if self.equals is not None else self.in_ or [])
+        )
+
     def holds(self, record: FieldSource) -> bool:
         values = [v.strip() for name in self.fields for v in as_values(record.get(name))]
         if self.present is not None:
             return bool(values) == self.present
         if self.equals is not None or self.in_ is not None:
-            return any(normalise_key(v) in self._wanted for v in values)
+            return any(normalise_key(v) in self.wanted for v in values)
         with PatternLimit(self.matches or "", f"the condition on {', '.join(self.fields)}", values):
             return any(re.search(self.matches or "", v) for v in values)
 

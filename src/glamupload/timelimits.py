@@ -33,6 +33,7 @@ class TooSlow(Exception):
 
 
 _armed = False  #: a timer of ours is set (by a ``Watch``)
+_watching: int | None = None  #: the thread whose watch it is (the main thread's)
 _started: float | None = None  #: when the limited work running now began (None: none is)
 _limit = LIMIT_SECONDS  #: that work's limit
 
@@ -79,7 +80,7 @@ class Watch:
         self._own = False
 
     def __enter__(self) -> None:
-        global _armed
+        global _armed, _watching
         if _armed or not _main_thread() or not _ready():
             return
         outer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
@@ -87,11 +88,13 @@ class Watch:
             signal.setitimer(signal.ITIMER_REAL, *outer)
             return
         _armed = self._own = True
+        _watching = threading.get_ident()
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
-        global _armed
+        global _armed, _watching
         if self._own:
             _armed = self._own = False
+            _watching = None
             signal.setitimer(signal.ITIMER_REAL, 0)
 
 
@@ -101,28 +104,30 @@ class TimeLimit:
     beside a timer of the program's own, the work runs unlimited. A class, not a generator: it runs
     ~10 times a record, and a generator's overhead was as large as the work."""
 
-    __slots__ = ("_outer", "_watch", "seconds")
+    __slots__ = ("_began", "_watch", "seconds")
 
     def __init__(self, seconds: float | None = None) -> None:
         self.seconds = LIMIT_SECONDS if seconds is None else seconds
-        self._outer: float | None = None
+        self._began = False  #: this block set the clock (it is the outermost, in the watched thread)
         self._watch: Watch | None = None
 
     def __enter__(self) -> None:
         global _started, _limit
-        self._outer = _started
-        if _started is not None or not _main_thread():
+        mine = _watching == threading.get_ident() if _armed else _main_thread()
+        if _started is not None or not mine:
             return
         if not _armed:
             self._watch = Watch(self.seconds)
             self._watch.__enter__()
         _limit = self.seconds
         _started = time.monotonic()
+        self._began = True
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
         global _started
-        if self._outer is None and _main_thread():
+        if self._began:
             _started = None
+            self._began = False
         if self._watch is not None:
             self._watch.__exit__(kind, error, tb)
             self._watch = None
