@@ -888,3 +888,40 @@ def test_a_co_creator_without_a_death_in_a_json_list_makes_the_death_unknown(tmp
     for record_id in ("J8", "J9", "J10", "J11"):
         assert verdicts[record_id].verdict == "review", record_id
         assert "no death year for the creator" in verdicts[record_id].reason
+
+
+@pytest.mark.parametrize(
+    "death_year",
+    [
+        '{field: ["creators[].death", "engravers[].death"], transforms: [{year: latest}]}',
+        '{field: "engravers[].death", when: {field: id, equals: none}, '
+        'otherwise: {field: "creators[].death", transforms: [{year: latest}]}}',
+    ],
+    ids=["two-lists", "otherwise"],
+)
+def test_a_missing_death_is_found_in_each_list_and_in_the_branch_that_gave_the_years(
+    tmp_path: Path, death_year: str
+) -> None:
+    """A reviewer's cases: Bob's null death hidden by two engravers' years in a second list, or read
+    through an ``otherwise`` the check did not look into; both were {{PD-old-auto-expired}}."""
+    folder = tmp_path / "json"
+    shutil.copytree(ROOT / "tests" / "data" / "json-creators", folder)
+    records = json.loads((folder / "export.json").read_text(encoding="utf-8"))
+    for record in records:
+        record["engravers"] = [
+            {"name": "Stecher, Carl", "death": 1880},
+            {"name": "Stecher, Dora", "death": 1881},
+        ]
+    (folder / "export.json").write_text(json.dumps(records), encoding="utf-8")
+    crosswalk = folder / "crosswalk.yaml"
+    text = crosswalk.read_text(encoding="utf-8")
+    old = '    death_year: {field: "creators[].death", transforms: [{year: latest}]}\n'
+    assert old in text
+    crosswalk.write_text(text.replace(old, f"    death_year: {death_year}\n"), encoding="utf-8")
+    (folder / "batch.yaml").write_text(
+        "export: {path: export.json}\ncrosswalk: crosswalk.yaml\ninstitution: {name: Example Museum}\n",
+        encoding="utf-8",
+    )
+    verdicts = {p.record_id: p.license for p in plan_batch(load_batch(folder / "batch.yaml"))}
+    assert verdicts["J1"].verdict == "accept"
+    assert [r for r in ("J8", "J9", "J10", "J11") if verdicts[r].verdict != "review"] == []

@@ -742,14 +742,22 @@ _YEAR = re.compile(r"-?[0-9]{1,6}")
 
 def _fewer_than_elements(source: CompiledSource, view: Any, count: int) -> bool:
     """Whether a path through a list (``creators[].death``) gave fewer values than the list has elements:
-    an element without one (``null``, missing, or a text the chain dropped) is a creator whose death is
-    not known, which the path alone would silently leave out."""
-    for path in source.spec.field:
-        head, through, _ = path.rpartition("[].")
-        elements = view.get(head) if through else None
-        if isinstance(elements, list) and len(elements) > count:
+    an element without one (``null``, missing) is a creator whose death is not known, which the path
+    alone would silently leave out. Checked on the branch that gave the values (the ``otherwise`` when
+    the condition does not hold), path by path; a branch that reads only such paths must also keep
+    every value it read (a text the chain dropped: "unknown")."""
+    branch = source
+    while branch.otherwise is not None and branch.spec.when is not None and not branch.spec.when.holds(view):
+        branch = branch.otherwise
+    lists = [path for path in branch.spec.field if "[]." in path]
+    present = 0
+    for path in lists:
+        elements = view.get(path.rpartition("[].")[0])
+        given = len(as_values(view.get(path)))
+        if isinstance(elements, list) and len(elements) > given:
             return True
-    return False
+        present += given
+    return bool(lists) and len(lists) == len(branch.spec.field) and count < present
 
 
 #: A source country as the licence table names them: an ISO 3166-1 alpha-2 code.
