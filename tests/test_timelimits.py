@@ -62,6 +62,23 @@ def test_under_a_watch_only_limited_work_is_stopped_and_by_its_own_clock() -> No
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+def test_a_block_a_signal_cut_short_leaves_nothing_that_stops_later_work(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A reviewer's case: the timer firing on the very instruction that ends a block left the clock (and
+    a block's own watch) set with no timer pending: later blocks ran unlimited, and the next record's
+    watch stopped work that no limit covered."""
+    monkeypatch.setattr(timelimits, "_armed", True)
+    monkeypatch.setattr(timelimits, "_watching", threading.get_ident())
+    monkeypatch.setattr(timelimits, "_started", time.monotonic() - 60)
+    with pytest.raises(timelimits.TooSlow), timelimits.TimeLimit(0.2):  # limited again
+        re.search(CATASTROPHIC, SLOW_VALUE)
+    monkeypatch.setattr(timelimits, "_started", time.monotonic() - 60)  # and outside any block:
+    with timelimits.Watch(0.1):
+        time.sleep(0.3)  # nothing limited runs: nothing is stopped
+    assert (timelimits._armed, timelimits._started) == (False, None)
+
+
 def test_the_programs_own_timer_stands() -> None:
     fired: list[int] = []
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))

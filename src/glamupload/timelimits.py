@@ -31,6 +31,9 @@ LIMIT_SECONDS = 10.0
 class TooSlow(Exception):
     """The limit passed (raised from the signal handler, inside the slow work)."""
 
+    def __init__(self, message: str = "it ran longer than its time limit and was stopped") -> None:
+        super().__init__(message)
+
 
 _armed = False  #: a timer of ours is set (by a ``Watch``)
 _watching: int | None = None  #: the thread whose watch it is (the main thread's)
@@ -45,7 +48,8 @@ def _expired(signum: int, frame: FrameType | None) -> None:
         return
     now = time.monotonic()
     started = _started
-    if started is not None and now - started >= _limit:
+    ending = frame is not None and frame.f_code in _ENDING  # the block's work is done: it ends now
+    if started is not None and now - started >= _limit and not ending:
         raise TooSlow
     left = _limit - (now - started) if started is not None else _limit
     signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
@@ -68,6 +72,18 @@ def _ready() -> bool:
     return True
 
 
+def _stale() -> bool:
+    """Whether the state says a block or watch is running though no timer of ours is pending: a signal
+    that cut a block short between its work and its end (the timer fired on the very instruction that
+    ends it) left it so. Checked only where it matters (a watch begins; a block finds the clock set)."""
+    return _watching == threading.get_ident() and signal.getitimer(signal.ITIMER_REAL)[0] == 0
+
+
+def _reset() -> None:
+    global _armed, _watching, _started
+    _armed, _watching, _started = False, None, None
+
+
 class Watch:
     """A stretch of work (a record's planning) whose limited blocks then cost no system call: the timer
     is armed once for the stretch, and each ``TimeLimit`` inside only notes when it began. Without a
@@ -80,7 +96,9 @@ class Watch:
         self._own = False
 
     def __enter__(self) -> None:
-        global _armed, _watching
+        global _armed, _watching, _started
+        if _armed and _stale():
+            _reset()
         if _armed or not _main_thread() or not _ready():
             return
         outer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
@@ -89,6 +107,7 @@ class Watch:
             return
         _armed = self._own = True
         _watching = threading.get_ident()
+        _started = None  # no block runs unwatched here: a clock still set is one a signal cut short
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
         global _armed, _watching
@@ -113,24 +132,40 @@ class TimeLimit:
 
     def __enter__(self) -> None:
         global _started, _limit
+        if _started is not None and _stale():
+            _reset()
         mine = _watching == threading.get_ident() if _armed else _main_thread()
         if _started is not None or not mine:
             return
-        if not _armed:
-            self._watch = Watch(self.seconds)
-            self._watch.__enter__()
-        _limit = self.seconds
-        _started = time.monotonic()
-        self._began = True
+        try:  # a Ctrl-C in here must not leave a timer or a clock behind (no __exit__ follows)
+            if not _armed:
+                self._watch = Watch(self.seconds)
+                self._watch.__enter__()
+            _limit = self.seconds
+            self._began = True
+            _started = time.monotonic()
+        except BaseException:
+            self._end()
+            raise
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: object) -> None:
+        while True:
+            try:
+                self._end()
+                return
+            except TooSlow:  # the timer fired as the block ended: not the block's to stop; end it again
+                continue
+
+    def _end(self) -> None:
+        """Stop the clock, then the block's own watch; safe to run again if the timer interrupts it
+        (once the clock is stopped, the timer raises nothing)."""
         global _started
         if self._began:
             _started = None
             self._began = False
-        if self._watch is not None:
-            self._watch.__exit__(kind, error, tb)
-            self._watch = None
+        watch, self._watch = self._watch, None
+        if watch is not None:
+            watch.__exit__(None, None, None)
 
 
 class PatternLimit(TimeLimit):
@@ -157,3 +192,15 @@ class PatternLimit(TimeLimit):
                 f"{self.where}: the regular expression {self.pattern!r} took more than {self.seconds:g} s "
                 f"on {value} and was stopped"
             ) from None
+
+
+#: The code that ends a block: a timer firing there is too late to be the block's (raising there would
+#: leave the clock running or the message lost).
+_ENDING = frozenset(
+    {
+        TimeLimit.__exit__.__code__,
+        TimeLimit._end.__code__,
+        PatternLimit.__exit__.__code__,
+        Watch.__exit__.__code__,
+    }
+)
