@@ -696,6 +696,11 @@ def test_commissioners_and_owners_are_no_artist_and_a_photographer_is_his_photog
     assert planned["L3"].params["artist"] == "Jakob Tischler"
     assert planned["O1"].params["artist"] == "Hans Goldschmied"
     assert planned["P1"].params["artist"] == "Karl Fotograf"
+    # a publisher is no author of the work: a row of its own
+    assert "author" not in planned["L13"].params
+    assert (
+        planned["L13"].params["other_fields_1"] == "{{Information field|name=Publisher|value=Verlag Muster}}"
+    )
 
 
 def test_an_attribution_qualifier_is_shown_and_the_term_does_not_run_from_the_masters_death(
