@@ -21,6 +21,7 @@ from mediainfo_standin import MediaInfoStandIn
 from sdc_support import standin_wiki, write_batch_files
 from upload_support import make_image, upload_batch
 
+from glamupload.accounts import sandbox_account
 from glamupload.cli import cli
 from glamupload.config import BatchConfig, load_batch
 from glamupload.errors import ConfigError
@@ -28,7 +29,7 @@ from glamupload.sdc.model import ItemValue, Snak, Statement
 from glamupload.sdc.write import EntityWriter, SdcOptions, write_batch
 from glamupload.state import BatchState, EntityStatus
 from glamupload.update import UpdateOptions, UpdateRun, write_report
-from glamupload.wiki import Wiki
+from glamupload.wiki import Wiki, resolve_target
 
 HERE = Path(__file__).parent
 
@@ -195,3 +196,39 @@ def test_a_mistyped_only_is_refused_by_update_and_sdc_as_by_upload(
         run.run(UpdateOptions(only=["O2"]))
     with BatchState(batch.state_path) as db, pytest.raises(ConfigError, match="--only O2: no such record"):
         EntityWriter(db, wiki, batch_name="test", options=SdcOptions(only=["O2"])).run()
+
+
+def test_a_page_deleted_and_made_again_by_someone_else_is_not_updated(
+    sandbox_wiki: Any, uploader: Wiki, tmp_path: Path
+) -> None:
+    """After an update, an administrator deleted the file and uploaded other bytes under its name with
+    the old page text: the next update edited that page as glamupload's ("updated", exit 0)."""
+    batch = batch_of(tmp_path, [("R1", "Första", "Q1")])
+    crosswalk = json.loads((tmp_path / "crosswalk.yaml").read_text(encoding="utf-8"))
+    crosswalk["params"] = {"description": "title", "author": "caption"}
+    (tmp_path / "crosswalk.yaml").write_text(json.dumps(crosswalk), encoding="utf-8")
+    batch = load_batch(batch.path)
+    assert upload_batch(batch, uploader).counts["uploaded"] == 1
+    export(tmp_path, [("R1", "Andra", "Q1")])
+    with UpdateRun(load_batch(batch.path), uploader) as run:
+        assert run.run().counts == {"updated": 1}
+    with BatchState(batch.state_path, read_only=True) as db:
+        (row,) = db.rows()
+    title = row.wiki_title or ""
+    text = uploader.page_revisions([title])[title]["text"]  # type: ignore[index]
+    admin = Wiki(
+        resolve_target("sandbox", Path(sandbox_wiki.dir)), sandbox_account(Path(sandbox_wiki.dir), "admin")
+    )
+    admin.call({"action": "delete", "title": title, "reason": "test"}, write=True)
+    other = make_image(tmp_path / "other.png", f"{tmp_path.name}-other")
+    name = title.removeprefix("File:")
+    params = {"action": "upload", "filename": name, "text": text, "comment": "another", "ignorewarnings": 1}
+    reply = admin.call(params, files={"file": (name, other.read_bytes())}, write=True)["upload"]
+    assert reply["result"] == "Success"  # past the was-deleted warning
+    export(tmp_path, [("R1", "Tredje", "Q1")])
+    with UpdateRun(load_batch(batch.path), uploader) as run:
+        result = run.run()
+    [file] = result.files
+    assert file.outcome == "needs_person" and "no longer on the wiki" in file.reason
+    assert result.exit_status == 1
+    assert uploader.page_revisions([title])[title]["text"] == text  # type: ignore[index]

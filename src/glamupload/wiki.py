@@ -673,6 +673,15 @@ class Wiki:
             params["basetimestamp"] = base_timestamp
         return self.call({"action": "edit", **params}, write=True)["edit"]
 
+    def missing_revisions(self, revids: Iterable[int]) -> set[int]:
+        """Those of ``revids`` the wiki no longer has (deleted with their page), 50 per request."""
+        gone: set[int] = set()
+        for group in chunked(sorted(set(revids))):
+            reply = self.api("query", revids="|".join(map(str, group)))["query"]
+            bad = reply.get("badrevids") or {}
+            gone.update(int(entry["revid"]) for entry in (bad.values() if isinstance(bad, dict) else bad))
+        return gone
+
     def first_revision(self, title: str) -> dict[str, Any] | None:
         """The page's first revision (revid, user, timestamp, comment, text), None when it is missing."""
         found = self._revisions(title, rvdir="newer", rvlimit=1, rvprop="ids|user|timestamp|comment|content")

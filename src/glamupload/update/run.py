@@ -213,6 +213,9 @@ class _Context:
     stored: dict[str, PageRow]
     current: Mapping[str, dict[str, Any] | None]
     account: str | None
+    #: the revisions glamupload last wrote that the wiki no longer has: the page was deleted since (and
+    #: perhaps made again, by someone else, with other bytes)
+    gone: set[int] = field(default_factory=set)
     files: list[FileUpdate] = field(default_factory=list)
 
 
@@ -255,11 +258,14 @@ class UpdateRun(StateRun):
             if not options.dry_run:
                 self._reconcile(rows, account)
                 self._pace()
+            stored = self.db.pages(r.key for r in rows)
+            written = [p.base.revid for p in stored.values() if p.base.parts and p.base.revid is not None]
             context = _Context(
                 self._plan(),
-                self.db.pages(r.key for r in rows),
+                stored,
                 self.wiki.page_revisions(_title(r) for r in rows),
                 account,
+                self.wiki.missing_revisions(written) if written else set(),
             )
             for row in rows:
                 done = self._one(row, context, options.dry_run)
@@ -358,7 +364,7 @@ class UpdateRun(StateRun):
             return FileUpdate(
                 row.record_id, title, UpdateOutcome.NOT_PLANNED, reason=reason, deletion_tag=tag
             )
-        base = self._base(row, stored, current, context.account)
+        base = self._base(row, stored, current, context)
         if isinstance(base, str):
             return self._hold(row, title, stored, base, tag, dry_run)
         held = _held(row.planned, new)
@@ -448,13 +454,21 @@ class UpdateRun(StateRun):
         return replace(result, outcome=UpdateOutcome.FAILED, reason=reason)
 
     def _base(
-        self, row: FileRow, stored: PageRow | None, current: Mapping[str, Any], account: str | None
+        self, row: FileRow, stored: PageRow | None, current: Mapping[str, Any], context: _Context
     ) -> _Base | str:
         """What glamupload last wrote: the state's record, or for a page never updated, the upload
         itself (the row's plan, frozen when it was uploaded), when the page's history shows it: the
         latest revision (no one edited since) or else the first one is glamupload's upload. A reason
-        for a person when it is not."""
+        for a person when it is not (also when the revision glamupload wrote was deleted with the page:
+        the page there now is another's, whatever its text)."""
+        account = context.account
         if stored is not None and stored.base.parts:
+            if stored.base.revid in context.gone:
+                return (
+                    f"revision {stored.base.revid}, which glamupload wrote, is no longer on the wiki: the "
+                    "page was deleted and made again since (perhaps with another file), so it is not "
+                    "glamupload's to update: look at it by hand"
+                )
             return _Base(stored.base, PageParts.from_json(stored.base.parts))
         uploaded = row.planned.wikitext
         first: Mapping[str, Any] | None = current
