@@ -210,6 +210,11 @@ class LicenseTable(_Strict):
         return [(re.compile(p), f" {word} ") for p, word in self.synonyms.items()]
 
     @functools.cached_property
+    def ports(self) -> frozenset[str]:
+        """Every jurisdiction port of any version ("de", "se"): a word after a CC name that may be one."""
+        return frozenset(port for listed in self.cc_ports.values() for port in listed)
+
+    @functools.cached_property
     def tags_by_name(self) -> dict[str, CommonsTag]:
         return {_tag_key(tag.name): tag for tag in self.commons_tags}
 
@@ -502,11 +507,10 @@ def recognise(value: str, table: LicenseTable | None = None) -> list[Match]:
         entry = table.by_uri.get(f"vocab/{m.group(1)}/{m.group(2)}")
         matches.append(Match(entry or _unknown(m.group(0)), m.group(0)))
     text = normalise_text(value, table)
-    ports = {port for listed in table.cc_ports.values() for port in listed}
     for m in _CC_TEXT.finditer(text):
         kind = "-".join(re.findall(r"by|sa|nc|nd", m.group(1)))
         base = f"licenses/{kind}/{m.group(2)}" if m.group(2) else None
-        if base and m.group(3) in ports:  # "CC BY-SA 3.0 DE" is the German port, as its URI would be
+        if base and m.group(3) in table.ports:  # "CC BY-SA 3.0 DE" is the German port, as its URI would be
             matches.extend(_match_cc(base, m.group(3), m.group(0).strip(), table))
             continue
         entry = table.by_uri.get(base) if base else table.by_id.get(f"cc-{kind}")
