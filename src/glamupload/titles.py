@@ -404,9 +404,12 @@ class DigestTable:
     def _bytes(text: str) -> bytes:
         return text.encode("utf-8", "surrogatepass")  # an id from JSON may hold a lone surrogate
 
+    def _key(self, name: str) -> bytes:
+        return hashlib.blake2b(self._bytes(name), digest_size=16).digest()
+
     def claim(self, name: str, record_id: str) -> str | None:
         """Give ``name`` to ``record_id`` when it has no owner yet (None); else return its owner."""
-        key = hashlib.blake2b(self._bytes(name), digest_size=16).digest()
+        key = self._key(name)
         if self._db.execute(
             "INSERT OR IGNORE INTO owner VALUES (?, ?)", (key, self._bytes(record_id))
         ).rowcount:
@@ -416,5 +419,6 @@ class DigestTable:
 
     def give(self, name: str, record_id: str) -> None:
         """Make ``record_id`` the owner of ``name`` (claimed before)."""
-        key = hashlib.blake2b(self._bytes(name), digest_size=16).digest()
-        self._db.execute("UPDATE owner SET record_id = ? WHERE name = ?", (self._bytes(record_id), key))
+        self._db.execute(
+            "UPDATE owner SET record_id = ? WHERE name = ?", (self._bytes(record_id), self._key(name))
+        )
