@@ -520,15 +520,25 @@ _BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
 def _in_catalogue_order(surname: str, given: str) -> bool:
     """Whether "surname, given" reads as a person's name: no lower-case word before the comma but a
     particle (af, van, de…), and not only lower-case words after it."""
-    particles = {w.casefold() for w in vocabulary()["names"]["particles"]}
+    particles = _particles()
     lower = [w for w in surname.split() if w[:1].islower() and w.casefold() not in particles]
     return not lower and any(w[:1].isupper() for w in given.split())
 
 
 def is_organisation(name: str) -> bool:
     """True when a name has a word that only organisations carry (Ltd., GmbH, AB, Museum, Verlag...)."""
-    words = {w.casefold().rstrip(".") for w in vocabulary()["names"]["organisation_words"]}
+    words = _organisation_words()
     return any(token.rstrip(".").casefold() in words for token in re.findall(r"[\w.&/]+", name))
+
+
+@cache  # the word lists are read for every name: folded once
+def _particles() -> frozenset[str]:
+    return frozenset(w.casefold() for w in vocabulary()["names"]["particles"])
+
+
+@cache
+def _organisation_words() -> frozenset[str]:
+    return frozenset(w.casefold().rstrip(".") for w in vocabulary()["names"]["organisation_words"])
 
 
 @transform("strip_html")
