@@ -161,7 +161,7 @@ def _rights(sets: Iterable[etree._Element]) -> tuple[str | list[str] | None, str
     nothing ("Urheberrecht").
     """
     statements: list[str] = []
-    labels: list[str] = []
+    first_label: str | None = None
     licence_label: str | None = None
     for rights_set in sets:
         for rights_type in _all(rights_set, "lido:rightsType"):
@@ -169,10 +169,10 @@ def _rights(sets: Iterable[etree._Element]) -> tuple[str | list[str] | None, str
             label = concept_label(rights_type)
             if uri or label:
                 statements.append(uri or label or "")
-            labels += [label] if label else []
+            first_label = first_label or label
             licence_label = licence_label or (label if uri else None)
     unique = list(dict.fromkeys(statements))
-    return (unique[0] if len(unique) == 1 else unique or None), licence_label or next(iter(labels), None)
+    return (unique[0] if len(unique) == 1 else unique or None), licence_label or first_label
 
 
 def _pixels(representation: etree._Element) -> int:
