@@ -396,6 +396,13 @@ class CompiledSource:
         found = self._values(record, own, batch_values)
         return _Result(tuple(found), tuple((p.message, p.code) for p in own.warnings))
 
+    def branch(self, record: FieldSource) -> CompiledSource | None:
+        """The source that gives this record's values: this one, or (its condition failing) the
+        ``otherwise`` chain's; None when none does."""
+        if self.spec.when is None or self.spec.when.holds(record):
+            return self
+        return self.otherwise.branch(record) if self.otherwise is not None else None
+
     def _values(self, record: FieldSource, ctx: Context, batch_values: Mapping[str, Any]) -> Values:
         if self.spec.when is not None and not self.spec.when.holds(record):
             return self.otherwise.values(record, ctx, batch_values) if self.otherwise is not None else []

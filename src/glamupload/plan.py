@@ -746,9 +746,9 @@ def _fewer_than_elements(source: CompiledSource, view: Any, count: int) -> bool:
     alone would silently leave out. Checked on the branch that gave the values (the ``otherwise`` when
     the condition does not hold), path by path; a branch that reads only such paths must also keep
     every value it read (a text the chain dropped: "unknown")."""
-    branch = source
-    while branch.otherwise is not None and branch.spec.when is not None and not branch.spec.when.holds(view):
-        branch = branch.otherwise
+    branch = source.branch(view)
+    if branch is None:
+        return False
     lists = [path for path in branch.spec.field if "[]." in path]
     present = 0
     for path in lists:
