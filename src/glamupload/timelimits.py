@@ -11,7 +11,7 @@ a library caller's own thread runs the work unlimited, as Python would.
 
 A record's planning is one :class:`Watch` (the timer armed once), inside which each limited block only
 notes when it began: the timer, when it fires, stops a block that has run its limit and otherwise looks
-again when the running block would reach it. So a regular expression costs no system call (~0.5 µs);
+again when the running block would reach it. So a regular expression costs no system call (~0.3 µs);
 alone, a :class:`TimeLimit` arms the timer itself.
 """
 
