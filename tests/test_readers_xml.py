@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from lxml import etree
@@ -12,6 +11,7 @@ from lxml import etree
 from glamupload.config import load_batch
 from glamupload.errors import ConfigError, InputError
 from glamupload.plan import plan_batch
+from glamupload.planned import PlannedFile
 from glamupload.readers import detect_format, oai_dc, open_export
 from glamupload.readers.base import NAMESPACES
 from glamupload.readers.lido import FIELDS
@@ -631,14 +631,14 @@ def test_records_keep_their_element_only_when_the_crosswalk_reads_an_xpath(tmp_p
 LIDO_RIGHTS = Path(__file__).parent / "data" / "lido-rights"
 
 
-def _planned_lido(tmp_path: Path, export: str, crosswalk: str = "lido") -> dict[str, Any]:
+def _planned_lido(tmp_path: Path, export: str, crosswalk: str = "lido") -> dict[str, PlannedFile]:
     shutil.copy(LIDO_RIGHTS / export, tmp_path / "export.xml")
     (tmp_path / "batch.yaml").write_text(
         f"export: {{path: export.xml}}\ncrosswalk: {crosswalk}\n"
         "categories: {tracking: Media contributed by Museum X}\ninstitution: {name: Museum X}\n",
         encoding="utf-8",
     )
-    return {p.record_id: p.license for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+    return {p.record_id: p for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
 
 
 def test_every_rights_statement_of_a_resource_or_work_is_judged(tmp_path: Path) -> None:
@@ -651,7 +651,7 @@ def test_every_rights_statement_of_a_resource_or_work_is_judged(tmp_path: Path) 
         "http://creativecommons.org/licenses/by/4.0/",
         "Nur für nicht-kommerzielle Nutzung",
     ]
-    verdicts = _planned_lido(tmp_path, "several-statements.xml")
+    verdicts = {r: p.license for r, p in _planned_lido(tmp_path, "several-statements.xml").items()}
     for record_id in ("L10a", "L10b", "L10c", "L10d", "W2"):
         assert verdicts[record_id].verdict == "reject", (record_id, verdicts[record_id].reason)
 
@@ -662,7 +662,7 @@ def test_a_co_creators_death_that_is_no_year_makes_the_death_unknown(tmp_path: P
         r.get("lidoRecID"): r.get("creatorDeath") for r in open_export(LIDO_RIGHTS / "co-creator-deaths.xml")
     }
     assert deaths == {"D1": None, "D2": None, "D3": "20. Jh."}  # D3 has one creator: its text, read later
-    verdicts = _planned_lido(tmp_path, "co-creator-deaths.xml")
+    verdicts = {r: p.license for r, p in _planned_lido(tmp_path, "co-creator-deaths.xml").items()}
     assert {record_id: v.verdict for record_id, v in verdicts.items()} == {
         "D1": "review",
         "D2": "review",
@@ -680,19 +680,17 @@ def test_a_former_repository_is_not_where_the_object_is() -> None:
 
 @pytest.mark.parametrize("crosswalk", ["lido", "kenom"])
 def test_a_cc_by_images_rights_holder_is_credited_in_its_licence_tag(tmp_path: Path, crosswalk: str) -> None:
-    verdicts = _planned_lido(tmp_path, "rights-holder.xml", crosswalk)
+    verdicts = [p.license for p in _planned_lido(tmp_path, "rights-holder.xml", crosswalk).values()]
     # {{cc-by-4.0|1=…}}, or {{Licensed-PD-Art|…|cc-by-4.0|attribution=…}}: it was credited nowhere
-    assert all(v.verdict == "accept" and "=Foto: Eva Schmidt" in v.wikitext for v in verdicts.values())
+    assert all(v.verdict == "accept" and "=Foto: Eva Schmidt" in v.wikitext for v in verdicts)
 
 
 def test_commissioners_and_owners_are_no_artist_and_a_photographer_is_his_photographs(tmp_path: Path) -> None:
     """ "Auftraggeber" Philipp II. and the owner Stadt Nürnberg were in |artist (and P170); a photograph's
     photographer was on the page nowhere, though the licence ran from his death."""
-    shutil.copy(LIDO_RIGHTS / "roles.xml", tmp_path / "export.xml")
-    records = {r.get("lidoRecID"): r for r in open_export(tmp_path / "export.xml")}
+    records = {r.get("lidoRecID"): r for r in open_export(LIDO_RIGHTS / "roles.xml")}
     assert records["L3"].get("creator.patron") == ["Philipp II. von Spanien"]
-    _planned_lido(tmp_path, "roles.xml")
-    planned = {p.record_id: p for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+    planned = _planned_lido(tmp_path, "roles.xml")
     assert planned["L3"].params["artist"] == "Jakob Tischler"
     assert planned["O1"].params["artist"] == "Hans Goldschmied"
     assert planned["P1"].params["artist"] == "Karl Fotograf"
@@ -706,7 +704,6 @@ def test_commissioners_and_owners_are_no_artist_and_a_photographer_is_his_photog
 def test_an_attribution_qualifier_is_shown_and_the_term_does_not_run_from_the_masters_death(
     tmp_path: Path,
 ) -> None:
-    verdicts = _planned_lido(tmp_path, "qualifiers.xml")
-    planned = {p.record_id: p for p in plan_batch(load_batch(tmp_path / "batch.yaml"))}
+    planned = _planned_lido(tmp_path, "qualifiers.xml")
     assert planned["Q0"].params["artist"] == "Rembrandt (Kopie nach)"  # was "Rembrandt"
-    assert {v.verdict for v in verdicts.values()} == {"review"}  # was PD by deathyear=1669
+    assert {p.license.verdict for p in planned.values()} == {"review"}  # was PD by deathyear=1669
