@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from glamupload.errors import ConfigError
-from glamupload.state import BatchState
+from glamupload.state import BatchState, ForeignState
 from glamupload.upload.run import bind_to_wiki
 from glamupload.wiki import Target
 
@@ -63,3 +63,51 @@ def test_sandbox_targets_carry_their_instance(sandbox_wiki) -> None:  # type: ig
     target = resolve_target("sandbox", Path(sandbox_wiki.dir))
     assert target.identity.startswith(f"{sandbox_wiki.api} (sandbox ")
     assert resolve_target("commons").identity == resolve_target("commons").api
+
+
+def test_a_state_belongs_to_one_batch(tmp_path: Path) -> None:
+    """The first batch that opens a state for writing claims it; another batch's id is refused, for
+    writing and for reading, naming both and the way out; a reader never claims."""
+    path = tmp_path / "a.state.sqlite"
+    with BatchState(path, batch_id="a-12345678") as db:
+        assert db.meta("batch") == "a-12345678"
+    with BatchState(path, batch_id="a-12345678"):
+        pass  # the same batch, again
+    for read_only in (False, True):
+        with pytest.raises(ForeignState) as refused:
+            BatchState(path, read_only=read_only, batch_id="b-87654321")
+        assert "belongs to the batch a-12345678, not to b-87654321" in str(refused.value)
+        assert "leave --state out" in str(refused.value)
+    unclaimed = tmp_path / "old.state.sqlite"
+    with BatchState(unclaimed):
+        pass  # a state made before batches were recorded
+    with BatchState(unclaimed, read_only=True, batch_id="b-87654321") as db:
+        assert db.meta("batch") is None
+    with BatchState(unclaimed, batch_id="b-87654321") as db:
+        assert db.meta("batch") == "b-87654321"
+
+
+def test_status_and_planning_refuse_another_batchs_state(tmp_path: Path) -> None:
+    """``--state`` with another batch's file: status (no wiki) and planning (which reads the names the
+    state holds) stop with the one line instead of counting or holding the other batch's rows."""
+    from cli_support import write_batch
+
+    from glamupload.config import load_batch
+    from glamupload.plan import Planner
+    from glamupload.upload.run import batch_status
+
+    def named(folder: Path) -> Path:
+        batch = write_batch(folder, folder.name, 2)
+        batch.write_text(f"name: {folder.name}\n" + batch.read_text(encoding="utf-8"), encoding="utf-8")
+        return batch
+
+    first = load_batch(named(tmp_path / "one"))
+    with BatchState(first.state_path, batch_id=first.batch_id):
+        pass
+    second = load_batch(named(tmp_path / "two"), state=first.state_path)
+    assert second.batch_id != first.batch_id
+    with pytest.raises(ForeignState):
+        batch_status(second)
+    with pytest.raises(ForeignState):
+        Planner.open(second).namer()
+    assert batch_status(first).counts["total"] == 0

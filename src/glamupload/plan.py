@@ -277,7 +277,7 @@ class Planner:
         state = self.batch.state_path
         if not state.is_file():
             return Namer(self.crosswalk)
-        with BatchState(state, read_only=True) as db:
+        with BatchState(state, read_only=True, batch_id=self.batch.batch_id) as db:
             return Namer(self.crosswalk, db.held_names())
 
     # -- the first stage: everything but the names ----------------------------------------------

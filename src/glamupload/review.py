@@ -62,19 +62,20 @@ def _advice(row: FileRow) -> tuple[bool, str]:
     )
 
 
-def _open(state_path: Path, *, read_only: bool = False) -> BatchState:
+def _open(state_path: Path, *, read_only: bool = False, batch_id: str | None = None) -> BatchState:
     if not state_path.exists():
         raise ConfigError(
             "nothing uploaded yet, so nothing to review",
             file=state_path,
             hint="run `glamupload upload` first",
         )
-    return BatchState(state_path, read_only=read_only)
+    return BatchState(state_path, read_only=read_only, batch_id=batch_id)
 
 
-def waiting(state_path: Path) -> list[Waiting]:
-    """The batch's files that need review, in plan order (reads the state database only)."""
-    with _open(state_path, read_only=True) as db:  # a listing works beside a running upload
+def waiting(state_path: Path, batch_id: str | None = None) -> list[Waiting]:
+    """The batch's files that need review, in plan order (reads the state database only; with the
+    batch's id, refused when the state is another batch's)."""
+    with _open(state_path, read_only=True, batch_id=batch_id) as db:  # works beside a running upload
         rows = db.rows([FileStatus.NEEDS_REVIEW])
     return [
         Waiting(r.record_id, r.filename, r.error_code or "", r.error_message or "", *_advice(r)) for r in rows
@@ -82,7 +83,12 @@ def waiting(state_path: Path) -> list[Waiting]:
 
 
 def decide(
-    state_path: Path, decisions: Mapping[str, Decision], *, reviewer: str, reason: str
+    state_path: Path,
+    decisions: Mapping[str, Decision],
+    *,
+    reviewer: str,
+    reason: str,
+    batch_id: str | None = None,
 ) -> list[FileRow]:
     """Apply ``decisions`` (record id → ``accept`` or ``skip``) to every needs-review file of those
     records, in one transaction; returns the rows decided.
@@ -92,7 +98,7 @@ def decide(
     the record, and no decision is recorded.
     """
     who, why = _signed(reviewer, reason)
-    with _open(state_path) as db:
+    with _open(state_path, batch_id=batch_id) as db:
         decided = _checked(db, decisions)
         db.decide(decided, who, why)
     return [row for row, _ in decided]
@@ -152,7 +158,11 @@ def decide_records(
     The state is opened once, as for ``decide`` (a running upload refuses it: ``StateInUse``, exit 7),
     and held until both are recorded; the state's decisions are checked before anything is written."""
     with ExitStack() as stack:  # before any upload there is no state: every decision is a licence one
-        db = stack.enter_context(_open(batch.state_path)) if batch.state_path.exists() else None
+        db = (
+            stack.enter_context(_open(batch.state_path, batch_id=batch.batch_id))
+            if batch.state_path.exists()
+            else None
+        )
         held = {row.record_id for row in db.rows([FileStatus.NEEDS_REVIEW])} if db is not None else set()
         warned = {
             record: Decision.ACCEPT if decision == "accept" else Decision.SKIP
@@ -296,10 +306,10 @@ class UpdateConflict:
         return {name: value for name, value in asdict(self).items() if name != "key"}
 
 
-def update_conflicts(state_path: Path) -> list[UpdateConflict]:
+def update_conflicts(state_path: Path, batch_id: str | None = None) -> list[UpdateConflict]:
     """The update conflicts waiting for a reviewer, pages' then structured data's, each in plan order
     (reads the state database only)."""
-    with _open(state_path, read_only=True) as db:  # beside a running upload
+    with _open(state_path, read_only=True, batch_id=batch_id) as db:  # beside a running upload
         found = [
             UpdateConflict(p.record_id, p.title, c.part, c.base, c.wiki, c.new, key=p.key)
             for p in db.page_problems()
@@ -323,7 +333,12 @@ def update_conflicts(state_path: Path) -> list[UpdateConflict]:
 
 
 def decide_update_conflicts(
-    state_path: Path, decisions: Mapping[tuple[str, str], Decision], *, reviewer: str, reason: str
+    state_path: Path,
+    decisions: Mapping[tuple[str, str], Decision],
+    *,
+    reviewer: str,
+    reason: str,
+    batch_id: str | None = None,
 ) -> list[UpdateConflict]:
     """Apply ``decisions`` ((record id, part) → ``accept`` or ``skip``) to update conflicts, in one
     transaction; the next ``update`` acts on them. A decision holds for the part on each of the record's
@@ -332,9 +347,9 @@ def decide_update_conflicts(
     if not reviewer.strip() or not reason.strip():
         raise ConfigError("a decision needs the reviewer's name and a reason (--by and --reason)")
     waiting: dict[tuple[str, str], list[UpdateConflict]] = {}
-    for conflict in update_conflicts(state_path):
+    for conflict in update_conflicts(state_path, batch_id):
         waiting.setdefault((conflict.record_id, conflict.part), []).append(conflict)
-    with _open(state_path) as db:
+    with _open(state_path, batch_id=batch_id) as db:
         decided: list[tuple[str, str, str | None, Decision]] = []
         for (record_id, part), decision in decisions.items():
             found = waiting.get((record_id, part))

@@ -693,6 +693,19 @@ def _count_sql(
     return f"SELECT COUNT(*) FROM ({sql})", args
 
 
+class ForeignState(ConfigError):
+    """The state database belongs to another batch (or to this one under its former name)."""
+
+    def __init__(self, path: Path, recorded: str, batch_id: str) -> None:
+        super().__init__(
+            f"this state database belongs to the batch {recorded}, not to {batch_id}",
+            file=path,
+            hint="each batch keeps its own state: leave --state out to use this batch's own, or pass the "
+            "file this batch's uploads used (a batch's id is its name and institution: if you changed "
+            "either, change it back)",
+        )
+
+
 class BatchState:
     """The state database of one batch (WAL mode; safe to share between the threads of one run).
 
@@ -702,7 +715,7 @@ class BatchState:
     :class:`StateError` (or :class:`StateInUse`) naming the file; a failed change is rolled back whole.
     """
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, batch_id: str | None = None) -> None:
         self.path = path
         self.read_only = read_only
         self._lock = threading.RLock()
@@ -742,9 +755,23 @@ class BatchState:
                 raise ConfigError(
                     f"state database has schema {version}, this glamupload reads {SCHEMA_VERSION}", file=path
                 )
+            if batch_id is not None:
+                self._claim(batch_id)
         except BaseException:
             self.close()
             raise
+
+    def _claim(self, batch_id: str) -> None:
+        """Tie the state to one batch (``BatchConfig.batch_id``): another batch's state (``--state`` with
+        the wrong file) would mix two batches' rows in one plan, and its finished rows would count as this
+        batch's. A state made before batches were recorded takes the first batch that opens it for
+        writing."""
+        recorded = self.meta("batch")
+        if recorded is None:
+            if not self.read_only:
+                self.set_meta("batch", batch_id)
+        elif recorded != batch_id:
+            raise ForeignState(self.path, recorded, batch_id)
 
     def close(self) -> None:
         with suppress(sqlite3.Error, AttributeError):

@@ -123,8 +123,8 @@ def review_command(
 def _list(batch: BatchConfig, as_json: bool) -> None:
     """What waits for a person: licence groups, files held back by wiki warnings, update conflicts."""
     licences = review.licence_reviews(batch)
-    warnings = review.waiting(batch.state_path) if batch.state_path.exists() else []
-    conflicts = review.update_conflicts(batch.state_path) if batch.state_path.exists() else []
+    warnings = review.waiting(batch.state_path, batch.batch_id) if batch.state_path.exists() else []
+    conflicts = review.update_conflicts(batch.state_path, batch.batch_id) if batch.state_path.exists() else []
     if as_json:
         emit_json(
             {
@@ -180,7 +180,9 @@ def _decide_updates(
     reason: str,
 ) -> None:
     chosen = {**dict.fromkeys(accept_update, Decision.ACCEPT), **dict.fromkeys(keep_wiki, Decision.SKIP)}
-    review.decide_update_conflicts(batch.state_path, chosen, reviewer=reviewer, reason=reason)
+    review.decide_update_conflicts(
+        batch.state_path, chosen, reviewer=reviewer, reason=reason, batch_id=batch.batch_id
+    )
     click.echo(
         f"Decided {len(chosen)} update conflict(s); the next `glamupload update` applies them.", err=True
     )

@@ -67,7 +67,7 @@ class StateRun:
     def __init__(self, batch: BatchConfig, wiki: Wiki) -> None:
         self.batch = batch
         self.wiki = wiki
-        self.db = BatchState(batch.state_path)
+        self.db = BatchState(batch.state_path, batch_id=batch.batch_id)
         try:
             bind_to_wiki(self.db, wiki, batch.state_path)
         except BaseException:
@@ -183,5 +183,5 @@ def batch_status(batch: BatchConfig) -> BatchStatus:
     if not batch.state_path.exists():
         counts = {**{s.value: 0 for s in FileStatus}, "total": 0}
         return BatchStatus(str(batch.state_path), False, counts, ())
-    with BatchState(batch.state_path, read_only=True) as db:
+    with BatchState(batch.state_path, read_only=True, batch_id=batch.batch_id) as db:
         return db.status()
