@@ -304,6 +304,19 @@ CONDITIONS = [
     "Not CC BY 4.0",
     "Ej CC BY 4.0",
     "Public domain, for research only",
+    # a copyright notice names the holder of the licence; the condition beside both still counts
+    "© Sjöhistoriska museet, CC BY 4.0, ej kommersiellt bruk",
+    "(c) Museum Folkwang, CC BY-SA 4.0, no modifications",
+]
+
+#: A collecting society (VG Bild-Kunst, BUS, ADAGP, …) manages the rights of works in copyright; a free
+#: licence beside it is likely the photograph's only.
+SOCIETIES = [
+    "https://creativecommons.org/licenses/by-sa/4.0/ Urheberrecht VG Bild-Kunst",
+    "CC BY-SA 4.0, © VG Bild-Kunst, Bonn 2015",
+    "CC BY 4.0 © BUS 2015",
+    "CC0 1.0 / © ADAGP, Paris",
+    "CC BY 4.0, Bildrecht Wien",
 ]
 
 
@@ -313,6 +326,28 @@ def test_a_condition_beside_a_free_license_goes_to_review(text: str) -> None:
     assert (result.verdict, result.license_id) == ("review", "condition")
     assert "names a condition beside the license" in result.reason and "(found '" in result.reason
     assert not result.wikitext
+
+
+@pytest.mark.parametrize("text", SOCIETIES)
+def test_a_collecting_society_beside_a_free_license_goes_to_review(text: str) -> None:
+    result = judge_value(text, Facts(death_year=1850, created=1840, kind="photo", current_year=YEAR))
+    assert (result.verdict, result.license_id) == ("review", "collecting-society")
+    assert "names a collecting society" in result.reason and not result.wikitext
+
+
+def test_a_collecting_society_in_the_works_statement_holds_a_free_scan() -> None:
+    """The case found: a CC0 scan of a painting whose own statement is "CC BY-SA … VG Bild-Kunst"."""
+    result = judge_value(
+        "CC0",
+        Facts(kind="2d", current_year=YEAR),
+        work_rights=["https://creativecommons.org/licenses/by-sa/4.0/ Urheberrecht VG Bild-Kunst"],
+    )
+    assert (result.verdict, result.license_id) == ("review", "collecting-society")
+
+
+def test_a_copyright_notice_still_names_the_holder_of_a_free_license() -> None:
+    result = judge_value("© Sjöhistoriska museet, CC BY 4.0", PHOTO)
+    assert (result.verdict, result.license_id) == ("accept", "cc-by-4.0")
 
 
 @pytest.mark.parametrize(("text", "verdict", "license_id"), FREE_TEXT)

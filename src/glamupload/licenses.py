@@ -1071,13 +1071,7 @@ class _Judge:
             return _Reading("review", f"rights statement not recognised: {'; '.join(values)!r}")
         reviews = [m for m in matches if m.entry.verdict == "review"]
         if reviews:
-            first = reviews[0]
-            said = (
-                first.entry.reason
-                if repr(first.found) in first.entry.reason
-                else f"{first.entry.reason} (found {first.found!r})"
-            )
-            return _Reading("review", said, first.license_id)
+            return self._reviewed(reviews[0])
         accepts = {m.license_id: m for m in matches if m.entry.verdict == "accept"}
         if len(accepts) > 1:
             return _Reading("review", f"names several licenses: {', '.join(sorted(accepts))}")
@@ -1089,10 +1083,22 @@ class _Judge:
         claim = matches[0]
         return _Reading("pd-claim", f"{claim.found!r} claims public domain", claim.license_id)
 
+    @staticmethod
+    def _reviewed(first: Match) -> _Reading:
+        said = (
+            first.entry.reason
+            if repr(first.found) in first.entry.reason
+            else f"{first.entry.reason} (found {first.found!r})"
+        )
+        return _Reading("review", said, first.license_id)
+
     def _rejected(self, matches: list[Match]) -> _Reading:
         rejects = [m for m in matches if m.entry.verdict == "reject"]
         accepts = [m for m in matches if m.entry.verdict == "accept"]
         hard = [m for m in rejects if not m.entry.notice]
+        reviews = [m for m in matches if m.entry.verdict == "review"]
+        if not hard and reviews:  # a notice names the holder; what else is written beside it still counts
+            return self._reviewed(reviews[0])
         if not hard and len({m.license_id for m in accepts}) == 1:
             match = accepts[0]
             return _Reading(
