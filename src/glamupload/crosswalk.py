@@ -457,6 +457,12 @@ class Crosswalk:
     record_url: CompiledSource | None = None
     #: whether any name it reads is an ``xpath:`` (then an XML reader keeps each record's element)
     reads_xpath: bool = False
+    #: each variant's parameters merged with the shared ones, once: one dict per variant, the same for
+    #: every record (so what is made of a record's parameter set can be made once per set)
+    _merged: list[tuple[Variant, dict[str, CompiledSource]]] = dataclass_field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._merged = [(variant, {**self.params, **params}) for variant, params in self.variants]
 
     @property
     def descriptive_parts(self) -> list[str]:
@@ -467,9 +473,9 @@ class Crosswalk:
 
     def choose(self, record: FieldSource) -> tuple[str, dict[str, CompiledSource]]:
         """The template for this record and its parameter sources (shared merged with the variant's)."""
-        for variant, params in self.variants:
+        for variant, params in self._merged:
             if variant.when.holds(record):
-                return variant.template, {**self.params, **params}
+                return variant.template, params
         return self.model.template, self.params
 
 

@@ -260,6 +260,7 @@ class Planner:
         self.tracking = tracking_category(batch, crosswalk)
         self.needs_categories = needs_categories_category(batch, crosswalk)
         self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
+        self._languages: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
 
     @classmethod
     def open(cls, batch: BatchConfig, check: wikitext.PageCheck = "construction") -> Planner:
@@ -480,17 +481,26 @@ class Planner:
         draft.attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
         draft.verdict = self._verdict(view, record_id, ctx, draft.attribution)
         draft.categories = self._categories(view, ctx, draft)
-        draft.language_known = [
-            name
-            for name, source in param_sources.items()
-            if cw.model.language or any(step.spec.name == "lang" for step in source.steps)
-        ]
+        draft.language_known = self._language_known(param_sources)
         draft.record_url = self._record_url(view, ctx)
         if cw.structured_data is not None:  # issue #18: one separate step, nothing else depends on it
             structured_ctx = Context(view, "params", cw.tables, draft.structured_warnings)
             draft.structured_data, draft.structured_errors = self.structured.plan(
                 view, structured_ctx, param_sources, draft.verdict
             )
+
+    def _language_known(self, param_sources: dict[str, CompiledSource]) -> list[str]:
+        """The parameters whose language is known (the crosswalk's, or a ``lang`` step): once per
+        parameter set (``Crosswalk.choose`` gives each variant's one dict)."""
+        found = self._languages.get(id(param_sources))
+        if found is None or found[0] is not param_sources:
+            names = [
+                name
+                for name, source in param_sources.items()
+                if self.crosswalk.model.language or any(step.spec.name == "lang" for step in source.steps)
+            ]
+            found = self._languages[id(param_sources)] = (param_sources, names)
+        return list(found[1])
 
     def _rights(self, view: Any, ctx: Context, name: str) -> tuple[str, ...]:
         """The values of one ``rights`` source (image, work, record, attribution) for this record."""

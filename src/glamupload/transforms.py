@@ -428,8 +428,7 @@ def format_(values: Values, ctx: Context, template: FieldPattern) -> Values:
     escaped. ``format: "[https://digitaltmuseum.se/${Dimukode} ${value}]"``
     """
 
-    pieces = PLACEHOLDER.split(template)
-    literals, names = pieces[0::2], pieces[1::2]
+    literals, names = _pattern_pieces(template)
 
     def fill(value: str) -> Wikitext:
         fills = [
@@ -438,6 +437,14 @@ def format_(values: Values, ctx: Context, template: FieldPattern) -> Values:
         return filled_pattern(literals, fills)
 
     return [fill(v) for v in values]
+
+
+@lru_cache(maxsize=256)
+def _pattern_pieces(template: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A pattern's text around its placeholders, and the placeholders' names: split once per pattern
+    (a ``format`` step runs on every record's value)."""
+    pieces = PLACEHOLDER.split(template)
+    return tuple(pieces[0::2]), tuple(pieces[1::2])
 
 
 def placeholders(template: str) -> list[str]:

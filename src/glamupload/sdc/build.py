@@ -101,9 +101,9 @@ class Planner:
 
     crosswalk: Crosswalk
     batch_values: Mapping[str, Any]
-    #: Keyed by the parameters' sources, which the crosswalk owns (a variant's parameter dict is made anew
-    #: for every record, so its own id may be reused by another variant's).
-    _derived: dict[tuple[tuple[str, int], ...], _Derived] = field(default_factory=dict)
+    #: Keyed by the parameter set (``Crosswalk.choose`` gives each variant's one dict), with the set kept
+    #: beside it: an id is that dict's only while it lives.
+    _derived: dict[int, tuple[Mapping[str, CompiledSource], _Derived]] = field(default_factory=dict)
 
     def plan(
         self,
@@ -117,10 +117,10 @@ class Planner:
         section = self.crosswalk.structured_data
         if section is None:
             return None, []
-        key = tuple((name, id(source)) for name, source in params.items())
-        derived_sources = self._derived.get(key)
-        if derived_sources is None:
-            derived_sources = self._derived[key] = _derive(params)
+        found = self._derived.get(id(params))
+        if found is None or found[0] is not params:
+            found = self._derived[id(params)] = (params, _derive(params))
+        derived_sources = found[1]
         record = _Record(view, ctx, self.batch_values)
         captions = tuple(c for lang, src in section.captions.items() if (c := record.caption(lang, src)))
         statements: list[Statement] = []
