@@ -328,6 +328,25 @@ def test_a_condition_beside_a_free_license_goes_to_review(text: str) -> None:
     assert not result.wikitext
 
 
+#: The work shown named as protected, or left out of the licence: the licence is the photograph's only.
+WORK_NAMED = [
+    "CC BY-SA 4.0 (the artwork itself is copyrighted by the artist)",
+    "CC BY 4.0 - the depicted work is protected",
+    "CC0 1.0 (Foto); Werk: geschützt",
+    "CC BY 4.0 except the artwork",
+    "CC BY 4.0; Rechte am Werk: Künstlerin",
+    "CC BY 4.0 Copyright of the artwork: the artist's heirs",
+    "CC BY-SA 4.0 utom det avbildade konstverket",
+]
+
+
+@pytest.mark.parametrize("text", WORK_NAMED)
+def test_the_work_named_beside_a_free_license_goes_to_review(text: str) -> None:
+    result = judge_value(text, Facts(created=1900, kind="3d", current_year=YEAR))
+    assert (result.verdict, result.license_id) == ("review", "work-named")
+    assert "the license may be the photograph's only" in result.reason and not result.wikitext
+
+
 @pytest.mark.parametrize("text", SOCIETIES)
 def test_a_collecting_society_beside_a_free_license_goes_to_review(text: str) -> None:
     result = judge_value(text, Facts(death_year=1850, created=1840, kind="photo", current_year=YEAR))
