@@ -410,7 +410,8 @@ def test_us_rule_published_before_1_january_of_current_year_minus_95(published: 
 @pytest.mark.parametrize(("death_year", "verdict"), [(1925, "accept"), (1926, "review")])
 def test_pd_1996_public_domain_at_home_on_1_january_1996(death_year: int, verdict: str) -> None:
     result = judge_value(
-        "Public domain", Facts(death_year=death_year, published=1960, kind="photo", current_year=YEAR)
+        "Public domain",
+        Facts(death_year=death_year, published=1960, kind="photo", country="SE", current_year=YEAR),
     )
     assert result.verdict == verdict
     if verdict == "accept":

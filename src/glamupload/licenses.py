@@ -1418,6 +1418,7 @@ class _Judge:
                 death + pma < rules.uraa_year
                 and us_year is not None
                 and us_year < rules.uraa_published_before
+                and _foreign(facts.country)  # the URAA restored only works first published abroad
             ):
                 us = UsStatus(
                     "public-domain",
@@ -1429,6 +1430,10 @@ class _Judge:
                     (Tag(rules.tags.pma_pd_1996, named=deathyear),),
                 )
             basis = f"{home}, but not in the US: {self._us_problem(us_year, us_what, cutoff)}"
+            if not _foreign(facts.country) and death + pma < rules.uraa_year:
+                basis += "; PD-1996 is for works first published outside the US, and " + (
+                    "this one is American" if facts.country else "the source country is not known"
+                )
             return _Work(
                 self._dated("unknown", "us-not-shown", basis, UsStatus("unknown", "no US rule fits"))
             )
@@ -1492,6 +1497,12 @@ _NO_NEW_US = UsStatus(
     "public-domain",
     "a faithful reproduction of a 2D work has no copyright of its own in the US (Bridgeman v. Corel)",
 )
+
+
+def _foreign(country: str | None) -> bool:
+    """Whether a work is known to come from outside the US: {{PD-1996}} is for works first published
+    outside the US (its /doc), so a US work, or one whose country is not known, never takes it."""
+    return country is not None and country.upper() != "US"
 
 
 def _contradiction(facts: Facts) -> str | None:
