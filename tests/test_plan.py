@@ -925,3 +925,66 @@ def test_a_missing_death_is_found_in_each_list_and_in_the_branch_that_gave_the_y
     verdicts = {p.record_id: p.license for p in plan_batch(load_batch(folder / "batch.yaml"))}
     assert verdicts["J1"].verdict == "accept"
     assert [r for r in ("J8", "J9", "J10", "J11") if verdicts[r].verdict != "review"] == []
+
+
+def _json_facts_batch(folder: Path, records: list[dict[str, object]], facts: str) -> Path:
+    """A JSON Lines export of public-domain claims on 2D works with one image, and a crosswalk whose
+    facts are ``facts`` (YAML)."""
+    from upload_support import make_image
+
+    folder.mkdir()
+    make_image(folder / "images" / "a.png", "a", 16)
+    lines = [json.dumps({"rights": "Public domain", "image": "a.png", **r}) for r in records]
+    (folder / "export.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "crosswalk.yaml").write_text(
+        textwrap.dedent(
+            """\
+            record_id: id
+            template: Artwork
+            params: {title: title}
+            rights:
+              image: rights
+              facts:
+                kind: {value: 2d}
+            """
+        )
+        + textwrap.indent(facts, "    ")
+        + "images: {path: 'images/${image}'}\n"
+        + "filename: {pattern: '{title} - {id}', parts: {title: title, id: id}, protected: [id]}\n",
+        encoding="utf-8",
+    )
+    batch = folder / "batch.yaml"
+    batch.write_text("export: {path: export.jsonl}\ncrosswalk: crosswalk.yaml\n", encoding="utf-8")
+    return batch
+
+
+def test_several_creation_years_count_by_the_latest(tmp_path: Path) -> None:
+    """A record dated ["1790", "1962"] (built, rebuilt) took the first year: a public-domain claim on a
+    1962 work was accepted as PD-old-70-expired; reversed, the same record went to review."""
+    records = [
+        {"id": "J1", "title": "Ship model", "date": ["1790", "1962"]},
+        {"id": "J2", "title": "Ship model", "date": ["1962", "1790"]},
+        {"id": "J3", "title": "Ship model", "date": ["1790"]},
+    ]
+    batch = _json_facts_batch(
+        tmp_path / "b", records, "created: {field: 'date[]', transforms: [{year: latest}]}\n"
+    )
+    planned = {p.record_id: p for p in plan_batch(load_batch(batch))}
+    for record_id in ("J1", "J2"):
+        assert planned[record_id].license.verdict == "review", record_id
+        assert any("the created years disagree" in w.message for w in planned[record_id].warnings)
+    assert planned["J3"].license.verdict == "accept"  # one year, as before
+
+
+def test_several_countries_count_by_the_longest_term(tmp_path: Path) -> None:
+    """["SE", "MX"] took SE, whose 70 years had run out for a painter who died in 1950, while Mexico's
+    100 years have not; the order of the list decided."""
+    records = [
+        {"id": f"C{n}", "title": "Mural study", "death": 1950, "date": "1928", "country": countries}
+        for n, countries in enumerate([["SE", "MX"], ["MX", "SE"]])
+    ]
+    facts = "death_year: {field: death}\ncreated: {field: date}\ncountry: {field: 'country[]'}\n"
+    planned = list(plan_batch(load_batch(_json_facts_batch(tmp_path / "b", records, facts))))
+    for file in planned:
+        assert file.license.verdict == "review" and "protected in MX" in file.license.reason
+        assert "the countries disagree" in " ".join(w.message for w in file.warnings)

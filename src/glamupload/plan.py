@@ -570,18 +570,38 @@ class Planner:
                     continue
                 found[name] = max(int(y) for y in years)
             elif name in ("created", "published"):
-                if not _is_year(value):
-                    ctx.warn(f"{value!r} is not a year (use the year transform)", ProblemCode.FACT)
+                years = list(dict.fromkeys(str(v).strip() for v in values))
+                if wrong := [y for y in years if not _is_year(y)]:
+                    ctx.warn(f"{wrong[0]!r} is not a year (use the year transform)", ProblemCode.FACT)
                     continue
-                found[name] = int(value)
+                if len(years) > 1:  # the latest protects longest: never the first one's alone
+                    ctx.warn(
+                        f"the {name} years disagree ({', '.join(years)}): the latest counts", ProblemCode.FACT
+                    )
+                found[name] = max(int(y) for y in years)
             elif name == "kind" and value not in KINDS:
                 ctx.warn(f"kind {value!r} is not one of {', '.join(KINDS)}", ProblemCode.FACT)
             elif name == "kind" and len(kinds := list(dict.fromkeys(str(v).strip() for v in values))) > 1:
                 # "Gemälde" and "Fotografie": a photograph of a painting, not a photograph that is the work
                 ctx.warn(f"the kinds disagree ({', '.join(kinds)}): the kind is left open", ProblemCode.FACT)
-            elif name == "country" and not _COUNTRY.fullmatch(value):
+            elif name == "country" and (
+                wrong := [v for v in values if not _COUNTRY.fullmatch(str(v).strip())]
+            ):
                 # "SWE", "Sverige": read as a country it would have had the default term, silently
-                ctx.warn(f"country {value!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT)
+                ctx.warn(
+                    f"country {wrong[0]!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT
+                )
+            elif (
+                name == "country"
+                and len(countries := list(dict.fromkeys(str(v).strip() for v in values))) > 1
+            ):
+                # the longest term of them: the verdict may then wait for a person, never come too early
+                found[name] = max(countries, key=licenses.load_table().public_domain.pma)
+                listed = ", ".join(countries)
+                ctx.warn(
+                    f"the countries disagree ({listed}): {found[name]}'s term counts, the longest",
+                    ProblemCode.FACT,
+                )
             else:
                 found[name] = value
         return licenses.Facts(**found)
