@@ -65,3 +65,14 @@ def test_human_output_names_verdict_both_layers_and_reason() -> None:
     assert "wikitext:     {{Art Photo|artwork license={{PD-old-assumed}}{{PD-US-expired}}" in shown.stderr
     assert "work:         public-domain (US: public-domain" in shown.stderr
     assert "reproduction: licensed" in shown.stderr
+
+
+@pytest.mark.parametrize("country", ["Mexico", "MEX", "Sverige"])
+def test_a_country_that_is_no_iso_code_is_refused(country: str) -> None:
+    """``--country Mexico`` was taken as a country the table does not know, with the default 70 years:
+    a painter who died in 1950 was public domain, though Mexico protects 100 years."""
+    args = ["license", "Public domain", "--kind", "2d", "--death-year", "1950", "--created", "1928"]
+    refused = CliRunner().invoke(cli, [*args, "--country", country])
+    assert refused.exit_code == 2 and "is not a two-letter ISO 3166 code" in refused.output
+    judged = CliRunner().invoke(cli, [*args, "--country", "mx", "--json"])
+    assert judged.exit_code == 1 and json.loads(judged.output)["verdict"] == "review"

@@ -1499,6 +1499,12 @@ _NO_NEW_US = UsStatus(
 )
 
 
+def is_country_code(text: str) -> bool:
+    """Whether ``text`` is written as a country's two-letter ISO 3166 code (``SE``): "SWE", "Sverige" or
+    "Mexico" would be a country the terms table does not know, with the default term, silently."""
+    return re.fullmatch(r"[A-Za-z]{2}", text) is not None
+
+
 def _foreign(country: str | None) -> bool:
     """Whether a work is known to come from outside the US: {{PD-1996}} is for works first published
     outside the US (its /doc), so a US work, or one whose country is not known, never takes it."""

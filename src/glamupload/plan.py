@@ -585,7 +585,7 @@ class Planner:
                 # "Gemälde" and "Fotografie": a photograph of a painting, not a photograph that is the work
                 ctx.warn(f"the kinds disagree ({', '.join(kinds)}): the kind is left open", ProblemCode.FACT)
             elif name == "country" and (
-                wrong := [v for v in values if not _COUNTRY.fullmatch(str(v).strip())]
+                wrong := [v for v in values if not licenses.is_country_code(str(v).strip())]
             ):
                 # "SWE", "Sverige": read as a country it would have had the default term, silently
                 ctx.warn(
@@ -791,7 +791,6 @@ def _fewer_than_elements(source: CompiledSource, view: Any, count: int) -> bool:
 
 
 #: A source country as the licence table names them: an ISO 3166-1 alpha-2 code.
-_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 def _is_year(text: str) -> bool:

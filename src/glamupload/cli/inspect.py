@@ -13,12 +13,22 @@ from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
 
 
+def _country(value: str | None) -> str | None:
+    if value is not None and not licenses.is_country_code(value.strip()):
+        raise click.BadParameter(f"{value!r} is not a two-letter ISO 3166 code (SE, DE, MX…)")
+    return value.strip() if value is not None else None
+
+
 @click.command("license")
 @click.argument("value")
 @click.option("--death-year", type=int, help="Year the creator of the work died.")
 @click.option("--created", type=int, help="Year the work was created.")
 @click.option("--published", type=int, help="Year the work was first published.")
-@click.option("--country", help="Source country (ISO code, e.g. SE) for the public-domain term.")
+@click.option(
+    "--country",
+    callback=lambda _ctx, _param, value: _country(value),
+    help="Source country (two-letter ISO code, e.g. SE) for the public-domain term.",
+)
 @click.option(
     "--kind",
     type=click.Choice(typing.get_args(licenses.Kind)),
