@@ -988,3 +988,45 @@ def test_several_countries_count_by_the_longest_term(tmp_path: Path) -> None:
     for file in planned:
         assert file.license.verdict == "review" and "protected in MX" in file.license.reason
         assert "the countries disagree" in " ".join(w.message for w in file.warnings)
+
+
+def test_a_death_year_left_out_by_its_condition_is_not_sought_for_that_record(tmp_path: Path) -> None:
+    """The death year was "sought" for the whole crosswalk as soon as it named one: a record its `when`
+    left out (SMM's figurehead, a 3D work, by an artist the people table says died in 1970) was
+    {{PD-old-assumed}} by its age alone."""
+    records = [
+        {"id": "D1", "title": "Drawing", "type": "drawing", "death": "1970", "date": "1900"},
+        {"id": "F1", "title": "Figurehead", "type": "object", "death": "1970", "date": "1900"},
+    ]
+    facts = "death_year: {field: death, when: {field: type, equals: drawing}}\ncreated: {field: date}\n"
+    planned = {
+        p.record_id: p.license
+        for p in plan_batch(load_batch(_json_facts_batch(tmp_path / "b", records, facts)))
+    }
+    assert planned["D1"].work.rule == "in-copyright"
+    assert planned["F1"].verdict == "review" and planned["F1"].work.rule == "death-year-not-sought"
+
+
+def test_smm_reads_an_objects_artist_for_its_death(tmp_path: Path) -> None:
+    """The shipped SMM crosswalk read death years for drawings only: a figurehead carved in 1900 by an
+    artist who died in 1970 (the people table) was accepted; now its artist is read, never the
+    designer of the ship a model shows."""
+    folder = tmp_path / "smm"
+    shutil.copytree(SMM, folder, symlinks=True)
+    export = folder / "Exportlista Wikimedia v5-2015-09-07.csv"
+    header, *rows = export.read_bytes().decode("utf-8").split("\r\n")
+    names = header.split("|")
+    lines = []
+    for line in rows:
+        row = line.split("|")
+        if row[0] == "O 02432":  # Fartygsornament, galjonsbild: no artist, no date in the export
+            row[names.index("Namn-Konstnär")] = "Berg, Anna"
+            row[names.index("Datering-Produktion")] = "1900"
+        lines.append("|".join(row))
+    export.write_bytes("\r\n".join([header, *lines]).encode("utf-8"))
+    table = (ROOT / "mappings" / "lookups" / "smm" / "people.csv").read_text(encoding="utf-8")
+    (folder / "people.csv").write_text(table.rstrip("\n") + '\n"Berg, Anna",,,1970,\n', "utf-8")
+    batch = folder / "batch.yaml"
+    batch.write_text(batch.read_text(encoding="utf-8") + "lookups: {people: people.csv}\n", encoding="utf-8")
+    figurehead = {p.record_id: p for p in plan_batch(load_batch(batch))}["O 02432"].license
+    assert figurehead.work.rule == "in-copyright" and "the creator died 1970" in figurehead.reason

@@ -551,7 +551,9 @@ class Planner:
         """The record's facts. A work's term runs from its last surviving creator's death, so with several
         creators the death year is the latest of theirs, and unknown when any one of them has none (a
         name a lookup table has no year for): never the first creator's alone."""
-        found: dict[str, Any] = {"death_year_sought": "death_year" in self.crosswalk.facts}
+        death = self.crosswalk.facts.get("death_year")
+        # sought for this record: a `when` that leaves it out reads no death, as no death_year fact would
+        found: dict[str, Any] = {"death_year_sought": death is not None and death.branch(view) is not None}
         for name, source in self.crosswalk.facts.items():
             ctx.field = f"rights.facts.{name}"
             values = source.values(view, ctx, self.batch_values)
