@@ -17,6 +17,7 @@ from glamupload.config import load_batch
 from glamupload.errors import ConfigError
 from glamupload.plan import (
     distinct_values,
+    named_death,
     plan_batch,
     write_lookup_skeleton,
 )
@@ -1030,3 +1031,43 @@ def test_smm_reads_an_objects_artist_for_its_death(tmp_path: Path) -> None:
     batch.write_text(batch.read_text(encoding="utf-8") + "lookups: {people: people.csv}\n", encoding="utf-8")
     figurehead = {p.record_id: p for p in plan_batch(load_batch(batch))}["O 02432"].license
     assert figurehead.work.rule == "in-copyright" and "the creator died 1970" in figurehead.reason
+
+
+@pytest.mark.parametrize(
+    ("names", "death"),
+    [
+        (["Anna Berg (1880-1960)"], 1960),
+        (["Carl Larsson 1853–1919"], 1919),
+        (["Berg, Anna, † 1960"], 1960),
+        (["Anna Berg, död 1960", "Carl Larsson (1853-1919)"], 1960),
+        (["Anna Berg"], None),
+        (["Anna Berg, verksam 1900"], None),
+        (["Kungliga flottan 1900-talet"], None),
+        (["Inv. 1880-1960.12"], None),  # an inventory number, not life dates
+    ],
+)
+def test_life_dates_in_a_creators_name(names: list[str], death: int | None) -> None:
+    assert named_death(names) == death
+
+
+def test_life_dates_in_the_creators_name_hold_an_assumed_death(tmp_path: Path) -> None:
+    """ "Berg, Anna (1880-1960)" with an empty death column was {{PD-old-assumed}} (a death that cannot be
+    found) for a work of 1900, while its page showed her death in 1960."""
+    records = [
+        {"id": "L1", "title": "Harbour", "creator": "Berg, Anna (1880-1960)", "date": "1900", "death": "okänd"},
+        {"id": "L2", "title": "Harbour", "creator": "Berg, Anna", "date": "1900", "death": "okänd"},
+    ]
+    folder = tmp_path / "b"
+    batch = _json_facts_batch(folder, records, "death_year: {field: death}\ncreated: {field: date}\n")
+    crosswalk = folder / "crosswalk.yaml"
+    crosswalk.write_text(
+        crosswalk.read_text(encoding="utf-8").replace(
+            "params: {title: title}",
+            "params: {title: title, artist: {field: creator, transforms: [creator_name]}}",
+        ),
+        encoding="utf-8",
+    )
+    planned = {p.record_id: p.license for p in plan_batch(load_batch(batch))}
+    assert planned["L1"].verdict == "review" and planned["L1"].work.rule == "death-in-name"
+    assert "the creator's name shows one, 1960" in planned["L1"].reason
+    assert planned["L2"].verdict == "accept" and planned["L2"].work.rule == "pd-old-assumed"

@@ -63,6 +63,7 @@ LayerRule = Literal[
     "no-dates",  # no year to compute a term from
     "too-young-for-assumed",  # no death year and not old enough for PD-old-assumed
     "death-year-not-sought",  # no death year because the crosswalk reads none, so PD-old-assumed cannot hold
+    "death-in-name",  # no death year, but the creator's name shows one (life dates)
     "dates-contradict",  # the record's years contradict each other
     "us-not-shown",  # public domain at home, but no US rule fits
     "term-not-covered",  # the source country's term is longer than the rule allows
@@ -373,6 +374,7 @@ _RULE_TEXT: dict[str, str] = {
     "no-dates": "no year to compute a term from",
     "too-young-for-assumed": "no death year for the creator, and too recent for PD-old-assumed",
     "death-year-not-sought": "no death year, as the crosswalk reads none: PD-old-assumed needs one not found",
+    "death-in-name": "no death year, but the creator's name shows life dates: the death is known",
     "dates-contradict": "the record's years contradict each other",
     "us-not-shown": "public domain in the source country, but no US rule fits",
     "term-not-covered": "the source country's term is longer than the rule allows",
@@ -407,6 +409,10 @@ class Facts:
     #: {{PD-old-assumed}} is for a death date that cannot be found (Template:PD-old-assumed), not for one
     #: nobody read (a 1903 Picasso). Works older than the unknown-author rule stay public domain.
     death_year_sought: bool = True
+    #: A death year the creator's name shows (``Berg, Anna (1880-1960)``, ``† 1960``) when ``death_year``
+    #: has none: the death is then known though the crosswalk does not read it, so no rule may assume it
+    #: unknown (PD-old-assumed) or long past (unknown author).
+    named_death: int | None = None
 
 
 class Declaration(_Strict):
@@ -1457,6 +1463,12 @@ class _Judge:
                     "unknown", "us-not-shown", f"{nodeath}, and {self._us_problem(us_year, us_what, cutoff)}"
                 )
             )
+        if facts.named_death is not None:
+            basis = (
+                f"{nodeath} read, though the creator's name shows one, {facts.named_death}: map the "
+                "creators' death years (rights.facts.death_year), or split the life dates off the name"
+            )
+            return _Work(self._dated("unknown", "death-in-name", basis))
         if made < year - rules.unknown_author_years:
             basis = (
                 f"{nodeath}, but {made_what} {made}, more than {rules.unknown_author_years} years ago: "

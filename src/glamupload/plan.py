@@ -8,11 +8,12 @@ written on that record (``errors`` make it not uploadable, ``warnings`` are for 
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import re
 import typing
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
@@ -261,6 +262,7 @@ class Planner:
         self.needs_categories = needs_categories_category(batch, crosswalk)
         self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
         self._languages: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
+        self._creators: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
 
     @classmethod
     def open(cls, batch: BatchConfig, check: wikitext.PageCheck = "construction") -> Planner:
@@ -479,7 +481,12 @@ class Planner:
             if value is not None:
                 draft.params[name] = value
         draft.attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
-        draft.verdict = self._verdict(view, record_id, ctx, draft.attribution)
+        creators = [
+            draft.params[n]
+            for n in self._creator_parameters(draft.template, param_sources)
+            if n in draft.params
+        ]
+        draft.verdict = self._verdict(view, record_id, ctx, draft.attribution, creators)
         draft.categories = self._categories(view, ctx, draft)
         draft.language_known = self._language_known(param_sources)
         draft.record_url = self._record_url(view, ctx)
@@ -488,6 +495,17 @@ class Planner:
             draft.structured_data, draft.structured_errors = self.structured.plan(
                 view, structured_ctx, param_sources, draft.verdict
             )
+
+    def _creator_parameters(self, template: str, param_sources: dict[str, CompiledSource]) -> list[str]:
+        """The parameters that name the work's or the image's creator (artist, author, photographer):
+        once per parameter set, as ``_language_known``."""
+        found = self._creators.get(id(param_sources))
+        if found is None or found[0] is not param_sources:
+            catalogue = wikitext.load_template_catalogue()
+            spec = catalogue.template(template)
+            names = [n for n in param_sources if (spec.canonical(n) or n) in catalogue.creator_parameters]
+            found = self._creators[id(param_sources)] = (param_sources, names)
+        return found[1]
 
     def _language_known(self, param_sources: dict[str, CompiledSource]) -> list[str]:
         """The parameters whose language is known (the crosswalk's, or a ``lang`` step): once per
@@ -517,13 +535,15 @@ class Planner:
         found = [str(v).strip() for v in source.values(view, ctx, self.batch_values)]
         return next((url for url in found if sources.is_url(url) and sources.url_problem(url) is None), None)
 
-    def _verdict(self, view: Any, record_id: str, ctx: Context, attribution: str | None) -> licenses.Verdict:
+    def _verdict(
+        self, view: Any, record_id: str, ctx: Context, attribution: str | None, creators: Sequence[str] = ()
+    ) -> licenses.Verdict:
         """The licence verdict: ``licenses.judge`` is pure, so it runs once per distinct statement, facts
         and attribution (a batch has few of each); an override is the record's own, and so is a
         reviewer's decision on a "review" verdict (``decisions``)."""
         cw = self.crosswalk
         image, record = self._rights(view, ctx, "image"), self._rights(view, ctx, "record")
-        facts, work = self._facts(view, ctx), self._rights(view, ctx, "work")
+        facts, work = self._facts(view, ctx, creators), self._rights(view, ctx, "work")
         override = self.overrides.get(record_id)
 
         def judge() -> licenses.Verdict:
@@ -547,7 +567,7 @@ class Planner:
         )
         return self.reviewed.apply(record_id, verdict)
 
-    def _facts(self, view: Any, ctx: Context) -> licenses.Facts:
+    def _facts(self, view: Any, ctx: Context, creators: Sequence[str] = ()) -> licenses.Facts:
         """The record's facts. A work's term runs from its last surviving creator's death, so with several
         creators the death year is the latest of theirs, and unknown when any one of them has none (a
         name a lookup table has no year for): never the first creator's alone."""
@@ -606,6 +626,8 @@ class Planner:
                 )
             else:
                 found[name] = value
+        if "death_year" not in found and (named := named_death(creators)) is not None:
+            found["named_death"] = named
         return licenses.Facts(**found)
 
     def _categories(self, view: Any, ctx: Context, draft: FileDraft) -> list[str]:
@@ -769,6 +791,26 @@ def _outcome(function: Any, *args: Any) -> Any:
 
 
 #: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
+#: Life dates in a creator's name: "Berg, Anna (1880-1960)", "Carl Larsson 1853–1919", "† 1960", "död 1960".
+_LIFE_DATES = re.compile(
+    r"(?<![\d.])(1[0-9]{3}|20[0-9]{2})\s*[-\u2010-\u2015]\s*(1[0-9]{3}|20[0-9]{2})(?![\d.])"
+    r"|(?:\u2020|&#8224;|&dagger;|\b(?:d\.|död|dod|gest\.|gestorben|died|mort|overleden))\s*(1[0-9]{3}|20[0-9]{2})\b",
+    re.IGNORECASE,
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _named_death_of(text: str) -> int | None:
+    years = [int(m[2] or m[3]) for m in _LIFE_DATES.finditer(text) if not m[1] or int(m[2]) > int(m[1])]
+    return max(years) if years else None
+
+
+def named_death(creators: Sequence[str]) -> int | None:
+    """The latest death year the creators' names show (life dates), None when they show none."""
+    years = [y for text in creators if (y := _named_death_of(str(text))) is not None]
+    return max(years) if years else None
+
+
 _YEAR = re.compile(r"-?[0-9]{1,6}")
 
 
