@@ -1054,7 +1054,13 @@ def test_life_dates_in_the_creators_name_hold_an_assumed_death(tmp_path: Path) -
     """ "Berg, Anna (1880-1960)" with an empty death column was {{PD-old-assumed}} (a death that cannot be
     found) for a work of 1900, while its page showed her death in 1960."""
     records = [
-        {"id": "L1", "title": "Harbour", "creator": "Berg, Anna (1880-1960)", "date": "1900", "death": "okänd"},
+        {
+            "id": "L1",
+            "title": "Harbour",
+            "creator": "Berg, Anna (1880-1960)",
+            "date": "1900",
+            "death": "okänd",
+        },
         {"id": "L2", "title": "Harbour", "creator": "Berg, Anna", "date": "1900", "death": "okänd"},
     ]
     folder = tmp_path / "b"

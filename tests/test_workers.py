@@ -152,6 +152,25 @@ def test_a_mistake_found_in_a_worker_stops_the_run_with_its_own_error(tmp_path: 
     assert not list(out.glob("*.part"))
 
 
+def test_a_stopped_run_leaves_no_summary_of_an_earlier_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C in a second dry run into the same folder removed records.jsonl and the report but kept
+    the first run's summary.json, whose figures then stood for a run that never finished."""
+    batch = load_batch(colliding_batch(tmp_path, rows=5))
+    out = tmp_path / "out"
+    dryrun.dry_run(batch, out)
+    assert (out / "summary.json").exists() and (out / "report.html").exists()
+
+    def stopped(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(plan.Planner, "draft", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        dryrun.dry_run(batch, out)
+    assert sorted(p.name for p in out.iterdir()) == []
+
+
 def test_a_bug_in_a_worker_keeps_where_it_was_for_the_crash_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

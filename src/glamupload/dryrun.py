@@ -161,8 +161,9 @@ def dry_run(
     )
     path = out / planned.RECORDS_FILE
     partial = path.with_name(path.name + ".part")
-    path.unlink(missing_ok=True)
-    (out / "report.html").unlink(missing_ok=True)
+    # an earlier run's files go first: an interrupted run must not leave its summary beside nothing
+    for earlier in (path, out / SUMMARY_FILE, out / REPORT_FILE):
+        earlier.unlink(missing_ok=True)
     try:
         with partial.open("w", encoding="utf-8") as fh:
             _plan(planner, builder, fh, jobs, batch.model.limit, tracker)
@@ -170,7 +171,8 @@ def dry_run(
         tracker.report()
         return builder.finish()
     except BaseException as exc:
-        partial.unlink(missing_ok=True)
+        for made in (partial, path, out / SUMMARY_FILE, out / REPORT_FILE):
+            made.unlink(missing_ok=True)
         shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
         if isinstance(exc, OSError):
             raise LocalFileError.from_os(exc, "cannot write the dry run", out) from None
