@@ -18,7 +18,14 @@ import pytest
 
 from glamupload import dryrun, plan, workers
 from glamupload.config import load_batch
-from glamupload.errors import ConfigError, GlamuploadError, LocalFileError, WikiError, WikiUnavailable
+from glamupload.errors import (
+    ConfigError,
+    GlamuploadError,
+    InputError,
+    LocalFileError,
+    WikiError,
+    WikiUnavailable,
+)
 from glamupload.plan import Planner, plan_batch
 from glamupload.problems import ProblemCode
 from glamupload.report.parts import PARTS_DIR
@@ -169,6 +176,17 @@ def test_a_stopped_run_leaves_no_summary_of_an_earlier_one(
     with pytest.raises(KeyboardInterrupt):
         dryrun.dry_run(batch, out)
     assert sorted(p.name for p in out.iterdir()) == []
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_export_of_a_header_row_alone_is_an_error(tmp_path: Path, jobs: int) -> None:
+    """An export saved before its query ran (a header row, no records) planned nothing and exited 0, so
+    a pipeline's guard passed: now it is an input error (exit 2), and no report is left."""
+    batch = colliding_batch(tmp_path, rows=0)
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="the export holds no records"):
+        dryrun.dry_run(load_batch(batch), out, jobs=jobs)
+    assert not (out / "records.jsonl").exists() and not (out / "summary.json").exists()
 
 
 def test_a_bug_in_a_worker_keeps_where_it_was_for_the_crash_file(

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from glamupload import planned, wikitext, workers
 from glamupload.config import BatchConfig
-from glamupload.errors import LocalFileError
+from glamupload.errors import InputError, LocalFileError
 from glamupload.plan import Planner
 from glamupload.report import (
     RENDER_LIMIT,
@@ -167,6 +167,13 @@ def dry_run(
     try:
         with partial.open("w", encoding="utf-8") as fh:
             _plan(planner, builder, fh, jobs, batch.model.limit, tracker)
+        if tracker.records == 0 and batch.model.limit != 0:
+            # a header row alone (an export saved before its query ran): a report of nothing would pass
+            raise InputError(
+                "the export holds no records",
+                file=batch.export_path,
+                hint="check that the collection system's export finished and was saved whole",
+            )
         os.replace(partial, path)
         tracker.report()
         return builder.finish()
