@@ -130,3 +130,22 @@ def test_an_export_whose_name_is_not_utf8_is_an_error_and_a_batch_name_reads_as_
     renamed = batch / os.fsdecode(b"Sj\xf6.yaml")
     (batch / "batch.yaml").rename(renamed)
     assert load_batch(renamed).name == "Sjö"
+
+
+def test_init_never_takes_a_licence_address_for_the_image(tmp_path: Path) -> None:
+    """A LIDO folder whose images are local paths: init suggested ``url: image.rights``, so four of the
+    five files had the CC0 deed's web page as their image."""
+    scaffold = init_batch(DATA / "lido_folder", tmp_path / "new")
+    assert scaffold.image is None or "rights" not in scaffold.image.value
+
+
+def test_init_takes_no_life_date_for_the_works_date_and_maps_a_death_year(tmp_path: Path) -> None:
+    """``maker.born`` read as dates, so it became the page's date and the licence's created year; a LIDO
+    export's ``creatorDeath`` was never mapped, so its public-domain works waited for review."""
+    born = init_batch(DATA / "array.json", tmp_path / "json")
+    assert "maker.born" not in {s.field for s in born.suggestions.values()}
+    facts = yaml.safe_load(born.crosswalk_file.read_text(encoding="utf-8"))["rights"]["facts"]
+    assert "death_year" not in facts  # no field is named for a death: a date alone is not one
+    lido = init_batch(ROOT / "tests" / "data" / "lido-rights", tmp_path / "lido")
+    facts = yaml.safe_load(lido.crosswalk_file.read_text(encoding="utf-8"))["rights"]["facts"]
+    assert facts["death_year"] == {"field": "creatorDeath", "transforms": [{"year": "latest"}]}

@@ -165,7 +165,11 @@ def suggest(reader: Reader) -> tuple[dict[str, Suggestion], ImageSource | None, 
         if role == "image":
             continue
         for name in shape.fields:
+            if _name_score(name, spec.get("not", ())):
+                continue  # "maker.born" reads as a date, and is none of the work's
             by_name = _name_score(name, spec["names"])
+            if spec.get("named") and not by_name:
+                continue
             by_value, why = sniffer.score(name, spec["sniff"])
             total = by_name + by_value
             if total >= 2.0 and sniffer.present(name) > 0:
@@ -188,7 +192,8 @@ def _image_source(shape: ExportShape, sniffer: _Sniffer, used: set[str]) -> Imag
         values = sniffer.values.get(name, [])
         if not values or name in used:
             continue
-        urls = _fraction(values, lambda v: v.startswith(("http://", "https://")))
+        # a licence's address is a URL too (creativecommons.org/…): never the image
+        urls = _fraction(values, lambda v: v.startswith(("http://", "https://")) and not _is_license(v))
         images = _fraction(values, lambda v: bool(_IMAGE_SUFFIX.search(v)))
         score = _name_score(name, words) + 3 * urls + 2 * images
         source: ImageSource | None = None
@@ -280,7 +285,7 @@ def crosswalk_text(
     ):
         lines[lines.index("params:")] = "params: {}  # CHECK: no field matched a parameter"
     lines += _rights_lines(suggestions.get("rights"), image)
-    lines += _facts_lines(suggestions.get("date"), template)
+    lines += _facts_lines(suggestions.get("date"), suggestions.get("death_year"), template)
     lines += _image_lines(image)
     lines += [
         "categories:",
@@ -316,14 +321,21 @@ def _rights_lines(rights: Suggestion | None, image: ImageSource | None) -> list[
 _KIND_FOR_TEMPLATE = {"Artwork": "2d", "Photograph": "photo"}
 
 
-def _facts_lines(date: Suggestion | None, template: str) -> list[str]:
-    """The licence facts: public domain is a conclusion from dates and from what the file is."""
+def _facts_lines(date: Suggestion | None, death: Suggestion | None, template: str) -> list[str]:
+    """The licence facts: public domain is a conclusion from dates and from what the file is. Without a
+    death year, works 120-190 years old wait for review (PD-old-assumed needs a death looked for)."""
     kind = _KIND_FOR_TEMPLATE.get(template)
     lines = [
         "  # CHECK what the files are: 2d (a faithful photo or scan of a flat work), 3d (a photo of an",
-        "  # object) or photo (a photograph that is itself the work); a death year field helps too",
-        "  facts:" if date is not None or kind else "  facts: {}",
+        "  # object) or photo (a photograph that is itself the work)",
+        "  facts:" if date is not None or death is not None or kind else "  facts: {}",
     ]
+    if death is not None:
+        lines.append(f"    # the creators' death: {_q(death.field)} ({', '.join(death.reasons)})")
+        lines.append(f"    death_year: {{field: {_q(death.field)}, transforms: [{{year: latest}}]}}")
+    else:
+        lines.append("    # CHECK: no death year field found; map one (death_year) if the export has it, or")
+        lines.append("    # works 120-190 years old wait for review")
     if date is not None:
         lines.append(f"    created: {{field: {_q(date.field)}, transforms: [{{year: latest}}]}}")
     lines.append(f"    kind: {{value: {kind}}}" if kind else "  #   kind: {value: 2d}")
