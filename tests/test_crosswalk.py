@@ -335,6 +335,22 @@ def test_yaml_syntax_error_has_a_line(tmp_path: Path) -> None:
     assert err.line == 14 and "not valid YAML" in err.message
 
 
+def test_a_yaml_indentation_slip_or_a_tab_gets_a_hint(tmp_path: Path) -> None:
+    """The reader notices a one-space slip a few lines later, where the next key does not fit: the
+    message named a correct line and said nothing of indentation."""
+    slipped = tmp_path / "slip.yaml"
+    slipped.write_text("rights:\n  work: a\n image: b\n  facts:\n    created: c\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(slipped)
+    assert caught.value.hint is not None and "check the indentation" in caught.value.hint
+    assert "began on line 1" in caught.value.hint
+    tabbed = tmp_path / "tab.yaml"
+    tabbed.write_text("rights:\n\twork: a\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_yaml(tabbed)
+    assert caught.value.hint is not None and "not tabs" in caught.value.hint
+
+
 def test_a_pipe_or_a_device_is_no_yaml_file(tmp_path: Path) -> None:
     """A named pipe as the batch file waited for ever; /dev/zero filled the memory."""
     pipe = tmp_path / "batch.yaml"

@@ -48,6 +48,22 @@ class LocatedYaml:
         return ConfigError(message, file=self.path, line=self.line(loc), field=key, hint=hint)
 
 
+def _yaml_hint(exc: yaml.MarkedYAMLError) -> str | None:
+    """What a person can do about the YAML reader's words: most often an indentation slip, which it
+    notices only a few lines later (where the next key does not fit the block)."""
+    problem = exc.problem or ""
+    if "'\\t'" in problem or "\t" in problem:
+        return "YAML indents with spaces, not tabs: replace the tab on this line with spaces"
+    if any(words in problem for words in ("block end", "expected key", "mapping values", "expected ':'")):
+        began = exc.context_mark.line + 1 if exc.context_mark is not None else None
+        return (
+            "check the indentation of this line and of the lines above it: keys of one mapping start in "
+            "the same column, with spaces"
+            + (f" (the block the reader was in began on line {began})" if began else "")
+        )
+    return None
+
+
 def load_yaml(path: Path) -> LocatedYaml:
     """Read ``path`` as YAML (one document, a mapping at the top) with line numbers."""
     if path.exists() and not path.is_file():  # a pipe would wait for ever, /dev/zero fill the memory
@@ -68,7 +84,10 @@ def load_yaml(path: Path) -> LocatedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         raise ConfigError(
-            f"not valid YAML: {exc.problem}", file=path, line=mark.line + 1 if mark else None
+            f"not valid YAML: {exc.problem}",
+            file=path,
+            line=mark.line + 1 if mark else None,
+            hint=_yaml_hint(exc),
         ) from None
     except RecursionError:
         raise ConfigError(
