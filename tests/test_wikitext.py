@@ -13,7 +13,7 @@ import pytest
 from glamupload import wikitext
 from glamupload.errors import ConfigError, InputError
 from glamupload.problems import Problem, ProblemCode
-from glamupload.wikitext import Wikitext, check_page, escape, render_file_page
+from glamupload.wikitext import Wikitext, category_name, check_page, escape, render_file_page
 
 GOLDEN = Path(__file__).parent / "data" / "wikitext"
 CASES = sorted(path.stem for path in GOLDEN.glob("*.json"))
@@ -546,3 +546,19 @@ def test_a_page_template_that_drops_the_licence_makes_every_page_an_error(
     )
     _, problems = wikitext.FilePages(tmp_path, check).render("Artwork", params, "{{cc-zero}}", ["Tests"])
     assert "an unclosed comment (<!--) hides the rest of the page" in [p.message for p in problems]
+
+
+@pytest.mark.parametrize(
+    "name", ["File:Ship", "Template:Ship", "en:Ship models", "commons:Ship models", "w:Ship"]
+)
+def test_a_category_name_with_a_namespace_or_a_wikis_prefix_is_refused(name: str) -> None:
+    """``[[Category:File:Ship]]``, ``[[Category:En:Ship models]]`` were written as red categories."""
+    with pytest.raises(InputError, match="starts with a namespace or another wiki's prefix"):
+        category_name(name)
+
+
+def test_an_invisible_character_in_a_category_name_is_left_out() -> None:
+    """MediaWiki keeps a zero-width space in a title: "Ship models\\u200b" was another, empty category."""
+    assert category_name("Ship models\u200b") == "Ship models"
+    assert category_name("Ship\u00admodels") == "Shipmodels"
+    assert category_name("Category:Ship models") == "Ship models"

@@ -396,11 +396,30 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
     return Wikitext(text)
 
 
+#: Invisible characters MediaWiki keeps in a title (zero-width space, word joiner, soft hyphen, BOM): a
+#: category written with one is another, empty page than the one it looks like.
+_INVISIBLE = dict.fromkeys([0x200B, 0x2060, 0x00AD, 0xFEFF])
+#: A namespace or another wiki before the name (File:Ship, en:Ship models): [[Category:...]] would make a
+#: category of that name, never link the page meant.
+_FOREIGN_PREFIX = re.compile(
+    r"(?:file|image|media|template|user|user talk|help|special|project|commons|wikipedia|wikidata|creator|"
+    r"institution|gallery|talk|[cdw]|[a-z]{2,3}(?:-[a-z]{2,8})?) *:",
+    re.IGNORECASE,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def category_name(name: str) -> Wikitext:
     """A category name (without ``Category:``) safe to write as ``[[Category:<name>]]``; once per distinct
-    name, as a batch files most of its pages in the same few (an invalid one raises again each time)."""
-    return page_name(name, namespace="Category")
+    name, as a batch files most of its pages in the same few (an invalid one raises again each time).
+    Invisible characters are left out; a namespace or another wiki's prefix is refused."""
+    text = page_name(str(name).translate(_INVISIBLE), namespace="Category")
+    if _FOREIGN_PREFIX.match(text):
+        raise InputError(
+            f"category name {str(text)!r} starts with a namespace or another wiki's prefix",
+            hint="a category's name is written without File:, Template:, en: or commons: before it",
+        )
+    return text
 
 
 # --- trusted constructs around escaped values -----------------------------------------------------------
