@@ -184,6 +184,17 @@ def test_file_names_say_what_the_file_shows(smm: list[PlannedFile], smm_rows: di
         ("Lastångfartyg, MODE", None),
         ("PRINCESS SVANEVIT", None),
         ("Kanon", None),
+        # words that stand for no title: Commons renames them (COM:FR criterion 2)
+        ("Untitled", "placeholder"),
+        ("Utan titel", "placeholder"),
+        ("Ohne Titel", "placeholder"),
+        ("o.T.", "placeholder"),
+        ("Sans titre", "placeholder"),
+        ("image", "placeholder"),
+        ("Okänd", "placeholder"),
+        ("Odaterad", "placeholder"),
+        ("Untitled harbour view", None),
+        ("Fotografi av Vasa", None),
     ],
 )
 def test_what_says_little(text: str, why: str | None) -> None:

@@ -189,6 +189,7 @@ def check_name(descriptive: Mapping[str, str]) -> Problem | None:
     said = {
         "empty": f"its descriptive parts ({parts}) are empty: it says only where the file is from and its id",
         "identifier": f"its descriptive part {text!r} is only an identifier or a number",
+        "placeholder": f"its descriptive part {text!r} stands for no title",
         "upper-case-word": f"its descriptive part {text!r} is a single upper-case word (a name)",
         "camera-default": f"its descriptive part {text!r} is a camera's default name",
     }[why]

@@ -238,9 +238,10 @@ def is_camera_default(name: str) -> bool:
     return bool(_camera_default_patterns().fullmatch(base))
 
 
-SaysLittle = Literal["empty", "identifier", "upper-case-word", "camera-default"]
+SaysLittle = Literal["empty", "identifier", "placeholder", "upper-case-word", "camera-default"]
 """Why a file name's descriptive part says little: it is empty (the name is only the collection and the
-identifier), only an identifier or number, one upper-case word (a ship's name), or a camera's default."""
+identifier), only an identifier or number, a word that stands for no title ("Untitled"), one upper-case
+word (a ship's name), or a camera's default."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -248,7 +249,7 @@ def _says_little_patterns() -> dict[str, re.Pattern[str]]:
     path = resources.mappings_dir() / "conventions.yaml"
     try:
         patterns = yaml.safe_load(path.read_text(encoding="utf-8"))["says_little"]
-        return {kind: re.compile(patterns[kind]) for kind in ("identifier", "upper_case_word")}
+        return {kind: re.compile(patterns[kind]) for kind in ("identifier", "placeholder", "upper_case_word")}
     except (OSError, yaml.YAMLError, KeyError, TypeError, re.error) as error:
         raise ConfigError(f"the file-name rules are unreadable: {error}", file=path) from error
 
@@ -265,6 +266,8 @@ def says_little(descriptive: str) -> SaysLittle | None:
     patterns = _says_little_patterns()
     if patterns["identifier"].fullmatch(text):
         return "identifier"
+    if patterns["placeholder"].fullmatch(text):
+        return "placeholder"
     if patterns["upper_case_word"].fullmatch(text) and text.upper() == text != text.lower():
         return "upper-case-word"
     return None
