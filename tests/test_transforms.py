@@ -196,6 +196,17 @@ def test_creator_name_flips_catalogue_order_only() -> None:
         ("Rijn, Rembrandt van", "Rembrandt van Rijn"),
         ("de Vries, Jan", "Jan de Vries"),
         ("Sjöhistoriska museet, Stockholm", "Sjöhistoriska museet, Stockholm"),
+        # found by helper 26: firms, compounds, attributions, lists and doubts were turned inside out
+        ("Hansen & Pedersen, Göteborg", "Hansen & Pedersen, Göteborg"),
+        ("Kockums Mekaniska Verkstad, Malmö", "Kockums Mekaniska Verkstad, Malmö"),
+        ("Marinmuseum, Karlskrona", "Marinmuseum, Karlskrona"),
+        ("Rembrandt, Umkreis", "Rembrandt, Umkreis"),
+        ("Rembrandt, Werkstatt", "Rembrandt, Werkstatt"),
+        ("Zorn, Anders; Liljefors", "Zorn, Anders; Liljefors"),
+        ("Larsson, Carl?", "Larsson, Carl?"),
+        ("Larsson, Carl 1853-1919", "Carl Larsson 1853-1919"),  # the dates stay at the end
+        ("Museumsson, Erik", "Erik Museumsson"),
+        ("Garfunkel, Art", "Art Garfunkel"),
     ],
 )
 def test_creator_name_flips_only_what_reads_as_a_persons_name(name: str, expected: str) -> None:

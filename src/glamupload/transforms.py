@@ -499,29 +499,41 @@ def language_code(text: str) -> str | None:
 def creator_name(values: Values, ctx: Context) -> Values:
     """Turn catalogue order "Surname, Given names" into "Given names Surname".
 
-    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; life dates in brackets stay at the end
-    (``"Larsson, Carl (1853-1919)"`` → ``"Carl Larsson (1853-1919)"``). What is no person's name in that
-    order stays as it is: names without exactly one comma, organisation names (``"Guangzhou Baoli
+    ``"Sillén, Herman af"`` → ``"Herman af Sillén"``; life dates stay at the end (``"Larsson, Carl
+    (1853-1919)"`` → ``"Carl Larsson (1853-1919)"``, also without brackets). What is no person's name in
+    that order stays as it is: names without exactly one comma; organisation names (``"Guangzhou Baoli
     Animation Technology Co., Ltd."``, ``"Müller & Söhne, GmbH"``: a word from the ``organisation_words``
-    list in mappings/vocabulary.yaml), a place after a name (``"Lindholmens varv, Göteborg"``: a lower-case
-    word before the comma that is no ``particles`` word), a qualifier (``"Rembrandt, attributed to"``:
-    only lower-case words after it) and markup from a lookup (``{{Creator:...}}``).
+    list in mappings/vocabulary.yaml, or a compound ending as an ``organisation_endings`` word does:
+    "Marinmuseum"); several names, a firm's "&" or a doubt ("Larsson, Carl?"); a place after a name
+    (``"Lindholmens varv, Göteborg"``: a lower-case word before the comma that is no ``particles``
+    word); a qualifier (``"Rembrandt, attributed to"``: only lower-case words after it, or a
+    ``qualifiers`` word: "Rembrandt, Umkreis"); and markup from a lookup (``{{Creator:...}}``).
     """
     out: Values = []
     for v in values:
         if isinstance(v, Wikitext):
             out.append(v)
             continue
-        found = _BRACKETED_END.search(v)
+        found = _NAME_END.search(v)
         name, end = (v[: found.start()], found.group(0)) if found else (v, "")
         parts = [part.strip() for part in name.split(",")]
-        flip = len(parts) == 2 and all(parts) and _in_catalogue_order(*parts) and not is_organisation(v)
+        flip = (
+            len(parts) == 2
+            and all(parts)
+            and not _NOT_A_PERSON.search(name)
+            and _in_catalogue_order(*parts)
+            and not is_organisation(v)
+        )
         out.append(f"{parts[1]} {parts[0]}{end}" if flip else v)
     return out
 
 
-#: A bracketed end of a name: life dates, a role ("Larsson, Carl (1853-1919)", "Hals, Frans (attr.)").
-_BRACKETED_END = re.compile(r"\s*\([^()]*\)\s*$")
+#: The end of a name that stays at the end: bracketed life dates or a role ("Larsson, Carl (1853-1919)",
+#: "Hals, Frans (attr.)"), or life dates without brackets ("Larsson, Carl 1853-1919").
+_NAME_END = re.compile(r"\s*\([^()]*\)\s*$|\s+\d{3,4}\s*[-\u2013]\s*\d{0,4}\s*$")
+#: What no "Surname, Given" holds: several names (";"), a firm ("Hansen & Pedersen"), a doubt ("Carl?"),
+#: digits left in the name.
+_NOT_A_PERSON = re.compile(r"[;&+?\d]")
 
 
 def _in_catalogue_order(surname: str, given: str) -> bool:
@@ -529,18 +541,31 @@ def _in_catalogue_order(surname: str, given: str) -> bool:
     particle (af, van, de…), and not only lower-case words after it."""
     particles = _particles()
     lower = [w for w in surname.split() if w[:1].islower() and w.casefold() not in particles]
-    return not lower and any(w[:1].isupper() for w in given.split())
+    words = given.split()
+    if words and words[0].casefold().rstrip(".") in _name_words("qualifiers"):
+        return False  # "Rembrandt, Umkreis": an attribution
+    return not lower and any(w[:1].isupper() for w in words)
 
 
 def is_organisation(name: str) -> bool:
-    """True when a name has a word that only organisations carry (Ltd., GmbH, AB, Museum, Verlag...)."""
-    words = _organisation_words()
-    return any(token.rstrip(".").casefold() in words for token in re.findall(r"[\w.&/]+", name))
+    """True when a name has a word that only organisations carry (Ltd., GmbH, AB, Museum, Verlag...), or
+    a word that ends as one of them does in a compound (Marinmuseum, Götaverken)."""
+    words, endings = _organisation_words(), _name_words("organisation_endings")
+    for token in re.findall(r"[\w.&/]+", name):
+        folded = token.rstrip(".").casefold()
+        if folded in words or any(folded.endswith(end) for end in endings):
+            return True
+    return False
 
 
 @cache  # the word lists are read for every name: folded once
 def _particles() -> frozenset[str]:
     return frozenset(w.casefold() for w in vocabulary()["names"]["particles"])
+
+
+@cache
+def _name_words(kind: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in vocabulary()["names"][kind])
 
 
 @cache
