@@ -288,6 +288,11 @@ FREE_TEXT = [
     ("CC BY-SA 3.0 (DE)", "accept", "cc-by-sa-3.0-de"),
     ("CC BY-SA 3.0 de Museo del Prado", "accept", "cc-by-sa-3.0"),  # Spanish "of", not Germany
     ("CC BY 4.0 DE", "review", "unknown"),  # 4.0 has no ports
+    # a port written by its country's name, as by its code (helper 26: the unported tag named another licence)
+    ("CC BY 3.0 Deutschland", "accept", "cc-by-3.0-de"),
+    ("CC BY-SA 3.0 Österreich", "accept", "cc-by-sa-3.0-at"),
+    ("CC BY 2.5 Sverige", "accept", "cc-by-2.5-se"),
+    ("CC BY-SA 2.0 (Germany)", "accept", "cc-by-sa-2.0-de"),
 ]
 
 #: A condition written beside a free licence: the licence is then not all that applies.
