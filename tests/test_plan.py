@@ -374,6 +374,14 @@ def test_distinct_values_of_repeated_columns_and_lists() -> None:
     assert kenom["Notgeld"] >= 1
 
 
+def test_distinct_values_of_a_list_of_objects_names_their_keys() -> None:
+    """LIDO's ``images`` printed "0 distinct values" and exit 0; JSON's ``images.url`` had its hint."""
+    with pytest.raises(ConfigError, match="field 'images' holds objects, not values") as caught:
+        distinct_values(load_batch(KENOM), "images")
+    assert caught.value.hint is not None and "images[].url" in caught.value.hint
+    assert distinct_values(load_batch(KENOM), "images[].url")
+
+
 def test_a_skeleton_never_replaces_a_table_being_filled_in_or_what_the_batch_reads(tmp_path: Path) -> None:
     """It replaced a filled-in lookup table, the batch's own export and crosswalk, and /dev/full."""
     batch = load_batch(make_batch(tmp_path))

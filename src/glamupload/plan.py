@@ -863,6 +863,13 @@ def distinct_values(batch: BatchConfig, field_name: str) -> list[tuple[str, int]
     problem = reader.shape.problem(field_name)
     if problem is not None:
         raise ConfigError(problem.message, file=batch.export_path, hint=problem.hint)
+    if reader.shape.holds_objects(field_name):  # LIDO's ``images``: objects, no text to count
+        keys = [f"{field_name}[].{key}" for key in reader.shape.keys_below(field_name)][:8]
+        raise ConfigError(
+            f"field {field_name!r} holds objects, not values",
+            file=batch.export_path,
+            hint=("ask for one of their keys: " + ", ".join(keys)) if keys else "ask for one of their keys",
+        )
     counts: Counter[str] = Counter()
     for record in reader:
         for value in as_values(record.get(field_name)):
