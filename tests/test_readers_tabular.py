@@ -442,3 +442,25 @@ def test_not_a_workbook(tmp_path: Path) -> None:
     path.write_text("id,title\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"not a readable \.xlsx workbook"):
         open_export(path)
+
+
+def test_header_cells_without_a_name_are_an_export_note(tmp_path: Path) -> None:
+    """A merged header cell over Artist and Date left the second cell empty: the columns were read as
+    'Creation' and 'Unnamed: 3' with no word, and the crosswalk's Artist and Date were not there."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "title", "Creation", None, "image"])
+    sheet.merge_cells("C1:D1")
+    sheet.append(["R1", "Harbour", "Berg, Anna", "1900", "a.jpg"])
+    workbook = tmp_path / "export.xlsx"
+    book.save(workbook)
+    (note,) = open_export(workbook).notes
+    assert "1 column of the header has no name, read as 'Unnamed: 3'" in note and "merged header" in note
+    export = tmp_path / "export.csv"
+    export.write_text("id,,title,\nR1,a,b,c\n", encoding="utf-8")
+    (note,) = open_export(export).notes
+    assert "2 columns of the header have no name, read as 'Unnamed: 1', 'Unnamed: 3'" in note
+    named = tmp_path / "named.csv"
+    named.write_text("id,title\nR1,b\n", encoding="utf-8")
+    assert open_export(named).notes == []

@@ -286,7 +286,7 @@ def crosswalk_text(
         lines[lines.index("params:")] = "params: {}  # CHECK: no field matched a parameter"
     lines += _rights_lines(suggestions.get("rights"), image)
     lines += _facts_lines(suggestions.get("date"), suggestions.get("death_year"), template)
-    lines += _image_lines(image)
+    lines += _image_lines(image, ident.field if ident else fields[0])
     lines += [
         "categories:",
         "  # the batch file's categories.tracking is added to every file; add per-record ones here",
@@ -342,12 +342,12 @@ def _facts_lines(date: Suggestion | None, death: Suggestion | None, template: st
     return lines
 
 
-def _image_lines(image: ImageSource | None) -> list[str]:
-    if image is None:
+def _image_lines(image: ImageSource | None, record_id: str) -> list[str]:
+    if image is None:  # a guess by the record's id field, one the export has, so the dry run reads it
         return [
             "images:",
             "  # CHECK: no image URLs or file names found; say where the images are",
-            '  path: "images/${id}.jpg"',
+            f"  path: {_q('images/${' + record_id + '}.jpg')}",
         ]
     lines = ["images:", f"  # {image.reason}"]
     if image.each:

@@ -66,6 +66,25 @@ def column_names(header: Sequence[Any]) -> list[str]:
     return names
 
 
+def unnamed_columns_note(fields: Sequence[str]) -> list[str]:
+    """The export note for header cells left empty (``Unnamed: N``): most often a merged cell over two
+    columns, or a header of two rows, so the names the crosswalk wants are not the ones read."""
+    unnamed = [name for name in fields if _UNNAMED.fullmatch(name)]
+    if not unnamed:
+        return []
+    shown = ", ".join(repr(name) for name in unnamed[:5]) + (", …" if len(unnamed) > 5 else "")
+    count = (
+        "1 column of the header has" if len(unnamed) == 1 else f"{len(unnamed)} columns of the header have"
+    )
+    return [
+        f"{count} no name, read as {shown}: a merged header cell over several columns, or a header of "
+        "two rows, leaves cells empty; give every column its own name in the first row"
+    ]
+
+
+_UNNAMED = re.compile(r"Unnamed: \d+")
+
+
 def _decodes(path: Path, encoding: str, skip: int = 0) -> bool:
     """Whether the whole file (after ``skip`` bytes) decodes in ``encoding`` (in blocks: flat memory)."""
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -235,6 +254,10 @@ class CsvReader(Reader):
     def shape(self) -> ExportShape:
         """The columns, with how the file was read (for the hint when a crosswalk names a missing one)."""
         return ExportShape(self.fields, read_as=self.read_as, advice=self.advice)
+
+    @property
+    def notes(self) -> list[str]:
+        return [*super().notes, *unnamed_columns_note(self._fields)]
 
     @property
     def read_as(self) -> str:
@@ -428,6 +451,10 @@ class ExcelReader(Reader):
     def shape(self) -> ExportShape:
         header = ", ".join(repr(name) for name in self._fields[:20])
         return ExportShape(self.fields, read_as=f"read sheet {self.sheet!r}; header as read: {header}")
+
+    @property
+    def notes(self) -> list[str]:
+        return [*super().notes, *unnamed_columns_note(self._fields)]
 
     def __iter__(self) -> Iterator[Record]:
         width = len(self._fields)
