@@ -322,15 +322,31 @@ SOCIETIES = [
     "CC BY 4.0 © BUS 2015",
     "CC0 1.0 / © ADAGP, Paris",
     "CC BY 4.0, Bildrecht Wien",
+    "© Pro Litteris, CC BY 4.0",
+    "CC BY 4.0 © ARS, New York",
+    "CC BY 4.0 © Bild-Kunst",
 ]
 
 
-@pytest.mark.parametrize("text", CONDITIONS)
-def test_a_condition_beside_a_free_license_goes_to_review(text: str) -> None:
-    result = judge_value(text, Facts(death_year=1850, created=1840, kind="photo", current_year=YEAR))
-    assert (result.verdict, result.license_id) == ("review", "condition")
-    assert "names a condition beside the license" in result.reason and "(found '" in result.reason
-    assert not result.wikitext
+@pytest.mark.parametrize(
+    ("text", "license_id"),
+    [
+        ("Except where otherwise noted, content on this site is licensed under CC BY 4.0", "cc-by-4.0"),
+        ("CC BY 4.0, photo: Bus Company Ltd", "cc-by-4.0"),
+        ("CC BY 4.0, digitised pro bono", "cc-by-4.0"),
+        ("CC0, konstnären dog 1850", "cc0-1.0"),
+    ],
+)
+def test_words_beside_a_license_that_are_no_condition_leave_it_accepted(text: str, license_id: str) -> None:
+    result = judge_value(text, PHOTO)
+    assert (result.verdict, result.license_id) == ("accept", license_id)
+
+
+@pytest.mark.parametrize(
+    "text", ["© Sjöhistoriska museet, ej kommersiellt bruk", "© the artist", "© VG Bild-Kunst, Bonn 2015"]
+)
+def test_a_copyright_notice_with_no_free_license_stays_rejected(text: str) -> None:
+    assert judge_value(text, PHOTO).verdict == "reject"
 
 
 #: The work shown named as protected, or left out of the licence: the licence is the photograph's only.
@@ -342,21 +358,31 @@ WORK_NAMED = [
     "CC BY 4.0; Rechte am Werk: Künstlerin",
     "CC BY 4.0 Copyright of the artwork: the artist's heirs",
     "CC BY-SA 4.0 utom det avbildade konstverket",
+    # near variants (helper 27)
+    "CC BY 4.0 (photo); artwork © Jane Doe",
+    "CC BY 4.0 with the exception of the artwork",
+    "CC BY 4.0 förutom konstverket",
+    "CC BY 4.0 mit Ausnahme des Werks",
+    "CC BY 4.0, urheberrechtsgeschützt",
+    "CC0, upphovsrättsskyddat",
+    "CC BY 4.0, œuvre protégée",
+    "CC BY 4.0, applies to the photograph, not the work shown",
 ]
 
 
-@pytest.mark.parametrize("text", WORK_NAMED)
-def test_the_work_named_beside_a_free_license_goes_to_review(text: str) -> None:
-    result = judge_value(text, Facts(created=1900, kind="3d", current_year=YEAR))
-    assert (result.verdict, result.license_id) == ("review", "work-named")
-    assert "the license may be the photograph's only" in result.reason and not result.wikitext
+BESIDE_A_LICENSE = [
+    *((text, "condition", "names a condition beside the license") for text in CONDITIONS),
+    *((text, "collecting-society", "names a collecting society") for text in SOCIETIES),
+    *((text, "work-named", "the license may be the photograph's only") for text in WORK_NAMED),
+]
 
 
-@pytest.mark.parametrize("text", SOCIETIES)
-def test_a_collecting_society_beside_a_free_license_goes_to_review(text: str) -> None:
+@pytest.mark.parametrize(("text", "entry", "said"), BESIDE_A_LICENSE)
+def test_what_is_written_beside_a_free_license_sends_it_to_review(text: str, entry: str, said: str) -> None:
     result = judge_value(text, Facts(death_year=1850, created=1840, kind="photo", current_year=YEAR))
-    assert (result.verdict, result.license_id) == ("review", "collecting-society")
-    assert "names a collecting society" in result.reason and not result.wikitext
+    assert (result.verdict, result.license_id) == ("review", entry)
+    assert said in result.reason and "(found '" in result.reason
+    assert not result.wikitext
 
 
 def test_a_collecting_society_in_the_works_statement_holds_a_free_scan() -> None:

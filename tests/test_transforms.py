@@ -207,6 +207,8 @@ def test_creator_name_flips_catalogue_order_only() -> None:
         ("Larsson, Carl 1853-1919", "Carl Larsson 1853-1919"),  # the dates stay at the end
         ("Museumsson, Erik", "Erik Museumsson"),
         ("Garfunkel, Art", "Art Garfunkel"),
+        ("Werke, Ludwig", "Ludwig Werke"),  # a surname, though a German word for works
+        ("Everken, Anna", "Anna Everken"),
     ],
 )
 def test_creator_name_flips_only_what_reads_as_a_persons_name(name: str, expected: str) -> None:

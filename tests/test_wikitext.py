@@ -549,7 +549,18 @@ def test_a_page_template_that_drops_the_licence_makes_every_page_an_error(
 
 
 @pytest.mark.parametrize(
-    "name", ["File:Ship", "Template:Ship", "en:Ship models", "commons:Ship models", "w:Ship"]
+    "name",
+    [
+        "File:Ship",
+        "Template:Ship",
+        "en:Ship models",
+        "commons:Ship models",
+        "w:Ship",
+        "Module:X",
+        "Template_talk:X",
+        "wikt:X",
+        "Category:Category:X",
+    ],
 )
 def test_a_category_name_with_a_namespace_or_a_wikis_prefix_is_refused(name: str) -> None:
     """``[[Category:File:Ship]]``, ``[[Category:En:Ship models]]`` were written as red categories."""
@@ -562,3 +573,5 @@ def test_an_invisible_character_in_a_category_name_is_left_out() -> None:
     assert category_name("Ship models\u200b") == "Ship models"
     assert category_name("Ship\u00admodels") == "Shipmodels"
     assert category_name("Category:Ship models") == "Ship models"
+    for name in ("TV: series", "MS: Kungsholm", "Art: Painting"):  # a word and a colon: a name
+        assert category_name(name) == name

@@ -409,9 +409,9 @@ class Facts:
     #: {{PD-old-assumed}} is for a death date that cannot be found (Template:PD-old-assumed), not for one
     #: nobody read (a 1903 Picasso). Works older than the unknown-author rule stay public domain.
     death_year_sought: bool = True
-    #: A death year the creator's name shows (``Berg, Anna (1880-1960)``, ``† 1960``) when ``death_year``
-    #: has none: the death is then known though the crosswalk does not read it, so no rule may assume it
-    #: unknown (PD-old-assumed) or long past (unknown author).
+    #: A death year the work's creator's name shows (``Berg, Anna (1880-1960)``, ``† 1960``) when
+    #: ``death_year`` has none: a death within the term is then known though the crosswalk does not read
+    #: it, so no rule may assume it unknown (PD-old-assumed) or long past (unknown author).
     named_death: int | None = None
 
 
@@ -1103,7 +1103,9 @@ class _Judge:
         accepts = [m for m in matches if m.entry.verdict == "accept"]
         hard = [m for m in rejects if not m.entry.notice]
         reviews = [m for m in matches if m.entry.verdict == "review"]
-        if not hard and reviews:  # a notice names the holder; what else is written beside it still counts
+        if (
+            not hard and reviews and accepts
+        ):  # a notice names the free licence's holder; the rest still counts
             return self._reviewed(reviews[0])
         if not hard and len({m.license_id for m in accepts}) == 1:
             match = accepts[0]
@@ -1463,10 +1465,12 @@ class _Judge:
                     "unknown", "us-not-shown", f"{nodeath}, and {self._us_problem(us_year, us_what, cutoff)}"
                 )
             )
-        if facts.named_death is not None:
+        if facts.named_death is not None and facts.named_death + pma >= year:
+            # the name shows a death too recent for the term: no rule may assume it unknown or long past
             basis = (
-                f"{nodeath} read, though the creator's name shows one, {facts.named_death}: map the "
-                "creators' death years (rights.facts.death_year), or split the life dates off the name"
+                f"{nodeath} read, though the creator's name shows one, {facts.named_death}, less than {pma} "
+                "years ago: map the creators' death years (rights.facts.death_year), or split the life dates "
+                "off the name"
             )
             return _Work(self._dated("unknown", "death-in-name", basis))
         if made < year - rules.unknown_author_years:

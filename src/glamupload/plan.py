@@ -262,7 +262,7 @@ class Planner:
         self.needs_categories = needs_categories_category(batch, crosswalk)
         self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
         self._languages: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
-        self._creators: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
+        self._creators: dict[int, tuple[dict[str, CompiledSource], list[tuple[str, str]]]] = {}
 
     @classmethod
     def open(cls, batch: BatchConfig, check: wikitext.PageCheck = "construction") -> Planner:
@@ -482,8 +482,8 @@ class Planner:
                 draft.params[name] = value
         draft.attribution = ", ".join(self._rights(view, ctx, "attribution")) or None
         creators = [
-            draft.params[n]
-            for n in self._creator_parameters(draft.template, param_sources)
+            (canonical, draft.params[n])
+            for n, canonical in self._creator_parameters(draft.template, param_sources)
             if n in draft.params
         ]
         draft.verdict = self._verdict(view, record_id, ctx, draft.attribution, creators)
@@ -496,14 +496,17 @@ class Planner:
                 view, structured_ctx, param_sources, draft.verdict
             )
 
-    def _creator_parameters(self, template: str, param_sources: dict[str, CompiledSource]) -> list[str]:
-        """The parameters that name the work's or the image's creator (artist, author, photographer):
-        once per parameter set, as ``_language_known``."""
+    def _creator_parameters(
+        self, template: str, param_sources: dict[str, CompiledSource]
+    ) -> list[tuple[str, str]]:
+        """The parameters that name the work's or the image's creator (artist, author, photographer),
+        each with its canonical name: once per parameter set, as ``_language_known``."""
         found = self._creators.get(id(param_sources))
         if found is None or found[0] is not param_sources:
             catalogue = wikitext.load_template_catalogue()
             spec = catalogue.template(template)
-            names = [n for n in param_sources if (spec.canonical(n) or n) in catalogue.creator_parameters]
+            named = [(n, spec.canonical(n) or n) for n in param_sources]
+            names = [(n, canonical) for n, canonical in named if canonical in catalogue.creator_parameters]
             found = self._creators[id(param_sources)] = (param_sources, names)
         return found[1]
 
@@ -536,7 +539,12 @@ class Planner:
         return next((url for url in found if sources.is_url(url) and sources.url_problem(url) is None), None)
 
     def _verdict(
-        self, view: Any, record_id: str, ctx: Context, attribution: str | None, creators: Sequence[str] = ()
+        self,
+        view: Any,
+        record_id: str,
+        ctx: Context,
+        attribution: str | None,
+        creators: Sequence[tuple[str, str]] = (),
     ) -> licenses.Verdict:
         """The licence verdict: ``licenses.judge`` is pure, so it runs once per distinct statement, facts
         and attribution (a batch has few of each); an override is the record's own, and so is a
@@ -567,7 +575,7 @@ class Planner:
         )
         return self.reviewed.apply(record_id, verdict)
 
-    def _facts(self, view: Any, ctx: Context, creators: Sequence[str] = ()) -> licenses.Facts:
+    def _facts(self, view: Any, ctx: Context, creators: Sequence[tuple[str, str]] = ()) -> licenses.Facts:
         """The record's facts. A work's term runs from its last surviving creator's death, so with several
         creators the death year is the latest of theirs, and unknown when any one of them has none (a
         name a lookup table has no year for): never the first creator's alone."""
@@ -606,27 +614,30 @@ class Planner:
             elif name == "kind" and len(kinds := list(dict.fromkeys(str(v).strip() for v in values))) > 1:
                 # "Gemälde" and "Fotografie": a photograph of a painting, not a photograph that is the work
                 ctx.warn(f"the kinds disagree ({', '.join(kinds)}): the kind is left open", ProblemCode.FACT)
-            elif name == "country" and (
-                wrong := [v for v in values if not licenses.is_country_code(str(v).strip())]
-            ):
-                # "SWE", "Sverige": read as a country it would have had the default term, silently
-                ctx.warn(
-                    f"country {wrong[0]!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT
-                )
-            elif (
-                name == "country"
-                and len(countries := list(dict.fromkeys(str(v).strip() for v in values))) > 1
-            ):
-                # the longest term of them: the verdict may then wait for a person, never come too early
-                found[name] = max(countries, key=licenses.load_table().public_domain.pma)
-                listed = ", ".join(countries)
-                ctx.warn(
-                    f"the countries disagree ({listed}): {found[name]}'s term counts, the longest",
-                    ProblemCode.FACT,
-                )
+            elif name == "country":
+                countries = list(dict.fromkeys(str(v).strip() for v in values))
+                if wrong := [c for c in countries if not licenses.is_country_code(c)]:
+                    # "SWE", "Sverige": read as a country it would have had the default term, silently
+                    ctx.warn(
+                        f"country {wrong[0]!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT
+                    )
+                    countries = [c for c in countries if c not in wrong]
+                if countries:
+                    # the longest term of them: the verdict may then wait for a person, never come too early
+                    found[name] = max(countries, key=licenses.load_table().public_domain.pma)
+                if len(countries) > 1:
+                    listed = ", ".join(countries)
+                    ctx.warn(
+                        f"the countries disagree ({listed}): {found[name]}'s term counts, the longest",
+                        ProblemCode.FACT,
+                    )
             else:
                 found[name] = value
-        if "death_year" not in found and (named := named_death(creators)) is not None:
+        # the work's creators: the photographer made the work only when the photograph is the work
+        work_creators = [
+            text for name, text in creators if name != "photographer" or found.get("kind") == "photo"
+        ]
+        if "death_year" not in found and (named := named_death(work_creators)) is not None:
             found["named_death"] = named
         return licenses.Facts(**found)
 
@@ -791,17 +802,35 @@ def _outcome(function: Any, *args: Any) -> Any:
 
 
 #: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
-#: Life dates in a creator's name: "Berg, Anna (1880-1960)", "Carl Larsson 1853–1919", "† 1960", "död 1960".
-_LIFE_DATES = re.compile(
-    r"(?<![\d.])(1[0-9]{3}|20[0-9]{2})\s*[-\u2010-\u2015]\s*(1[0-9]{3}|20[0-9]{2})(?![\d.])"
-    r"|(?:\u2020|&#8224;|&dagger;|\b(?:d\.|död|dod|gest\.|gestorben|died|mort|overleden))\s*(1[0-9]{3}|20[0-9]{2})\b",
+#: Life dates in a creator's name: "Berg, Anna (1880-1960)", "(12.3.1880 – 1.5.1960)", "(ca 1880 - c. 1960)",
+#: "(1880?-1960)", "1880–60", "Carl Larsson 1853–1919", "† 12.5.1960", "(+1960)", "död 1960", "døde 1960".
+_YEAR_RE = r"(1[0-9]{3}|20[0-9]{2})"
+_LIFE_RANGE = re.compile(
+    r"(?<![\d.])(?:1[0-9]{3}|20[0-9]{2})(?:-\d\d-\d\d)?\??\s*[-\u2010-\u2015]\s*(?:(?:ca\.?|c\.|omkr\.?|um)\s*)?"
+    r"(?:\d{1,2}\.\s*\d{1,2}\.\s*)?(\d{2,4})(?!\d|\.\d)",
+    re.IGNORECASE,
+)
+_DEATH_MARK = re.compile(
+    r"(?:\u2020|&#8224;|&dagger;|\(\s*\+|\b(?:d\.|död|dod|døde|gest\.|gestorben|died|mort|overleden))\s*"
+    r"(?:(?:ca\.?|c\.)\s*)?(?:\d{1,2}\.\s*\d{1,2}\.\s*)?" + _YEAR_RE + r"\b",
     re.IGNORECASE,
 )
 
 
 @functools.lru_cache(maxsize=4096)
 def _named_death_of(text: str) -> int | None:
-    years = [int(m[2] or m[3]) for m in _LIFE_DATES.finditer(text) if not m[1] or int(m[2]) > int(m[1])]
+    # a day and month before the birth year ("12.3.1880 – 1.5.1960") are left out first
+    text = re.sub(r"\b\d{1,2}\.\s*\d{1,2}\.\s*(?=\d{4})", "", text)
+    years: list[int] = []
+    for m in _LIFE_RANGE.finditer(text):
+        born = int(re.match(r"\d{4}", m[0]).group())  # type: ignore[union-attr]
+        end = m[1]
+        died = int(str(born)[: 4 - len(end)] + end) if len(end) < 4 else int(end)
+        if len(end) == 2 and died < born:
+            died += 100  # "1880–60": no one died before being born, so 1960
+        if len(end) in (2, 4) and died > born:
+            years.append(died)
+    years += [int(m[1]) for m in _DEATH_MARK.finditer(text)]
     return max(years) if years else None
 
 

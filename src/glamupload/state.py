@@ -701,8 +701,8 @@ class ForeignState(ConfigError):
             f"this state database belongs to the batch {recorded}, not to {batch_id}",
             file=path,
             hint="each batch keeps its own state: leave --state out to use this batch's own, or pass the "
-            "file this batch's uploads used (a batch's id is its name and institution: if you changed "
-            "either, change it back)",
+            "file this batch's uploads used (a batch's id is its name, or its file's name when it has no "
+            "name:, and its institution: if you changed one, change it back, or set name: to the old one)",
         )
 
 

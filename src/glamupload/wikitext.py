@@ -398,12 +398,16 @@ def page_name(name: str, *, namespace: str) -> Wikitext:
 
 #: Invisible characters MediaWiki keeps in a title (zero-width space, word joiner, soft hyphen, BOM): a
 #: category written with one is another, empty page than the one it looks like.
-_INVISIBLE = dict.fromkeys([0x200B, 0x2060, 0x00AD, 0xFEFF])
+_INVISIBLE = dict.fromkeys([0x200B, 0x2060, 0x2061, 0x2062, 0x2063, 0x2064, 0x00AD, 0xFEFF])
 #: A namespace or another wiki before the name (File:Ship, en:Ship models): [[Category:...]] would make a
 #: category of that name, never link the page meant.
 _FOREIGN_PREFIX = re.compile(
-    r"(?:file|image|media|template|user|user talk|help|special|project|commons|wikipedia|wikidata|creator|"
-    r"institution|gallery|talk|[cdw]|[a-z]{2,3}(?:-[a-z]{2,8})?) *:",
+    r"(?:(?:file|image|media|template|user|help|special|project|commons|category|module|mediawiki|data|"
+    r"timedtext|campaign|creator|institution|gallery|wikipedia|wikidata|wikisource|wiktionary|wikt|meta|"
+    r"species|[cdmqsw])(?: talk)?|talk|[\w ]+ talk|"
+    # the language wikis a GLAM's export most often links (interwiki prefixes)
+    r"en|de|sv|fr|nl|es|it|da|no|nb|nn|fi|pl|pt|ru|ja|zh|cs|hu|et|lv|lt|is|ca|eu|gl|el|tr|ar|he|ko|uk)"
+    r" *:",
     re.IGNORECASE,
 )
 
