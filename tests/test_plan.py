@@ -1105,3 +1105,21 @@ def test_life_dates_in_the_creators_name_hold_an_assumed_death(tmp_path: Path) -
     assert planned["L3"].verdict == "accept", planned["L3"].reason
     assert "the creator's name shows one, 1960" in planned["L1"].reason
     assert planned["L2"].verdict == "accept" and planned["L2"].work.rule == "pd-old-assumed"
+
+
+def test_a_country_that_is_no_iso_code_gets_the_longest_term_not_the_default(tmp_path: Path) -> None:
+    """ "Mexico" was left out with a warning, and the default 70 years made a painter who died in 1940
+    public domain, though Mexico protects 100 years; an ISO code is judged by its own term."""
+    records = [
+        {"id": "M1", "title": "Mural study", "death": "1940", "date": "1920", "country": "Mexico"},
+        {"id": "M2", "title": "Mural study", "death": "1940", "date": "1920", "country": "SE"},
+    ]
+    facts = "death_year: {field: death}\ncreated: {field: date}\ncountry: {field: country}\n"
+    planned = {
+        p.record_id: p for p in plan_batch(load_batch(_json_facts_batch(tmp_path / "b", records, facts)))
+    }
+    unreadable = planned["M1"].license
+    assert unreadable.verdict == "review" and unreadable.work.rule == "in-copyright"
+    assert "no ISO code: the longest term known, 100 years" in unreadable.reason
+    assert any("country 'Mexico' is not a two-letter" in w.message for w in planned["M1"].warnings)
+    assert planned["M2"].license.verdict == "accept"

@@ -413,6 +413,9 @@ class Facts:
     #: ``death_year`` has none: a death within the term is then known though the crosswalk does not read
     #: it, so no rule may assume it unknown (PD-old-assumed) or long past (unknown author).
     named_death: int | None = None
+    #: True when the record gives a country that is not an ISO code ("Sverige", "Mexico"): the term is then
+    #: the longest the table knows, never the default, which may be too short.
+    country_unreadable: bool = False
 
 
 class Declaration(_Strict):
@@ -1399,11 +1402,18 @@ class _Judge:
                 self._dated("unknown", "dates-contradict", f"the dates contradict each other: {problem}")
             )
         pma = rules.pma(facts.country)
-        where = (
-            facts.country.upper()
-            if facts.country
-            else f"the source country (assumed {pma} years after death)"
-        )
+        if facts.country is None and facts.country_unreadable:
+            # a country that is given but not readable ("Sverige", "Mexico") may be one of a longer term
+            pma = max([pma, *rules.pma_by_country.values()])
+            where = (
+                f"the source country (given, but no ISO code: the longest term known, {pma} years, assumed)"
+            )
+        else:
+            where = (
+                facts.country.upper()
+                if facts.country
+                else f"the source country (assumed {pma} years after death)"
+            )
         us_year, us_what = (facts.published, "published") if facts.published else (facts.created, "created")
         if us_year is None and facts.death_year is not None:  # made in the creator's lifetime at the latest
             us_year, us_what = facts.death_year, "created by the creator's death in"

@@ -622,6 +622,7 @@ class Planner:
                         f"country {wrong[0]!r} is not a two-letter ISO 3166 code (SE, DE…)", ProblemCode.FACT
                     )
                     countries = [c for c in countries if c not in wrong]
+                    found["country_unreadable"] = not countries
                 if countries:
                     # the longest term of them: the verdict may then wait for a person, never come too early
                     found[name] = max(countries, key=licenses.load_table().public_domain.pma)
