@@ -71,3 +71,16 @@ def test_unknown_field_suggests_the_closest_column() -> None:
     assert "field 'Namn-Fotografx' is not in the export" in result.stderr
     assert "did you mean 'Namn-Fotograf'" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_output_closed_by_its_reader_ends_quietly() -> None:
+    """``glamupload values … | head -1`` ended with "Error: cannot read or write a file: Broken pipe"
+    (exit 6); a shell tool stops quietly there (exit 141, as killed by SIGPIPE)."""
+    import subprocess
+    import sys
+
+    batch = Path(__file__).resolve().parent.parent / "examples" / "smm" / "batch.yaml"
+    # the reader is gone before the first line is written (``true`` ends at once; the start takes ~1 s)
+    shell = f"{sys.executable} -m glamupload values {batch} Benämning | true; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", shell], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stderr) == (141, "")

@@ -19,3 +19,6 @@ class ExitStatus(IntEnum):
     #: an unexpected error (a bug): the message says where the full traceback was written
     INTERNAL = 70
     INTERRUPTED = 130  #: stopped by Ctrl-C; state is consistent, the same command resumes
+    #: the program reading the output closed it early (``| head``): no message, as a shell tool killed by
+    #: SIGPIPE (128 + 13); what was done is kept
+    OUTPUT_CLOSED = 141

@@ -14,6 +14,7 @@ import platform
 import re
 import sys
 import traceback
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,6 +55,12 @@ def glamupload_error(ctx: click.Context, exc: GlamuploadError) -> None:
 
 def os_error(ctx: click.Context, exc: OSError) -> None:
     """An OS failure no layer explained: the network's is the wiki's or a source's, the rest local files."""
+    if isinstance(exc, BrokenPipeError) and exc.filename is None:
+        # `glamupload values … | head`: the reader has what it wanted; nothing more can be printed, and
+        # the interpreter's last flush must not fail on the closed pipe either
+        with suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(int(ExitStatus.OUTPUT_CLOSED))
     if isinstance(exc, requests.RequestException):
         error: GlamuploadError = WikiUnavailable("network", f"{type(exc).__name__}: {exc}")
     else:
