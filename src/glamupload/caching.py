@@ -65,5 +65,25 @@ class Memo(Generic[K, V]):
         self._entries[key] = value
 
 
+T = TypeVar("T")
+
+
+class ByIdentity(Generic[T, V]):
+    """A value made once per object that is not hashable (a crosswalk's parameter dict, the same for
+    every record of a variant): keyed by ``id``, with the object kept beside it so that it lives, and its
+    id stays its own, as long as the table. For the few objects a crosswalk owns, not for a stream."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self) -> None:
+        self._found: dict[int, tuple[T, V]] = {}
+
+    def get(self, key: T, make: Callable[[T], V]) -> V:
+        found = self._found.get(id(key))
+        if found is None:
+            found = self._found[id(key)] = (key, make(key))
+        return found[1]
+
+
 #: What ``Memo.find`` returns for a key it does not remember.
 MISSING = object()

@@ -161,8 +161,10 @@ def dry_run(
     )
     path = out / planned.RECORDS_FILE
     partial = path.with_name(path.name + ".part")
-    # an earlier run's files go first: an interrupted run must not leave its summary beside nothing
-    for earlier in (path, out / SUMMARY_FILE, out / REPORT_FILE):
+    # an earlier run's files go first, and a run that fails takes its own with it: what is left is one
+    # finished run's, or nothing (a summary.json beside nothing would stand for a run that never ended)
+    written = (path, out / SUMMARY_FILE, out / REPORT_FILE)
+    for earlier in written:
         earlier.unlink(missing_ok=True)
     try:
         with partial.open("w", encoding="utf-8") as fh:
@@ -178,7 +180,7 @@ def dry_run(
         tracker.report()
         return builder.finish()
     except BaseException as exc:
-        for made in (partial, path, out / SUMMARY_FILE, out / REPORT_FILE):
+        for made in (partial, *written):
             made.unlink(missing_ok=True)
         shutil.rmtree(out / PARTS_DIR, ignore_errors=True)
         if isinstance(exc, OSError):

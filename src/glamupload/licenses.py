@@ -1106,9 +1106,8 @@ class _Judge:
         accepts = [m for m in matches if m.entry.verdict == "accept"]
         hard = [m for m in rejects if not m.entry.notice]
         reviews = [m for m in matches if m.entry.verdict == "review"]
-        if (
-            not hard and reviews and accepts
-        ):  # a notice names the free licence's holder; the rest still counts
+        # a notice names the free licence's holder; what else is written beside them still counts
+        if not hard and reviews and accepts:
             return self._reviewed(reviews[0])
         if not hard and len({m.license_id for m in accepts}) == 1:
             match = accepts[0]

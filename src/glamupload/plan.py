@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from glamupload import conventions, decisions, licenses, media, sources, timelimits, titles, wikitext
 from glamupload.atomic import write_atomically
-from glamupload.caching import Memo
+from glamupload.caching import ByIdentity, Memo
 from glamupload.config import BatchConfig
 from glamupload.crosswalk import IMAGE_PREFIX, CompiledSource, Crosswalk, load
 from glamupload.errors import ConfigError, GlamuploadError, InputError
@@ -261,8 +261,9 @@ class Planner:
         self.tracking = tracking_category(batch, crosswalk)
         self.needs_categories = needs_categories_category(batch, crosswalk)
         self.structured = StructuredDataPlanner(crosswalk, self.batch_values)
-        self._languages: dict[int, tuple[dict[str, CompiledSource], list[str]]] = {}
-        self._creators: dict[int, tuple[dict[str, CompiledSource], list[tuple[str, str]]]] = {}
+        #: made once per parameter set (``Crosswalk.choose`` gives each variant's one dict)
+        self._languages: ByIdentity[dict[str, CompiledSource], list[str]] = ByIdentity()
+        self._creators: ByIdentity[dict[str, CompiledSource], list[tuple[str, str]]] = ByIdentity()
 
     @classmethod
     def open(cls, batch: BatchConfig, check: wikitext.PageCheck = "construction") -> Planner:
@@ -500,28 +501,29 @@ class Planner:
         self, template: str, param_sources: dict[str, CompiledSource]
     ) -> list[tuple[str, str]]:
         """The parameters that name the work's or the image's creator (artist, author, photographer),
-        each with its canonical name: once per parameter set, as ``_language_known``."""
-        found = self._creators.get(id(param_sources))
-        if found is None or found[0] is not param_sources:
+        each with its canonical name: once per parameter set."""
+
+        def make(sources: dict[str, CompiledSource]) -> list[tuple[str, str]]:
             catalogue = wikitext.load_template_catalogue()
             spec = catalogue.template(template)
-            named = [(n, spec.canonical(n) or n) for n in param_sources]
-            names = [(n, canonical) for n, canonical in named if canonical in catalogue.creator_parameters]
-            found = self._creators[id(param_sources)] = (param_sources, names)
-        return found[1]
+            named = [(n, spec.canonical(n) or n) for n in sources]
+            return [(n, canonical) for n, canonical in named if canonical in catalogue.creator_parameters]
+
+        return self._creators.get(param_sources, make)
 
     def _language_known(self, param_sources: dict[str, CompiledSource]) -> list[str]:
         """The parameters whose language is known (the crosswalk's, or a ``lang`` step): once per
-        parameter set (``Crosswalk.choose`` gives each variant's one dict)."""
-        found = self._languages.get(id(param_sources))
-        if found is None or found[0] is not param_sources:
-            names = [
-                name
-                for name, source in param_sources.items()
-                if self.crosswalk.model.language or any(step.spec.name == "lang" for step in source.steps)
+        parameter set."""
+
+        def make(sources: dict[str, CompiledSource]) -> list[str]:
+            every = bool(self.crosswalk.model.language)
+            return [
+                n
+                for n, source in sources.items()
+                if every or any(s.spec.name == "lang" for s in source.steps)
             ]
-            found = self._languages[id(param_sources)] = (param_sources, names)
-        return list(found[1])
+
+        return list(self._languages.get(param_sources, make))
 
     def _rights(self, view: Any, ctx: Context, name: str) -> tuple[str, ...]:
         """The values of one ``rights`` source (image, work, record, attribution) for this record."""
@@ -802,18 +804,17 @@ def _outcome(function: Any, *args: Any) -> Any:
         return exc
 
 
-#: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
 #: Life dates in a creator's name: "Berg, Anna (1880-1960)", "(12.3.1880 – 1.5.1960)", "(ca 1880 - c. 1960)",
 #: "(1880?-1960)", "1880–60", "Carl Larsson 1853–1919", "† 12.5.1960", "(+1960)", "död 1960", "døde 1960".
-_YEAR_RE = r"(1[0-9]{3}|20[0-9]{2})"
+_A_YEAR = r"(1[0-9]{3}|20[0-9]{2})"
 _LIFE_RANGE = re.compile(
-    r"(?<![\d.])(?:1[0-9]{3}|20[0-9]{2})(?:-\d\d-\d\d)?\??\s*[-\u2010-\u2015]\s*(?:(?:ca\.?|c\.|omkr\.?|um)\s*)?"
+    r"(?<![\d.])" + _A_YEAR + r"(?:-\d\d-\d\d)?\??\s*[-\u2010-\u2015]\s*(?:(?:ca\.?|c\.|omkr\.?|um)\s*)?"
     r"(?:\d{1,2}\.\s*\d{1,2}\.\s*)?(\d{2,4})(?!\d|\.\d)",
     re.IGNORECASE,
 )
 _DEATH_MARK = re.compile(
     r"(?:\u2020|&#8224;|&dagger;|\(\s*\+|\b(?:d\.|död|dod|døde|gest\.|gestorben|died|mort|overleden))\s*"
-    r"(?:(?:ca\.?|c\.)\s*)?(?:\d{1,2}\.\s*\d{1,2}\.\s*)?" + _YEAR_RE + r"\b",
+    r"(?:(?:ca\.?|c\.)\s*)?(?:\d{1,2}\.\s*\d{1,2}\.\s*)?" + _A_YEAR + r"\b",
     re.IGNORECASE,
 )
 
@@ -824,8 +825,7 @@ def _named_death_of(text: str) -> int | None:
     text = re.sub(r"\b\d{1,2}\.\s*\d{1,2}\.\s*(?=\d{4})", "", text)
     years: list[int] = []
     for m in _LIFE_RANGE.finditer(text):
-        born = int(re.match(r"\d{4}", m[0]).group())  # type: ignore[union-attr]
-        end = m[1]
+        born, end = int(m[1]), m[2]
         died = int(str(born)[: 4 - len(end)] + end) if len(end) < 4 else int(end)
         if len(end) == 2 and died < born:
             died += 100  # "1880–60": no one died before being born, so 1960
@@ -841,6 +841,7 @@ def named_death(creators: Sequence[str]) -> int | None:
     return max(years) if years else None
 
 
+#: A year as the licence facts take it: what ``int()`` reads, and no more digits than a year has.
 _YEAR = re.compile(r"-?[0-9]{1,6}")
 
 
@@ -862,9 +863,6 @@ def _fewer_than_elements(source: CompiledSource, view: Any, count: int) -> bool:
             return True
         present += given
     return bool(lists) and len(lists) == len(branch.spec.field) and count < present
-
-
-#: A source country as the licence table names them: an ISO 3166-1 alpha-2 code.
 
 
 def _is_year(text: str) -> bool:

@@ -539,7 +539,7 @@ _NOT_A_PERSON = re.compile(r"[;&+?\d]")
 def _in_catalogue_order(surname: str, given: str) -> bool:
     """Whether "surname, given" reads as a person's name: no lower-case word before the comma but a
     particle (af, van, de…), and not only lower-case words after it."""
-    particles = _particles()
+    particles = _name_words("particles")
     lower = [w for w in surname.split() if w[:1].islower() and w.casefold() not in particles]
     words = given.split()
     if words and words[0].casefold().rstrip(".") in _name_words("qualifiers"):
@@ -559,11 +559,6 @@ def is_organisation(name: str) -> bool:
 
 
 @cache  # the word lists are read for every name: folded once
-def _particles() -> frozenset[str]:
-    return frozenset(w.casefold() for w in vocabulary()["names"]["particles"])
-
-
-@cache
 def _name_words(kind: str) -> frozenset[str]:
     return frozenset(w.casefold() for w in vocabulary()["names"][kind])
 

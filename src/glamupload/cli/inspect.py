@@ -13,7 +13,7 @@ from glamupload.config import load_batch
 from glamupload.exitcodes import ExitStatus
 
 
-def _country(value: str | None) -> str | None:
+def _country(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not licenses.is_country_code(value.strip()):
         raise click.BadParameter(f"{value!r} is not a two-letter ISO 3166 code (SE, DE, MX…)")
     return value.strip() if value is not None else None
@@ -26,7 +26,7 @@ def _country(value: str | None) -> str | None:
 @click.option("--published", type=int, help="Year the work was first published.")
 @click.option(
     "--country",
-    callback=lambda _ctx, _param, value: _country(value),
+    callback=_country,
     help="Source country (two-letter ISO code, e.g. SE) for the public-domain term.",
 )
 @click.option(

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from glamupload.caching import ByIdentity
 from glamupload.crosswalk import CompiledSource, CompiledStatement, Crosswalk
 from glamupload.licenses import Verdict
 from glamupload.problems import Problem, ProblemCode
@@ -101,9 +102,8 @@ class Planner:
 
     crosswalk: Crosswalk
     batch_values: Mapping[str, Any]
-    #: Keyed by the parameter set (``Crosswalk.choose`` gives each variant's one dict), with the set kept
-    #: beside it: an id is that dict's only while it lives.
-    _derived: dict[int, tuple[Mapping[str, CompiledSource], _Derived]] = field(default_factory=dict)
+    #: Made once per parameter set (``Crosswalk.choose`` gives each variant's one dict).
+    _derived: ByIdentity[Mapping[str, CompiledSource], _Derived] = field(default_factory=ByIdentity)
 
     def plan(
         self,
@@ -117,10 +117,7 @@ class Planner:
         section = self.crosswalk.structured_data
         if section is None:
             return None, []
-        found = self._derived.get(id(params))
-        if found is None or found[0] is not params:
-            found = self._derived[id(params)] = (params, _derive(params))
-        derived_sources = found[1]
+        derived_sources = self._derived.get(params, _derive)
         record = _Record(view, ctx, self.batch_values)
         captions = tuple(c for lang, src in section.captions.items() if (c := record.caption(lang, src)))
         statements: list[Statement] = []
